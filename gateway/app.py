@@ -1,0 +1,122 @@
+"""The application factory: Starlette, the composed GraphQL schema, plugins' routes, jobs."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import HTTPConnection
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from gateway import db
+from gateway.context import build_context
+from gateway.jobs.runtime import JobRuntime
+from gateway.observability import RequestIdMiddleware
+from gateway.operations import healthz, metrics, readyz
+from gateway.plugins import PluginError, PluginHost
+from gateway.security import OriginCheckMiddleware
+from gateway.settings import Settings
+from schema.build import build_schema
+
+log = logging.getLogger("gateway.app")
+
+
+class GatewayGraphQL(GraphQL):  # type: ignore[type-arg]
+    """The strawberry ASGI view with our context."""
+
+    def __init__(self, host: PluginHost, **kwargs: Any) -> None:
+        self.host = host
+        super().__init__(**kwargs)
+
+    async def get_context(self, request: HTTPConnection, response: Any) -> Any:  # type: ignore[override]
+        return await build_context(self.host, request, response)
+
+
+def plugin_routes(host: PluginHost) -> list[BaseRoute]:
+    """Routes from plugins; the same path and method from two plugins is refused."""
+    reserved = {("/graphql", "*"): "core", ("/healthz", "*"): "core", ("/readyz", "*"): "core",
+                ("/metrics", "*"): "core"}
+    owners = dict(reserved)
+    routes: list[BaseRoute] = []
+    for plugin, route in host.each("gateway_routes"):
+        path = getattr(route, "path", "")
+        methods = sorted(getattr(route, "methods", None) or {"*"})
+        for method in methods:
+            for key in ((path, method), (path, "*")):
+                if key in owners:
+                    raise PluginError(
+                        f"plugin {plugin!r}: route {method} {path} is already contributed by "
+                        f"{owners[key]!r}"
+                    )
+            owners[(path, method)] = plugin
+        routes.append(route)
+    return routes
+
+
+def create_app(
+    settings: Settings | None = None,
+    host: PluginHost | None = None,
+    *,
+    run_jobs: bool = True,
+    migrate_on_start: bool | None = None,
+    job_options: dict[str, Any] | None = None,
+) -> Starlette:
+    """Build the gateway. The lifespan opens the database, migrates (embedded default) and starts
+    the job runtime (relay, scheduler, and workers when the broker is in-process)."""
+    settings = settings or Settings.from_env()
+    host = host or PluginHost(settings)
+    schema = build_schema(host)
+    runtime = JobRuntime(host, **(job_options or {}))
+    routes_from_plugins = plugin_routes(host)
+    if migrate_on_start is None:
+        migrate_on_start = settings.database_url.startswith("sqlite")
+    graphql = GatewayGraphQL(
+        host,
+        schema=schema,
+        graphql_ide="graphiql" if settings.graphql_ide else None,
+        allow_queries_via_get=True,
+        subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if migrate_on_start:
+            await db.migrate(host)
+        await db.init_db(host)
+        if run_jobs:
+            await runtime.start()
+        await host.call_async("gateway_startup")
+        try:
+            yield
+        finally:
+            await host.call_async("gateway_shutdown")
+            if run_jobs:
+                await runtime.stop()
+            await db.close_db()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
+            *routes_from_plugins,
+        ],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(OriginCheckMiddleware, settings=settings),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.host = host
+    app.state.settings = settings
+    app.state.schema = schema
+    app.state.jobs = runtime
+    return app

@@ -1,0 +1,185 @@
+"""The ``gateway`` command: serve, worker, migrate, demo, schema, plugins and plugins' commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from gateway.plugins import PluginError, PluginHost
+from gateway.settings import Settings, SettingsError
+
+
+def _host() -> PluginHost:
+    return PluginHost(Settings.from_env())
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.app import create_app
+    from gateway.observability import configure_logging
+
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    settings = Settings.from_env()
+    app = create_app(settings)
+    host, port = args.host or settings.host, args.port or settings.port
+    print(f"Gateway: {settings.public_url}/graphql  (env={settings.env}, "
+          f"database={settings.database_url.split('://')[0]}, broker={settings.broker_url})",
+          flush=True)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False,
+                workers=None, lifespan="on")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Dramatiq worker threads fed by redis:// or amqp://; relay and scheduler run here too."""
+    from gateway import db
+    from gateway.jobs.runtime import JobRuntime
+    from gateway.observability import configure_logging
+
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    host = _host()
+    if host.settings.embedded_broker:
+        print("gateway worker needs BROKER_URL=redis://… or amqp://…; with memory:// "
+              "`gateway serve` runs the workers itself.", file=sys.stderr)
+        return 2
+    runtime = JobRuntime(host, in_process_workers=True, worker_threads=args.threads)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+
+    async def main() -> None:
+        await db.init_db(host)
+        await runtime.start()
+        await host.call_async("gateway_startup")
+        print(f"Worker: {args.threads} threads on {host.settings.broker_url}", flush=True)
+        while not stop.is_set():
+            await asyncio.sleep(0.2)
+        await host.call_async("gateway_shutdown")
+        await runtime.stop()
+        await db.close_db()
+
+    asyncio.run(main())
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from gateway import db
+
+    host = _host()
+
+    async def main() -> None:
+        await db.migrate(host)
+        await db.close_db()
+
+    asyncio.run(main())
+    print("Migrations applied.")
+    return 0
+
+
+def cmd_makemigrations(args: argparse.Namespace) -> int:
+    """Write new migrations for model changes (developers), through Tortoise's own autodetector."""
+    from tortoise.cli import cli as tortoise_cli
+
+    os.environ.setdefault("DATABASE_URL", "sqlite://:memory:")
+    ctx = tortoise_cli.CLIContext(config="gateway.tortoise_orm.TORTOISE_ORM", config_file=None)
+    asyncio.run(tortoise_cli.makemigrations(ctx, tuple(args.apps), False, args.name))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from gateway import db
+
+    host = _host()
+
+    async def main() -> list[Any]:
+        await db.migrate(host)
+        await db.init_db(host)
+        try:
+            return await host.call_async("gateway_demo_data", size=args.size)
+        finally:
+            await db.close_db()
+
+    for lines in asyncio.run(main()):
+        for line in lines if isinstance(lines, list | tuple) else [lines]:
+            print(line)
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from schema.build import build_schema
+
+    sys.stdout.write(build_schema(_host()).as_str() + "\n")
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    from gateway.introspection import describe_plugins
+
+    for line in describe_plugins(_host()):
+        print(line)
+    return 0
+
+
+BUILTIN: dict[str, tuple[str, Any]] = {
+    "serve": ("Serve GraphQL (and, on the embedded default, run the jobs).", cmd_serve),
+    "worker": ("Run job workers for a redis:// or amqp:// broker.", cmd_worker),
+    "migrate": ("Apply every enabled plugin's pending migrations.", cmd_migrate),
+    "makemigrations": ("Write migrations for changed models (developers).", cmd_makemigrations),
+    "demo": ("Load the demo data set (idempotent).", cmd_demo),
+    "schema": ("Print the GraphQL schema (SDL).", cmd_schema),
+    "plugins": ("List plugins, their origin, state and contributions.", cmd_plugins),
+}
+
+
+def build_parser(host: PluginHost | None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gateway", description="The reseller GraphQL gateway.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (help_text, func) in BUILTIN.items():
+        command = sub.add_parser(name, help=help_text)
+        command.set_defaults(func=func)
+        if name == "serve":
+            command.add_argument("--host")
+            command.add_argument("--port", type=int)
+        elif name == "worker":
+            command.add_argument("--threads", type=int, default=4)
+        elif name == "makemigrations":
+            command.add_argument("apps", nargs="*")
+            command.add_argument("--name")
+        elif name == "demo":
+            command.add_argument("--size", choices=["small", "large"], default="small")
+    if host is not None:
+        for plugin, contributed in host.each("gateway_commands"):
+            if contributed.name in BUILTIN:
+                raise PluginError(f"plugin {plugin!r}: command {contributed.name!r} exists")
+            command = sub.add_parser(contributed.name, help=contributed.help)
+            if contributed.configure:
+                contributed.configure(command)
+            command.set_defaults(
+                func=lambda a, c=contributed: c.run(host, a) or 0, plugin=plugin
+            )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        host = _host()
+    except (SettingsError, PluginError) as exc:
+        print(f"gateway: {exc}", file=sys.stderr)
+        return 2
+    args = build_parser(host).parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (SettingsError, PluginError) as exc:
+        print(f"gateway: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Tortoise set-up: one app per plugin plus the core app, one connection from DATABASE_URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as _migrate
+
+from gateway.contributions import ModelApp
+from gateway.plugins import PluginError, PluginHost
+
+CORE_APP = ModelApp(label="core", models=["gateway.models"], migrations="gateway.migrations")
+
+
+def model_apps(host: PluginHost) -> list[ModelApp]:
+    """The core app first, then each plugin's app in load order (migrations rely on it)."""
+    apps = [CORE_APP]
+    seen = {CORE_APP.label: "core"}
+    for plugin, app in host.each("gateway_models"):
+        if app.label in seen:
+            raise PluginError(
+                f"plugin {plugin!r}: Tortoise app {app.label!r} is already defined by "
+                f"{seen[app.label]!r}"
+            )
+        seen[app.label] = plugin
+        apps.append(app)
+    return apps
+
+
+def tortoise_config(host: PluginHost, database_url: str | None = None) -> dict[str, Any]:
+    """The Tortoise config dict for this host's enabled plugins."""
+    url = database_url or host.settings.database_url
+    if url.startswith("sqlite://"):
+        path = url.removeprefix("sqlite://")
+        if path and path != ":memory:":
+            from pathlib import Path
+
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "connections": {"default": url},
+        "apps": {
+            app.label: {
+                "models": app.models,
+                "migrations": app.migrations,
+                "default_connection": "default",
+            }
+            for app in model_apps(host)
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def init_db(host: PluginHost) -> None:
+    """Open the connection and register the models of every enabled plugin."""
+    await Tortoise.init(config=tortoise_config(host))
+
+
+async def migrate(host: PluginHost) -> None:
+    """Apply every pending migration, core first then plugins in load order."""
+    await _migrate(config=tortoise_config(host))
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()

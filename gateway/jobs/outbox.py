@@ -1,0 +1,133 @@
+"""The outbox: a job row written in the caller's transaction, claimed at most once at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+
+from gateway.models import OutboxJob, OutboxStatus
+from gateway.observability import current_request_id
+
+# A queued row the broker never delivered, or a running row whose worker died, is retried
+# after this long.
+LEASE_SECONDS = 300
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def enqueue(
+    job: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    dedupe_key: str | None = None,
+    max_attempts: int | None = None,
+    run_after: dt.datetime | None = None,
+) -> OutboxJob | None:
+    """Write a job row; inside ``in_transaction()`` it commits or rolls back with the caller.
+
+    With ``dedupe_key``, a second row for the same key is not written (returns None).
+    """
+    from gateway.jobs.registry import job_definition
+
+    definition = job_definition(job)
+    fields = {
+        "job": job,
+        "payload": payload or {},
+        "max_attempts": max_attempts or (definition.max_attempts if definition else 5),
+        "run_after": run_after or utcnow(),
+        "dedupe_key": dedupe_key,
+        "request_id": current_request_id(),
+    }
+    if dedupe_key is None:
+        row = await OutboxJob.create(**fields)
+    else:
+        if await OutboxJob.filter(dedupe_key=dedupe_key).exists():
+            return None
+        try:
+            row = await OutboxJob.create(**fields)
+        except IntegrityError:
+            return None
+    from gateway.jobs.relay import wake_relay
+
+    wake_relay()
+    return row
+
+
+async def due_jobs(limit: int = 100) -> list[int]:
+    """Ids of rows to hand to the broker now, including ones whose lease ran out."""
+    now = utcnow()
+    stale = now - dt.timedelta(seconds=LEASE_SECONDS)
+    await OutboxJob.filter(
+        status__in=[OutboxStatus.QUEUED, OutboxStatus.RUNNING], updated_at__lt=stale
+    ).update(status=OutboxStatus.PENDING, run_after=now)
+    return await OutboxJob.filter(status=OutboxStatus.PENDING, run_after__lte=now).order_by(
+        "run_after", "id"
+    ).limit(limit).values_list("id", flat=True)
+
+
+async def mark_queued(job_id: int) -> bool:
+    """Claim a pending row for the broker; False if another relay took it first."""
+    updated = await OutboxJob.filter(id=job_id, status=OutboxStatus.PENDING).update(
+        status=OutboxStatus.QUEUED, updated_at=utcnow()
+    )
+    return updated == 1
+
+
+async def claim(job_id: int) -> OutboxJob | None:
+    """Move a queued row to running for this worker; None for a duplicate delivery."""
+    updated = await OutboxJob.filter(
+        id=job_id, status__in=[OutboxStatus.QUEUED, OutboxStatus.PENDING]
+    ).update(status=OutboxStatus.RUNNING, attempts=F("attempts") + 1, updated_at=utcnow())
+    if updated != 1:
+        return None
+    return await OutboxJob.get(id=job_id)
+
+
+async def finish(job: OutboxJob) -> None:
+    now = utcnow()
+    await OutboxJob.filter(id=job.id, status=OutboxStatus.RUNNING).update(
+        status=OutboxStatus.DONE, finished_at=now, updated_at=now, last_error=None
+    )
+
+
+def backoff_delay(base_seconds: float, attempts: int) -> float:
+    """Exponential backoff with jitter: base, 2×base, 4×base… (±25 %)."""
+    delay = base_seconds * (2 ** max(attempts - 1, 0))
+    return delay * random.uniform(0.75, 1.25)
+
+
+async def fail(job: OutboxJob, error: str, backoff_seconds: float) -> OutboxStatus:
+    """Record a failed attempt: retry later with backoff, or end as failed."""
+    now = utcnow()
+    if job.attempts >= job.max_attempts:
+        status = OutboxStatus.FAILED
+        await OutboxJob.filter(id=job.id).update(
+            status=status, last_error=error, finished_at=now, updated_at=now
+        )
+    else:
+        status = OutboxStatus.PENDING
+        delay = dt.timedelta(seconds=backoff_delay(backoff_seconds, job.attempts))
+        await OutboxJob.filter(id=job.id).update(
+            status=status, last_error=error, run_after=now + delay, updated_at=now
+        )
+    return status
+
+
+async def rerun(job_id: int) -> OutboxJob | None:
+    """Give a failed job a fresh set of attempts; None when it is not failed."""
+    now = utcnow()
+    updated = await OutboxJob.filter(id=job_id, status=OutboxStatus.FAILED).update(
+        status=OutboxStatus.PENDING, attempts=0, run_after=now, finished_at=None, updated_at=now
+    )
+    if updated != 1:
+        return None
+    from gateway.jobs.relay import wake_relay
+
+    wake_relay()
+    return await OutboxJob.get(id=job_id)

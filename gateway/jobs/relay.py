@@ -1,0 +1,72 @@
+"""The relay hands due outbox rows to the broker; several relays may run at once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import dramatiq
+
+from gateway.jobs import outbox
+from gateway.models import OutboxJob, OutboxStatus
+
+log = logging.getLogger("gateway.jobs.relay")
+
+_wakers: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+
+
+def wake_relay() -> None:
+    """Ask running relays to look now (shortly, so the caller's transaction can commit)."""
+    for loop, event in list(_wakers):
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(loop.call_later, 0.05, event.set)
+
+
+async def relay_once(actors: dict[str, dramatiq.Actor[Any, Any]]) -> int:
+    """Send every due row once; returns how many were handed to the broker."""
+    sent = 0
+    for job_id in await outbox.due_jobs():
+        if not await outbox.mark_queued(job_id):
+            continue
+        row = await OutboxJob.get(id=job_id)
+        actor = actors.get(row.job)
+        if actor is None:
+            await OutboxJob.filter(id=job_id).update(
+                status=OutboxStatus.FAILED,
+                last_error=f"no actor named {row.job!r} in this gateway (is its plugin enabled?)",
+                finished_at=outbox.utcnow(),
+            )
+            continue
+        try:
+            actor.send(job_id)
+            sent += 1
+        except Exception:
+            log.exception("broker refused job %s; it stays pending", job_id)
+            await OutboxJob.filter(id=job_id, status=OutboxStatus.QUEUED).update(
+                status=OutboxStatus.PENDING
+            )
+    return sent
+
+
+async def run_relay(
+    actors: dict[str, dramatiq.Actor[Any, Any]], interval: float, stop: asyncio.Event
+) -> None:
+    """Loop until ``stop``: relay due rows, then sleep ``interval`` or until woken."""
+    event = asyncio.Event()
+    entry = (asyncio.get_running_loop(), event)
+    _wakers.append(entry)
+    try:
+        while not stop.is_set():
+            try:
+                await relay_once(actors)
+            except Exception:
+                log.exception("relay pass failed; trying again")
+            event.clear()
+            waiter = asyncio.ensure_future(event.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waiter, stopper}, timeout=interval, return_when="FIRST_COMPLETED")
+            waiter.cancel()
+            stopper.cancel()
+    finally:
+        _wakers.remove(entry)

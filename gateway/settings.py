@@ -1,0 +1,102 @@
+"""Settings read from the environment, with safe defaults for the embedded mode."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SettingsError(RuntimeError):
+    """The environment asks for something the gateway refuses to start with."""
+
+
+def _default_var_dir() -> Path:
+    return Path(os.environ.get("GATEWAY_VAR_DIR", "var")).resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the host needs to know about its environment."""
+
+    env: str = "development"
+    database_url: str = ""
+    broker_url: str = "memory://"
+    email_url: str = ""
+    secret_key: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    var_dir: Path = field(default_factory=_default_var_dir)
+    plugins_file: Path = Path("plugins.toml")
+    email_from: str = "Gateway <no-reply@gateway.local>"
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 4000
+    max_page_size: int = 100
+    # Entry-point plugins to load: None = all installed, else only these names (datasette's
+    # DATASETTE_LOAD_PLUGINS); GATEWAY_LOAD_PLUGINS="" loads none.
+    load_plugins: tuple[str, ...] | None = None
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def graphql_ide(self) -> bool:
+        """The IDE and introspection are on in development, off in production."""
+        return not self.production
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.broker_url.startswith("memory://")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Read the settings; a production start without SECRET_KEY is refused."""
+        env = dict(os.environ if environ is None else environ)
+        gateway_env = env.get("GATEWAY_ENV", "development")
+        if gateway_env not in ("development", "production", "test"):
+            raise SettingsError(
+                f"GATEWAY_ENV must be development, production or test, not {gateway_env!r}"
+            )
+        var_dir = Path(env.get("GATEWAY_VAR_DIR", "var")).resolve()
+        secret_key = env.get("SECRET_KEY", "")
+        if not secret_key:
+            if gateway_env == "production":
+                raise SettingsError(
+                    "SECRET_KEY is not set: a production gateway signs sessions and download "
+                    "links with it. Set SECRET_KEY to a long random string "
+                    "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+                )
+            secret_key = _development_secret(var_dir)
+        return cls(
+            env=gateway_env,
+            database_url=env.get("DATABASE_URL") or f"sqlite://{var_dir / 'gateway.sqlite3'}",
+            broker_url=env.get("BROKER_URL", "memory://"),
+            email_url=env.get("EMAIL_URL") or f"file://{var_dir / 'outbox'}",
+            secret_key=secret_key,
+            public_url=env.get("PUBLIC_URL", "").rstrip("/")
+            or f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}",
+            host=env.get("HOST", "127.0.0.1"),
+            port=int(env.get("PORT", "8000")),
+            var_dir=var_dir,
+            plugins_file=Path(env.get("GATEWAY_PLUGINS_FILE", "plugins.toml")),
+            email_from=env.get("EMAIL_FROM", "Gateway <no-reply@gateway.local>"),
+            load_plugins=None
+            if "GATEWAY_LOAD_PLUGINS" not in env
+            else tuple(n.strip() for n in env["GATEWAY_LOAD_PLUGINS"].split(",") if n.strip()),
+        )
+
+
+def _development_secret(var_dir: Path) -> str:
+    """A per-checkout secret kept under var/, so development sessions survive restarts."""
+    path = var_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        var_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        path.write_text(value)
+        return value

@@ -1,0 +1,1 @@
+"""Shared GraphQL pieces (scalars, errors, pagination, permissions) and schema composition."""

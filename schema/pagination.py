@@ -1,0 +1,96 @@
+"""Connections: opaque cursors, totalCount and a capped page size."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from gateway.i18n import Text
+
+T = TypeVar("T")
+DEFAULT_PAGE_SIZE = 20
+
+_BAD_CURSOR = Text(en="The cursor is not valid.", fr="Le curseur n'est pas valide.")
+_BAD_FIRST = Text(
+    en="first must be between 0 and {max}.", fr="first doit être compris entre 0 et {max}."
+)
+
+
+class PaginationError(ValueError):
+    def __init__(self, text: Text, **values: Any) -> None:
+        super().__init__(text.en.format(**values))
+        self.text = text
+        self.values = values
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    node: T
+    cursor: str
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int
+
+    @strawberry.field
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind != "o":
+            raise ValueError(cursor)
+        return int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise PaginationError(_BAD_CURSOR) from None
+
+
+def page_window(first: int | None, after: str | None, max_page_size: int) -> tuple[int, int]:
+    """(offset, limit) for a page; ``first`` above the cap is refused, not silently cut."""
+    limit = DEFAULT_PAGE_SIZE if first is None else first
+    if limit < 0 or limit > max_page_size:
+        raise PaginationError(_BAD_FIRST, max=max_page_size)
+    offset = decode_cursor(after) + 1 if after else 0
+    return offset, limit
+
+
+def build_connection(
+    rows: Sequence[Any],
+    offset: int,
+    limit: int,
+    total_count: int,
+    to_node: Callable[[Any], Any] = lambda row: row,
+) -> Connection[Any]:
+    """Wrap one fetched page (``limit + 1`` rows tell whether there is a next page)."""
+    page = list(rows[:limit])
+    edges = [Edge(node=to_node(row), cursor=encode_cursor(offset + i)) for i, row in enumerate(page)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > limit or offset + len(page) < total_count,
+            has_previous_page=offset > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total_count,
+    )

@@ -1,0 +1,133 @@
+"""Test harness: a real database (SQLite file, or a fresh PostgreSQL database when
+TEST_DATABASE_URL / DATABASE_URL points at PostgreSQL), a real broker, the real app."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tortoise import Tortoise, connections
+
+from gateway import db
+from gateway.app import create_app
+from gateway.plugins import PluginHost
+from gateway.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("GATEWAY_LOAD_PLUGINS", "")
+
+
+def _base_database_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or "sqlite"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of this test session's own, dropped at the end."""
+    base = _base_database_url()
+    if not base.startswith(("postgres://", "postgresql://")):
+        yield f"sqlite://{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    import asyncio
+
+    import asyncpg
+
+    name = f"gw_test_{uuid.uuid4().hex[:10]}"
+    admin = base
+
+    async def run(sql: str) -> None:
+        conn = await asyncpg.connect(admin.replace("postgres://", "postgresql://", 1))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    yield base.rsplit("/", 1)[0] + "/" + name
+    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "env": "test",
+        "database_url": database_url,
+        "broker_url": os.environ.get("TEST_BROKER_URL", "memory://"),
+        "email_url": f"file://{tmp_path / 'outbox'}",
+        "secret_key": "test-secret-key-not-for-production",
+        "public_url": "http://testserver",
+        "var_dir": tmp_path,
+        "plugins_file": ROOT / "plugins.toml",
+        "load_plugins": (),
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return make_settings(database_url, tmp_path)
+
+
+@pytest.fixture(scope="session")
+async def migrated(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Every built-in plugin's migrations applied once per session."""
+    host = PluginHost(make_settings(database_url, tmp_path_factory.mktemp("migrate")))
+    await db.migrate(host)
+    await db.close_db()
+    return database_url
+
+
+async def truncate_all() -> None:
+    """Empty every table of every app, so each test starts from nothing."""
+    conn = connections.get("default")
+    tables = [model._meta.db_table for app in Tortoise.apps.values() for model in app.values()]
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_script(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        )
+    else:
+        for table in tables:
+            await conn.execute_script(f'DELETE FROM "{table}"')
+
+
+class Gateway:
+    """A running app and an HTTP client to it, with GraphQL helpers."""
+
+    def __init__(self, app: Any, client: httpx.AsyncClient) -> None:
+        self.app = app
+        self.client = client
+        self.headers: dict[str, str] = {}
+
+    async def graphql(
+        self, query: str, variables: dict[str, Any] | None = None, **headers: str
+    ) -> dict[str, Any]:
+        response = await self.client.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={**self.headers, **headers},
+        )
+        assert response.status_code in (200, 400), response.text
+        return response.json()
+
+
+async def start_gateway(settings: Settings, **options: Any) -> AsyncIterator[Gateway]:
+    app = create_app(settings, migrate_on_start=False, **options)
+    async with app.router.lifespan_context(app):
+        await truncate_all()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield Gateway(app, client)
+
+
+@pytest.fixture
+async def gateway(migrated: str, settings: Settings) -> AsyncIterator[Gateway]:
+    """The real app, its lifespan running (database, job runtime), with an HTTP client."""
+    async for running in start_gateway(
+        settings, job_options={"relay_interval": 0.05, "scheduler_tick": 0.2}
+    ):
+        yield running
