@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as _migrate
 
 from gateway.contributions import ModelApp
@@ -53,13 +54,20 @@ def tortoise_config(host: PluginHost, database_url: str | None = None) -> dict[s
 
 
 async def init_db(host: PluginHost) -> None:
-    """Open the connection and register the models of every enabled plugin."""
-    await Tortoise.init(config=tortoise_config(host))
+    """Open the connection and register the models of every enabled plugin.
+
+    The context is global: uvicorn runs the lifespan in another task than the requests, and
+    job actors run coroutines submitted from worker threads."""
+    await Tortoise.init(config=tortoise_config(host), _enable_global_fallback=True)
 
 
 async def migrate(host: PluginHost) -> None:
     """Apply every pending migration, core first then plugins in load order."""
-    await _migrate(config=tortoise_config(host))
+    with TortoiseContext() as ctx:
+        try:
+            await _migrate(config=tortoise_config(host))
+        finally:
+            await ctx.close_connections()
 
 
 async def close_db() -> None:
