@@ -68,7 +68,7 @@ async def test_rolled_back_transaction_leaves_no_job(jobs_gateway: Gateway) -> N
         async with in_transaction():
             await enqueue("test.record", {"n": 2})
             raise Boom
-    assert await OutboxJob.filter(job="test.record").count() == 0
+    assert await OutboxJob.filter(job="test.record", dedupe_key__isnull=True).count() == 0
     await asyncio.sleep(0.2)
     assert all(e.get("n") != 2 for e in jobs_plugin.effects)
 
