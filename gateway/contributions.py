@@ -57,13 +57,21 @@ class Command:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a role, the tenant (reseller) and account they act in, and who they are."""
+    """Who is calling: the role and person whose view applies, the tenant and account.
+
+    During direct access, ``user_id``/``role`` are the account admin's view and
+    ``real_user_id`` is the reseller staff member really there (the breadcrumb back)."""
 
     role: str
     user_id: int | None = None
     reseller_id: int | None = None
     account_id: int | None = None
     language: str = "en"
-    session_id: str | None = None
-    acting_for: Any = None
+    session_id: int | None = None
+    real_user_id: int | None = None
+    api_token_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def direct_access(self) -> bool:
+        return self.real_user_id is not None

@@ -27,3 +27,17 @@ def gateway_types(gateway: Any) -> Any:
     from gateway.jobs.schema import OutboxJobNode
 
     return [OutboxJobNode]
+
+
+@hookimpl
+def gateway_commands(gateway: Any) -> Any:
+    from gateway.jobs.commands import jobs_command
+
+    return [jobs_command]
+
+
+@hookimpl
+def gateway_principal(gateway: Any, request: Any) -> Any:
+    from gateway.identity.principal import principal_for_request
+
+    return principal_for_request(request)

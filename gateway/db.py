@@ -11,7 +11,11 @@ from tortoise.migrations.api import migrate as _migrate
 from gateway.contributions import ModelApp
 from gateway.plugins import PluginError, PluginHost
 
-CORE_APP = ModelApp(label="core", models=["gateway.models"], migrations="gateway.migrations")
+CORE_APP = ModelApp(
+    label="core",
+    models=["gateway.models", "gateway.identity.models"],
+    migrations="gateway.migrations",
+)
 
 
 def model_apps(host: PluginHost) -> list[ModelApp]:

@@ -1,0 +1,1 @@
+"""Who exists and who is calling: resellers, accounts, users, sessions, tokens, audit."""

@@ -1,0 +1,41 @@
+"""Who sent a request: a session cookie (browsers) or ``Authorization: Bearer`` (mobile, API)."""
+
+from __future__ import annotations
+
+from starlette.requests import HTTPConnection
+
+from gateway.contributions import Principal
+from gateway.identity.secrets import API_TOKEN_PREFIX, SESSION_PREFIX
+from gateway.identity.sessions import (
+    principal_for_api_token,
+    principal_for_session,
+    resolve_api_token,
+    resolve_session,
+)
+
+SESSION_COOKIE = "gw_session"
+
+
+def request_token(request: HTTPConnection) -> str | None:
+    """The bearer token if any, else the session cookie."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+async def principal_from_token(token: str | None) -> Principal | None:
+    if not token:
+        return None
+    if token.startswith(SESSION_PREFIX):
+        session = await resolve_session(token)
+        return await principal_for_session(session) if session else None
+    if token.startswith(API_TOKEN_PREFIX):
+        api_token = await resolve_api_token(token)
+        return principal_for_api_token(api_token) if api_token else None
+    return None
+
+
+async def principal_for_request(request: HTTPConnection) -> Principal | None:
+    return await principal_from_token(request_token(request))

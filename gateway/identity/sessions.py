@@ -1,0 +1,170 @@
+"""Server-side sessions and API tokens, and the Principal they stand for."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from gateway.contributions import Principal
+from gateway.identity.models import (
+    Account,
+    AccountKind,
+    ApiToken,
+    ResellerDelegate,
+    Session,
+    User,
+    UserRole,
+)
+from gateway.identity.secrets import SESSION_PREFIX, new_token, token_digest
+from schema.permissions import Role
+
+IDLE_TIMEOUT = dt.timedelta(minutes=10)  # seeds: the portal ends a session after 10 idle minutes
+ABSOLUTE_MAX = dt.timedelta(hours=12)
+_TOUCH_EVERY = dt.timedelta(seconds=30)  # spare a write on every request
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def open_session(
+    user: User,
+    *,
+    client_address: str = "",
+    user_agent: str = "",
+    acting_account: Account | None = None,
+    parent: Session | None = None,
+) -> tuple[Session, str]:
+    """A new session for ``user``; returns it and the token the client keeps (shown once)."""
+    token = new_token(SESSION_PREFIX)
+    now = utcnow()
+    expires = now + ABSOLUTE_MAX
+    if parent is not None:
+        expires = min(expires, parent.expires_at)
+    session = await Session.create(
+        token_hash=token_digest(token),
+        user=user,
+        acting_account=acting_account,
+        parent=parent,
+        client_address=client_address[:64],
+        user_agent=user_agent[:300],
+        last_seen_at=now,
+        expires_at=expires,
+    )
+    return session, token
+
+
+def _alive(session: Session, now: dt.datetime) -> bool:
+    return (
+        session.ended_at is None
+        and session.expires_at > now
+        and session.last_seen_at + IDLE_TIMEOUT > now
+    )
+
+
+async def resolve_session(token: str) -> Session | None:
+    """The live session for ``token`` (idle and absolute limits applied), touched as seen."""
+    if not token.startswith(SESSION_PREFIX):
+        return None
+    session = (
+        await Session.filter(token_hash=token_digest(token))
+        .select_related("user", "acting_account")
+        .first()
+    )
+    now = utcnow()
+    if session is None or not _alive(session, now) or not session.user.is_active:
+        return None
+    if session.parent_id is not None:  # type: ignore[attr-defined]
+        parent = await Session.get_or_none(id=session.parent_id)  # type: ignore[attr-defined]
+        if parent is None or not _alive(parent, now):
+            return None
+    if now - session.last_seen_at > _TOUCH_EVERY:
+        session.last_seen_at = now
+        await Session.filter(id=session.id).update(last_seen_at=now)
+        if session.parent_id is not None:  # type: ignore[attr-defined]
+            # Working inside an account keeps the reseller's own session alive too.
+            await Session.filter(id=session.parent_id).update(  # type: ignore[attr-defined]
+                last_seen_at=now
+            )
+    return session
+
+
+async def end_session(session: Session) -> None:
+    """End a session and any direct-access session opened from it."""
+    now = utcnow()
+    await Session.filter(id=session.id, ended_at__isnull=True).update(ended_at=now)
+    await Session.filter(parent_id=session.id, ended_at__isnull=True).update(ended_at=now)
+
+
+async def end_other_sessions(user_id: int, keep_session_id: int | None) -> int:
+    """After a password change: every other session of the person ends."""
+    query = Session.filter(user_id=user_id, ended_at__isnull=True)
+    if keep_session_id is not None:
+        query = query.exclude(id=keep_session_id).exclude(parent_id=keep_session_id)
+    return await query.update(ended_at=utcnow())
+
+
+async def resolve_api_token(token: str) -> ApiToken | None:
+    token_row = await ApiToken.filter(
+        token_hash=token_digest(token), revoked_at__isnull=True
+    ).first()
+    if token_row is None:
+        return None
+    now = utcnow()
+    if token_row.last_used_at is None or now - token_row.last_used_at > _TOUCH_EVERY:
+        await ApiToken.filter(id=token_row.id).update(last_used_at=now)
+    return token_row
+
+
+_ROLE_OF = {
+    UserRole.SYSTEM_ADMIN: Role.SYSTEM_ADMIN,
+    UserRole.RESELLER_ADMIN: Role.RESELLER_ADMIN,
+    UserRole.COMPANY_ADMIN: Role.COMPANY_ADMIN,
+    UserRole.EMPLOYEE: Role.EMPLOYEE,
+    UserRole.PROFESSIONAL: Role.PROFESSIONAL,
+}
+
+
+async def account_admin(account: Account) -> User | None:
+    """Whose view direct access takes: the company's first admin, or the professional."""
+    role = UserRole.COMPANY_ADMIN if account.kind == AccountKind.COMPANY else UserRole.PROFESSIONAL
+    return await User.filter(account_id=account.id, role=role).order_by("id").first()
+
+
+async def principal_for_session(session: Session) -> Principal:
+    user = session.user
+    if session.acting_account_id is not None:  # type: ignore[attr-defined]
+        account = session.acting_account
+        admin = await account_admin(account)
+        return Principal(
+            role=Role.COMPANY_ADMIN if account.kind == AccountKind.COMPANY else Role.PROFESSIONAL,
+            user_id=admin.id if admin else None,
+            reseller_id=account.reseller_id,  # type: ignore[attr-defined]
+            account_id=account.id,
+            language=user.language,
+            session_id=session.id,
+            real_user_id=user.id,
+        )
+    role = _ROLE_OF[user.role]
+    reseller_id = user.reseller_id  # type: ignore[attr-defined]
+    if user.role == UserRole.COMPANY_ADMIN:
+        delegation = await ResellerDelegate.filter(user_id=user.id).first()
+        if delegation is not None:
+            role = Role.RESELLER_DELEGATE
+            reseller_id = delegation.reseller_id  # type: ignore[attr-defined]
+    return Principal(
+        role=role,
+        user_id=user.id,
+        reseller_id=reseller_id,
+        account_id=user.account_id,  # type: ignore[attr-defined]
+        language=user.language,
+        session_id=session.id,
+    )
+
+
+def principal_for_api_token(token: ApiToken) -> Principal:
+    return Principal(
+        role=Role.INTEGRATOR,
+        reseller_id=token.reseller_id,  # type: ignore[attr-defined]
+        api_token_id=token.id,
+        language="en",
+    )
