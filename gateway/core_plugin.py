@@ -24,9 +24,10 @@ def gateway_mutation(gateway: Any) -> Any:
 
 @hookimpl
 def gateway_types(gateway: Any) -> Any:
+    from gateway.identity.types import AccountNode, ResellerNode, UserNode
     from gateway.jobs.schema import OutboxJobNode
 
-    return [OutboxJobNode]
+    return [OutboxJobNode, ResellerNode, AccountNode, UserNode]
 
 
 @hookimpl

@@ -91,8 +91,8 @@ async def truncate_all() -> None:
             "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
         )
     else:
-        for table in tables:
-            await conn.execute_script(f'DELETE FROM "{table}"')
+        deletes = "".join(f'DELETE FROM "{t}";' for t in tables)
+        await conn.execute_script(f"PRAGMA foreign_keys=OFF;{deletes}PRAGMA foreign_keys=ON;")
 
 
 class Gateway:

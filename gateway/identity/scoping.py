@@ -1,0 +1,43 @@
+"""Tenancy: which rows a principal may see. Another tenant's row is simply not there."""
+
+from __future__ import annotations
+
+from tortoise.queryset import QuerySet
+
+from gateway.contributions import Principal
+from gateway.identity.models import Account, Reseller, User
+from schema.permissions import Role
+
+RESELLER_WIDE = {Role.RESELLER_ADMIN, Role.RESELLER_DELEGATE, Role.INTEGRATOR}
+
+
+def resellers_visible(principal: Principal | None) -> QuerySet[Reseller]:
+    if principal is None:
+        return Reseller.filter(id=-1)
+    if principal.role == Role.SYSTEM_ADMIN:
+        return Reseller.all()
+    return Reseller.filter(id=principal.reseller_id or -1)
+
+
+def accounts_visible(principal: Principal | None) -> QuerySet[Account]:
+    """System admins: all. Reseller staff and integrators: their reseller. Others: their own."""
+    if principal is None:
+        return Account.filter(id=-1)
+    if principal.role == Role.SYSTEM_ADMIN:
+        return Account.all()
+    if principal.role in RESELLER_WIDE and not principal.direct_access:
+        return Account.filter(reseller_id=principal.reseller_id or -1)
+    return Account.filter(id=principal.account_id or -1)
+
+
+def users_visible(principal: Principal | None) -> QuerySet[User]:
+    """Reseller staff see their reseller's people; company admins their account's; others self."""
+    if principal is None:
+        return User.filter(id=-1)
+    if principal.role == Role.SYSTEM_ADMIN:
+        return User.all()
+    if principal.role in RESELLER_WIDE and not principal.direct_access:
+        return User.filter(reseller_id=principal.reseller_id or -1)
+    if principal.role == Role.COMPANY_ADMIN:
+        return User.filter(account_id=principal.account_id or -1)
+    return User.filter(id=principal.user_id or -1)
