@@ -94,7 +94,7 @@ class AccountNode(relay.Node):
     organization_id: strawberry.Private[int | None]
 
     @strawberry.field(description="CID (company) or UID (professional): the account's number.")
-    def number(self) -> int:
+    def account_number(self) -> int:
         return self.id
 
     @strawberry.field(description="ORGID: the organisation's id, or the account's own.")

@@ -7,7 +7,7 @@ from strawberry.relay import to_base64
 from tests.conftest import Gateway
 from tests.support.identity_factory import bearer_for, make_tenant
 
-QUERY = "query($id: ID!) { node(id: $id) { id ... on Account { name can number orgId } } }"
+QUERY = "query($id: ID!) { node(id: $id) { id ... on Account { name can accountNumber orgId } } }"
 
 
 async def test_account_node_visible_to_its_reseller_only(gateway: Gateway) -> None:
