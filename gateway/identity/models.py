@@ -114,6 +114,7 @@ class User(Model):
     last_name = fields.CharField(max_length=100, default="")
     language = fields.CharField(max_length=2, default="fr")
     phone = fields.CharField(max_length=20, null=True)
+    extension = fields.CharField(max_length=10, null=True)  # poste, within the account ranges
     password_hash = fields.CharField(max_length=255, null=True)  # never leaves the services
     pin_hash = fields.CharField(max_length=255, null=True)
     is_active = fields.BooleanField(default=True)

@@ -115,7 +115,7 @@ class AccountNode(relay.Node):
 
 
 USER_COLUMNS = ("id", "role", "reseller_id", "account_id", "login", "email", "first_name",
-                "last_name", "language", "phone", "is_active", "created_at")
+                "last_name", "language", "phone", "extension", "is_active", "created_at")
 
 
 @strawberry.type(name="User", description="A person who can sign in. No password ever shows.")
@@ -128,6 +128,7 @@ class UserNode(relay.Node):
     last_name: str
     language: str
     phone: str | None
+    extension: str | None = strawberry.field(description="Poste / phone extension.")
     is_active: bool
     created_at: DateTime  # type: ignore[valid-type]
     reseller_id: strawberry.Private[int | None]
