@@ -12,30 +12,56 @@ from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from gateway import db
+from gateway import db, pubsub
 from gateway.context import build_context
 from gateway.jobs.runtime import JobRuntime
 from gateway.observability import RequestIdMiddleware
 from gateway.operations import healthz, metrics, readyz
 from gateway.plugins import PluginError, PluginHost
-from gateway.security import OriginCheckMiddleware
+from gateway.security import OriginCheckMiddleware, StrictGraphQLHTTP
 from gateway.settings import Settings
 from schema.build import build_schema
 
 log = logging.getLogger("gateway.app")
 
 
-class GatewayGraphQL(GraphQL):  # type: ignore[type-arg]
-    """The strawberry ASGI view with our context."""
+class GatewayGraphQL(StrictGraphQLHTTP, GraphQL):
+    """The strawberry ASGI view with our context; requests of the wrong shape are refused as
+    GraphQL errors in JSON (:class:`gateway.security.StrictGraphQLHTTP`)."""
 
     def __init__(self, host: PluginHost, **kwargs: Any) -> None:
         self.host = host
         super().__init__(**kwargs)
 
     async def get_context(self, request: HTTPConnection, response: Any) -> Any:  # type: ignore[override]
-        return await build_context(self.host, request, response)
+        context: Any = await build_context(self.host, request, response)
+        request.state.language = context.language  # for refusals answered outside GraphQL
+        if request.scope["type"] == "websocket":
+            # Strawberry keeps the connection_init payload where this attribute exists.
+            context.connection_params = None
+        return context
+
+    async def on_ws_connect(self, context: Any) -> Any:
+        """A WebSocket's caller comes from its handshake (cookies, headers), or from the
+        connection_init payload ``{"authorization": "Bearer …"}`` of clients that cannot set
+        headers on a WebSocket; the payload wins, read as an Authorization header would be."""
+        params = getattr(context, "connection_params", None) or {}
+        authorization = params.get("authorization")
+        if isinstance(authorization, str) and authorization.strip():
+            scope = context.request.scope
+            try:
+                value = authorization.strip().encode("latin-1")
+            except UnicodeEncodeError:
+                raise ConnectionRejectionError() from None
+            headers = [(k, v) for k, v in scope["headers"] if k != b"authorization"]
+            request = HTTPConnection({**scope, "headers": [*headers, (b"authorization", value)]})
+            fresh = await build_context(self.host, request, context.response)
+            context.request, context.principal = fresh.request, fresh.principal
+            context.language = fresh.language
+        return await super().on_ws_connect(context)
 
 
 def plugin_routes(host: PluginHost) -> list[BaseRoute]:
@@ -48,12 +74,14 @@ def plugin_routes(host: PluginHost) -> list[BaseRoute]:
         path = getattr(route, "path", "")
         methods = sorted(getattr(route, "methods", None) or {"*"})
         for method in methods:
-            for key in ((path, method), (path, "*")):
-                if key in owners:
-                    raise PluginError(
-                        f"plugin {plugin!r}: route {method} {path} is already contributed by "
-                        f"{owners[key]!r}"
-                    )
+            # "*" (a Mount, a WebSocket route) takes the path for every method, either way round.
+            taken = [owner for (p, m), owner in owners.items()
+                     if p == path and (m == method or "*" in (m, method))]
+            if taken:
+                raise PluginError(
+                    f"plugin {plugin!r}: route {method} {path} is already contributed by "
+                    f"{taken[0]!r}"
+                )
             owners[(path, method)] = plugin
         routes.append(route)
     return routes
@@ -89,6 +117,7 @@ def create_app(
         if migrate_on_start:
             await db.migrate(host)
         await db.init_db(host)
+        app.state.pubsub = await pubsub.start(settings)
         if run_jobs:
             await runtime.start()
         await host.call_async("gateway_startup")
@@ -98,11 +127,12 @@ def create_app(
             await host.call_async("gateway_shutdown")
             if run_jobs:
                 await runtime.stop()
+            await pubsub.stop(app.state.pubsub)
             await db.close_db()
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),  # the view refuses other methods, in JSON
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),

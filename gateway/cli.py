@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import signal
 import sys
@@ -27,14 +28,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
     settings = Settings.from_env()
-    app = create_app(settings)
     host, port = args.host or settings.host, args.port or settings.port
+    if not os.environ.get("PUBLIC_URL") and (host, port) != (settings.host, settings.port):
+        # Links in emails and downloads (and the URL printed below) follow --host/--port.
+        settings = dataclasses.replace(settings, host=host, port=port,
+                                       public_url=f"http://{host}:{port}")
+    app = create_app(settings)
     print(f"Gateway: {settings.public_url}/graphql  (env={settings.env}, "
           f"database={settings.database_url.split('://')[0]}, broker={settings.broker_url})",
           flush=True)
+    # uvicorn stops gracefully on SIGTERM, then raises it again under the handler it found:
+    # this one makes a graceful stop end with status 0, as `gateway worker` does.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False,
                 workers=None, lifespan="on")
     return 0
+
+
+def _exit_cleanly(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -106,9 +118,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         finally:
             await db.close_db()
 
-    for lines in asyncio.run(main()):
+    results = [lines for lines in asyncio.run(main()) if lines]
+    for lines in results:
         for line in lines if isinstance(lines, list | tuple) else [lines]:
             print(line)
+    if not results:
+        # Say so, rather than leave a newcomer wondering whether anything happened.
+        print("Database migrated; no enabled plugin contributes demo data yet.")
     return 0
 
 
@@ -155,9 +171,18 @@ def build_parser(host: PluginHost | None) -> argparse.ArgumentParser:
         elif name == "demo":
             command.add_argument("--size", choices=["small", "large"], default="small")
     if host is not None:
+        owners: dict[str, str] = {}
         for plugin, contributed in host.each("gateway_commands"):
             if contributed.name in BUILTIN:
-                raise PluginError(f"plugin {plugin!r}: command {contributed.name!r} exists")
+                raise PluginError(
+                    f"plugin {plugin!r}: command {contributed.name!r} is a built-in command"
+                )
+            if contributed.name in owners:
+                raise PluginError(
+                    f"plugin {plugin!r}: command {contributed.name!r} is already contributed by "
+                    f"plugin {owners[contributed.name]!r}"
+                )
+            owners[contributed.name] = plugin
             command = sub.add_parser(contributed.name, help=contributed.help)
             if contributed.configure:
                 contributed.configure(command)
@@ -173,8 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, PluginError) as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return 2
-    args = build_parser(host).parse_args(argv)
     try:
+        args = build_parser(host).parse_args(argv)
         return int(args.func(args) or 0)
     except (SettingsError, PluginError) as exc:
         print(f"gateway: {exc}", file=sys.stderr)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from typing import Any
 
 from tortoise import Tortoise
@@ -10,6 +12,12 @@ from tortoise.migrations.api import migrate as _migrate
 
 from gateway.contributions import ModelApp
 from gateway.plugins import PluginError, PluginHost
+
+# Database drivers log every query's parameters at DEBUG: password hashes, set-password links in
+# outbox payloads. They stay at INFO unless an operator asks for SQL on purpose (LOG_SQL=1).
+if os.environ.get("LOG_SQL") != "1":
+    for _name in ("tortoise.db_client", "aiosqlite", "asyncpg"):
+        logging.getLogger(_name).setLevel(logging.INFO)
 
 CORE_APP = ModelApp(
     label="core",

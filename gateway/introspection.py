@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from strawberry.schema.name_converter import NameConverter
 from strawberry.types.base import get_object_definition
 
 from gateway.plugins import CORE_PLUGIN, PluginHost
+
+_NAMES = NameConverter()
 
 
 def contributions(host: PluginHost) -> dict[str, dict[str, list[str]]]:
@@ -16,7 +19,8 @@ def contributions(host: PluginHost) -> dict[str, dict[str, list[str]]]:
                        ("Subscription", "gateway_subscription")):
         for plugin, cls in host.each(hook):
             definition = get_object_definition(cls, strict=True)
-            found[plugin]["fields"] += [f"{root}.{f.python_name}" for f in definition.fields]
+            # GraphQL names (Query.outboxJobs), as clients and the SDL spell them.
+            found[plugin]["fields"] += [f"{root}.{_NAMES.from_field(f)}" for f in definition.fields]
     for plugin, cls in host.each("gateway_types"):
         definition = get_object_definition(cls)
         found[plugin]["types"].append(definition.name if definition else cls.__name__)
@@ -34,6 +38,7 @@ def contributions(host: PluginHost) -> dict[str, dict[str, list[str]]]:
 
 
 def describe_plugins(host: PluginHost) -> list[str]:
+    """One line per plugin (name, built in / entry point, on / off), then what it contributes."""
     rows = [(CORE_PLUGIN, "built in", True)] + [(s.name, s.source, s.enabled) for s in host.specs]
     found = contributions(host)
     lines = []

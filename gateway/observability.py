@@ -16,6 +16,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
+from gateway.i18n import Text, negotiate
+
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
@@ -42,6 +44,12 @@ JOB_OUTCOMES = Counter(
     ["actor", "outcome"], registry=REGISTRY,
 )
 
+# What a client reads instead of an unexpected exception: the id finds the trace in the log.
+INTERNAL_ERROR = Text(
+    en="Unexpected internal error (request {request_id}).",
+    fr="Erreur interne inattendue (requête {request_id}).",
+)
+
 _OPERATION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -64,31 +72,83 @@ class RequestIdMiddleware:
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
-        route = scope.get("path", "")
         started = time.perf_counter()
+        status: int | None = None
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-request-id"]
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
-                HTTP_REQUESTS.labels(_route_label(route), str(message["status"])).inc()
+                HTTP_REQUESTS.labels(_route_label(scope), str(status)).inc()
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # A plugin route that fails: logged with the request id, which the client gets too
+            # (Starlette's own 500 page would carry neither).
+            logging.getLogger("gateway.http").exception(
+                "unhandled error in %s %s (request %s)", scope.get("method", "WS"),
+                scope.get("path", ""), request_id, extra={"request_id": request_id},
+            )
+            if scope["type"] != "http" or status is not None:
+                raise
+            language = negotiate(
+                dict(scope.get("headers", [])).get(b"accept-language", b"").decode("latin-1")
+            )
+            body = json.dumps({"errors": [{
+                "message": INTERNAL_ERROR.render(language, request_id=request_id),
+                "extensions": {"code": "INTERNAL_ERROR", "requestId": request_id},
+            }]}, ensure_ascii=False).encode()
+            await send_with_id({"type": "http.response.start", "status": 500, "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode())]})
+            await send_with_id({"type": "http.response.body", "body": body})
         finally:
-            logging.getLogger("gateway.http").debug(
-                "%s %s", scope.get("method", "WS"), route,
-                extra={"duration_ms": round((time.perf_counter() - started) * 1000, 2)},
+            path = scope.get("path", "")
+            _access_log.log(
+                logging.DEBUG if path in _PROBES else logging.INFO,
+                "%s %s %s", scope.get("method", "WS"), path, status or "-",
+                extra={"status": status or 0,
+                       "duration_ms": round((time.perf_counter() - started) * 1000, 2)},
             )
             request_id_var.reset(token)
 
 
-def _route_label(path: str) -> str:
-    # Keep label cardinality bounded: first path segment only.
-    parts = [p for p in path.split("/") if p]
-    return "/" + parts[0] if parts else "/"
+_access_log = logging.getLogger("gateway.http")
+# Polled every few seconds by orchestrators and Prometheus: not worth a line each at INFO.
+_PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def _route_label(scope: Scope) -> str:
+    # The matched route's template (e.g. /files/{token}), never the raw path: a scanner
+    # requesting random paths must not create a time series per path.
+    path = getattr(scope.get("route"), "path", None)
+    return path if isinstance(path, str) and path else "unmatched"
+
+
+_MAX_OPERATION_LABELS = 500
+_operation_labels: set[str] = set()
+
+
+def operation_label(name: str | None) -> str:
+    """The metrics label for an operation name, with bounded cardinality.
+
+    Clients choose operation names, so a hostile one could mint a new time series per request:
+    odd names become ``invalid`` and, once ``_MAX_OPERATION_LABELS`` names are known, new ones
+    become ``other``."""
+    if not name:
+        return "anonymous"
+    if not _OPERATION_NAME.match(name):
+        return "invalid"
+    if name not in _operation_labels:
+        if len(_operation_labels) >= _MAX_OPERATION_LABELS:
+            return "other"
+        _operation_labels.add(name)
+    return name
 
 
 class OperationMetrics(SchemaExtension):
@@ -98,9 +158,7 @@ class OperationMetrics(SchemaExtension):
         started = time.perf_counter()
         yield
         context = self.execution_context
-        name = context.operation_name or "anonymous"
-        if not _OPERATION_NAME.match(name):
-            name = "invalid"
+        name = operation_label(context.operation_name)
         result = context.result
         errors = getattr(result, "errors", None) if result is not None else None
         outcome = "error" if errors or context.pre_execution_errors else "ok"
@@ -108,10 +166,22 @@ class OperationMetrics(SchemaExtension):
         GRAPHQL_LATENCY.labels(name).observe(time.perf_counter() - started)
 
 
+class RequestIdFilter(logging.Filter):
+    """Stamp each record with the id of the request being served when it was logged, so a
+    handler that formats later (a queue, a test's capture) still knows it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = request_id_var.get()
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, with the request id of the request being served."""
 
     _SKIP = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+    converter = staticmethod(time.gmtime)  # the time field says Z: it must be UTC
+
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -119,11 +189,15 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": request_id_var.get(),
+            # Stamped when the record was made (RequestIdFilter), else the current request's.
+            "request_id": getattr(record, "request_id", None) or request_id_var.get(),
         }
         for key, value in record.__dict__.items():
-            if key not in self._SKIP and not key.startswith("_"):
-                entry[key] = value if isinstance(value, str | int | float | bool) else repr(value)
+            if key not in self._SKIP and key not in entry and not key.startswith("_"):
+                entry[key] = (
+                    value if value is None or isinstance(value, str | int | float | bool)
+                    else repr(value)
+                )
         if record.exc_info:
             entry["trace"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -132,8 +206,8 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(level: str = "INFO") -> None:
     """JSON lines on stderr for the gateway and the libraries it runs."""
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RequestIdFilter())
     handler.setFormatter(JsonFormatter())
-    handler.formatter.converter = time.gmtime  # type: ignore[union-attr]
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

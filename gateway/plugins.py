@@ -117,11 +117,16 @@ class PluginHost:
             if not spec.enabled:
                 self.pm.set_blocked(spec.name)
                 continue
+            plugin = _import_plugin(spec)
             try:
-                module = importlib.import_module(spec.module)
-            except ImportError as exc:
-                raise PluginError(f"plugin {spec.name!r}: cannot import {spec.module}: {exc}")
-            self.pm.register(module, name=spec.name)
+                self.pm.register(plugin, name=spec.name)
+            except pluggy.PluginValidationError as exc:
+                # A hook implementation whose arguments the hookspec does not offer.
+                detail = "; ".join(str(exc).splitlines()[1:])
+                raise PluginError(f"plugin {spec.name!r}: {detail}") from None
+            except ValueError as exc:
+                # The same object registered twice, e.g. two names pointing at one module.
+                raise PluginError(f"plugin {spec.name!r}: {exc}") from None
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:
@@ -149,6 +154,23 @@ class PluginHost:
         return [await await_me_maybe(item) for item in self.collect(hook_name, **kwargs)]
 
 
+def _import_plugin(spec: PluginSpec) -> Any:
+    """The plugin object: a module, or ``module:attribute`` as entry points may name it.
+
+    Any exception while importing (not only ImportError: a NameError or a failing settings
+    check at import time) stops start-up with the plugin's name instead of a bare traceback."""
+    module_name, _, attribute = spec.module.partition(":")
+    try:
+        plugin: Any = importlib.import_module(module_name)
+        for part in filter(None, attribute.split(".")):
+            plugin = getattr(plugin, part)
+    except Exception as exc:
+        raise PluginError(
+            f"plugin {spec.name!r}: cannot import {spec.module}: {type(exc).__name__}: {exc}"
+        ) from exc
+    return plugin
+
+
 def read_plugin_specs(path: Path, load: tuple[str, ...] | None = None) -> list[PluginSpec]:
     """plugins.toml (built-in and listed plugins) plus entry-point plugins, in that order.
 
@@ -164,17 +186,19 @@ def read_plugin_specs(path: Path, load: tuple[str, ...] | None = None) -> list[P
     }
     specs: list[PluginSpec] = []
     for name, entry in table.items():
+        enabled = bool(entry.get("enabled", True))
         module = entry.get("module") or discovered.get(name)
-        if module is None:
+        if module is None and enabled:
             raise PluginError(
                 f"plugin {name!r} in {path} has no module and no {ENTRY_POINT_GROUP} entry point"
             )
         specs.append(
             PluginSpec(
                 name=name,
-                module=module,
-                source="entry point" if name in discovered and "module" not in entry else "built in",
-                enabled=bool(entry.get("enabled", True)),
+                # A disabled entry-point plugin need not be installed: it is only blocked.
+                module=module or "",
+                source="built in" if entry.get("module") else "entry point",
+                enabled=enabled,
                 requires=list(entry.get("requires", [])),
                 config=dict(entry.get("config", {})),
             )

@@ -12,6 +12,10 @@ class SettingsError(RuntimeError):
     """The environment asks for something the gateway refuses to start with."""
 
 
+# A key anyone could guess ("changeme", "secret") would let them forge sessions and links.
+MIN_SECRET_KEY_LENGTH = 32
+
+
 def _default_var_dir() -> Path:
     return Path(os.environ.get("GATEWAY_VAR_DIR", "var")).resolve()
 
@@ -23,6 +27,9 @@ class Settings:
     env: str = "development"
     database_url: str = ""
     broker_url: str = "memory://"
+    # Where subscriptions' events fan out: memory:// (this process) or redis://…; empty means
+    # the broker's Redis when BROKER_URL is redis://, else memory:// (see effective_pubsub_url).
+    pubsub_url: str = ""
     email_url: str = ""
     secret_key: str = ""
     public_url: str = "http://127.0.0.1:8000"
@@ -52,6 +59,15 @@ class Settings:
     def embedded_broker(self) -> bool:
         return self.broker_url.startswith("memory://")
 
+    @property
+    def effective_pubsub_url(self) -> str:
+        """PUBSUB_URL, else the broker's Redis (workers are other processes), else in-process."""
+        if self.pubsub_url:
+            return self.pubsub_url
+        if self.broker_url.startswith(("redis://", "rediss://")):
+            return self.broker_url
+        return "memory://"
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Read the settings; a production start without SECRET_KEY is refused."""
@@ -71,16 +87,26 @@ class Settings:
                     "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
                 )
             secret_key = _development_secret(var_dir)
+        elif gateway_env == "production" and len(secret_key) < MIN_SECRET_KEY_LENGTH:
+            raise SettingsError(
+                f"SECRET_KEY is too short ({len(secret_key)} characters): a production gateway "
+                f"needs at least {MIN_SECRET_KEY_LENGTH} random characters "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        port = env.get("PORT", "8000")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError(f"PORT must be a TCP port number (1-65535), not {port!r}")
         return cls(
             env=gateway_env,
             database_url=env.get("DATABASE_URL") or f"sqlite://{var_dir / 'gateway.sqlite3'}",
             broker_url=env.get("BROKER_URL", "memory://"),
+            pubsub_url=env.get("PUBSUB_URL", ""),
             email_url=env.get("EMAIL_URL") or f"file://{var_dir / 'outbox'}",
             secret_key=secret_key,
             public_url=env.get("PUBLIC_URL", "").rstrip("/")
             or f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}",
             host=env.get("HOST", "127.0.0.1"),
-            port=int(env.get("PORT", "8000")),
+            port=int(port),
             var_dir=var_dir,
             plugins_file=Path(env.get("GATEWAY_PLUGINS_FILE", "plugins.toml")),
             email_from=env.get("EMAIL_FROM", "Gateway <no-reply@gateway.local>"),

@@ -14,9 +14,13 @@ GlobalID = relay.GlobalID
 
 
 def _node_type(info: strawberry.Info, type_name: str) -> Any:
+    """The concrete Node type of that GraphQL name; None for an unknown type, a type that is
+    not a Node, or an interface (``Node`` itself cannot resolve anything)."""
     definition = info.schema.get_type_by_name(type_name)
     origin = getattr(definition, "origin", None)
     if origin is None or not isinstance(origin, type) or not issubclass(origin, relay.Node):
+        return None
+    if getattr(definition, "is_interface", False):
         return None
     return origin
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Sequence
+from enum import Enum
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -20,10 +21,21 @@ _BAD_FIRST = Text(
 
 
 class PaginationError(ValueError):
+    """A refused page request; the schema gives ``text`` in the caller's language with ``code``
+    instead of masking it as an internal error."""
+
+    code = "BAD_USER_INPUT"
+
     def __init__(self, text: Text, **values: Any) -> None:
         super().__init__(text.en.format(**values))
         self.text = text
         self.values = values
+
+
+@strawberry.enum(description="Sort order of a list's orderBy.")
+class OrderDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
 
 
 @strawberry.type
@@ -58,7 +70,8 @@ def encode_cursor(offset: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "o":
+        # Only cursors we wrote: a hand-made "o:-3" or "o:+1" would reach the database.
+        if kind != "o" or not value.isdigit() or encode_cursor(int(value)) != cursor:
             raise ValueError(cursor)
         return int(value)
     except (ValueError, UnicodeDecodeError):
@@ -66,8 +79,11 @@ def decode_cursor(cursor: str) -> int:
 
 
 def page_window(first: int | None, after: str | None, max_page_size: int) -> tuple[int, int]:
-    """(offset, limit) for a page; ``first`` above the cap is refused, not silently cut."""
-    limit = DEFAULT_PAGE_SIZE if first is None else first
+    """(offset, limit) for a page; ``first`` above the cap is refused, not silently cut.
+
+    Without ``first``, the default page, but never more than the cap: an operator lowering
+    the cap must not break clients that leave ``first`` out."""
+    limit = min(DEFAULT_PAGE_SIZE, max_page_size) if first is None else first
     if limit < 0 or limit > max_page_size:
         raise PaginationError(_BAD_FIRST, max=max_page_size)
     offset = decode_cursor(after) + 1 if after else 0
@@ -83,7 +99,9 @@ def build_connection(
 ) -> Connection[Any]:
     """Wrap one fetched page (``limit + 1`` rows tell whether there is a next page)."""
     page = list(rows[:limit])
-    edges = [Edge(node=to_node(row), cursor=encode_cursor(offset + i)) for i, row in enumerate(page)]
+    edges = [
+        Edge(node=to_node(row), cursor=encode_cursor(offset + i)) for i, row in enumerate(page)
+    ]
     return Connection(
         edges=edges,
         page_info=PageInfo(

@@ -26,7 +26,8 @@ def _parse_datetime(value: str) -> dt.datetime:
 DateTime = strawberry.scalar(
     NewType("DateTime", dt.datetime),
     name="DateTime",
-    description="An instant, ISO 8601, always given in UTC on the wire (e.g. 2026-11-23T12:00:00Z).",
+    description="An instant, ISO 8601, always given in UTC on the wire "
+    "(e.g. 2026-11-23T12:00:00Z).",
     serialize=_serialize_datetime,
     parse_value=_parse_datetime,
 )
@@ -59,6 +60,10 @@ class Money:
 
 def normalize_phone_number(value: str, region: str | None = None) -> str:
     """E.164 form of ``value``; ``region`` (ISO country) reads national formats."""
+    if any(char.isalpha() for char in str(value)):
+        # phonenumbers reads vanity letters as digits (ABC -> 222): a typo would become
+        # someone else's number.
+        raise ValueError(f"{value!r} is not a phone number: it contains letters")
     try:
         parsed = phonenumbers.parse(str(value), region)
     except phonenumbers.NumberParseException:

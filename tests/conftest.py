@@ -20,6 +20,7 @@ from gateway.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("GATEWAY_LOAD_PLUGINS", "")
+os.environ.setdefault("GATEWAY_ARGON2_PROFILE", "test")  # argon2id at a test-sized cost
 
 
 def _base_database_url() -> str:
@@ -92,7 +93,16 @@ async def truncate_all() -> None:
         )
     else:
         deletes = "".join(f'DELETE FROM "{t}";' for t in tables)
-        await conn.execute_script(f"PRAGMA foreign_keys=OFF;{deletes}PRAGMA foreign_keys=ON;")
+        # Append-only tables (the audit log) refuse DELETE with triggers: set them aside while
+        # emptying, then put them back as they were.
+        triggers = await conn.execute_query_dict(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+        )
+        drops = "".join(f'DROP TRIGGER "{t["name"]}";' for t in triggers)
+        recreates = "".join(f"{t['sql']};" for t in triggers)
+        await conn.execute_script(
+            f"PRAGMA foreign_keys=OFF;{drops}{deletes}{recreates}PRAGMA foreign_keys=ON;"
+        )
 
 
 class Gateway:

@@ -265,3 +265,21 @@ class AuditEntry(Model):
             Index(fields=("account_id", "created_at")),
             Index(fields=("actor_id", "created_at")),
         ]
+
+
+class ResellerImage(Model):
+    """A branding image (logo or favicon) uploaded by a reseller, served by the gateway."""
+
+    id = fields.IntField(primary_key=True)
+    reseller: fields.ForeignKeyRelation[Reseller] = fields.ForeignKeyField(
+        "core.Reseller", related_name=False, on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=16)  # logo, favicon
+    content_type = fields.CharField(max_length=64)
+    digest = fields.CharField(max_length=64)  # sha256 of data: the URL names it, caches keep it
+    data = fields.BinaryField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "core_reseller_image"
+        unique_together = (("reseller", "kind"),)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tortoise.expressions import Q
+
 from gateway.contributions import Principal
 from gateway.identity.models import (
     Account,
@@ -99,7 +101,11 @@ async def end_other_sessions(user_id: int, keep_session_id: int | None) -> int:
     """After a password change: every other session of the person ends."""
     query = Session.filter(user_id=user_id, ended_at__isnull=True)
     if keep_session_id is not None:
-        query = query.exclude(id=keep_session_id).exclude(parent_id=keep_session_id)
+        # Not ``.exclude(parent_id=...)``: SQL's NOT (NULL = x) is not true, so that would also
+        # keep every session without a parent, i.e. nearly all of them.
+        query = query.exclude(id=keep_session_id).filter(
+            Q(parent_id__isnull=True) | Q(parent_id__not=keep_session_id)
+        )
     return await query.update(ended_at=utcnow())
 
 

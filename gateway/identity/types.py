@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from enum import Enum
 from typing import Any
@@ -10,7 +11,7 @@ import strawberry
 from strawberry import relay
 
 from gateway.identity import scoping
-from gateway.identity.models import AccountKind, BillingStatus, UserRole
+from gateway.identity.models import AccountKind, BillingStatus, User, UserRole
 from schema.scalars import DateTime
 
 AccountKindEnum = strawberry.enum(AccountKind, name="AccountKind")
@@ -92,6 +93,9 @@ class AccountNode(relay.Node):
     created_at: DateTime  # type: ignore[valid-type]
     reseller_id: strawberry.Private[int]
     organization_id: strawberry.Private[int | None]
+    # Values a list page already read in its one SQL query ("user_count", "extension"); a node
+    # fetched alone reads them on demand.
+    prefetched: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     @strawberry.field(description="CID (company) or UID (professional): the account's number.")
     def account_number(self) -> int:
@@ -100,6 +104,22 @@ class AccountNode(relay.Node):
     @strawberry.field(description="ORGID: the organisation's id, or the account's own.")
     def org_id(self) -> int:
         return self.organization_id or self.id
+
+    @strawberry.field(description="Utilisateurs: how many users (employees) the account has.")
+    async def user_count(self) -> int:
+        if "user_count" in self.prefetched:
+            return int(self.prefetched["user_count"])
+        return await User.filter(account_id=self.id).count()
+
+    @strawberry.field(description="Poste: the professional's extension; null for a company.")
+    async def extension(self) -> str | None:
+        if self.kind != AccountKind.PROFESSIONAL:
+            return None
+        if "extension" in self.prefetched:
+            return self.prefetched["extension"]  # type: ignore[no-any-return]
+        found = await User.filter(account_id=self.id, role=UserRole.PROFESSIONAL).order_by(
+            "id").values_list("extension", flat=True)
+        return found[0] if found else None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AccountNode:

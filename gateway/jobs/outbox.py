@@ -76,6 +76,8 @@ async def mark_queued(job_id: int) -> bool:
     updated = await OutboxJob.filter(id=job_id, status=OutboxStatus.PENDING).update(
         status=OutboxStatus.QUEUED, updated_at=utcnow()
     )
+    if updated == 1:
+        await _announce(job_id)
     return updated == 1
 
 
@@ -86,14 +88,17 @@ async def claim(job_id: int) -> OutboxJob | None:
     ).update(status=OutboxStatus.RUNNING, attempts=F("attempts") + 1, updated_at=utcnow())
     if updated != 1:
         return None
+    await _announce(job_id)
     return await OutboxJob.get(id=job_id)
 
 
 async def finish(job: OutboxJob) -> None:
     now = utcnow()
-    await OutboxJob.filter(id=job.id, status=OutboxStatus.RUNNING).update(
+    updated = await OutboxJob.filter(id=job.id, status=OutboxStatus.RUNNING).update(
         status=OutboxStatus.DONE, finished_at=now, updated_at=now, last_error=None
     )
+    if updated == 1:
+        await _announce(job.id)
 
 
 def backoff_delay(base_seconds: float, attempts: int) -> float:
@@ -116,6 +121,7 @@ async def fail(job: OutboxJob, error: str, backoff_seconds: float) -> OutboxStat
         await OutboxJob.filter(id=job.id).update(
             status=status, last_error=error, run_after=now + delay, updated_at=now
         )
+    await _announce(job.id)
     return status
 
 
@@ -127,7 +133,16 @@ async def rerun(job_id: int) -> OutboxJob | None:
     )
     if updated != 1:
         return None
+    row = await OutboxJob.get(id=job_id)
+    await _announce(job_id)
     from gateway.jobs.relay import wake_relay
 
     wake_relay()
-    return await OutboxJob.get(id=job_id)
+    return row
+
+
+async def _announce(job_id: int) -> None:
+    """Publish the committed status change to subscribers (never fails the job's work)."""
+    from gateway.jobs.subscriptions import publish_job_status
+
+    await publish_job_status(job_id)

@@ -10,6 +10,7 @@ from typing import Any
 
 import dramatiq
 
+from gateway import pubsub
 from gateway.contributions import Job, PeriodicJob
 from gateway.jobs import outbox, registry
 from gateway.jobs.broker import declare_actors, job_definitions, loop_runner, make_broker
@@ -74,10 +75,12 @@ class JobRuntime:
         self.worker: dramatiq.Worker | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._own_pubsub: pubsub.PubSub | None = None
 
     def declare(self, loop: asyncio.AbstractEventLoop) -> None:
         """Create the broker and the actors, whose work runs on ``loop``."""
         registry.set_definitions(self.definitions)
+        registry.set_host(self.host)
         namespace = f"gateway-{uuid.uuid4().hex[:8]}" if self.host.settings.env == "test" else (
             "gateway"
         )
@@ -85,6 +88,9 @@ class JobRuntime:
         self.actors = declare_actors(self.broker, self.definitions, run_job, loop_runner(loop))
 
     async def start(self, *, relay: bool = True, scheduler: bool = True) -> None:
+        if pubsub.current() is None:
+            # A worker process: its jobs' status changes must reach the web's subscribers.
+            self._own_pubsub = await pubsub.start(self.host.settings)
         loop = asyncio.get_running_loop()
         self.declare(loop)
         self._stop = asyncio.Event()
@@ -119,3 +125,6 @@ class JobRuntime:
             self.worker = None
         if self.broker is not None:
             await asyncio.to_thread(self.broker.close)
+        if self._own_pubsub is not None:
+            await pubsub.stop(self._own_pubsub)
+            self._own_pubsub = None

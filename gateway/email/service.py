@@ -1,0 +1,239 @@
+"""Sending email: render now, write an outbox row in the caller's transaction, deliver in a job.
+
+The rendered message is stored in the job's payload, so what a person receives is what was
+true when the state changed, and a rolled-back transaction sends nothing. The job builds the
+MIME message with a Message-ID derived from the outbox id and delivers it through EMAIL_URL;
+a refusal raises, and the outbox tries again with backoff.
+
+Message bodies carry set-password links: nothing here logs a subject, a body or a value.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import logging
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from gateway.contributions import Job
+from gateway.email.templates import EmailError, render_email, template_folders
+from gateway.email.transport import deliver
+
+if TYPE_CHECKING:
+    from gateway.models import OutboxJob
+    from gateway.plugins import PluginHost
+
+log = logging.getLogger("gateway.email")
+
+JOB_NAME = "email.send"
+# Attachments travel base64-encoded in the outbox row, so every worker can send the message
+# without a shared disk; past this, link to a download instead of attaching.
+MAX_ATTACHMENTS_BYTES = 10 * 1024 * 1024
+
+
+class Attachment(NamedTuple):
+    """A file attached to an email: ``Attachment("facture.pdf", "application/pdf", pdf_bytes)``.
+
+    A plain ``(filename, content_type, data)`` tuple is accepted as well."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+async def send_email(
+    *,
+    to: str | Sequence[str],
+    template: str,
+    language: str,
+    values: Mapping[str, Any],
+    cc: str | Sequence[str] = (),
+    bcc: str | Sequence[str] = (),
+    attachments: Iterable[Attachment | tuple[str, str, bytes]] = (),
+    reply_to: str | None = None,
+    dedupe_key: str | None = None,
+    gateway: PluginHost | None = None,
+) -> OutboxJob | None:
+    """Render ``template`` in ``language`` (fr/en) and queue it for delivery.
+
+    Call it inside the transaction of the change the email reports: the outbox row commits or
+    rolls back with it. Addresses are ``"a@b.c"`` or ``"Name <a@b.c>"``; ``bcc`` recipients get
+    the message without appearing in it. Returns the ``OutboxJob`` row (None when
+    ``dedupe_key`` was already used: a job that sends an email should pass one derived from its
+    own ``outbox_id``, so a retried job does not send twice).
+
+    Raises :class:`EmailError` (or ``EmailTemplateError``) for a bad address, an unsupported
+    language, a missing template or value, or attachments over ``MAX_ATTACHMENTS_BYTES``.
+    ``gateway`` is the plugin host; by default the one whose job runtime is running.
+    """
+    from gateway.jobs import enqueue
+
+    host = _host(gateway)
+    recipients = {
+        "to": _addresses("to", to),
+        "cc": _addresses("cc", cc),
+        "bcc": _addresses("bcc", bcc),
+    }
+    if not recipients["to"]:
+        raise EmailError("an email needs at least one 'to' address")
+    if _address(host.settings.email_from) is None:
+        raise EmailError(f"EMAIL_FROM {host.settings.email_from!r} is not one email address")
+    rendered = render_email(template_folders(host), template, language, values)
+    payload = {
+        "template": rendered.template,
+        "language": rendered.language,
+        "from": host.settings.email_from,
+        **recipients,
+        "reply_to": _addresses("reply_to", reply_to)[0] if reply_to else None,
+        "subject": rendered.subject,
+        "text": rendered.text,
+        "html": rendered.html,
+        "attachments": _encode_attachments(attachments),
+        # With the outbox id, makes the Message-ID unique across databases yet stable across
+        # retries, so receivers can drop a duplicate.
+        "message_key": uuid.uuid4().hex[:16],
+        "date": dt.datetime.now(dt.UTC).isoformat(),
+    }
+    return await enqueue(JOB_NAME, payload, dedupe_key=dedupe_key)
+
+
+def _host(gateway: PluginHost | None) -> PluginHost:
+    if gateway is not None:
+        return gateway
+    from gateway.jobs.registry import current_host
+
+    host = current_host()
+    if host is None:
+        raise RuntimeError(
+            "send_email needs the running gateway: start the app or worker (its job runtime "
+            "registers it), or pass gateway=<PluginHost>"
+        )
+    return host
+
+
+def _addresses(field: str, value: str | Sequence[str] | None) -> list[str]:
+    if not value:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    for item in items:
+        if _address(item) is None:
+            raise EmailError(f"{field}: {item!r} is not one email address")
+    return [item.strip() for item in items]
+
+
+def _address(item: Any) -> Address | None:
+    """The one address ``"a@b.c"`` or ``"Name <a@b.c>"`` names, or None when it is not that."""
+    if not isinstance(item, str) or "\r" in item or "\n" in item:
+        return None
+    header = policy.default.header_factory("To", item)
+    addresses: tuple[Address, ...] = header.addresses
+    if header.defects or len(addresses) != 1:
+        return None
+    if not addresses[0].username or not addresses[0].domain:
+        return None
+    return addresses[0]
+
+
+def _encode_attachments(
+    attachments: Iterable[Attachment | tuple[str, str, bytes]],
+) -> list[dict[str, str]]:
+    encoded = []
+    total = 0
+    for item in attachments:
+        try:
+            filename, content_type, data = Attachment(*item)
+        except TypeError:
+            raise EmailError("an attachment is (filename, content_type, data)") from None
+        if not filename or any(c in filename for c in "/\\\r\n"):
+            raise EmailError(f"attachment file name {filename!r} is not a plain file name")
+        if not re.fullmatch(r"[\w.+-]+/[\w.+-]+", content_type or ""):
+            raise EmailError(f"attachment {filename!r}: content type {content_type!r} is not "
+                             "type/subtype")
+        if not isinstance(data, bytes | bytearray):
+            raise EmailError(f"attachment {filename!r}: the content must be bytes")
+        total += len(data)
+        if total > MAX_ATTACHMENTS_BYTES:
+            raise EmailError(
+                f"attachments exceed {MAX_ATTACHMENTS_BYTES // (1024 * 1024)} MB: send a "
+                "download link instead"
+            )
+        encoded.append({"filename": filename, "content_type": content_type,
+                        "data": base64.b64encode(bytes(data)).decode("ascii")})
+    return encoded
+
+
+def message_domain(sender: str) -> str:
+    """The sender's domain, which Message-IDs are minted under."""
+    address = _address(sender)
+    return address.domain if address is not None else "gateway.local"
+
+
+def build_message(payload: Mapping[str, Any], key: str) -> EmailMessage:
+    """The MIME message of an ``email.send`` payload: plain text with an HTML alternative, then
+    the attachments. There is no Bcc header: those recipients are only in the envelope."""
+    message = EmailMessage()
+    message["Subject"] = payload["subject"]
+    message["From"] = payload["from"]
+    message["To"] = ", ".join(payload["to"])
+    if payload.get("cc"):
+        message["Cc"] = ", ".join(payload["cc"])
+    if payload.get("reply_to"):
+        message["Reply-To"] = payload["reply_to"]
+    message["Date"] = format_datetime(dt.datetime.fromisoformat(payload["date"]))
+    message["Message-ID"] = f"<{key}.{payload['message_key']}@{message_domain(payload['from'])}>"
+    # RFC 3834: out-of-office robots do not answer a machine.
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(payload["text"])
+    message.add_alternative(payload["html"], subtype="html")
+    for attachment in payload.get("attachments", []):
+        maintype, _, subtype = attachment["content_type"].partition("/")
+        message.add_attachment(
+            base64.b64decode(attachment["data"]),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment["filename"],
+            # Text files (CSV exports) are written in UTF-8; without it, readers guess.
+            params={"charset": "utf-8"} if maintype == "text" else None,
+        )
+    # After the parts: making a multipart moves Content-* headers down into the first part.
+    message["Content-Language"] = payload["language"]
+    return message
+
+
+def envelope(payload: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """The SMTP envelope: the sender's address, and every to, cc and bcc address once."""
+    sender = _address(payload["from"])
+    if sender is None:
+        raise EmailError(f"EMAIL_FROM {payload['from']!r} is not one email address")
+    recipients: list[str] = []
+    seen: set[str] = set()
+    for item in (*payload["to"], *payload.get("cc", ()), *payload.get("bcc", ())):
+        address = _address(item)
+        if address is not None and address.addr_spec.lower() not in seen:
+            seen.add(address.addr_spec.lower())
+            recipients.append(address.addr_spec)
+    return sender.addr_spec, recipients
+
+
+async def send_email_job(payload: dict[str, Any]) -> None:
+    """The ``email.send`` job: build the message and deliver it (retried on refusal)."""
+    host = _host(None)
+    outbox_id = payload["outbox_id"]
+    message = build_message(payload, str(outbox_id))
+    sender, recipients = envelope(payload)
+    where = await deliver(message, sender=sender, recipients=recipients, key=str(outbox_id),
+                          email_url=host.settings.email_url)
+    log.info("email #%s (%s, %s) delivered to %d recipient(s) via %s", outbox_id,
+             payload["template"], payload["language"], len(recipients), where)
+
+
+def email_job() -> Job:
+    """The job definition: an SMTP outage is retried for about two hours before it fails."""
+    return Job(name=JOB_NAME, handler=send_email_job, max_attempts=8, backoff_seconds=60.0)

@@ -1,0 +1,322 @@
+"""Signing in and out, changing, resetting and setting passwords: the rules, without GraphQL.
+
+Nothing here returns, logs or raises with a password or a hash in it. Wrong login and wrong
+password are one error, reached through the same work (an argon2 verification either way).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from gateway.contributions import Principal
+from gateway.i18n import Text
+from gateway.identity import links, throttle
+from gateway.identity.errors import IdentityErrorCode
+from gateway.identity.models import OneTimeTokenPurpose, Session, User
+from gateway.identity.secrets import hash_secret, needs_rehash, password_problems, verify_secret
+from gateway.identity.sessions import end_other_sessions, end_session, open_session
+from schema.errors import PayloadError
+
+log = logging.getLogger("gateway.identity")
+
+# argon2 of a megabyte is slow: a longer "password" is refused before any hashing.
+MAX_PASSWORD_LENGTH = 256
+MAX_LOGIN_LENGTH = 254
+
+_INVALID_CREDENTIALS = Text(
+    en="The login id or the password is incorrect.",
+    fr="L'identifiant ou le mot de passe est incorrect.",
+)
+_DISABLED = Text(
+    en="This access is disabled. Contact your administrator.",
+    fr="Cet accès est désactivé. Communiquez avec votre administrateur.",
+)
+_WAIT_SECONDS = Text(
+    en="Too many attempts. Try again in {seconds} seconds.",
+    fr="Trop de tentatives. Réessayez dans {seconds} secondes.",
+)
+_WAIT_MINUTES = Text(
+    en="Too many attempts. Try again in {minutes} minutes.",
+    fr="Trop de tentatives. Réessayez dans {minutes} minutes.",
+)
+_REQUIRED_LOGIN = Text(en="Enter your login id or email.",
+                       fr="Entrez votre identifiant ou courriel.")
+_REQUIRED_PASSWORD = Text(en="Enter your password.", fr="Entrez votre mot de passe.")
+_WRONG_CURRENT = Text(en="The current password is incorrect.",
+                      fr="Le mot de passe actuel est incorrect.")
+_UNCHANGED = Text(en="The new password must differ from the current one.",
+                  fr="Le nouveau mot de passe doit être différent de l'actuel.")
+_TOO_LONG = Text(en="The password must have at most {max} characters.",
+                 fr="Le mot de passe doit comporter au plus {max} caractères.")
+_IN_DIRECT_ACCESS = Text(
+    en="Credentials cannot be changed while accessing an account directly. End the direct "
+    "access first.",
+    fr="Les codes d'accès ne peuvent pas être modifiés pendant un accès direct à un compte. "
+    "Terminez d'abord l'accès direct.",
+)
+_NO_PERSON = Text(en="Only a person signed in with a password can do this.",
+                  fr="Seule une personne connectée avec un mot de passe peut faire ceci.")
+
+
+class Rejected(Exception):
+    """Several things wrong with one input (e.g. every password rule broken), all reported."""
+
+    def __init__(self, errors: list[PayloadError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+class Throttled(PayloadError):
+    """Too many attempts: ``retry_after`` seconds until the next one is looked at."""
+
+    def __init__(self, retry_after: int, field: list[str] | None = None) -> None:
+        if retry_after < 60:
+            super().__init__(IdentityErrorCode.TOO_MANY_ATTEMPTS, _WAIT_SECONDS, field,
+                             seconds=retry_after)
+        else:
+            super().__init__(IdentityErrorCode.TOO_MANY_ATTEMPTS, _WAIT_MINUTES, field,
+                             minutes=-(-retry_after // 60))
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A successful sign-in: the person, the server-side session and the token (shown once)."""
+
+    user: User
+    session: Session
+    token: str
+
+
+def normalize_login(value: str) -> str:
+    """Logins and emails are stored lower-case; people type them any way."""
+    return value.strip().lower()
+
+
+async def find_user(login: str) -> User | None:
+    """The person whose login id or email is ``login`` (case-insensitive); the login id wins
+    should one person's login id be another's email."""
+    login = normalize_login(login)
+    if not login or len(login) > MAX_LOGIN_LENGTH:
+        return None
+    candidates = await User.filter(Q(login=login) | Q(email=login)).limit(2)
+    candidates.sort(key=lambda user: user.login != login)
+    return candidates[0] if candidates else None
+
+
+async def _verify(stored: str | None, candidate: str) -> bool:
+    # argon2 takes tens of milliseconds of CPU: off the event loop, other requests go on.
+    return await asyncio.to_thread(verify_secret, stored, candidate)
+
+
+async def sign_in(
+    login: str, password: str, *, client_address: str = "", user_agent: str = ""
+) -> SignedIn:
+    """Check the credentials and open a session. Raises :class:`PayloadError` (a missing
+    value, ``INVALID_CREDENTIALS``, ``ACCOUNT_DISABLED``) or :class:`Throttled`."""
+    login = normalize_login(login)
+    if not login:
+        raise PayloadError(IdentityErrorCode.REQUIRED, _REQUIRED_LOGIN, ["input", "login"])
+    if not password:
+        raise PayloadError(IdentityErrorCode.REQUIRED, _REQUIRED_PASSWORD, ["input", "password"])
+    await _count_attempt(login, client_address)
+    user = await find_user(login)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        # No password that long was ever accepted, so it cannot be right.
+        ok = False
+    else:
+        ok = await _verify(user.password_hash if user else None, password)
+    if not ok or user is None:
+        log.info("sign-in refused for a login id from %s", client_address or "unknown address")
+        raise PayloadError(IdentityErrorCode.INVALID_CREDENTIALS, _INVALID_CREDENTIALS)
+    if not user.is_active:
+        raise PayloadError(IdentityErrorCode.ACCOUNT_DISABLED, _DISABLED)
+    await throttle.clear(throttle.LOGIN, login, user.login, user.email)
+    await throttle.give_back(throttle.ADDRESS, client_address)
+    if user.password_hash and needs_rehash(user.password_hash):
+        # Hashing parameters moved on since this password was set: upgrade it while we can.
+        user.password_hash = await asyncio.to_thread(hash_secret, password)
+        await User.filter(id=user.id).update(password_hash=user.password_hash)
+    session, token = await open_session(user, client_address=client_address,
+                                        user_agent=user_agent)
+    log.info("user %s signed in (session %s)", user.id, session.id)
+    return SignedIn(user=user, session=session, token=token)
+
+
+async def _count_attempt(login: str, client_address: str) -> None:
+    """Count one sign-in attempt against the address, then the login; refuse when over."""
+    wait = await throttle.hit(throttle.ADDRESS, client_address)
+    if wait is not None:
+        raise Throttled(wait)
+    wait = await throttle.hit(throttle.LOGIN, login)
+    if wait is not None:
+        # The address did not really try: a locked login must not also lock its neighbours.
+        await throttle.give_back(throttle.ADDRESS, client_address)
+        raise Throttled(wait)
+
+
+async def sign_out(session_id: int | None) -> bool:
+    """End the session; from inside direct access, the reseller's session ends as well (the
+    person leaves, not only the account). Returns whether a session was open."""
+    if session_id is None:
+        return False
+    session = await Session.get_or_none(id=session_id)
+    if session is None or session.ended_at is not None:
+        return False
+    parent_id = session.parent_id  # type: ignore[attr-defined]
+    if parent_id is not None:
+        parent = await Session.get_or_none(id=parent_id)
+        if parent is not None:
+            await end_session(parent)
+    await end_session(session)
+    log.info("session %s ended by sign-out", session.id)
+    return True
+
+
+def password_errors(password: str, field: list[str]) -> list[PayloadError]:
+    """One error per rule of the policy that ``password`` breaks (seeds: >= 8 characters, an
+    upper-case letter, a digit, a special character)."""
+    errors = [PayloadError(IdentityErrorCode[code], text, field)
+              for code, text in password_problems(password)]
+    if len(password) > MAX_PASSWORD_LENGTH:
+        errors.append(PayloadError(IdentityErrorCode.INVALID, _TOO_LONG, field,
+                                   max=MAX_PASSWORD_LENGTH))
+    return errors
+
+
+async def store_password(user: User, password: str) -> None:
+    """Hash and save a new password (already checked against the policy); every outstanding
+    set-password link of the person stops working."""
+    user.password_hash = await asyncio.to_thread(hash_secret, password)
+    user.password_changed_at = dt.datetime.now(dt.UTC)
+    await User.filter(id=user.id).update(
+        password_hash=user.password_hash, password_changed_at=user.password_changed_at
+    )
+    await links.spend_all_links(user.id)
+
+
+async def change_password(
+    principal: Principal, current: str, new: str, *, client_address: str = ""
+) -> User:
+    """The signed-in person changes their password, giving the current one. Their other
+    sessions end; this one goes on. Refused inside direct access. Raises :class:`Rejected`
+    with every problem, or :class:`Throttled` after too many wrong current passwords."""
+    if principal.direct_access:
+        raise Rejected([PayloadError(IdentityErrorCode.NOT_IN_DIRECT_ACCESS, _IN_DIRECT_ACCESS)])
+    user = await User.get_or_none(id=principal.user_id) if principal.user_id else None
+    if user is None or principal.session_id is None:
+        raise Rejected([PayloadError(IdentityErrorCode.FORBIDDEN, _NO_PERSON)])
+    field = ["input", "newPassword"]
+    errors = password_errors(new, field)
+    # A stolen session must not be a way to guess the password: wrong ones count as failed
+    # sign-ins of this login.
+    await _count_attempt(user.login, client_address)
+    current_ok = len(current) <= MAX_PASSWORD_LENGTH and await _verify(user.password_hash,
+                                                                        current)
+    if not current_ok:
+        errors.insert(0, PayloadError(IdentityErrorCode.WRONG_CURRENT_PASSWORD, _WRONG_CURRENT,
+                                      ["input", "currentPassword"]))
+    else:
+        await throttle.clear(throttle.LOGIN, user.login, user.email)
+        await throttle.give_back(throttle.ADDRESS, client_address)
+        if not errors and current == new:
+            errors.append(PayloadError(IdentityErrorCode.PASSWORD_UNCHANGED, _UNCHANGED, field))
+    if errors:
+        raise Rejected(errors)
+    async with in_transaction():
+        await store_password(user, new)
+        ended = await end_other_sessions(user.id, principal.session_id)
+    log.info("user %s changed their password; %d other session(s) ended", user.id, ended)
+    return user
+
+
+async def request_password_reset(login: str, *, client_address: str = "", gateway: Any = None
+                                 ) -> None:
+    """"Oublié?": email the person a reset link with their login id. Returns the same way
+    whether or not ``login`` exists; raises :class:`Throttled` only for an address that asks
+    too often (which says nothing about the login)."""
+    wait = await throttle.hit(throttle.RESET_ADDRESS, client_address)
+    if wait is not None:
+        raise Throttled(wait, ["input", "login"])
+    user = await find_user(login)
+    if user is None or not user.is_active:
+        log.info("password reset asked for an unknown or disabled login id")
+        return
+    if await throttle.hit(throttle.RESET_LOGIN, str(user.id)) is not None:
+        # Quietly: the person already has recent links, and the answer must not differ.
+        log.info("password reset for user %s not sent: too many recent requests", user.id)
+        return
+    await links.send_password_link(user, OneTimeTokenPurpose.RESET_PASSWORD, gateway=gateway)
+    log.info("password reset link emailed to user %s", user.id)
+
+
+async def reset_password(token: str, new_password: str) -> User:
+    """Redeem a set-password link (reset or first password): set the password, spend the link
+    and end every session of the person. Raises :class:`Rejected`."""
+    try:
+        row = await links.usable_link(token)
+    except PayloadError as error:
+        raise Rejected([error]) from None
+    errors = password_errors(new_password, ["input", "newPassword"])
+    if errors:
+        raise Rejected(errors)
+    user = row.user
+    try:
+        async with in_transaction():
+            await links.spend_link(row)
+            await store_password(user, new_password)
+            ended = await end_other_sessions(user.id, None)
+    except PayloadError as error:
+        raise Rejected([error]) from None
+    # Whoever was locked out by failed attempts proved who they are through their mailbox.
+    await throttle.clear(throttle.LOGIN, user.login, user.email)
+    log.info("user %s set a password through a %s link; %d session(s) ended", user.id,
+             row.purpose, ended)
+    return user
+
+
+_ADDRESS = re.compile(r"^[0-9A-Fa-f:.]{1,64}$")
+_HASH = re.compile(r"\$argon2[A-Za-z0-9$=,+/._-]*")
+
+
+class RedactHashes(logging.Filter):
+    """Database drivers log every statement with its values at DEBUG, password hashes
+    included. gateway.db keeps them at INFO unless LOG_SQL=1; then this still keeps the hashes
+    out of the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is the logging module's problem, not ours
+            return True
+        if "$argon2" in message:
+            record.msg = _HASH.sub("[hash redacted]", message)
+            record.args = ()
+        return True
+
+
+def install_log_redaction() -> None:
+    """Put :class:`RedactHashes` on the loggers that print SQL values (idempotent)."""
+    for name in ("tortoise.db_client", "aiosqlite", "asyncpg"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactHashes) for f in logger.filters):
+            logger.addFilter(RedactHashes())
+
+
+# Whoever imports the sign-in rules writes hashes: from then on they stay out of the logs.
+install_log_redaction()
+
+
+def client_address(request: Any) -> str:
+    """The caller's address as the server sees it (what the address limit counts)."""
+    client = getattr(request, "client", None)
+    host = getattr(client, "host", "") or ""
+    return host if _ADDRESS.match(host) else "unknown"

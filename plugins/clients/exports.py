@@ -1,0 +1,325 @@
+"""Exports of the accounts lists (seeds, "Exporter une liste de comptes"): CSV and PDF with the
+list's columns, headers in the reader's language, behind short-lived signed download URLs.
+
+The export's request (kind, ids or filter, order) is kept in a row; the URL carries that row's
+id and the reseller, signed with ``SECRET_KEY`` (itsdangerous) and dated, so the download route
+trusts the signature, never the client. CSV is written while it is downloaded, in keyset
+batches; a PDF is rendered by a job (DESIGN: never in the request) and the same URL answers
+202 until the file is ready.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import html
+import io
+import logging
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+from tortoise.transactions import in_transaction
+
+from gateway.contributions import Principal
+from gateway.i18n import Text
+from gateway.identity.models import AccountKind, Reseller
+from gateway.jobs import enqueue
+from gateway.models import OutboxJob
+from plugins.clients import errors as e
+from plugins.clients import listing
+from plugins.clients.config import ClientsConfig
+from plugins.clients.errors import ClientsErrorCode as Code
+from plugins.clients.errors import problem
+from plugins.clients.models import AccountExport, ExportFormat, ExportStatus
+
+log = logging.getLogger("gateway.clients")
+
+PDF_JOB = "clients.export_pdf"
+ROUTE_PATH = "/clients/exports/{token}"
+_SALT = "clients.account-export"
+CSV_BATCH = 500
+
+# The seed's columns, in its order, per tab.
+COLUMNS: dict[AccountKind, tuple[str, ...]] = {
+    AccountKind.COMPANY: ("ACCOUNT_NUMBER", "NAME", "ORG_ID", "USER_COUNT", "CAN",
+                          "PHONE_NUMBER", "BILLING_STATUS"),
+    AccountKind.PROFESSIONAL: ("ACCOUNT_NUMBER", "ORG_ID", "NAME", "EXTENSION", "LANGUAGE",
+                               "CAN", "PHONE_NUMBER", "BILLING_STATUS"),
+}
+HEADERS: dict[AccountKind, dict[str, Text]] = {
+    AccountKind.COMPANY: {
+        "ACCOUNT_NUMBER": Text(en="CID", fr="CID"),
+        "NAME": Text(en="Company", fr="Entreprise"),
+        "ORG_ID": Text(en="ORGID", fr="ORGID"),
+        "USER_COUNT": Text(en="Users", fr="Utilisateurs"),
+        "CAN": Text(en="CAN", fr="CAN"),
+        "PHONE_NUMBER": Text(en="Phone number", fr="Numéro de téléphone"),
+        "BILLING_STATUS": Text(en="Billing", fr="Facturation"),
+    },
+    AccountKind.PROFESSIONAL: {
+        "ACCOUNT_NUMBER": Text(en="UID", fr="UID"),
+        "ORG_ID": Text(en="ORGID", fr="ORGID"),
+        "NAME": Text(en="User", fr="Utilisateur"),
+        "EXTENSION": Text(en="Extension", fr="Poste"),
+        "LANGUAGE": Text(en="Lang", fr="Lang"),
+        "CAN": Text(en="CAN", fr="CAN"),
+        "PHONE_NUMBER": Text(en="Phone number", fr="Numéro de téléphone"),
+        "BILLING_STATUS": Text(en="Billing", fr="Facturation"),
+    },
+}
+FILE_STEM = {AccountKind.COMPANY: "Compagnies", AccountKind.PROFESSIONAL: "Professionnels"}
+TITLE = {AccountKind.COMPANY: Text(en="Companies", fr="Compagnies"),
+         AccountKind.PROFESSIONAL: Text(en="Professionals", fr="Professionnels")}
+
+
+def file_name(export: AccountExport) -> str:
+    return f"{FILE_STEM[AccountKind(export.kind)]}.{str(export.format).lower()}"
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=_SALT)
+
+
+def download_url(host: Any, export: AccountExport) -> str:
+    """A fresh signed URL for the export; it works ``download_url_minutes``."""
+    token = _serializer(host.settings.secret_key).dumps(
+        {"e": export.id, "r": export.reseller_id}  # type: ignore[attr-defined]
+    )
+    return f"{host.settings.public_url.rstrip('/')}{ROUTE_PATH.format(token=token)}"
+
+
+def exports_dir(host: Any) -> Path:
+    return Path(host.settings.var_dir) / "exports"
+
+
+def pdf_path(host: Any, export_id: int) -> Path:
+    return exports_dir(host) / f"account-export-{export_id}.pdf"
+
+
+async def request_export(
+    principal: Principal,
+    query: listing.AccountListQuery,
+    export_format: ExportFormat,
+    *,
+    language: str,
+    host: Any,
+    config: ClientsConfig,
+) -> AccountExport:
+    """Record an export of what ``query`` selects; a PDF's rendering job is enqueued in the
+    same transaction. A PDF above ``pdf_max_rows`` rows is refused (CSV has no limit)."""
+    if export_format == ExportFormat.PDF:
+        matching = await listing.count(query)
+        if matching > config.pdf_max_rows:
+            raise problem(Code.TOO_MANY_ROWS, e.TOO_MANY_ROWS, ["input", "format"],
+                          max=config.pdf_max_rows, count=matching)
+    async with in_transaction():
+        export = await AccountExport.create(
+            reseller_id=query.reseller_id,
+            requested_by_id=principal.user_id if not principal.direct_access else None,
+            kind=query.kind, format=export_format, language=language,
+            request=query.to_json(),
+            status=ExportStatus.READY if export_format == ExportFormat.CSV
+            else ExportStatus.PENDING,
+            ready_at=_now() if export_format == ExportFormat.CSV else None,
+        )
+        if export_format == ExportFormat.PDF:
+            job = await enqueue(PDF_JOB, {"export_id": export.id})
+            assert job is not None
+            export.outbox_job_id = job.id
+            await export.save(update_fields=["outbox_job_id"])
+    return export
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _query_of(export: AccountExport) -> listing.AccountListQuery:
+    """The export's query, for its own reseller whatever the stored request says."""
+    return dataclasses.replace(
+        listing.AccountListQuery.from_json(export.request),
+        reseller_id=export.reseller_id,  # type: ignore[attr-defined]
+        kind=AccountKind(export.kind),
+    )
+
+
+def _cell(column: str, row: dict[str, Any], language: str) -> str:
+    if column == "ACCOUNT_NUMBER":
+        return str(row["id"])
+    if column == "NAME":
+        return row["name"]
+    if column == "ORG_ID":
+        return str(row["organization_id"] or row["id"])
+    if column == "USER_COUNT":
+        return str(row["user_count"])
+    if column == "CAN":
+        return row["can"]
+    if column == "PHONE_NUMBER":
+        return row["phone_number"] or ""
+    if column == "LANGUAGE":
+        return row["language"]
+    if column == "EXTENSION":
+        return row["extension"] or ""
+    if column == "BILLING_STATUS":
+        return e.status_label(row["billing_status"], language)
+    raise KeyError(column)
+
+
+def _spreadsheet_safe(value: str) -> str:
+    # A name typed as "=HYPERLINK(...)" must stay text in a spreadsheet (CSV injection).
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+async def csv_chunks(export: AccountExport) -> AsyncIterator[bytes]:
+    """The CSV file, a batch of rows at a time (UTF-8 with a BOM, so spreadsheets read the
+    accents)."""
+    kind = AccountKind(export.kind)
+    columns = COLUMNS[kind]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([HEADERS[kind][c].render(export.language) for c in columns])
+    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    async for batch in listing.iter_batches(_query_of(export), CSV_BATCH):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in batch:
+            writer.writerow([
+                _spreadsheet_safe(_cell(c, row, export.language)) if c == "NAME"
+                else _cell(c, row, export.language)
+                for c in columns
+            ])
+        yield buffer.getvalue().encode("utf-8")
+
+
+async def pdf_html(export: AccountExport) -> tuple[str, int]:
+    """The PDF's document (a title, then a table of the list's columns, its header repeated on
+    every page) and its number of rows."""
+    kind = AccountKind(export.kind)
+    language = export.language
+    columns = COLUMNS[kind]
+    reseller = (await Reseller.get(id=export.reseller_id)).name if export.reseller_id else ""  # type: ignore[attr-defined]
+    rows: list[str] = []
+    async for batch in listing.iter_batches(_query_of(export), CSV_BATCH):
+        for row in batch:
+            cells = "".join(f"<td>{html.escape(_cell(c, row, language))}</td>" for c in columns)
+            rows.append(f"<tr>{cells}</tr>")
+    head = "".join(f"<th>{html.escape(HEADERS[kind][c].render(language))}</th>"
+                   for c in columns)
+    title = TITLE[kind].render(language)
+    date = export.created_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    total = Text(en="{n} accounts", fr="{n} comptes").render(language, n=len(rows))
+    return f"""<!doctype html><html lang="{language}"><head><meta charset="utf-8">
+<style>@page {{ size: letter landscape; margin: 1.5cm; }}
+body {{ font-size: 9pt; }} h1 {{ font-size: 14pt; }}
+table {{ width: 100%; }} th {{ text-align: left; border-bottom: 1px solid #000; }}
+td, th {{ padding: 2px 4px; }}</style></head><body>
+<h1>{html.escape(title)}{' — ' + html.escape(reseller) if reseller else ''}</h1>
+<p>{html.escape(date)} · {html.escape(total)}</p>
+<table repeat="1"><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>
+</body></html>""", len(rows)
+
+
+async def render_export_pdf(payload: dict[str, Any]) -> None:
+    """The ``clients.export_pdf`` job: render the PDF to a file, then mark the export ready.
+    A last failed attempt marks it failed, so the client stops waiting."""
+    from gateway.jobs.registry import current_host
+    from gateway.pdf import render_pdf_async
+
+    host = current_host()
+    export = await AccountExport.get_or_none(id=payload["export_id"])
+    if export is None or export.status == ExportStatus.READY:
+        return  # gone, or a redelivery of a finished job
+    try:
+        document, row_count = await pdf_html(export)
+        data = await render_pdf_async(document)
+        path = pdf_path(host, export.id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+        await AccountExport.filter(id=export.id).update(
+            status=ExportStatus.READY, file_size=len(data), ready_at=_now(), error=None,
+            row_count=row_count,
+        )
+    except Exception as exc:
+        job = await OutboxJob.get_or_none(id=payload.get("outbox_id"))
+        if job is None or job.attempts >= job.max_attempts:
+            await AccountExport.filter(id=export.id).update(
+                status=ExportStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:500])
+        raise
+
+
+async def cleanup_exports(payload: dict[str, Any]) -> None:
+    """The ``clients.cleanup_exports`` job: exports older than ``export_retention_hours`` go,
+    with their files."""
+    from gateway.jobs.registry import current_host
+
+    host = current_host()
+    config = ClientsConfig.from_host(host)
+    cutoff = _now() - dt.timedelta(hours=config.export_retention_hours)
+    old = await AccountExport.filter(created_at__lt=cutoff).values_list("id", flat=True)
+    for export_id in old:
+        pdf_path(host, export_id).unlink(missing_ok=True)
+    await AccountExport.filter(id__in=list(old)).delete()
+
+
+_GONE = Text(en="This download link has expired: export again.",
+             fr="Ce lien de téléchargement est expiré : exportez de nouveau.")
+_UNKNOWN = Text(en="No such export.", fr="Cet export n'existe pas.")
+_PENDING = Text(en="The file is being prepared; try again in a few seconds.",
+                fr="Le fichier est en préparation; réessayez dans quelques secondes.")
+_FAILED = Text(en="The file could not be prepared: export again.",
+               fr="Le fichier n'a pas pu être préparé : exportez de nouveau.")
+
+
+def _language(request: Request) -> str:
+    from gateway.i18n import negotiate
+
+    return negotiate(request.headers.get("accept-language"))
+
+
+def _answer(request: Request, status: int, text: Text, state: str, **headers: str) -> Response:
+    return JSONResponse({"status": state, "message": text.render(_language(request))},
+                        status_code=status, headers={"Cache-Control": "no-store", **headers})
+
+
+async def download(request: Request) -> Response:
+    """GET /clients/exports/{token}: the export the signed token names, as a file."""
+    host = request.app.state.host
+    config = ClientsConfig.from_host(host)
+    try:
+        data = _serializer(host.settings.secret_key).loads(
+            request.path_params["token"], max_age=config.download_url_minutes * 60
+        )
+    except SignatureExpired:
+        return _answer(request, 410, _GONE, "EXPIRED")
+    except BadSignature:
+        return _answer(request, 404, _UNKNOWN, "NOT_FOUND")
+    export = await AccountExport.get_or_none(id=data.get("e"))
+    if export is None or export.reseller_id != data.get("r"):  # type: ignore[attr-defined]
+        return _answer(request, 404, _UNKNOWN, "NOT_FOUND")
+    disposition = f'attachment; filename="{file_name(export)}"'
+    if export.format == ExportFormat.CSV:
+        return StreamingResponse(
+            csv_chunks(export), media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+        )
+    if export.status == ExportStatus.PENDING:
+        return _answer(request, 202, _PENDING, "PENDING", **{"Retry-After": "2"})
+    path = pdf_path(host, export.id)
+    if export.status == ExportStatus.FAILED or not path.exists():
+        return _answer(request, 500, _FAILED, "FAILED")
+    return FileResponse(path, media_type="application/pdf",
+                        headers={"Content-Disposition": disposition,
+                                 "Cache-Control": "no-store"})
+
+
+def routes() -> list[Route]:
+    return [Route(ROUTE_PATH, download, methods=["GET"])]

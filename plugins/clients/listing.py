@@ -1,0 +1,257 @@
+"""The accounts lists of the Clients page in raw SQL: one statement per page, rows as dicts.
+
+A page is one statement whatever its size: the matching rows are numbered and counted with a
+window function (``COUNT(*) OVER ()``), limited, and only then are the per-row subqueries
+(number of users, the professional's extension) computed, for the rows of the page alone.
+Exports read the same filter in keyset batches, so a large export never sits in memory.
+Every sort expression is non-null and ends with the account id, so an order is total and
+stable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tortoise import connections
+
+from gateway.identity.models import Account, AccountKind, BillingStatus
+
+ACCOUNT_COLUMNS = ("id", "reseller_id", "kind", "name", "can", "organization_id", "language",
+                   "time_zone", "country", "email", "phone_number", "billing_status",
+                   "trial_ends_at", "unsubscribed_at", "created_at")
+
+USER_COUNT = "(SELECT COUNT(*) FROM core_user u WHERE u.account_id = {a}.id)"
+EXTENSION = ("(SELECT MIN(u.extension) FROM core_user u WHERE u.account_id = {a}.id "
+             "AND u.role = 'PROFESSIONAL')")
+
+# The seed's columns, by the names of AccountOrderField / AccountFilter.
+COLUMNS = ("ACCOUNT_NUMBER", "NAME", "ORG_ID", "USER_COUNT", "CAN", "PHONE_NUMBER", "LANGUAGE",
+           "EXTENSION", "BILLING_STATUS")
+
+_SORT = {
+    "ACCOUNT_NUMBER": "a.id",
+    "NAME": "LOWER(a.name)",
+    "ORG_ID": "COALESCE(a.organization_id, a.id)",
+    "USER_COUNT": USER_COUNT.format(a="a"),
+    "CAN": "a.can",
+    "PHONE_NUMBER": "COALESCE(a.phone_number, '')",
+    "LANGUAGE": "a.language",
+    "EXTENSION": f"COALESCE({EXTENSION.format(a='a')}, '')",
+    "BILLING_STATUS": "a.billing_status",
+}
+
+# The text each keyword is looked for in (lower case, so the match ignores case).
+_TEXT = {
+    "ACCOUNT_NUMBER": "CAST(a.id AS TEXT)",
+    "NAME": "LOWER(a.name)",
+    "ORG_ID": "CAST(COALESCE(a.organization_id, a.id) AS TEXT)",
+    "CAN": "LOWER(a.can)",
+    "PHONE_NUMBER": "COALESCE(a.phone_number, '')",
+    "LANGUAGE": "LOWER(a.language)",
+    "EXTENSION": f"LOWER(COALESCE({EXTENSION.format(a='a')}, ''))",
+}
+SEARCHED = ("ACCOUNT_NUMBER", "NAME", "ORG_ID", "CAN", "PHONE_NUMBER", "LANGUAGE")
+
+_PHONE_LIKE = re.compile(r"[\d\s().+-]+")
+
+
+@dataclass(frozen=True)
+class AccountListQuery:
+    """What a list (or an export) shows: one kind, one reseller (None: every reseller, for
+    system admins), the Active/Unsubscribed choice (None: both), keywords per column."""
+
+    kind: AccountKind
+    reseller_id: int | None
+    status: str | None = "ACTIVE"
+    search: str | None = None
+    keywords: Mapping[str, str] = field(default_factory=dict)
+    user_count: int | None = None
+    billing_status: str | None = None
+    ids: tuple[int, ...] | None = None
+    order_field: str = "ACCOUNT_NUMBER"
+    descending: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": str(self.kind), "reseller_id": self.reseller_id, "status": self.status,
+            "search": self.search, "keywords": dict(self.keywords),
+            "user_count": self.user_count, "billing_status": self.billing_status,
+            "ids": list(self.ids) if self.ids is not None else None,
+            "order_field": self.order_field, "descending": self.descending,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AccountListQuery:
+        return cls(
+            kind=AccountKind(data["kind"]), reseller_id=data.get("reseller_id"),
+            status=data.get("status"), search=data.get("search"),
+            keywords=dict(data.get("keywords") or {}), user_count=data.get("user_count"),
+            billing_status=data.get("billing_status"),
+            ids=tuple(data["ids"]) if data.get("ids") is not None else None,
+            order_field=data.get("order_field") or "ACCOUNT_NUMBER",
+            descending=bool(data.get("descending")),
+        )
+
+
+class _Params:
+    """Placeholders in the connection's dialect: ``?`` (SQLite) or ``$n`` (PostgreSQL)."""
+
+    def __init__(self, dialect: str) -> None:
+        self.postgres = dialect == "postgres"
+        self.values: list[Any] = []
+
+    def __call__(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}" if self.postgres else "?"
+
+
+def _pattern(keyword: str) -> str:
+    escaped = keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _keyword(column: str, keyword: str) -> str:
+    keyword = keyword.strip().lower()
+    if column == "PHONE_NUMBER" and _PHONE_LIKE.fullmatch(keyword) and any(
+        c.isdigit() for c in keyword
+    ):
+        # "(514) 555-1212" finds +15145551212: numbers are stored in E.164.
+        keyword = re.sub(r"\D", "", keyword)
+    return keyword
+
+
+def _like(column: str, keyword: str, p: _Params) -> str:
+    return f"{_TEXT[column]} LIKE {p(_pattern(_keyword(column, keyword)))} ESCAPE '\\'"
+
+
+def _where(query: AccountListQuery, p: _Params) -> str:
+    conditions = [f"a.kind = {p(str(query.kind))}"]
+    if query.reseller_id is not None:
+        conditions.append(f"a.reseller_id = {p(query.reseller_id)}")
+    unsubscribed = p(BillingStatus.UNSUBSCRIBED.value)
+    if query.status == "ACTIVE":
+        conditions.append(f"a.billing_status <> {unsubscribed}")
+    elif query.status == "UNSUBSCRIBED":
+        conditions.append(f"a.billing_status = {unsubscribed}")
+    else:
+        p.values.pop()
+    if query.status != "ACTIVE":
+        # What a purge had to keep for the audit log is not an account any more.
+        conditions.append("NOT EXISTS (SELECT 1 FROM clients_account_profile pp WHERE "
+                          "pp.account_id = a.id AND pp.purged_at IS NOT NULL)")
+    if query.ids is not None:
+        if query.ids:
+            conditions.append(f"a.id IN ({', '.join(p(i) for i in query.ids)})")
+        else:
+            conditions.append("1 = 0")
+    for column, keyword in sorted(query.keywords.items()):
+        if keyword and keyword.strip():
+            conditions.append(_like(column, keyword, p))
+    if query.user_count is not None:
+        conditions.append(f"{_SORT['USER_COUNT']} = {p(query.user_count)}")
+    if query.billing_status is not None:
+        conditions.append(f"a.billing_status = {p(query.billing_status)}")
+    if query.search and query.search.strip():
+        columns = [*SEARCHED, *(["EXTENSION"] if query.kind == AccountKind.PROFESSIONAL else [])]
+        conditions.append("(" + " OR ".join(_like(c, query.search, p) for c in columns) + ")")
+    return " AND ".join(conditions)
+
+
+def _direction(query: AccountListQuery) -> str:
+    return "DESC" if query.descending else "ASC"
+
+
+def _connection() -> Any:
+    return connections.get("default")
+
+
+_FIELDS = Account._meta.fields_map
+# Columns the drivers do not give as the ORM would: SQLite returns dates as text, and enums
+# come back as plain strings.
+_CONVERTED = ("kind", "billing_status", "trial_ends_at", "unsubscribed_at", "created_at")
+
+
+def to_python(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A raw row with its core columns as the ORM would give them."""
+    values = dict(row)
+    for name in _CONVERTED:
+        if values.get(name) is not None:
+            values[name] = _FIELDS[name].to_python_value(values[name])
+    if values.get("user_count") is not None:
+        values["user_count"] = int(values["user_count"])
+    return values
+
+
+async def fetch_page(query: AccountListQuery, offset: int, limit: int) -> tuple[
+    list[dict[str, Any]], int
+]:
+    """One page (``limit + 1`` rows, to tell whether another follows) and the total count,
+    in one statement. An empty page past the end costs one more statement for the count."""
+    conn = _connection()
+    p = _Params(conn.capabilities.dialect)
+    direction = _direction(query)
+    columns = ", ".join(f"a.{c}" for c in ACCOUNT_COLUMNS)
+    where = _where(query, p)
+    extension = (EXTENSION.format(a="page") if query.kind == AccountKind.PROFESSIONAL
+                 else "NULL")
+    sql = (
+        f"SELECT page.*, {USER_COUNT.format(a='page')} AS user_count, "
+        f"{extension} AS extension FROM ("
+        f"SELECT {columns}, {_SORT[query.order_field]} AS sort_key, "
+        f"COUNT(*) OVER () AS total_count FROM core_account a WHERE {where} "
+        f"ORDER BY sort_key {direction}, a.id {direction} "
+        f"LIMIT {p(limit + 1)} OFFSET {p(offset)}"
+        f") page ORDER BY page.sort_key {direction}, page.id {direction}"
+    )
+    rows = await conn.execute_query_dict(sql, p.values)
+    if rows:
+        return [to_python(r) for r in rows], int(rows[0]["total_count"])
+    if offset == 0:
+        return [], 0
+    return [], await count(query)
+
+
+async def count(query: AccountListQuery) -> int:
+    """How many accounts match."""
+    conn = _connection()
+    p = _Params(conn.capabilities.dialect)
+    rows = await conn.execute_query_dict(
+        f"SELECT COUNT(*) AS n FROM core_account a WHERE {_where(query, p)}", p.values
+    )
+    return int(rows[0]["n"])
+
+
+async def iter_batches(query: AccountListQuery, batch_size: int = 500) -> AsyncIterator[
+    list[dict[str, Any]]
+]:
+    """Every matching row in the query's order, ``batch_size`` at a time (keyset pagination:
+    each batch starts after the last row's sort key and id, so no batch re-reads the others)."""
+    conn = _connection()
+    sort = _SORT[query.order_field]
+    direction = _direction(query)
+    beyond = "<" if query.descending else ">"
+    columns = ", ".join(f"a.{c}" for c in ACCOUNT_COLUMNS)
+    extension = (EXTENSION.format(a="a") if query.kind == AccountKind.PROFESSIONAL else "NULL")
+    last: tuple[Any, int] | None = None
+    while True:
+        p = _Params(conn.capabilities.dialect)
+        where = _where(query, p)
+        if last is not None:
+            key, last_id = last
+            where += (f" AND ({sort} {beyond} {p(key)} OR ({sort} = {p(key)} "
+                      f"AND a.id {beyond} {p(last_id)}))")
+        sql = (
+            f"SELECT {columns}, {sort} AS sort_key, {USER_COUNT.format(a='a')} AS user_count, "
+            f"{extension} AS extension FROM core_account a WHERE {where} "
+            f"ORDER BY sort_key {direction}, a.id {direction} LIMIT {p(batch_size)}"
+        )
+        rows = await conn.execute_query_dict(sql, p.values)
+        if not rows:
+            return
+        yield [to_python(r) for r in rows]
+        if len(rows) < batch_size:
+            return
+        last = (rows[-1]["sort_key"], rows[-1]["id"])

@@ -1,0 +1,678 @@
+"""The rules of the Clients page, callable without GraphQL (tests, jobs, the CLI, other plugins):
+billing status changes, unsubscribing and reactivating, the purge, messages to subscribers,
+and the free-trial guard other plugins call before adding numbers or options.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from tortoise.transactions import in_transaction
+
+from gateway.contributions import Principal
+from gateway.email import SafeHtml, send_email
+from gateway.i18n import LANGUAGES, Text
+from gateway.identity import scoping
+from gateway.identity.models import (
+    Account,
+    AccountKind,
+    AuditEntry,
+    BillingStatus,
+    OneTimeTokenPurpose,
+    Reseller,
+    ResellerDelegate,
+    Session,
+    User,
+    UserRole,
+)
+from gateway.identity.sessions import account_admin
+from plugins.clients import errors as e
+from plugins.clients.config import ClientsConfig
+from plugins.clients.errors import ClientsErrorCode as Code
+from plugins.clients.errors import InputProblems, problem
+from plugins.clients.models import (
+    AccountMessage,
+    AccountProfile,
+    AccountSettings,
+    BillingProfile,
+    BillingStatusChange,
+    MessageKind,
+    MessageStatus,
+    SignupDraft,
+)
+from plugins.clients.signup import (
+    MAX_TRIAL_DAYS,
+    MIN_TRIAL_DAYS,
+    _billing_missing,
+    clean_steps,
+    save_billing_profile,
+    valid_email,
+)
+from schema.errors import PayloadError
+
+log = logging.getLogger("gateway.clients")
+
+MAX_MESSAGE_ACCOUNTS = 100
+MAX_COPIES = 20
+_PREVIEW_SALT = "clients.invoice-preview"
+PREVIEW_LIFETIME = dt.timedelta(hours=1)
+
+# Seeds, "Gérer le statut d'un compte": the only changes a reseller admin can make.
+TRANSITIONS: dict[BillingStatus, tuple[BillingStatus, ...]] = {
+    BillingStatus.FREE_TRIAL: (BillingStatus.IN_PRODUCTION,),
+    BillingStatus.BILLING_SUSPENDED: (BillingStatus.FREE_TRIAL, BillingStatus.IN_PRODUCTION),
+    BillingStatus.IN_PRODUCTION: (BillingStatus.BILLING_SUSPENDED,),
+    BillingStatus.UNSUBSCRIBED: (),
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# --- Finding accounts ------------------------------------------------------------------
+
+async def account_for(principal: Principal | None, account_id: int,
+                      field: list[str | int] | None = None) -> Account:
+    """An account the caller may see; any other id is "not found"."""
+    account = await scoping.accounts_visible(principal).filter(id=account_id).first()
+    if account is None:
+        raise problem(Code.NOT_FOUND, e.NOT_FOUND, field or ["input", "id"])
+    return account
+
+
+async def is_test_mode(account_id: int) -> bool:
+    """Compte en mode test: no email leaves for this account (and, in issue 5, no call)."""
+    flags = await AccountSettings.filter(account_id=account_id).values_list("test_mode",
+                                                                           flat=True)
+    return bool(flags and flags[0])
+
+
+async def set_test_mode(account_id: int, on: bool) -> None:
+    """Switch test mode (the account settings screen of issue 5 calls this)."""
+    updated = await AccountSettings.filter(account_id=account_id).update(test_mode=on)
+    if not updated:
+        await AccountSettings.create(account_id=account_id, test_mode=on)
+
+
+# --- The free-trial guard ----------------------------------------------------------------
+
+async def ensure_can_add_numbers_and_options(account: Account | int) -> None:
+    """Refuse adding phone numbers and options to an account in free trial (seeds: "tant qu'ils
+    ne seront pas passés à un compte payant") or unsubscribed. Raises a ``PayloadError`` whose
+    code is ``FREE_TRIAL_RESTRICTION`` or ``ACCOUNT_UNSUBSCRIBED``; callers turn it into their
+    own payload error (its ``text`` is in both languages)."""
+    if isinstance(account, int):
+        statuses = await Account.filter(id=account).values_list("billing_status", flat=True)
+        if not statuses:
+            raise problem(Code.NOT_FOUND, e.NOT_FOUND)
+        status = BillingStatus(statuses[0])
+    else:
+        status = BillingStatus(account.billing_status)
+    if status == BillingStatus.FREE_TRIAL:
+        raise problem(Code.FREE_TRIAL_RESTRICTION, e.FREE_TRIAL_RESTRICTION)
+    if status == BillingStatus.UNSUBSCRIBED:
+        raise problem(Code.ACCOUNT_UNSUBSCRIBED, e.ACCOUNT_UNSUBSCRIBED)
+
+
+# --- Invoice preview and billing status --------------------------------------------------
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    description: str
+    quantity: int
+    amount: Decimal | None  # None: priced by the billing system, not known here
+    currency: str
+
+
+@dataclass(frozen=True)
+class InvoicePreview:
+    account_id: int
+    lines: list[InvoiceLine]
+    token: str
+    expires_at: dt.datetime
+
+    @property
+    def total(self) -> Decimal | None:
+        amounts = [line.amount * line.quantity for line in self.lines if line.amount is not None]
+        if not amounts or len(amounts) != len(self.lines):
+            return None
+        return sum(amounts, Decimal(0))
+
+
+def _preview_serializer(host: Any) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(host.settings.secret_key, salt=_PREVIEW_SALT)
+
+
+async def invoice_preview(account: Account, host: Any) -> InvoicePreview:
+    """What the first invoice will hold, shown before a free trial goes to production.
+
+    The lines come from an ``invoice_preview`` provider (``gateway_provider(kind=
+    "invoice_preview", name="default")``, a callable ``async (account) -> [InvoiceLine]``) when
+    a billing plugin offers one; else from the plan, options and devices of the sign-up,
+    unpriced. The token proves the preview was shown; ``changeBillingStatus`` asks for it."""
+    provider = host.pm.hook.gateway_provider(gateway=host, kind="invoice_preview",
+                                             name="default")
+    if provider is not None:
+        lines = list(await provider(account))
+    else:
+        lines = await _signup_lines(account)
+    token = _preview_serializer(host).dumps(await _preview_claims(account))
+    return InvoicePreview(account.id, lines, token, utcnow() + PREVIEW_LIFETIME)
+
+
+async def _preview_claims(account: Account) -> dict[str, Any]:
+    """What a preview token vouches for: this account, in this status, before any later
+    change (so a preview cannot be replayed after the status moved and came back)."""
+    last = await BillingStatusChange.filter(account_id=account.id).order_by("-id").values_list(
+        "id", flat=True)
+    return {"a": account.id, "s": str(account.billing_status), "c": last[0] if last else 0}
+
+
+async def _signup_lines(account: Account) -> list[InvoiceLine]:
+    draft = await SignupDraft.filter(account_id=account.id).order_by("-id").first()
+    subscription = ((draft.data or {}).get("subscription") or {}) if draft else {}
+    lines = []
+    if subscription.get("plan"):
+        lines.append(InvoiceLine(subscription["plan"], 1, None, "CAD"))
+    lines += [InvoiceLine(option, 1, None, "CAD") for option in subscription.get("options", [])]
+    lines += [InvoiceLine(d["model"], d["quantity"], None, "CAD")
+              for d in subscription.get("devices", [])]
+    return lines
+
+
+async def _check_preview(host: Any, token: str | None, account: Account) -> None:
+    field = ["input", "invoicePreviewToken"]
+    if not token:
+        raise problem(Code.INVOICE_PREVIEW_REQUIRED, e.PREVIEW_REQUIRED, field)
+    try:
+        data = _preview_serializer(host).loads(
+            token, max_age=int(PREVIEW_LIFETIME.total_seconds())
+        )
+    except SignatureExpired:
+        raise problem(Code.INVOICE_PREVIEW_REQUIRED, e.PREVIEW_STALE, field) from None
+    except BadSignature:
+        raise problem(Code.INVOICE_PREVIEW_REQUIRED, e.PREVIEW_REQUIRED, field) from None
+    if data != await _preview_claims(account):
+        raise problem(Code.INVOICE_PREVIEW_REQUIRED, e.PREVIEW_STALE, field)
+
+
+def status_text(text: Text, current: BillingStatus, wanted: BillingStatus | None = None) -> Text:
+    """``text`` with the statuses named as the seeds name them, in each language."""
+
+    def fill(language: str) -> str:
+        allowed = TRANSITIONS.get(current, ())
+        return getattr(text, language).format(
+            current=e.status_label(current, language),
+            wanted=e.status_label(wanted, language) if wanted else "",
+            allowed=", ".join(e.status_label(s, language) for s in allowed) or "-",
+        )
+
+    return Text(en=fill("en"), fr=fill("fr"))
+
+
+async def change_billing_status(
+    account: Account,
+    wanted: BillingStatus,
+    *,
+    host: Any,
+    config: ClientsConfig,
+    actor_user_id: int | None = None,
+    trial_days: int | None = None,
+    invoice_preview_token: str | None = None,
+    accept_terms: bool = False,
+    payment: Mapping[str, Any] | None = None,
+) -> Account:
+    """Move an account to another billing status, only along the seed's transitions:
+    free trial → in production (after the invoice preview, with the terms accepted and a
+    payment method), billing suspended → free trial (15-90 days) or in production (with a
+    payment method), in production → billing suspended."""
+    current = BillingStatus(account.billing_status)
+    if current == BillingStatus.UNSUBSCRIBED:
+        raise problem(Code.ACCOUNT_UNSUBSCRIBED, e.ACCOUNT_UNSUBSCRIBED, ["input", "id"])
+    if wanted == current:
+        raise problem(Code.STATUS_UNCHANGED, status_text(e.STATUS_UNCHANGED, current),
+                      ["input", "billingStatus"])
+    if wanted not in TRANSITIONS[current]:
+        raise problem(Code.TRANSITION_NOT_ALLOWED,
+                      status_text(e.TRANSITION_NOT_ALLOWED, current, wanted),
+                      ["input", "billingStatus"])
+    billing: dict[str, Any] | None = None
+    if payment is not None:
+        billing = clean_steps({"billing": payment}, AccountKind(account.kind),
+                              config)["billing"]
+        missing = _billing_missing(billing)
+        if missing:
+            raise InputProblems([
+                problem(Code.REQUIRED, e.REQUIRED, ["input", "paymentMethod", *m.split(".")])
+                for m in missing
+            ])
+    has_payment = billing is not None or await BillingProfile.filter(
+        account_id=account.id).exists()
+    updates: dict[str, Any] = {"billing_status": wanted}
+    if current == BillingStatus.FREE_TRIAL and wanted == BillingStatus.IN_PRODUCTION:
+        await _check_preview(host, invoice_preview_token, account)
+        if not accept_terms:
+            raise problem(Code.TERMS_NOT_ACCEPTED, e.TERMS, ["input", "acceptTerms"])
+        if not has_payment:
+            raise problem(Code.PAYMENT_METHOD_REQUIRED, e.PAYMENT_METHOD,
+                          ["input", "paymentMethod"])
+        updates["trial_ends_at"] = None  # billing starts now
+    elif wanted == BillingStatus.IN_PRODUCTION:
+        if not has_payment:
+            raise problem(Code.PAYMENT_METHOD_REQUIRED, e.PAYMENT_METHOD,
+                          ["input", "paymentMethod"])
+        updates["trial_ends_at"] = None
+    elif wanted == BillingStatus.FREE_TRIAL:
+        days = config.trial_days_default if trial_days is None else trial_days
+        if not MIN_TRIAL_DAYS <= days <= MAX_TRIAL_DAYS:
+            raise problem(Code.OUT_OF_RANGE, e.TRIAL_DAYS, ["input", "trialDays"])
+        trial_days = days
+        updates["trial_ends_at"] = utcnow() + dt.timedelta(days=days)
+    async with in_transaction():
+        # Only from the status read above: two admins changing it at once cannot both win.
+        changed = await Account.filter(id=account.id, billing_status=current).update(**updates)
+        if not changed:
+            raise problem(Code.TRANSITION_NOT_ALLOWED,
+                          status_text(e.TRANSITION_NOT_ALLOWED, current, wanted),
+                          ["input", "billingStatus"])
+        if billing is not None:
+            await save_billing_profile(account.id, {**billing, "terms_accepted": accept_terms},
+                                       accepted_by=actor_user_id if accept_terms else None)
+        elif accept_terms:
+            await BillingProfile.filter(account_id=account.id).update(
+                terms_accepted_at=utcnow(), terms_accepted_by_id=actor_user_id)
+        await BillingStatusChange.create(
+            account_id=account.id, from_status=current, to_status=wanted,
+            trial_days=trial_days if wanted == BillingStatus.FREE_TRIAL else None,
+            terms_accepted=accept_terms, changed_by_id=actor_user_id,
+        )
+    return await Account.get(id=account.id)
+
+
+# --- Unsubscribing, reactivating -----------------------------------------------------------
+
+async def unsubscribe(account: Account, *, host: Any, config: ClientsConfig,
+                      actor_user_id: int | None = None) -> Account:
+    """Delete = unsubscribe (seeds, "Supprimer un compte"): the account and its users become
+    unsubscribed and inactive, their sessions end, the other plugins are told
+    (``gateway_account_unsubscribed``: billing stops, numbers go back to the reseller's pool,
+    the phone system deprovisions), and the company admin gets a confirmation email. The
+    account is kept ``purge_after_days`` before the purge archives and deletes it."""
+    current = BillingStatus(account.billing_status)
+    if current == BillingStatus.UNSUBSCRIBED:
+        raise problem(Code.ACCOUNT_UNSUBSCRIBED, e.ACCOUNT_UNSUBSCRIBED, ["input", "id"])
+    now = utcnow()
+    async with in_transaction():
+        changed = await Account.filter(id=account.id, billing_status=current).update(
+            billing_status=BillingStatus.UNSUBSCRIBED, unsubscribed_at=now)
+        if not changed:
+            raise problem(Code.ACCOUNT_UNSUBSCRIBED, e.ACCOUNT_UNSUBSCRIBED, ["input", "id"])
+        if not await AccountProfile.filter(account_id=account.id).update(
+                status_before_unsubscribe=current):
+            await AccountProfile.create(account_id=account.id, status_before_unsubscribe=current)
+        user_ids = await User.filter(account_id=account.id).values_list("id", flat=True)
+        await User.filter(account_id=account.id).update(is_active=False)
+        await Session.filter(user_id__in=list(user_ids), ended_at__isnull=True).update(
+            ended_at=now)
+        # Reseller staff working inside the account (direct access) are sent back out too.
+        await Session.filter(acting_account_id=account.id, ended_at__isnull=True).update(
+            ended_at=now)
+        await BillingStatusChange.create(account_id=account.id, from_status=current,
+                                         to_status=BillingStatus.UNSUBSCRIBED,
+                                         changed_by_id=actor_user_id)
+        account = await Account.get(id=account.id)
+        await host.call_async("gateway_account_unsubscribed", account=account)
+        await _confirm_unsubscription(account, host, config)
+    return account
+
+
+async def _confirm_unsubscription(account: Account, host: Any, config: ClientsConfig) -> None:
+    admin = await account_admin(account)
+    address = admin.email if admin else account.email
+    if not address:
+        return
+    if await is_test_mode(account.id):
+        log.info("account %s is in test mode: unsubscription email suppressed", account.id)
+        return
+    reseller = await Reseller.get(id=account.reseller_id)  # type: ignore[attr-defined]
+    language = (admin.language if admin else account.language)
+    await send_email(
+        to=address, template="clients_unsubscribed",
+        language=language if language in LANGUAGES else "fr",
+        values={"name": admin.full_name if admin else account.name,
+                "account_name": account.name, "account_number": account.id,
+                "reseller": reseller.name, "days": config.purge_after_days},
+        gateway=host,
+    )
+
+
+async def reactivate(account: Account, *, host: Any, actor_user_id: int | None = None,
+                     billing_status: BillingStatus | None = None) -> Account:
+    """Undo an unsubscription before the purge (system admins): the account gets back the
+    status it had (or ``billing_status``), its users can sign in again, and the other plugins
+    are told (``gateway_account_reactivated``)."""
+    if account.billing_status != BillingStatus.UNSUBSCRIBED:
+        raise problem(Code.NOT_UNSUBSCRIBED, e.NOT_UNSUBSCRIBED, ["input", "id"])
+    if billing_status is None:
+        before = await AccountProfile.filter(account_id=account.id).values_list(
+            "status_before_unsubscribe", flat=True)
+        billing_status = BillingStatus(before[0]) if before and before[0] else (
+            BillingStatus.BILLING_SUSPENDED)
+    if billing_status == BillingStatus.UNSUBSCRIBED:
+        raise problem(Code.INVALID, e.NOT_UNSUBSCRIBED, ["input", "billingStatus"])
+    async with in_transaction():
+        changed = await Account.filter(
+            id=account.id, billing_status=BillingStatus.UNSUBSCRIBED
+        ).update(billing_status=billing_status, unsubscribed_at=None)
+        if not changed:
+            raise problem(Code.NOT_UNSUBSCRIBED, e.NOT_UNSUBSCRIBED, ["input", "id"])
+        await User.filter(account_id=account.id).update(is_active=True)
+        await BillingStatusChange.create(account_id=account.id,
+                                         from_status=BillingStatus.UNSUBSCRIBED,
+                                         to_status=billing_status, changed_by_id=actor_user_id)
+        account = await Account.get(id=account.id)
+        await host.call_async("gateway_account_reactivated", account=account)
+    return account
+
+
+# --- The purge ---------------------------------------------------------------------------
+
+def purge_cutoff(config: ClientsConfig, now: dt.datetime | None = None) -> dt.datetime:
+    return (now or utcnow()) - dt.timedelta(days=config.purge_after_days)
+
+
+def due_for_purge(config: ClientsConfig, now: dt.datetime | None = None) -> Any:
+    """Accounts unsubscribed longer than ``purge_after_days`` ago (a queryset), except those
+    already purged down to what the audit log needs."""
+    from tortoise.expressions import Subquery
+
+    scrubbed = AccountProfile.filter(purged_at__isnull=False).values("account_id")
+    return Account.filter(
+        billing_status=BillingStatus.UNSUBSCRIBED,
+        unsubscribed_at__lte=purge_cutoff(config, now),
+    ).exclude(id__in=Subquery(scrubbed))
+
+
+_USER_ARCHIVED = ("id", "role", "reseller_id", "account_id", "login", "email", "first_name",
+                  "last_name", "language", "phone", "extension", "is_active", "created_at")
+
+
+async def archive_account(account_id: int, var_dir: Path) -> Path:
+    """Write everything the gateway keeps of an account to one JSON file under
+    ``<var_dir>/archive/accounts/`` (readable by the operator only), before the purge deletes
+    it. No password or PIN hash, no card token."""
+    account = (await Account.filter(id=account_id).values())[0]
+    user_ids = await User.filter(account_id=account_id).values_list("id", flat=True)
+    document = {
+        "archived_at": utcnow().isoformat(),
+        "account": account,
+        "users": await User.filter(account_id=account_id).values(*_USER_ARCHIVED),
+        "profile": await AccountProfile.filter(account_id=account_id).values(),
+        "settings": await AccountSettings.filter(account_id=account_id).values(),
+        "billing": await BillingProfile.filter(account_id=account_id).values(
+            "payment_method", "card_brand", "card_last4", "card_expiry", "invoice_contact",
+            "invoice_email", "terms_accepted_at", "terms_accepted_by_id"),
+        "billing_status_changes": await BillingStatusChange.filter(
+            account_id=account_id).order_by("id").values(),
+        "messages": await AccountMessage.filter(account_id=account_id).order_by("id").values(),
+        "signups": await SignupDraft.filter(account_id=account_id).values(
+            "id", "kind", "status", "created_at", "completed_at"),
+        "audit": await AuditEntry.filter(account_id=account_id).order_by("id").values()
+        + await AuditEntry.filter(acting_as_id__in=list(user_ids)).exclude(
+            account_id=account_id).order_by("id").values(),
+    }
+    folder = var_dir / "archive" / "accounts"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = utcnow().strftime("%Y%m%dT%H%M%S")
+    path = folder / f"account-{account_id}-{stamp}.json"
+    temporary = path.with_suffix(".json.tmp")
+    # Personal data: only the operator reads it; a crash leaves no half-written archive.
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(document, fh, ensure_ascii=False, indent=1, default=_json_value)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(temporary, path)
+    return path
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+async def purge_account(account_id: int, *, host: Any, config: ClientsConfig,
+                        now: dt.datetime | None = None) -> Path | None:
+    """Archive, then delete for good, one account past its retention; None when it is no
+    longer due (reactivated meanwhile, or already gone). Other plugins remove their rows in
+    ``gateway_account_purged``, inside the deleting transaction.
+
+    The audit log is append-only and its entries keep pointing at the account and the people
+    they name: an account that appears in it cannot lose its rows, so those are scrubbed of
+    every personal detail instead (the archive keeps them) and leave every list for good."""
+    if not await due_for_purge(config, now).filter(id=account_id).exists():
+        return None
+    path = await archive_account(account_id, host.settings.var_dir)
+    async with in_transaction():
+        if not await due_for_purge(config, now).filter(id=account_id).exists():
+            path.unlink(missing_ok=True)
+            return None
+        await host.call_async("gateway_account_purged", account_id=account_id)
+        user_ids = list(await User.filter(account_id=account_id).values_list("id", flat=True))
+        await SignupDraft.filter(account_id=account_id).delete()
+        for model in (AccountMessage, BillingStatusChange, BillingProfile, AccountSettings):
+            await model.filter(account_id=account_id).delete()
+        if await _in_audit_log(account_id, user_ids):
+            await _scrub(account_id, user_ids)
+        else:
+            await AccountProfile.filter(account_id=account_id).delete()
+            await User.filter(account_id=account_id).delete()
+            await Account.filter(id=account_id).delete()
+    log.info("account %s purged; archive %s", account_id, path)
+    return path
+
+
+async def _in_audit_log(account_id: int, user_ids: list[int]) -> bool:
+    from tortoise.expressions import Q
+
+    condition = Q(account_id=account_id)
+    if user_ids:
+        condition |= Q(actor_id__in=user_ids) | Q(acting_as_id__in=user_ids)
+    return await AuditEntry.filter(condition).exists()
+
+
+async def _scrub(account_id: int, user_ids: list[int]) -> None:
+    """Keep only what the audit log's references need: ids, kind, reseller, dates."""
+    await Account.filter(id=account_id).update(
+        name=f"#{account_id}", email="", phone_number=None, organization_id=None)
+    await Account.filter(organization_id=account_id).update(organization_id=None)
+    for user_id in user_ids:
+        # Logins are unique: the purged person's address becomes free for a new account.
+        placeholder = f"purged-{user_id}@purged.invalid"
+        await User.filter(id=user_id).update(
+            login=placeholder, email=placeholder, first_name="", last_name="", phone=None,
+            extension=None, password_hash=None, pin_hash=None, is_active=False)
+    if not await AccountProfile.filter(account_id=account_id).update(
+            address="", city="", state="", postal_code="", voice_languages=[],
+            purged_at=utcnow()):
+        await AccountProfile.create(account_id=account_id, purged_at=utcnow())
+
+
+async def purge_due(host: Any, config: ClientsConfig, *, now: dt.datetime | None = None,
+                    progress: Callable[[int], None] | None = None) -> list[int]:
+    """Purge every account past its retention, one transaction each; returns their ids."""
+    ids = list(await due_for_purge(config, now).order_by("id").values_list("id", flat=True))
+    purged = []
+    for account_id in ids:
+        if await purge_account(account_id, host=host, config=config, now=now) is not None:
+            purged.append(account_id)
+        if progress is not None:
+            progress(1)
+    return purged
+
+
+# --- Messages (Envoi Msg) ---------------------------------------------------------------
+
+async def _is_reseller_admin(user_id: int, reseller_id: int) -> User | None:
+    user = await User.filter(id=user_id, is_active=True).first()
+    if user is None:
+        return None
+    if user.role == UserRole.RESELLER_ADMIN and user.reseller_id == reseller_id:  # type: ignore[attr-defined]
+        return user
+    if await ResellerDelegate.filter(user_id=user_id, reseller_id=reseller_id).exists():
+        return user
+    return None
+
+
+ACCESS_CODES_SUBJECT = Text(en="Your access codes", fr="Vos codes d'accès")
+
+
+async def send_messages(
+    principal: Principal,
+    account_ids: Sequence[int],
+    *,
+    sender_id: int,
+    kind: MessageKind,
+    subject: str | None,
+    body: str | None,
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
+    host: Any,
+) -> list[AccountMessage]:
+    """Envoi Msg: one email per selected account, to the account's own address (fixed), with
+    copies, from one of the reseller's admins (the reply-to; the From stays the gateway's so
+    the mail is deliverable). ``ACCESS_CODES`` sends the login id of the account's admin and a
+    link to set a password, never a password. An account in test mode gets no email: its
+    message is recorded as ``SUPPRESSED``. Every check passes before anything is sent."""
+    problems: list[PayloadError] = []
+    if not account_ids:
+        problems.append(problem(Code.REQUIRED, e.REQUIRED, ["input", "accountIds"]))
+    if len(account_ids) > MAX_MESSAGE_ACCOUNTS:
+        raise problem(Code.TOO_MANY, e.TOO_MANY_IDS, ["input", "accountIds"],
+                      max=MAX_MESSAGE_ACCOUNTS)
+    for name, addresses in (("cc", cc), ("bcc", bcc)):
+        if len(addresses) > MAX_COPIES:
+            problems.append(problem(Code.TOO_MANY, e.TOO_MANY_ITEMS, ["input", name],
+                                    max=MAX_COPIES))
+        problems += [problem(Code.INVALID, e.INVALID_EMAIL, ["input", name, i])
+                     for i, address in enumerate(addresses) if not valid_email(address.strip())]
+    subject = (subject or "").strip()[:200]
+    body = (body or "").strip()
+    if kind == MessageKind.CUSTOM and (not subject or not body):
+        problems.append(problem(Code.REQUIRED, e.SUBJECT_REQUIRED,
+                                ["input", "subject" if not subject else "body"]))
+    accounts: list[Account] = []
+    for i, account_id in enumerate(account_ids):
+        field: list[str | int] = ["input", "accountIds", i]
+        try:
+            account = await account_for(principal, account_id, field)
+        except PayloadError as error:
+            problems.append(error)
+            continue
+        if account.billing_status == BillingStatus.UNSUBSCRIBED:
+            problems.append(problem(Code.ACCOUNT_UNSUBSCRIBED, e.ACCOUNT_UNSUBSCRIBED, field))
+        elif not account.email:
+            problems.append(problem(Code.NO_ADDRESS, e.NO_ADDRESS, field))
+        accounts.append(account)
+    senders: dict[int, User] = {}
+    for reseller_id in {a.reseller_id for a in accounts}:  # type: ignore[attr-defined]
+        sender = await _is_reseller_admin(sender_id, reseller_id)
+        if sender is None:
+            problems.append(problem(Code.SENDER_NOT_ADMIN, e.SENDER_NOT_ADMIN,
+                                    ["input", "fromId"]))
+            break
+        senders[reseller_id] = sender
+    admins: dict[int, User] = {}
+    if kind == MessageKind.ACCESS_CODES:
+        for i, account in enumerate(accounts):
+            admin = await account_admin(account)
+            if admin is None:
+                problems.append(problem(Code.NOT_FOUND, e.NO_USER, ["input", "accountIds", i]))
+            else:
+                admins[account.id] = admin
+    if problems:
+        raise InputProblems(problems)
+    copies = {"cc": [a.strip() for a in cc], "bcc": [a.strip() for a in bcc]}
+    messages = []
+    async with in_transaction():
+        for account in accounts:
+            sender = senders[account.reseller_id]  # type: ignore[attr-defined]
+            messages.append(await _send_one(account, sender, admins.get(account.id), kind,
+                                            subject, body, copies, host))
+    return messages
+
+
+def _paragraphs(text: str) -> SafeHtml:
+    """The reseller's text for the HTML part: escaped, its line breaks kept."""
+    return SafeHtml("<br>".join(html.escape(line) for line in text.splitlines()))
+
+
+async def _send_one(account: Account, sender: User, admin: User | None, kind: MessageKind,
+                    subject: str, body: str, copies: dict[str, list[str]],
+                    host: Any) -> AccountMessage:
+    language = account.language if account.language in LANGUAGES else "fr"
+    if kind == MessageKind.ACCESS_CODES:
+        assert admin is not None
+        language = admin.language if admin.language in LANGUAGES else language
+        subject = subject or ACCESS_CODES_SUBJECT.render(language)
+    suppressed = await is_test_mode(account.id)
+    job_id = None
+    if not suppressed:
+        reseller = await Reseller.get(id=account.reseller_id)  # type: ignore[attr-defined]
+        values: dict[str, Any] = {"subject": subject, "message": body,
+                                  "message_html": _paragraphs(body),
+                                  "sender": sender.full_name, "reseller": reseller.name,
+                                  "account_name": account.name}
+        if kind == MessageKind.ACCESS_CODES:
+            from gateway.identity.links import LIFETIME, issue_password_link
+
+            assert admin is not None
+            values |= {
+                "name": admin.full_name, "login": admin.login,
+                "link": await issue_password_link(admin, OneTimeTokenPurpose.SET_PASSWORD,
+                                                  gateway=host),
+                "days": LIFETIME[OneTimeTokenPurpose.SET_PASSWORD].days,
+            }
+        row = await send_email(
+            to=account.email, cc=copies["cc"], bcc=copies["bcc"], reply_to=sender.email,
+            template="clients_access_codes" if kind == MessageKind.ACCESS_CODES
+            else "clients_message",
+            language=language, values=values, gateway=host,
+        )
+        job_id = row.id if row is not None else None
+    else:
+        log.info("account %s is in test mode: message suppressed", account.id)
+    return await AccountMessage.create(
+        reseller_id=account.reseller_id, account_id=account.id,  # type: ignore[attr-defined]
+        sender_id=sender.id, kind=kind,
+        status=MessageStatus.SUPPRESSED if suppressed else MessageStatus.SENT,
+        to_address=account.email, cc=copies["cc"], bcc=copies["bcc"], subject=subject,
+        body=body, outbox_job_id=job_id,
+    )
+
+
+async def purge_preview(config: ClientsConfig, offset: int, limit: int,
+                        now: dt.datetime | None = None) -> tuple[list[dict[str, Any]], int]:
+    """The purge's dry run: accounts it would remove now, oldest first (``limit + 1`` rows)."""
+    from tortoise.functions import Count
+
+    query = due_for_purge(config, now)
+    total = await query.count()
+    rows = await query.annotate(user_count=Count("users")).order_by(
+        "unsubscribed_at", "id").offset(offset).limit(limit + 1).values(
+        "id", "kind", "name", "can", "reseller_id", "unsubscribed_at", "user_count")
+    return rows, total

@@ -1,0 +1,106 @@
+"""PDF rendering: French text survives (embedded font), and a document cannot reach out."""
+
+from __future__ import annotations
+
+import http.server
+import io
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from gateway.pdf import render_pdf, render_pdf_async
+
+FRENCH = "Facture n° 42 — Été : garçon, œuvre, « àâçéèêëîïôûùüÿ » 1\u202f234,56\u00a0€"
+
+
+def _reader(data: bytes) -> PdfReader:
+    assert data.startswith(b"%PDF-")
+    return PdfReader(io.BytesIO(data))
+
+
+def _spaced(text: str) -> str:
+    # pypdf reads no-break spaces back as spaces.
+    return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+
+
+def _fonts(reader: PdfReader) -> set[str]:
+    return {
+        str(font.get_object()["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+
+
+def _images(reader: PdfReader) -> int:
+    return sum(len(page.images) for page in reader.pages)
+
+
+def test_french_text_reads_back_in_an_embedded_font() -> None:
+    reader = _reader(render_pdf(
+        f"<html><body><h1>{FRENCH}</h1><p><b>Gras é</b> <i>italique ç</i></p>"
+        "<table><tr><th>Poste</th><td>Réception</td></tr></table></body></html>"
+    ))
+    text = reader.pages[0].extract_text()
+    assert _spaced(FRENCH) in _spaced(text)
+    assert "Gras é" in text and "italique ç" in text and "Réception" in text
+    fonts = _fonts(reader)
+    assert {"BitstreamVeraSans-Roman", "BitstreamVeraSans-Bold", "BitstreamVeraSans-Oblique"} <= {
+        name.split("+", 1)[-1] for name in fonts
+    }
+
+
+async def test_async_rendering_gives_the_same_document() -> None:
+    reader = _reader(await render_pdf_async("<p>Relevé de novembre</p>"))
+    assert "Relevé de novembre" in reader.pages[0].extract_text()
+
+
+@pytest.fixture
+def web_server() -> Iterator[tuple[str, list[str]]]:
+    """A local web server that records every request it gets."""
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            hits.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_a_document_cannot_fetch_from_the_network(web_server: tuple[str, list[str]]) -> None:
+    url, hits = web_server
+    data = render_pdf(
+        f'<html><head><link rel="stylesheet" href="{url}/style.css"></head><body>'
+        f'<img src="{url}/logo.png"><p>Facture</p></body></html>'
+    )
+    assert "Facture" in _reader(data).pages[0].extract_text()
+    assert hits == []
+
+
+def test_images_only_from_the_folder_the_caller_names(tmp_path: Path) -> None:
+    assets, elsewhere = tmp_path / "assets", tmp_path / "elsewhere"
+    assets.mkdir()
+    elsewhere.mkdir()
+    for folder in (assets, elsewhere):
+        Image.new("RGB", (40, 20), (200, 30, 30)).save(folder / "logo.png")
+    document = (f'<img src="logo.png"><img src="{elsewhere / "logo.png"}">'
+                "<p>Relevé</p>")
+    assert _images(_reader(render_pdf(document))) == 0
+    # The relative logo is read from base_dir; the absolute one outside it still is not.
+    assert _images(_reader(render_pdf(document, base_dir=assets))) == 1

@@ -1,0 +1,236 @@
+"""Exports of the lists to CSV and PDF behind short-lived signed URLs, read back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from pypdf import PdfReader
+from strawberry.relay import GlobalID, to_base64
+
+from gateway.identity.models import Account, AccountKind
+from plugins.clients import listing
+from plugins.clients.models import AccountExport, ExportStatus
+from tests.conftest import Gateway, make_settings, start_gateway
+from tests.gateway.test_jobs import wait_for
+from tests.plugins.clients.conftest import JOB_OPTIONS, clients_host
+from tests.plugins.clients.factory import add_account, make_clients
+from tests.support.identity_factory import bearer_for
+
+EXPORT = """mutation($input: ExportAccountsInput!) {
+  exportAccounts(input: $input) {
+    url jobId export { id format status fileName rowCount url }
+    errors { code field message }
+  }
+}"""
+STATUS = "query($id: ID!) { accountExport(id: $id) { status rowCount url } }"
+
+
+async def _french(user: Any) -> dict[str, str]:
+    """Headers of a session of ``user`` reading French (a signed-in reader's language is
+    their own, whatever the browser says)."""
+    user.language = "fr"
+    await user.save()
+    return await bearer_for(user)
+
+
+async def _export(gateway: Gateway, headers: dict[str, str], **input: Any) -> dict[str, Any]:
+    result = await gateway.graphql(EXPORT, {"input": input}, **headers)
+    assert "errors" not in result, result
+    return result["data"]["exportAccounts"]
+
+
+def _path(url: str) -> str:
+    return url.removeprefix("http://testserver")
+
+
+def _csv(body: bytes) -> list[list[str]]:
+    assert body.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+async def test_csv_of_the_checked_accounts_in_the_readers_language(gateway: Gateway) -> None:
+    clients = await make_clients()
+    headers = await _french(clients.tenant.admin)
+    charlie, acme = clients.companies[3], clients.companies[0]
+    payload = await _export(gateway, headers, kind="COMPANY", format="CSV",
+                            ids=[to_base64("Account", charlie.id), str(acme.id)],
+                            orderBy={"field": "NAME", "direction": "ASC"})
+    assert payload["errors"] == []
+    assert payload["export"]["fileName"] == "Compagnies.csv"
+    assert payload["jobId"] is None
+    response = await gateway.client.get(_path(payload["url"]))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert 'filename="Compagnies.csv"' in response.headers["content-disposition"]
+    rows = _csv(response.content)
+    assert rows == [
+        ["CID", "Entreprise", "ORGID", "Utilisateurs", "CAN", "Numéro de téléphone",
+         "Facturation"],
+        [str(acme.id), "acme Plomberie", str(acme.id), "3", acme.can, "+15145550101",
+         "Essai gratuit"],
+        [str(charlie.id), "Charlie ACME", str(acme.id), "2", charlie.can, "+15145550199",
+         "Facturation suspendue"],
+    ]
+
+
+async def test_csv_of_everything_the_filter_matches(gateway: Gateway) -> None:
+    clients = await make_clients()
+    headers = await bearer_for(clients.tenant.admin)  # an English reader
+    payload = await _export(gateway, headers, kind="PROFESSIONAL", format="CSV",
+                            filter={"name": "acme"})
+    rows = _csv((await gateway.client.get(_path(payload["url"]))).content)
+    assert rows[0] == ["UID", "ORGID", "User", "Extension", "Lang", "CAN", "Phone number",
+                       "Billing"]
+    assert [r[2] for r in rows[1:]] == ["Dr Acme"]
+    assert rows[1][3:5] == ["205", "en"] and rows[1][7] == "In production"
+
+
+async def test_a_large_csv_streams_in_batches(gateway: Gateway) -> None:
+    clients = await make_clients()
+    tenant = clients.tenant
+    await Account.bulk_create([
+        Account(reseller=tenant.reseller, kind=AccountKind.COMPANY, name=f"Lot {n:04d}",
+                can=f"CAN-T{n:04d}-XXXX", email=f"lot{n}@clients.test")
+        for n in range(1203)
+    ])
+    query = listing.AccountListQuery(kind=AccountKind.COMPANY, reseller_id=tenant.reseller.id,
+                                     order_field="NAME", descending=True)
+    sizes = [len(batch) async for batch in listing.iter_batches(query, 500)]
+    assert sizes == [500, 500, 208]  # 1,203 + the 5 active companies of make_clients
+
+    headers = await bearer_for(tenant.admin)
+    payload = await _export(gateway, headers, kind="COMPANY", format="CSV",
+                            orderBy={"field": "NAME", "direction": "DESC"})
+    chunks = []
+    async with gateway.client.stream("GET", _path(payload["url"])) as response:
+        async for chunk in response.aiter_bytes():
+            chunks.append(chunk)
+    rows = _csv(b"".join(chunks))
+    names = [r[1] for r in rows[1:]]
+    assert len(names) == 1208
+    # In order across batch boundaries, no row twice, none missing.
+    assert names[:1203] == [f"Lot {n:04d}" for n in range(1202, -1, -1)]
+    assert names[1203:] == [tenant.company.name, "Charlie ACME", "bravo inc", "Bravo Inc",
+                            "acme Plomberie"]
+
+
+async def test_a_name_cannot_become_a_spreadsheet_formula(gateway: Gateway) -> None:
+    clients = await make_clients()
+    evil = await add_account(clients.tenant, AccountKind.COMPANY, '=HYPERLINK("http://x")')
+    payload = await _export(gateway, await bearer_for(clients.tenant.admin), kind="COMPANY",
+                            format="CSV", ids=[str(evil.id)])
+    rows = _csv((await gateway.client.get(_path(payload["url"]))).content)
+    assert rows[1][1] == "'=HYPERLINK(\"http://x\")"
+
+
+async def test_pdf_is_rendered_by_a_job_and_read_back(gateway: Gateway) -> None:
+    clients = await make_clients()
+    headers = await _french(clients.tenant.admin)
+    payload = await _export(gateway, headers, kind="PROFESSIONAL", format="PDF",
+                            filter={"status": None})
+    assert payload["errors"] == []
+    assert payload["jobId"] and payload["export"]["status"] in ("PENDING", "READY")
+    assert payload["export"]["fileName"] == "Professionnels.pdf"
+    export_id = payload["export"]["id"]
+
+    async def ready() -> bool:
+        state = (await gateway.graphql(STATUS, {"id": export_id}, **headers))["data"]
+        return state["accountExport"]["status"] == "READY"
+
+    await wait_for(ready, timeout=60)
+    response = await gateway.client.get(_path(payload["url"]))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).split())
+    for expected in ("Professionnels", "UID", "Utilisateur", "Poste", "Lang", "CAN",
+                     "Numéro de téléphone", "Facturation", "Dr Acme", "Me Bouchard",
+                     "Dre Tremblay", "205", "Essai gratuit", "En production", "+15145550300"):
+        assert expected in text, expected
+    state = (await gateway.graphql(STATUS, {"id": export_id}, **headers))["data"]
+    assert state["accountExport"]["rowCount"] == 3
+
+
+async def test_pdf_answers_202_until_ready(gateway: Gateway) -> None:
+    clients = await make_clients()
+    # Not enqueued through the mutation: the row alone, as it is before its job runs.
+    export = await AccountExport.create(reseller=clients.tenant.reseller, kind="COMPANY",
+                                        format="PDF", language="en",
+                                        request={"kind": "COMPANY"})
+    from plugins.clients.exports import download_url
+
+    url = download_url(gateway.app.state.host, export)
+    pending = await gateway.client.get(_path(url))
+    assert pending.status_code == 202
+    assert pending.headers["retry-after"] == "2"
+    assert pending.json()["status"] == "PENDING"
+    await AccountExport.filter(id=export.id).update(status=ExportStatus.FAILED)
+    failed = await gateway.client.get(_path(url))
+    assert failed.status_code == 500 and failed.json()["status"] == "FAILED"
+
+
+class _LongAgo(TimestampSigner):
+    def get_timestamp(self) -> int:
+        return int(time.time()) - 3600
+
+
+async def test_the_url_is_signed_short_lived_and_names_its_reseller(gateway: Gateway) -> None:
+    alpha = await make_clients("Alpha")
+    beta = await make_clients("Beta")
+    payload = await _export(gateway, await bearer_for(alpha.tenant.admin), kind="COMPANY",
+                            format="CSV")
+    url = _path(payload["url"])
+    assert (await gateway.client.get(url)).status_code == 200
+    token = url.rsplit("/", 1)[1]
+    tampered = ("A" if token[0] != "A" else "B") + token[1:]
+    assert (await gateway.client.get(f"/clients/exports/{tampered}")).status_code == 404
+    secret = gateway.app.state.settings.secret_key
+    export = await AccountExport.get(id=int(GlobalID.from_id(payload["export"]["id"]).node_id))
+    # A token for this export but another reseller (as if the client changed it): refused.
+    forged = URLSafeTimedSerializer("not-the-secret", salt="clients.account-export").dumps(
+        {"e": export.id, "r": beta.tenant.reseller.id})
+    assert (await gateway.client.get(f"/clients/exports/{forged}")).status_code == 404
+    mismatched = URLSafeTimedSerializer(secret, salt="clients.account-export").dumps(
+        {"e": export.id, "r": beta.tenant.reseller.id})
+    assert (await gateway.client.get(f"/clients/exports/{mismatched}")).status_code == 404
+    old = URLSafeTimedSerializer(secret, salt="clients.account-export", signer=_LongAgo).dumps(
+        {"e": export.id, "r": alpha.tenant.reseller.id})
+    expired = await gateway.client.get(f"/clients/exports/{old}")
+    assert expired.status_code == 410 and expired.json()["status"] == "EXPIRED"
+    # The export holds alpha's request: beta cannot read its state either.
+    other = await gateway.graphql(STATUS, {"id": payload["export"]["id"]},
+                                  **await bearer_for(beta.tenant.admin))
+    assert other["data"]["accountExport"] is None
+    # Checked ids of another reseller are not found; a professional is not a company.
+    leak = await _export(gateway, await bearer_for(beta.tenant.admin), kind="COMPANY",
+                         format="CSV", ids=[str(beta.tenant.company.id),
+                                            str(alpha.tenant.company.id),
+                                            str(beta.tenant.professional_account.id)])
+    assert [(e["code"], e["field"]) for e in leak["errors"]] == [
+        ("NOT_FOUND", ["input", "ids", "1"]), ("INVALID", ["input", "ids", "2"])]
+    assert leak["url"] is None
+
+
+@pytest.fixture
+async def small_pdf_gateway(migrated: str, tmp_path: Path) -> AsyncIterator[Gateway]:
+    settings = make_settings(migrated, tmp_path)
+    async for running in start_gateway(settings, host=clients_host(settings, pdf_max_rows=3),
+                                       job_options=JOB_OPTIONS):
+        yield running
+
+
+async def test_a_pdf_too_long_is_refused(small_pdf_gateway: Gateway) -> None:
+    clients = await make_clients()
+    payload = await _export(small_pdf_gateway, await bearer_for(clients.tenant.admin),
+                            kind="COMPANY", format="PDF")
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [
+        ("TOO_MANY_ROWS", ["input", "format"])]
+    assert "CSV" in payload["errors"][0]["message"]
+    assert not await AccountExport.all().exists()

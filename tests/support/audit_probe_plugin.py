@@ -1,0 +1,65 @@
+"""A plugin whose mutations know nothing of auditing: the gateway audits them anyway when they
+are made inside direct access (an async one with a payload, a sync one, one that fails)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from gateway.hookimpl import hookimpl
+from gateway.i18n import Text
+from schema.errors import PayloadError, error_type
+from schema.permissions import SUBSCRIBERS, allow
+
+PLUGIN_NAME = "audit_probe"
+
+
+class ProbeErrorCode(Enum):
+    INVALID = "INVALID"
+
+
+ProbeError = error_type("Probe", ProbeErrorCode)
+
+
+@strawberry.input
+class ProbeCredentials:
+    new_password: str
+    api_token: str | None = None
+
+
+@strawberry.input
+class ProbeInput:
+    name: str
+    credentials: ProbeCredentials | None = None
+
+
+@strawberry.type
+class ProbePayload:
+    name: str | None
+    errors: list[ProbeError]  # type: ignore[valid-type]
+
+
+@strawberry.type
+class ProbeMutation:
+    @strawberry.mutation(extensions=allow(*SUBSCRIBERS))
+    async def probe_save(self, info: strawberry.Info, input: ProbeInput) -> ProbePayload:
+        if input.name == "bad":
+            error = PayloadError(ProbeErrorCode.INVALID, Text(en="Bad name.", fr="Mauvais nom."),
+                                 ["input", "name"])
+            return ProbePayload(name=None, errors=[error.to_graphql(ProbeError, "en")])
+        return ProbePayload(name=input.name, errors=[])
+
+    @strawberry.mutation(extensions=allow(*SUBSCRIBERS))
+    def probe_sync(self, note: str, pin: str) -> bool:
+        return bool(note)
+
+    @strawberry.mutation(extensions=allow(*SUBSCRIBERS))
+    async def probe_crash(self) -> bool:
+        raise RuntimeError("the probe failed on purpose")
+
+
+@hookimpl
+def gateway_mutation(gateway: Any) -> Any:
+    return ProbeMutation
