@@ -183,8 +183,17 @@ class GatewaySchema(strawberry.Schema):
                     exc_info=error.original_error, extra={"request_id": request_id},
                 )
             else:
-                log.info("GraphQL error (request %s): %s", request_id, error.message,
+                log.info("GraphQL error (request %s): %s", request_id, _loggable(error.message),
                          extra={"request_id": request_id})
+
+
+def _loggable(message: str) -> str:
+    """graphql-core echoes a bad variable's value (a password, say) in its message: the caller
+    gets it back, the log keeps only which variable was refused."""
+    if message.startswith("Variable '$"):
+        name = message.split("'", 2)[1]
+        return f"Variable '{name}' has an invalid value (redacted)"
+    return message
 
 
 def build_schema(host: PluginHost) -> strawberry.Schema:

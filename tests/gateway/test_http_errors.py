@@ -422,3 +422,18 @@ async def test_development_serves_graphiql_and_introspection(
         schema = await post(running, "{ __schema { queryType { name } } }")
         assert schema.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
         assert "Did you mean 'node'" in (await post(running, "{ nod }")).text
+
+
+async def test_a_refused_variable_value_is_not_logged(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    """graphql-core repeats a bad variable's value in its message; the log must not."""
+    caplog.set_level(logging.DEBUG)
+    secret = "Hunter2-secret!"
+    result = await gateway.graphql(
+        "query($id: ID!, $first: Int) { outboxJobs(first: $first) { totalCount } node(id: $id) { id } }",
+        {"id": "x", "first": secret},
+    )
+    assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert secret not in caplog.text
+    assert "redacted" in caplog.text
