@@ -77,7 +77,7 @@ async def mark_queued(job_id: int) -> bool:
         status=OutboxStatus.QUEUED, updated_at=utcnow()
     )
     if updated == 1:
-        await _announce(job_id)
+        await announce(job_id)
     return updated == 1
 
 
@@ -88,7 +88,7 @@ async def claim(job_id: int) -> OutboxJob | None:
     ).update(status=OutboxStatus.RUNNING, attempts=F("attempts") + 1, updated_at=utcnow())
     if updated != 1:
         return None
-    await _announce(job_id)
+    await announce(job_id)
     return await OutboxJob.get(id=job_id)
 
 
@@ -98,7 +98,7 @@ async def finish(job: OutboxJob) -> None:
         status=OutboxStatus.DONE, finished_at=now, updated_at=now, last_error=None
     )
     if updated == 1:
-        await _announce(job.id)
+        await announce(job.id)
 
 
 def backoff_delay(base_seconds: float, attempts: int) -> float:
@@ -121,7 +121,7 @@ async def fail(job: OutboxJob, error: str, backoff_seconds: float) -> OutboxStat
         await OutboxJob.filter(id=job.id).update(
             status=status, last_error=error, run_after=now + delay, updated_at=now
         )
-    await _announce(job.id)
+    await announce(job.id)
     return status
 
 
@@ -134,14 +134,14 @@ async def rerun(job_id: int) -> OutboxJob | None:
     if updated != 1:
         return None
     row = await OutboxJob.get(id=job_id)
-    await _announce(job_id)
+    await announce(job_id)
     from gateway.jobs.relay import wake_relay
 
     wake_relay()
     return row
 
 
-async def _announce(job_id: int) -> None:
+async def announce(job_id: int) -> None:
     """Publish the committed status change to subscribers (never fails the job's work)."""
     from gateway.jobs.subscriptions import publish_job_status
 

@@ -32,11 +32,14 @@ async def relay_once(actors: dict[str, dramatiq.Actor[Any, Any]]) -> int:
         row = await OutboxJob.get(id=job_id)
         actor = actors.get(row.job)
         if actor is None:
+            now = outbox.utcnow()
             await OutboxJob.filter(id=job_id).update(
                 status=OutboxStatus.FAILED,
                 last_error=f"no actor named {row.job!r} in this gateway (is its plugin enabled?)",
-                finished_at=outbox.utcnow(),
+                finished_at=now,
+                updated_at=now,
             )
+            await outbox.announce(job_id)
             continue
         try:
             actor.send(job_id)

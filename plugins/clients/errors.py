@@ -6,6 +6,14 @@ from enum import Enum
 
 from gateway.i18n import Text
 from schema.errors import PayloadError, error_type
+from schema.validation import (  # noqa: F401  (re-exported: the area's messages in one place)
+    INVALID_COUNTRY,
+    INVALID_EMAIL,
+    INVALID_LANGUAGE,
+    INVALID_PHONE,
+    REQUIRED,
+    TOO_LONG,
+)
 
 
 class ClientsErrorCode(Enum):
@@ -57,17 +65,8 @@ def problem(code: ClientsErrorCode, text: Text, field: list[str | int] | None = 
 
 NOT_FOUND = Text(en="No such account.", fr="Ce compte n'existe pas.")
 DRAFT_NOT_FOUND = Text(en="No such sign-up.", fr="Cette inscription n'existe pas.")
-REQUIRED = Text(en="This field is required.", fr="Ce champ est obligatoire.")
-INVALID_EMAIL = Text(en="This is not a valid email address.",
-                     fr="Cette adresse courriel n'est pas valide.")
-INVALID_PHONE = Text(en="This is not a valid phone number.",
-                     fr="Ce numéro de téléphone n'est pas valide.")
-INVALID_LANGUAGE = Text(en="The language must be fr or en.", fr="La langue doit être fr ou en.")
 INVALID_TIME_ZONE = Text(en="This is not a time zone name (e.g. America/Toronto).",
                          fr="Ce n'est pas un fuseau horaire (p. ex. America/Toronto).")
-INVALID_COUNTRY = Text(en="The country must be a two-letter ISO code (e.g. CA).",
-                       fr="Le pays doit être un code ISO de deux lettres (p. ex. CA).")
-TOO_LONG = Text(en="At most {max} characters.", fr="Au plus {max} caractères.")
 TRIAL_DAYS = Text(en="A free trial lasts from 15 to 90 days.",
                   fr="Un essai gratuit dure de 15 à 90 jours.")
 QUANTITY = Text(en="The quantity must be between 1 and 999.",

@@ -12,6 +12,7 @@ from typing import Any
 
 import strawberry
 from strawberry import relay
+from tortoise.expressions import Subquery
 
 from gateway.identity import scoping
 from gateway.identity.models import Account, AccountKind, BillingStatus
@@ -191,10 +192,10 @@ class AccountMessageNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[AccountMessageNode | None]:
-        visible = scoping.accounts_visible(info.context.principal).values_list("id", flat=True)
         principal = info.context.principal
         if principal is None or principal.role not in STAFF:
             return [None for _ in node_ids]
+        visible = Subquery(scoping.accounts_visible(principal).values("id"))
         ids = [int(i) for i in node_ids if str(i).isdigit()]
         rows = await AccountMessage.filter(id__in=ids, account_id__in=visible).values(
             *MESSAGE_COLUMNS)

@@ -10,6 +10,7 @@ import html
 import json
 import logging
 import os
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -53,7 +54,7 @@ from plugins.clients.models import (
 from plugins.clients.signup import (
     MAX_TRIAL_DAYS,
     MIN_TRIAL_DAYS,
-    _billing_missing,
+    billing_missing,
     clean_steps,
     save_billing_profile,
     valid_email,
@@ -251,7 +252,7 @@ async def change_billing_status(
     if payment is not None:
         billing = clean_steps({"billing": payment}, AccountKind(account.kind),
                               config)["billing"]
-        missing = _billing_missing(billing)
+        missing = billing_missing(billing)
         if missing:
             raise InputProblems([
                 problem(Code.REQUIRED, e.REQUIRED, ["input", "paymentMethod", *m.split(".")])
@@ -435,7 +436,8 @@ async def archive_account(account_id: int, var_dir: Path) -> Path:
     folder = var_dir / "archive" / "accounts"
     folder.mkdir(parents=True, exist_ok=True)
     stamp = utcnow().strftime("%Y%m%dT%H%M%S")
-    path = folder / f"account-{account_id}-{stamp}.json"
+    # Unique per attempt: a purge that loses a race removes its own file, not the winner's.
+    path = folder / f"account-{account_id}-{stamp}-{secrets.token_hex(4)}.json"
     temporary = path.with_suffix(".json.tmp")
     # Personal data: only the operator reads it; a crash leaves no half-written archive.
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -466,22 +468,31 @@ async def purge_account(account_id: int, *, host: Any, config: ClientsConfig,
     every personal detail instead (the archive keeps them) and leave every list for good."""
     if not await due_for_purge(config, now).filter(id=account_id).exists():
         return None
-    path = await archive_account(account_id, host.settings.var_dir)
     async with in_transaction():
+        # Two purges of one account (the periodic job, the CLI) queue here: the second one
+        # finds it no longer due once the first has committed, and writes no archive.
+        # (values_list() would drop FOR UPDATE in Tortoise 1.1.9: fetch the row.)
+        await Account.filter(id=account_id).select_for_update().first()
         if not await due_for_purge(config, now).filter(id=account_id).exists():
-            path.unlink(missing_ok=True)
             return None
-        await host.call_async("gateway_account_purged", account_id=account_id)
-        user_ids = list(await User.filter(account_id=account_id).values_list("id", flat=True))
-        await SignupDraft.filter(account_id=account_id).delete()
-        for model in (AccountMessage, BillingStatusChange, BillingProfile, AccountSettings):
-            await model.filter(account_id=account_id).delete()
-        if await _in_audit_log(account_id, user_ids):
-            await _scrub(account_id, user_ids)
-        else:
-            await AccountProfile.filter(account_id=account_id).delete()
-            await User.filter(account_id=account_id).delete()
-            await Account.filter(id=account_id).delete()
+        path = await archive_account(account_id, host.settings.var_dir)
+        try:
+            await host.call_async("gateway_account_purged", account_id=account_id)
+            user_ids = list(
+                await User.filter(account_id=account_id).values_list("id", flat=True)
+            )
+            await SignupDraft.filter(account_id=account_id).delete()
+            for model in (AccountMessage, BillingStatusChange, BillingProfile, AccountSettings):
+                await model.filter(account_id=account_id).delete()
+            if await _in_audit_log(account_id, user_ids):
+                await _scrub(account_id, user_ids)
+            else:
+                await AccountProfile.filter(account_id=account_id).delete()
+                await User.filter(account_id=account_id).delete()
+                await Account.filter(id=account_id).delete()
+        except BaseException:
+            path.unlink(missing_ok=True)  # the rows stay: so must no archive claiming otherwise
+            raise
     log.info("account %s purged; archive %s", account_id, path)
     return path
 

@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from gateway.contributions import Principal
@@ -52,6 +53,7 @@ from plugins.clients.models import (
 )
 from schema.errors import PayloadError
 from schema.scalars import normalize_phone_number
+from schema.validation import is_email
 
 STEPS = ("customer", "subscription", "numbers", "billing", "administrator", "activation")
 CLIENT_STEPS = STEPS[:-1]  # the client never chooses the billing status
@@ -61,7 +63,6 @@ MIN_TRIAL_DAYS, MAX_TRIAL_DAYS = 15, 90
 MAX_NUMBERS = 50
 MAX_ITEMS = 50
 _LINK_SALT = "clients.signup-link"
-_EMAIL = re.compile(r"[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+")
 
 
 def utcnow() -> dt.datetime:
@@ -74,7 +75,7 @@ def _time_zones() -> frozenset[str]:
 
 
 def valid_email(value: str) -> bool:
-    return len(value) <= 254 and _EMAIL.fullmatch(value) is not None
+    return is_email(value)
 
 
 def looks_like_card_number(value: str) -> bool:
@@ -345,13 +346,13 @@ def missing_fields(draft_data: Mapping[str, Any], kind: AccountKind) -> dict[str
     if not admin.get("email") and not customer.get("email"):
         missing["administrator"].append("email")
     if activation.get("billing_status") == BillingStatus.IN_PRODUCTION:
-        missing["billing"] += _billing_missing(billing)
+        missing["billing"] += billing_missing(billing)
     elif billing.get("payment_method"):
-        missing["billing"] += _billing_missing(billing)
+        missing["billing"] += billing_missing(billing)
     return missing
 
 
-def _billing_missing(billing: Mapping[str, Any]) -> list[str]:
+def billing_missing(billing: Mapping[str, Any]) -> list[str]:
     method = billing.get("payment_method")
     if not method:
         return ["paymentMethod"]
@@ -483,9 +484,9 @@ async def complete(draft: SignupDraft, *, host: Any, config: ClientsConfig,
     reseller = await Reseller.get(id=draft.reseller_id)  # type: ignore[attr-defined]
     customer, admin = data["customer"], data.get("administrator") or {}
     login = admin.get("email") or customer["email"]
+    login_field = ["input", "administrator" if admin.get("email") else "customer", "email"]
     if await User.filter(login=login).exists() or await User.filter(email=login).exists():
-        raise problem(Code.LOGIN_TAKEN, e.LOGIN_TAKEN,
-                      ["input", "administrator" if admin.get("email") else "customer", "email"])
+        raise problem(Code.LOGIN_TAKEN, e.LOGIN_TAKEN, login_field)
     choice = data["activation"]
     status = BillingStatus(choice["billing_status"])
     days = choice.get("trial_days")
@@ -516,14 +517,18 @@ async def complete(draft: SignupDraft, *, host: Any, config: ClientsConfig,
             await save_billing_profile(account.id, billing)
         await BillingStatusChange.create(account=account, from_status=None, to_status=status,
                                          trial_days=days, changed_by_id=actor_user_id)
-        user = await User.create(
-            role=UserRole.COMPANY_ADMIN if draft.kind == AccountKind.COMPANY
-            else UserRole.PROFESSIONAL,
-            reseller=reseller, account=account, login=login, email=login,
-            first_name=admin.get("first_name", ""), last_name=admin.get("last_name", ""),
-            language=admin.get("language") or language,
-            phone=customer.get("phone_number"),
-        )
+        try:
+            user = await User.create(
+                role=UserRole.COMPANY_ADMIN if draft.kind == AccountKind.COMPANY
+                else UserRole.PROFESSIONAL,
+                reseller=reseller, account=account, login=login, email=login,
+                first_name=admin.get("first_name", ""), last_name=admin.get("last_name", ""),
+                language=admin.get("language") or language,
+                phone=customer.get("phone_number"),
+            )
+        except IntegrityError:
+            # Taken between the check above and now: the whole sign-up rolls back.
+            raise problem(Code.LOGIN_TAKEN, e.LOGIN_TAKEN, login_field) from None
         draft.status = SignupStatus.COMPLETED
         draft.account_id = account.id  # type: ignore[attr-defined]
         draft.completed_at = now

@@ -165,3 +165,16 @@ async def test_periodic_job_is_enqueued_once_per_slot(jobs_gateway: Gateway) -> 
     second = await schedule_due(periodic, now=7200.0 * 1000 + 5)
     assert (first, second) == (1, 0)
     assert await OutboxJob.filter(dedupe_key="periodic:test.tick:2000").count() == 1
+
+
+async def test_a_job_without_an_actor_ends_failed_with_the_reason(jobs_gateway: Gateway) -> None:
+    row = await enqueue("nobody.handles_this", {"n": 1})
+    assert row is not None
+
+    async def failed() -> bool:
+        return await _status(row.id) == OutboxStatus.FAILED
+
+    await wait_for(failed)
+    final = await OutboxJob.get(id=row.id)
+    assert "no actor named 'nobody.handles_this'" in (final.last_error or "")
+    assert final.finished_at is not None and final.updated_at >= final.created_at

@@ -42,6 +42,7 @@ async def clients_gateway(
     async for running in start_gateway(settings, host=clients_host(settings),
                                        job_options=JOB_OPTIONS):
         running.smtp = smtp_server  # type: ignore[attr-defined]
+        await _initial_purge_done()
         yield running
 
 
@@ -85,3 +86,17 @@ def sql_log() -> Iterator[StatementLog]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+async def _initial_purge_done() -> None:
+    """The scheduler enqueues the periodic purge as the app starts; let that run end before a
+    test makes accounts due, so the test's own purge is the only one that finds them."""
+    from gateway.models import OutboxJob, OutboxStatus
+    from plugins.clients.actors import PURGE_JOB
+    from tests.gateway.test_jobs import wait_for
+
+    async def settled() -> bool:
+        rows = await OutboxJob.filter(job=PURGE_JOB).values_list("status", flat=True)
+        return bool(rows) and all(status == OutboxStatus.DONE for status in rows)
+
+    await wait_for(settled)

@@ -208,6 +208,12 @@ async def test_the_url_is_signed_short_lived_and_names_its_reseller(gateway: Gat
     other = await gateway.graphql(STATUS, {"id": payload["export"]["id"]},
                                   **await bearer_for(beta.tenant.admin))
     assert other["data"]["accountExport"] is None
+    node = "query($id: ID!) { node(id: $id) { ... on AccountExport { fileName } } }"
+    for admin, expected in ((alpha.tenant.admin, {"fileName": "Compagnies.csv"}),
+                            (beta.tenant.admin, None)):
+        seen = await gateway.graphql(node, {"id": payload["export"]["id"]},
+                                     **await bearer_for(admin))
+        assert seen["data"]["node"] == expected
     # Checked ids of another reseller are not found; a professional is not a company.
     leak = await _export(gateway, await bearer_for(beta.tenant.admin), kind="COMPANY",
                          format="CSV", ids=[str(beta.tenant.company.id),

@@ -1,4 +1,5 @@
-"""Import is not offered, but importer plugins can add it: their records become drafts."""
+"""Providers other plugins offer the clients plugin: account importers (import is not
+offered, importer plugins add it: their records become drafts) and the invoice preview."""
 
 from __future__ import annotations
 
@@ -27,22 +28,22 @@ async def test_no_importer_is_offered_by_default(gateway: Gateway) -> None:
 
 
 @pytest.fixture
-async def importer_gateway(migrated: str, tmp_path: Path) -> AsyncIterator[Gateway]:
+async def providers_gateway(migrated: str, tmp_path: Path) -> AsyncIterator[Gateway]:
     settings = make_settings(migrated, tmp_path)
     host = clients_host(settings, extra=(PluginSpec(
-        name="lines", module="tests.plugins.clients.importer_plugin", source="built in"),))
+        name="lines", module="tests.plugins.clients.providers_plugin", source="built in"),))
     async for running in start_gateway(settings, host=host, job_options=JOB_OPTIONS):
         yield running
 
 
 async def test_an_importer_plugin_fills_drafts_the_reseller_then_reviews(
-    importer_gateway: Gateway,
+    providers_gateway: Gateway,
 ) -> None:
     tenant = await make_tenant()
-    result = await importer_gateway.graphql(NAMES, **await bearer_for(tenant.admin))
+    result = await providers_gateway.graphql(NAMES, **await bearer_for(tenant.admin))
     assert result == {"data": {"accountImporters": ["lines"]}}
 
-    host = importer_gateway.app.state.host
+    host = providers_gateway.app.state.host
     principal = Principal(role=Role.RESELLER_ADMIN, user_id=tenant.admin.id,
                           reseller_id=tenant.reseller.id)
     source = (b"Clinique Nord;info@nord.test;America/Montreal\n"
@@ -60,3 +61,20 @@ async def test_an_importer_plugin_fills_drafts_the_reseller_then_reviews(
     with pytest.raises(LookupError):
         await import_as_drafts(principal, "nope", b"", host=host,
                                config=ClientsConfig.from_host(host))
+
+
+async def test_a_billing_plugin_prices_the_invoice_preview(providers_gateway: Gateway) -> None:
+    tenant = await make_tenant()
+    preview = await providers_gateway.graphql(
+        "query($id: ID!) { invoicePreview(accountId: $id) { lines { description quantity "
+        "amount { amount currency } } total { amount currency } } }",
+        {"id": tenant.company.id}, **await bearer_for(tenant.admin))
+    assert preview["data"]["invoicePreview"] == {
+        "lines": [
+            {"description": f"Forfait {tenant.company.name}", "quantity": 1,
+             "amount": {"amount": "19.95", "currency": "CAD"}},
+            {"description": "Numéro local", "quantity": 2,
+             "amount": {"amount": "5.00", "currency": "CAD"}},
+        ],
+        "total": {"amount": "29.95", "currency": "CAD"},
+    }

@@ -89,6 +89,14 @@ async def test_a_custom_message_and_an_account_in_test_mode(clients_gateway: Gat
         "} } }", {"id": tenant.professional_account.id}, **await bearer_for(tenant.admin))
     assert history["data"]["accountMessages"] == {
         "totalCount": 1, "nodes": [{"status": "SUPPRESSED", "subject": "Maintenance <samedi>"}]}
+    # As a node: seen by its reseller, not found by another.
+    message_id = payload["messages"][1]["id"]
+    node = "query($id: ID!) { node(id: $id) { ... on AccountMessage { status } } }"
+    mine = await gateway.graphql(node, {"id": message_id}, **await bearer_for(tenant.admin))
+    assert mine["data"]["node"] == {"status": "SUPPRESSED"}
+    other = await make_tenant("Autre")
+    theirs = await gateway.graphql(node, {"id": message_id}, **await bearer_for(other.admin))
+    assert theirs["data"]["node"] is None
 
 
 async def test_nothing_is_sent_when_anything_is_wrong(clients_gateway: Gateway) -> None:

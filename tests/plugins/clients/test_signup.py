@@ -257,7 +257,9 @@ async def test_a_professional_in_production_from_the_start(clients_gateway: Gate
     draft_id = await _ready_draft(
         clients_gateway, headers, kind="PROFESSIONAL",
         billing={"paymentMethod": "MONTHLY_INVOICE", "invoiceEmail": "compta@roy.test"},
-        activation={"billingStatus": "IN_PRODUCTION"})
+        activation={"billingStatus": "IN_PRODUCTION"},
+        subscription={"plan": "Numéro unique", "options": ["Transcription"],
+                      "devices": [{"model": "Yealink T54W", "quantity": 2}]})
     payload = (await clients_gateway.graphql(COMPLETE, {"input": {"id": draft_id}},
                                              **headers))["data"]["completeSignup"]
     assert payload["errors"] == []
@@ -266,6 +268,15 @@ async def test_a_professional_in_production_from_the_start(clients_gateway: Gate
     user = await User.get(account_id=payload["account"]["accountNumber"])
     assert user.role == UserRole.PROFESSIONAL
     await received(clients_gateway.smtp, 1)  # type: ignore[attr-defined]
+    # Without a billing plugin, the invoice preview lists what the sign-up asked for.
+    preview = await clients_gateway.graphql(
+        "query($id: ID!) { invoicePreview(accountId: $id) { lines { description quantity "
+        "amount { amount } } total { amount } } }",
+        {"id": payload["account"]["accountNumber"]}, **headers)
+    assert preview["data"]["invoicePreview"] == {"total": None, "lines": [
+        {"description": "Numéro unique", "quantity": 1, "amount": None},
+        {"description": "Transcription", "quantity": 1, "amount": None},
+        {"description": "Yealink T54W", "quantity": 2, "amount": None}]}
 
 
 async def test_a_failing_hook_rolls_the_whole_sign_up_back(clients_gateway: Gateway) -> None:

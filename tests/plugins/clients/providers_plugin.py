@@ -1,8 +1,10 @@
-"""A test account importer: one account per line of ``name;email;time zone``."""
+"""Test providers the clients plugin looks up: an account importer (one account per line of
+``name;email;time zone``) and a priced invoice preview, as a billing plugin would give."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 from gateway.hookimpl import hookimpl
@@ -24,8 +26,17 @@ def gateway_provider_names(gateway: Any, kind: str) -> Any:
     return ["lines"] if kind == "account_importer" else None
 
 
+async def priced_preview(account: Any) -> list[Any]:
+    from plugins.clients.services import InvoiceLine
+
+    return [InvoiceLine(f"Forfait {account.name}", 1, Decimal("19.95"), "CAD"),
+            InvoiceLine("Numéro local", 2, Decimal("5.00"), "CAD")]
+
+
 @hookimpl
 def gateway_provider(gateway: Any, kind: str, name: str) -> Any:
     if kind == "account_importer" and name == "lines":
         return LinesImporter()
+    if kind == "invoice_preview" and name == "default":
+        return priced_preview
     return None
