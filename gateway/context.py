@@ -44,7 +44,9 @@ async def build_context(host: PluginHost, request: HTTPConnection, response: Any
     principal = await await_me_maybe(
         host.pm.hook.gateway_principal(gateway=host, request=request)
     )
-    language = principal.language if principal else negotiate(request.headers.get("accept-language"))
+    language = (
+        principal.language if principal else negotiate(request.headers.get("accept-language"))
+    )
     return Context(
         request=request,
         response=response,

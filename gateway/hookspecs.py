@@ -119,3 +119,10 @@ def gateway_demo_data(gateway: Any, size: str) -> Any:
 
     Return lines to print for the person running ``gateway demo`` (e.g. demo logins), or None.
     """
+
+
+@hookspec
+def gateway_billing_history(gateway: Any, account: Any) -> Any:
+    """Return the account's billing history lines (the portal's "Historique de facturation"):
+    dicts with ``date`` (a date), ``description``, ``amount`` (Decimal) and ``currency``. May be
+    async."""

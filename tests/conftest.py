@@ -138,6 +138,7 @@ async def start_gateway(settings: Settings, **options: Any) -> AsyncIterator[Gat
 async def gateway(migrated: str, settings: Settings) -> AsyncIterator[Gateway]:
     """The real app, its lifespan running (database, job runtime), with an HTTP client."""
     async for running in start_gateway(
-        settings, job_options={"relay_interval": 0.05, "scheduler_tick": 0.2, "in_process_workers": True}
+        settings,
+        job_options={"relay_interval": 0.05, "scheduler_tick": 0.2, "in_process_workers": True},
     ):
         yield running

@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from gateway.i18n import Text
 
+
 def _make_hasher() -> PasswordHasher:
     """argon2id with the library's recommended cost; GATEWAY_ARGON2_PROFILE=test lowers the cost
     (still argon2id) so a test suite that signs in hundreds of people stays fast."""

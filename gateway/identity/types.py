@@ -76,7 +76,9 @@ ACCOUNT_COLUMNS = ("id", "reseller_id", "kind", "name", "can", "organization_id"
                    "trial_ends_at", "unsubscribed_at", "created_at")
 
 
-@strawberry.type(name="Account", description="A subscriber account: company (CID) or professional (UID).")
+@strawberry.type(
+    name="Account", description="A subscriber account: company (CID) or professional (UID)."
+)
 class AccountNode(relay.Node):
     id: relay.NodeID[int]
     kind: AccountKindEnum  # type: ignore[valid-type]

@@ -27,6 +27,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 from tortoise.transactions import in_transaction
 
+from gateway import signing
 from gateway.contributions import Principal
 from gateway.i18n import Text
 from gateway.identity.models import AccountKind, Reseller
@@ -84,7 +85,7 @@ def file_name(export: AccountExport) -> str:
 
 
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=_SALT)
+    return signing.serializer(secret_key, _SALT)
 
 
 def download_url(host: Any, export: AccountExport) -> str:

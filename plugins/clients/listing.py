@@ -1,7 +1,7 @@
 """The accounts lists of the Clients page in raw SQL: one statement per page, rows as dicts.
 
-A page is one statement whatever its size: the matching rows are numbered and counted with a
-window function (``COUNT(*) OVER ()``), limited, and only then are the per-row subqueries
+A page is one statement whatever its size: the matching rows are counted by a scalar subquery
+and read in index order up to the page's end, and only then are the per-row subqueries
 (number of users, the professional's extension) computed, for the rows of the page alone.
 Exports read the same filter in keyset batches, so a large export never sits in memory.
 Every sort expression is non-null and ends with the account id, so an order is total and
@@ -194,15 +194,22 @@ async def fetch_page(query: AccountListQuery, offset: int, limit: int) -> tuple[
     p = _Params(conn.capabilities.dialect)
     direction = _direction(query)
     columns = ", ".join(f"a.{c}" for c in ACCOUNT_COLUMNS)
+    # The count is a scalar subquery, not COUNT(*) OVER (): a window makes the database read
+    # and sort every matching row before the first one comes out (0.5 s on 100,000 accounts),
+    # while this lets the page walk a sort index and stop after limit + 1 rows. The count's
+    # placeholders come first in the text, so they are numbered first (SQLite's are positional).
+    count_where = _where(query, p)
     where = _where(query, p)
     extension = (EXTENSION.format(a="page") if query.kind == AccountKind.PROFESSIONAL
                  else "NULL")
+    sort = _SORT[query.order_field]
     sql = (
         f"SELECT page.*, {USER_COUNT.format(a='page')} AS user_count, "
         f"{extension} AS extension FROM ("
-        f"SELECT {columns}, {_SORT[query.order_field]} AS sort_key, "
-        f"COUNT(*) OVER () AS total_count FROM core_account a WHERE {where} "
-        f"ORDER BY sort_key {direction}, a.id {direction} "
+        f"SELECT {columns}, {sort} AS sort_key, "
+        f"(SELECT COUNT(*) FROM core_account a WHERE {count_where}) AS total_count "
+        f"FROM core_account a WHERE {where} "
+        f"ORDER BY {sort} {direction}, a.id {direction} "
         f"LIMIT {p(limit + 1)} OFFSET {p(offset)}"
         f") page ORDER BY page.sort_key {direction}, page.id {direction}"
     )

@@ -282,6 +282,18 @@ async def test_account_lifecycle_hooks_are_called_and_awaited(settings: Settings
     ]
 
 
+
+@covers("gateway_billing_history")
+async def test_billing_history_hook_feeds_the_callcenter_report(settings: Settings) -> None:
+    from plugins.callcenter.services import billing_history
+
+    host = hooks_host(settings)
+    account = object()
+    entries = await billing_history(host, account)
+    assert [e["description"] for e in entries] == ["probe line"]
+    assert hooks_plugin.called("gateway_billing_history")[0]["account"] is account
+
+
 # --- data: models and demo ------------------------------------------------------------------------
 
 

@@ -431,7 +431,8 @@ async def test_a_refused_variable_value_is_not_logged(
     caplog.set_level(logging.DEBUG)
     secret = "Hunter2-secret!"
     result = await gateway.graphql(
-        "query($id: ID!, $first: Int) { outboxJobs(first: $first) { totalCount } node(id: $id) { id } }",
+        "query($id: ID!, $first: Int) "
+        "{ outboxJobs(first: $first) { totalCount } node(id: $id) { id } }",
         {"id": "x", "first": secret},
     )
     assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -220,3 +220,13 @@ async def gateway_account_purged(gateway: Any, account_id: int) -> Any:
 async def gateway_demo_data(gateway: Any, size: str) -> Any:
     _record("gateway_demo_data", gateway=gateway, size=size)
     return [f"hooks demo data loaded (size={size})"]
+
+
+@hookimpl
+async def gateway_billing_history(gateway: Any, account: Any) -> Any:
+    import datetime as dt
+    from decimal import Decimal
+
+    _record("gateway_billing_history", gateway=gateway, account=account)
+    return [{"date": dt.date(2026, 1, 1), "description": "probe line",
+             "amount": Decimal("1.50"), "currency": "CAD"}]

@@ -1,0 +1,1 @@
+"""Account settings, extensions, phone numbers, devices and contacts (issue 5)."""

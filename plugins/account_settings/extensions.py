@@ -1,0 +1,114 @@
+"""Extensions (postes) of an account: the next free one of a kind, taken from the kind's range
+of the account's settings, and the checks that refuse a taken or out-of-range one.
+
+Users keep theirs on the core user (``User.extension``); groups and services reserve theirs
+here. Range changes apply to new extensions only: existing ones are never renumbered."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from gateway.identity.models import Account, User
+from plugins.account_settings import errors as e
+from plugins.account_settings.errors import AccountSettingsErrorCode as Code
+from plugins.account_settings.errors import problem
+from plugins.account_settings.models import AccountOptions, ExtensionKind, ExtensionReservation
+from plugins.account_settings.services import _locked_options, get_options
+
+_COLUMN = {ExtensionKind.USER: "user", ExtensionKind.GROUP: "group",
+           ExtensionKind.SERVICE: "service"}
+
+
+def range_of(options: AccountOptions, kind: ExtensionKind) -> tuple[int, int]:
+    column = _COLUMN[kind]
+    return (getattr(options, f"{column}_extensions_first"),
+            getattr(options, f"{column}_extensions_last"))
+
+
+async def taken_extensions(account_id: int) -> set[str]:
+    """Every extension in use in the account: its users' and the reserved ones."""
+    users = await User.filter(account_id=account_id, extension__isnull=False).values_list(
+        "extension", flat=True)
+    reserved = await ExtensionReservation.filter(account_id=account_id).values_list(
+        "extension", flat=True)
+    return {str(x) for x in [*users, *reserved] if x}
+
+
+async def next_free(account_id: int, kind: ExtensionKind) -> str | None:
+    """The lowest free extension of ``kind`` in its range, or None when the range is full."""
+    options = await get_options(account_id)
+    first, last = range_of(options, kind)
+    taken = await taken_extensions(account_id)
+    for value in range(first, last + 1):
+        if str(value) not in taken:
+            return str(value)
+    return None
+
+
+async def check_extension(account_id: int, kind: ExtensionKind, value: str,
+                          field: list[str | int], *, ignore_user: int | None = None) -> str:
+    """``value`` if it may be given now as an extension of ``kind``; else the reason."""
+    options = await get_options(account_id)
+    first, last = range_of(options, kind)
+    text = str(value).strip()
+    if not text.isdigit() or len(text) != options.extension_length:
+        raise problem(Code.INVALID, e.EXTENSION_SHAPE, field, length=options.extension_length)
+    if not first <= int(text) <= last:
+        raise problem(Code.OUT_OF_RANGE, e.EXTENSION_OUT_OF_RANGE, field, first=first,
+                      last=last)
+    users = User.filter(account_id=account_id, extension=text)
+    if ignore_user is not None:
+        users = users.exclude(id=ignore_user)
+    if await users.exists() or await ExtensionReservation.filter(
+            account_id=account_id, extension=text).exists():
+        raise problem(Code.EXTENSION_TAKEN, e.EXTENSION_TAKEN, field)
+    return text
+
+
+async def _allocate(account_id: int, kind: ExtensionKind, wanted: str | None,
+                    field: list[str | int], ignore_user: int | None = None) -> str:
+    if wanted is not None:
+        return await check_extension(account_id, kind, wanted, field, ignore_user=ignore_user)
+    found = await next_free(account_id, kind)
+    if found is None:
+        first, last = range_of(await get_options(account_id), kind)
+        raise problem(Code.RANGE_FULL, e.RANGE_FULL, field, first=first, last=last)
+    return found
+
+
+async def assign_user_extension(account: Account, user_id: int,
+                                extension: str | None = None) -> User:
+    """Give a user of the account ``extension`` (checked) or the next free user extension."""
+    async with in_transaction():
+        # One allocation at a time per account: two requests cannot take the same number.
+        await _locked_options(account.id)
+        user = await User.filter(id=user_id, account_id=account.id).first()
+        if user is None:
+            raise problem(Code.NOT_FOUND, e.WRONG_USER, ["input", "userId"])
+        value = await _allocate(account.id, ExtensionKind.USER, extension,
+                                ["input", "extension"], ignore_user=user.id)
+        await User.filter(id=user.id).update(extension=value)
+    return await User.get(id=user_id)
+
+
+async def reserve_extension(account: Account, kind: ExtensionKind, extension: str | None = None,
+                            label: str = "") -> ExtensionReservation:
+    """Hold an extension for a group or a service of the account (other plugins call this)."""
+    if kind == ExtensionKind.USER:
+        raise problem(Code.INVALID, e.WRONG_USER, ["input", "kind"])
+    try:
+        async with in_transaction():
+            await _locked_options(account.id)
+            value = await _allocate(account.id, kind, extension, ["input", "extension"])
+            return await ExtensionReservation.create(account_id=account.id, extension=value,
+                                                     kind=kind, label=label.strip()[:100])
+    except IntegrityError:
+        raise problem(Code.EXTENSION_TAKEN, e.EXTENSION_TAKEN, ["input", "extension"]) from None
+
+
+async def release_extension(account: Account, extension: str) -> bool:
+    """Free a reserved group or service extension; False when it was not reserved."""
+    deleted = await ExtensionReservation.filter(account_id=account.id,
+                                                extension=str(extension).strip()).delete()
+    return bool(deleted)

@@ -1,0 +1,136 @@
+"""Tables of the account settings plugin (Tortoise app ``account_settings``).
+
+Test mode is not here: it lives in the clients plugin (clients.AccountSettings.test_mode) and
+is read and written through plugins.clients.services only. Docstrings here become table
+comments: no quote, no semicolon.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+
+class ExtensionKind(StrEnum):
+    USER = "USER"
+    GROUP = "GROUP"
+    SERVICE = "SERVICE"
+
+
+class AccountOptions(Model):
+    """The sections of the Options page of an account, with the seed defaults."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.OneToOneField("core.Account", related_name=False, on_delete=fields.CASCADE)
+    # Custom interfaces (company): empty = the system default.
+    portal_url = fields.CharField(max_length=500, default="")
+    voice_assistant_url = fields.CharField(max_length=500, default="")
+    voice_receptionist_url = fields.CharField(max_length=500, default="")
+    voice_alerts_url = fields.CharField(max_length=500, default="")
+    logout_url = fields.CharField(max_length=500, default="")
+    # Extensions (company): they apply to new extensions only.
+    extension_length = fields.IntField(default=3)
+    user_extensions_first = fields.IntField(default=100)
+    user_extensions_last = fields.IntField(default=299)
+    group_extensions_first = fields.IntField(default=500)
+    group_extensions_last = fields.IntField(default=599)
+    service_extensions_first = fields.IntField(default=700)
+    service_extensions_last = fields.IntField(default=799)
+    shared_contacts_limit = fields.IntField(default=500)
+    forbid_user_management = fields.BooleanField(default=False)
+    # The security code, the password of the provisioning FTP site, Fernet-encrypted.
+    security_code = fields.CharField(max_length=255, default="")
+    # Professional limits.
+    contacts_limit = fields.IntField(default=500)
+    directory_contacts_limit = fields.IntField(default=500)
+    downloaded_messages_limit = fields.IntField(default=50)
+    voicemails_on_disk = fields.IntField(default=25)
+    faxes_on_disk = fields.IntField(default=25)
+    # The assistant call options (professional).
+    assistant_stays_on_outgoing = fields.BooleanField(default=False)
+    assistant_stays_on_incoming = fields.BooleanField(default=False)
+    always_refresh_contacts = fields.BooleanField(default=False)
+    # Null: the system default method.
+    transcription_method = fields.CharField(max_length=64, null=True)
+    transcription_email = fields.CharField(max_length=254, default="")
+    admin_managed = fields.BooleanField(default=False)
+    sip_username = fields.CharField(max_length=100, default="")
+    sip_secret = fields.TextField(default="")  # Fernet-encrypted, never shown back
+    caller_id_name = fields.CharField(max_length=50, default="")
+    caller_id_number = fields.CharField(max_length=20, null=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "account_settings_options"
+
+
+class ExtensionReservation(Model):
+    """An extension held by a group or a service of an account (user extensions are on the user)."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.ForeignKeyField("core.Account", related_name=False, on_delete=fields.CASCADE)
+    extension = fields.CharField(max_length=10)
+    kind = fields.CharEnumField(ExtensionKind, max_length=16)
+    label = fields.CharField(max_length=100, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "account_settings_extension"
+        unique_together = (("account", "extension"),)
+
+
+class PhoneNumber(Model):
+    """A phone number (DID) of a reseller pool, free or assigned to one of its accounts."""
+
+    id = fields.IntField(primary_key=True)
+    reseller = fields.ForeignKeyField("core.Reseller", related_name=False,
+                                      on_delete=fields.CASCADE)
+    number = fields.CharField(max_length=20)  # E.164
+    account = fields.ForeignKeyField("core.Account", related_name=False, null=True,
+                                     on_delete=fields.SET_NULL)
+    fax_reception = fields.BooleanField(default=False)
+    sms = fields.BooleanField(default=False)
+    emergency_911 = fields.BooleanField(default=False)
+    assigned_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "account_settings_phone_number"
+        unique_together = (("reseller", "number"),)
+        indexes = [Index(fields=("account_id",))]
+
+
+class Device(Model):
+    """An IP phone of an account, known by its MAC address."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.ForeignKeyField("core.Account", related_name=False, on_delete=fields.CASCADE)
+    name = fields.CharField(max_length=100)
+    mac_address = fields.CharField(max_length=12, unique=True)  # 12 upper-case hex digits
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "account_settings_device"
+        indexes = [Index(fields=("account_id",))]
+
+
+class Contact(Model):
+    """A contact of a user (personal) or of the account (shared, in the voice directory)."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.ForeignKeyField("core.Account", related_name=False, on_delete=fields.CASCADE)
+    owner = fields.ForeignKeyField("core.User", related_name=False, null=True,
+                                   on_delete=fields.CASCADE)  # null: shared
+    name = fields.CharField(max_length=200)
+    phone_number = fields.CharField(max_length=20, null=True)  # E.164
+    email = fields.CharField(max_length=254, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "account_settings_contact"
+        indexes = [Index(fields=("account_id", "owner_id")),
+                   Index(fields=("account_id", "phone_number"))]

@@ -1,0 +1,175 @@
+"""Phone numbers (FAQ "Téléphones"): a reseller's pool, filled one number at a time or from a
+text file (one E.164 number a line), assigned to accounts with their options, and returned
+to the pool when released or when the account is unsubscribed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from gateway.identity.models import Account
+from plugins.account_settings import errors as e
+from plugins.account_settings.errors import AccountSettingsErrorCode as Code
+from plugins.account_settings.errors import problem
+from plugins.account_settings.models import AccountOptions, PhoneNumber
+from plugins.account_settings.services import as_own_problem
+from plugins.clients import services as clients
+from schema.errors import PayloadError
+from schema.scalars import normalize_phone_number
+
+MAX_IMPORT_LINES = 10_000
+OPTIONS = ("fax_reception", "sms", "emergency_911")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _normalize(raw: str, field: list[str | int]) -> str:
+    if any(char.isalpha() for char in raw):
+        raise problem(Code.IGNORED, e.NUMBER_LETTERS, field)
+    try:
+        return normalize_phone_number(raw)
+    except ValueError:
+        raise problem(Code.INVALID, e.NUMBER_INVALID, field) from None
+
+
+async def add_number(reseller_id: int, raw: str) -> PhoneNumber:
+    """Add one number to the reseller's pool."""
+    field: list[str | int] = ["input", "number"]
+    number = _normalize(str(raw or "").strip(), field)
+    if await PhoneNumber.filter(reseller_id=reseller_id, number=number).exists():
+        raise problem(Code.DUPLICATE, e.NUMBER_DUPLICATE, field, number=number)
+    try:
+        async with in_transaction():
+            return await PhoneNumber.create(reseller_id=reseller_id, number=number)
+    except IntegrityError:
+        raise problem(Code.DUPLICATE, e.NUMBER_DUPLICATE, field, number=number) from None
+
+
+@dataclass
+class ImportReport:
+    added: list[PhoneNumber] = field(default_factory=list)
+    # (line number from 1, the error): ignored lines (letters), invalid ones, duplicates.
+    rejected: list[tuple[int, PayloadError]] = field(default_factory=list)
+
+
+async def import_numbers(reseller_id: int, content: str) -> ImportReport:
+    """Read one number a line ("+1 (514) 555-1212", "+44 7979-123456"); blank lines are
+    skipped, numbers with letters ignored, invalid lines and duplicates (in the file or
+    already in the pool) reported by line. The good ones are added together."""
+    lines = content.splitlines()
+    if len(lines) > MAX_IMPORT_LINES:
+        raise problem(Code.TOO_MANY, e.TOO_MANY_LINES, ["input", "content"],
+                      max=MAX_IMPORT_LINES)
+    report = ImportReport()
+    seen: dict[str, int] = {}
+    for index, line in enumerate(lines, start=1):
+        text = line.strip().lstrip("\ufeff")
+        if not text:
+            continue
+        where: list[str | int] = ["input", "content", index]
+        try:
+            number = _normalize(text, where)
+        except PayloadError as error:
+            report.rejected.append((index, error))
+            continue
+        if number in seen:
+            report.rejected.append((index, problem(Code.DUPLICATE, e.NUMBER_DUPLICATE_IN_FILE,
+                                                   where, number=number, line=seen[number])))
+            continue
+        seen[number] = index
+    existing = set(await PhoneNumber.filter(reseller_id=reseller_id,
+                                            number__in=list(seen)).values_list("number",
+                                                                               flat=True))
+    for number in existing:
+        index = seen.pop(number)
+        report.rejected.append((index, problem(Code.DUPLICATE, e.NUMBER_DUPLICATE,
+                                               ["input", "content", index], number=number)))
+    report.rejected.sort(key=lambda item: item[0])
+    if seen:
+        async with in_transaction():
+            await PhoneNumber.bulk_create([PhoneNumber(reseller_id=reseller_id, number=n)
+                                           for n in seen])
+        report.added = list(await PhoneNumber.filter(
+            reseller_id=reseller_id, number__in=list(seen)).order_by("id"))
+    return report
+
+
+async def remove_from_pool(reseller_id: int, number_id: int) -> None:
+    """Take a free number out of the pool for good."""
+    row = await PhoneNumber.filter(id=number_id, reseller_id=reseller_id).first()
+    if row is None:
+        raise problem(Code.NOT_FOUND, e.NO_SUCH_ITEM, ["input", "id"])
+    if row.account_id is not None:  # type: ignore[attr-defined]
+        raise problem(Code.NUMBER_IN_USE, e.NUMBER_IN_USE, ["input", "id"])
+    await PhoneNumber.filter(id=number_id, account_id__isnull=True).delete()
+
+
+async def _guard(account: Account) -> None:
+    try:
+        await clients.ensure_can_add_numbers_and_options(account)
+    except PayloadError as error:
+        raise as_own_problem(error, ["input", "accountId"]) from None
+
+
+def _options(given: Mapping[str, bool]) -> dict[str, bool]:
+    return {name: bool(given[name]) for name in OPTIONS if name in given}
+
+
+async def assign_number(account: Account, number_id: int,
+                        options: Mapping[str, bool] | None = None) -> PhoneNumber:
+    """Give a free number of the account's reseller pool to the account, with its options
+    (fax reception, SMS, 911). Refused during a free trial and once unsubscribed."""
+    await _guard(account)
+    async with in_transaction():
+        # Only a free number of this reseller: two accounts cannot both get it.
+        changed = await PhoneNumber.filter(
+            id=number_id, reseller_id=account.reseller_id,  # type: ignore[attr-defined]
+            account_id__isnull=True,
+        ).update(account_id=account.id, assigned_at=utcnow(),
+                 **{name: False for name in OPTIONS} | _options(options or {}))
+        if not changed:
+            raise problem(Code.NOT_FOUND, e.NUMBER_NOT_FREE, ["input", "numberId"])
+    return await PhoneNumber.get(id=number_id)
+
+
+async def set_number_options(account: Account, number_id: int,
+                             options: Mapping[str, bool]) -> PhoneNumber:
+    """Change the options of one of the account's numbers; turning one on is refused during a
+    free trial (turning one off never is)."""
+    row = await PhoneNumber.filter(id=number_id, account_id=account.id).first()
+    if row is None:
+        raise problem(Code.NOT_FOUND, e.NUMBER_NOT_ASSIGNED, ["input", "numberId"])
+    wanted = _options(options)
+    if any(on and not getattr(row, name) for name, on in wanted.items()):
+        await _guard(account)
+    if wanted:
+        await PhoneNumber.filter(id=number_id, account_id=account.id).update(**wanted)
+    return await PhoneNumber.get(id=number_id)
+
+
+async def release_number(account: Account, number_id: int) -> PhoneNumber:
+    """Give one of the account's numbers back to the pool, its options off."""
+    async with in_transaction():
+        changed = await PhoneNumber.filter(id=number_id, account_id=account.id).update(
+            account_id=None, assigned_at=None, **{name: False for name in OPTIONS})
+        if not changed:
+            raise problem(Code.NOT_FOUND, e.NUMBER_NOT_ASSIGNED, ["input", "numberId"])
+        row = await PhoneNumber.get(id=number_id)
+        await AccountOptions.filter(account_id=account.id, caller_id_number=row.number).update(
+            caller_id_number=None)
+    return row
+
+
+async def return_account_numbers(account_id: int) -> int:
+    """Every number of the account back to its reseller's pool (the account is unsubscribed):
+    the count returned."""
+    count = await PhoneNumber.filter(account_id=account_id).update(
+        account_id=None, assigned_at=None, **{name: False for name in OPTIONS})
+    await AccountOptions.filter(account_id=account_id).update(caller_id_number=None)
+    return int(count)

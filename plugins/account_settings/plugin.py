@@ -1,0 +1,61 @@
+"""The account settings plugin (seeds: "Gérer les réglages d'un compte client", the FAQ's
+"Téléphones"): the Options sections, extensions, phone numbers, devices and contacts.
+
+Hook implementations only; the rules are in ``services``, ``extensions``, ``numbers``,
+``devices`` and ``contacts``, the GraphQL in ``settings_schema``, ``numbers_schema`` and
+``directory_schema``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.contributions import ModelApp
+from gateway.hookimpl import hookimpl
+
+
+@hookimpl
+def gateway_models(gateway: Any) -> Any:
+    return ModelApp(label="account_settings", models=["plugins.account_settings.models"],
+                    migrations="plugins.account_settings.migrations")
+
+
+@hookimpl
+def gateway_query(gateway: Any) -> Any:
+    from plugins.account_settings.directory_schema import DirectoryQuery
+    from plugins.account_settings.numbers_schema import NumbersQuery
+    from plugins.account_settings.settings_schema import SettingsQuery
+
+    return [SettingsQuery, NumbersQuery, DirectoryQuery]
+
+
+@hookimpl
+def gateway_mutation(gateway: Any) -> Any:
+    from plugins.account_settings.directory_schema import DirectoryMutation
+    from plugins.account_settings.numbers_schema import NumbersMutation
+    from plugins.account_settings.settings_schema import SettingsMutation
+
+    return [SettingsMutation, NumbersMutation, DirectoryMutation]
+
+
+@hookimpl
+def gateway_startup(gateway: Any) -> Any:
+    from plugins.account_settings.config import AccountSettingsConfig
+
+    AccountSettingsConfig.from_host(gateway)  # a bad key stops start-up, naming the plugin
+
+
+@hookimpl
+def gateway_account_unsubscribed(gateway: Any, account: Any) -> Any:
+    """FAQ: when a subscriber closes the account, its numbers go back to the reseller's pool."""
+    from plugins.account_settings.numbers import return_account_numbers
+
+    return return_account_numbers(account.id)
+
+
+@hookimpl
+def gateway_account_purged(gateway: Any, account_id: int) -> Any:
+    """The purge removes what this plugin keeps of the account (its numbers stay in the pool)."""
+    from plugins.account_settings.services import forget_account
+
+    return forget_account(account_id)

@@ -1,0 +1,1 @@
+"""Call-center reports (seed: the call-answering service's client portal)."""

@@ -1,0 +1,55 @@
+"""The callcenter plugin's jobs: reports sent by email, and retention."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.contributions import Job, PeriodicJob
+
+EMAIL_REPORT_JOB = "callcenter.email_report"
+PURGE_JOB = "callcenter.purge"
+
+
+async def email_report(payload: dict[str, Any]) -> None:
+    """Build the report file and send it as an attachment. The email's dedupe key is this
+    job's outbox id, so a retried job sends it once."""
+    from gateway.email.service import Attachment, send_email
+    from gateway.identity.models import Reseller
+    from gateway.jobs.registry import current_host
+    from plugins.callcenter import exports, reports
+    from plugins.callcenter.config import CallCenterConfig
+
+    host = current_host()
+    config = CallCenterConfig.from_host(host)
+    scope = exports.scope_from(payload["scope"])
+    language = payload["language"]
+    name, content_type, body = await exports.report_file(
+        payload["report"], payload["format"], scope, payload["filter"], language,
+        config.export_max_rows)
+    reseller = await Reseller.get_or_none(id=payload.get("reseller_id") or -1)
+    title = reports.TITLES[payload["report"]].render(language)
+    await send_email(to=payload["to"], template="callcenter_report", language=language,
+                     values={"report": title, "file": name,
+                             "reseller": reseller.name if reseller else ""},
+                     attachments=[Attachment(name, content_type.split(";")[0], body)],
+                     dedupe_key=f"callcenter.report:{payload.get('outbox_id')}", gateway=host)
+
+
+async def purge(payload: dict[str, Any]) -> None:
+    """Remove calls, messages and recordings past each reseller's retention window."""
+    from gateway.jobs.registry import current_host
+    from plugins.callcenter import services
+    from plugins.callcenter.config import CallCenterConfig
+
+    host = current_host()
+    await services.purge_expired(host, CallCenterConfig.from_host(host))
+
+
+def jobs() -> list[Job]:
+    return [Job(name=EMAIL_REPORT_JOB, handler=email_report, max_attempts=3,
+                backoff_seconds=30.0),
+            Job(name=PURGE_JOB, handler=purge, max_attempts=5, backoff_seconds=300.0)]
+
+
+def periodic_jobs() -> list[PeriodicJob]:
+    return [PeriodicJob(name=PURGE_JOB, job=PURGE_JOB, every_seconds=3600)]

@@ -1,0 +1,51 @@
+"""The callcenter area's error codes and messages (fr/en)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from gateway.i18n import Text
+from schema.errors import PayloadError, error_type
+
+
+class CallCenterErrorCode(Enum):
+    INVALID = "INVALID"
+    NOT_FOUND = "NOT_FOUND"
+    TOO_MANY_ROWS = "TOO_MANY_ROWS"
+    EMAIL_FAILED = "EMAIL_FAILED"
+
+
+CallCenterError = error_type("CallCenter", CallCenterErrorCode)
+
+# Import: one per rejected line (the CLI and the upload print them with the line number).
+BAD_JSON = Text(en="not valid JSON: {detail}", fr="JSON invalide : {detail}")
+MISSING = Text(en="missing field {name}", fr="champ {name} manquant")
+BAD_VALUE = Text(en="bad value for {name}: {detail}", fr="valeur invalide pour {name} : {detail}")
+NO_ACCOUNT = Text(en="account_number {value} matches no account",
+                  fr="account_number {value} ne correspond à aucun compte")
+BILLING_MISMATCH = Text(en="billing_number {value} is not the account's",
+                        fr="billing_number {value} n'est pas celui du compte")
+
+BAD_TIME = Text(en="A time of day is HH:MM, e.g. 08:30.",
+                fr="Une heure s'écrit HH:MM, par exemple 08:30.")
+BAD_RANGE = Text(en="The end comes before the start.", fr="La fin précède le début.")
+UNKNOWN_ACCOUNT = Text(en="No such account.", fr="Ce compte n'existe pas.")
+TOO_MANY_ROWS = Text(en="The report has {count} rows; at most {max} can be exported.",
+                     fr="Le rapport compte {count} lignes; au plus {max} peuvent être exportées.")
+NO_SUPPORT_EMAIL = Text(en="The reseller has no support address to send the request to.",
+                        fr="Le revendeur n'a pas d'adresse de soutien où envoyer la demande.")
+
+
+def problem(code: CallCenterErrorCode, text: Text, field: list[str] | None = None,
+            **values: Any) -> PayloadError:
+    return PayloadError(code, text, field, **values)
+
+
+def errors_of(exc: PayloadError, language: str) -> list[Any]:
+    return [exc.to_graphql(CallCenterError, language)]
+
+
+__all__ = ["CallCenterError", "CallCenterErrorCode", "problem", "errors_of", "strawberry"]

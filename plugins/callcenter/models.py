@@ -1,0 +1,107 @@
+"""Call-center records (app ``callcenter``): calls and taken messages, per subscriber account.
+
+A call keeps the platform's raw fields plus columns derived once at import (account-local
+date, minute of day, weekday and week; hold and transfer totals), so every report filter and
+metric is a plain column comparison the database does in one pass on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+
+class Call(Model):
+    """One call handled by the answering platform"""
+
+    id = fields.BigIntField(primary_key=True)
+    call_id = fields.CharField(max_length=64, unique=True)  # the platform's call number
+    reseller_id = fields.IntField()  # denormalised: tenancy filters without a join
+    account: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "core.Account", related_name=False, on_delete=fields.CASCADE, db_constraint=True
+    )
+    billing_number = fields.CharField(max_length=20, default="")
+    account_name = fields.CharField(max_length=200, default="")
+    account_group = fields.IntField(null=True)
+    distribution_group = fields.IntField(null=True)
+    direction = fields.CharField(max_length=8)  # inbound / outbound
+    started_at = fields.DatetimeField()
+    duration = fields.FloatField(default=0)
+    caller_id = fields.CharField(max_length=40, default="")
+    caller_name = fields.CharField(max_length=200, default="")
+    agent = fields.CharField(max_length=16, default="")
+    station = fields.CharField(max_length=16, default="")
+    queued_at = fields.FloatField(null=True)
+    assigned_at = fields.FloatField(null=True)
+    answered_at = fields.FloatField(null=True)
+    agent_seconds = fields.FloatField(null=True)
+    wrap_seconds = fields.FloatField(null=True)
+    holds = fields.JSONField(default=list)
+    transfers = fields.JSONField(default=list)
+    busy = fields.BooleanField(default=False)
+    quality = fields.IntField(null=True)
+    recording = fields.CharField(max_length=500, null=True)
+    # Derived at import, in the account's time zone.
+    local_date = fields.DateField()
+    local_week = fields.DateField()  # the Monday of local_date's week
+    local_minute = fields.SmallIntField()  # minutes after local midnight
+    local_weekday = fields.SmallIntField()  # 0 = Monday
+    hold_max = fields.FloatField(default=0)
+    hold_total = fields.FloatField(default=0)
+    transfer_count = fields.SmallIntField(default=0)
+    transfer_total = fields.FloatField(default=0)
+    imported_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "callcenter_call"
+        table_description = "Calls handled by the answering platform"
+        indexes = [
+            Index(fields=("account_id", "local_date")),
+            Index(fields=("reseller_id", "local_date")),
+            Index(fields=("account_id", "started_at")),
+            Index(fields=("reseller_id", "started_at")),
+            Index(fields=("started_at",)),
+        ]
+
+
+class TakenMessage(Model):
+    """A message an agent took for the account, with its delivery history"""
+
+    id = fields.BigIntField(primary_key=True)
+    message_id = fields.CharField(max_length=64, unique=True)
+    reseller_id = fields.IntField()
+    account: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "core.Account", related_name=False, on_delete=fields.CASCADE
+    )
+    call_id = fields.CharField(max_length=64, default="")
+    agent = fields.CharField(max_length=16, default="")
+    taken_at = fields.DatetimeField()
+    local_date = fields.DateField()
+    body = fields.TextField(default="")
+    history = fields.JSONField(default=list)  # [{at, event}]
+    imported_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "callcenter_taken_message"
+        table_description = "Messages taken by agents"
+        indexes = [Index(fields=("account_id", "taken_at")),
+                   Index(fields=("reseller_id", "taken_at"))]
+
+
+class AccountInfoPage(Model):
+    """The information pages agents read for an account, edited by its reseller"""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "core.Account", related_name=False, on_delete=fields.CASCADE
+    )
+    title = fields.CharField(max_length=200)
+    body = fields.TextField(default="")
+    position = fields.IntField(default=0)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "callcenter_account_info_page"
+        table_description = "Account information pages read by agents"
+        indexes = [Index(fields=("account_id", "position"))]

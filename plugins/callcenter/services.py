@@ -1,0 +1,334 @@
+"""The callcenter rules, callable without GraphQL: who sees which calls, the recorder, taken
+messages, billable calls, information pages, billing history and retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tortoise import connections
+from tortoise.functions import Count, Sum
+
+from gateway.contributions import Principal
+from gateway.i18n import Text
+from gateway.identity import scoping
+from gateway.identity.models import Account
+from plugins.callcenter.config import CallCenterConfig
+from plugins.callcenter.models import AccountInfoPage, Call, TakenMessage
+from plugins.callcenter.statistics import TABLE, CallFilter, Sql
+from schema.permissions import Role
+
+
+class NotFound(LookupError):
+    """An account number the caller cannot see: "not found", never "forbidden"."""
+
+    text = Text(en="No such account.", fr="Ce compte n'existe pas.")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose calls a caller may read: ``reseller_id``/``account_ids`` None = no limit."""
+
+    reseller_id: int | None
+    account_ids: list[int] | None
+    zone: ZoneInfo
+
+
+def zone_of(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+async def scope_for(principal: Principal | None, account_number: int | None = None,
+                    billing_number: str | None = None) -> Scope:
+    """The caller's calls, narrowed to an account number and/or billing number (CAN) it can
+    see; one it cannot see raises ``NotFound``. ``zone`` is the selected (or the caller's own)
+    account's time zone, for "today" and presets."""
+    if principal is None:
+        return Scope(None, [], ZoneInfo("UTC"))
+    reseller_id: int | None = None
+    account_ids: list[int] | None = None
+    if principal.role == Role.SYSTEM_ADMIN:
+        pass
+    elif principal.role in scoping.RESELLER_WIDE and not principal.direct_access:
+        reseller_id = principal.reseller_id or -1
+    else:
+        account_ids = [principal.account_id or -1]
+    zone_name: str | None = None
+    if account_number is not None or billing_number:
+        query = scoping.accounts_visible(principal)
+        if account_number is not None:
+            query = query.filter(id=account_number)
+        if billing_number:
+            query = query.filter(can=billing_number.strip())
+        rows = await query.values("id", "time_zone")
+        if not rows:
+            raise NotFound(account_number or billing_number)
+        account_ids = [r["id"] for r in rows]
+        # Already checked visible: the reseller condition would only steer the database to
+        # the (reseller, date) index, scanning every account of the reseller.
+        reseller_id = None
+        zone_name = rows[0]["time_zone"]
+    elif principal.account_id:
+        zones = await Account.filter(id=principal.account_id).values_list("time_zone", flat=True)
+        zone_name = zones[0] if zones else None
+    return Scope(reseller_id, account_ids, zone_of(zone_name))
+
+
+def today(zone: ZoneInfo, now: dt.datetime | None = None) -> dt.date:
+    return (now or dt.datetime.now(dt.UTC)).astimezone(zone).date()
+
+
+def restrict(query: Any, scope: Scope) -> Any:
+    if scope.reseller_id is not None:
+        query = query.filter(reseller_id=scope.reseller_id)
+    if scope.account_ids is not None:
+        query = query.filter(account_id__in=scope.account_ids)
+    return query
+
+
+def call_filter(scope: Scope, **values: Any) -> CallFilter:
+    return CallFilter(reseller_id=scope.reseller_id, account_ids=scope.account_ids, **values)
+
+
+# ---- the call recorder ----------------------------------------------------------------------
+
+PRESET_HOURS = {"LAST_HOUR": 1, "LAST_3_HOURS": 3, "LAST_6_HOURS": 6, "LAST_12_HOURS": 12}
+RECORDER_COLUMNS = ("id", "reseller_id", "call_id", "account_id", "account_name", "started_at",
+                    "caller_id", "caller_name", "agent", "station", "duration", "quality",
+                    "recording", "direction")
+
+
+@dataclass
+class RecorderQuery:
+    scope: Scope
+    preset: str = "LAST_HOUR"
+    start: dt.datetime | None = None  # CUSTOM: UTC
+    end: dt.datetime | None = None
+    agent: str | None = None
+    station: str | None = None
+    min_minutes: float | None = None
+    max_minutes: float | None = None
+    caller_id: str | None = None
+    call_number: str | None = None
+    account_name: str | None = None
+    quality_min: int | None = None
+    quality_max: int | None = None
+
+    def window(self, now: dt.datetime | None = None
+               ) -> tuple[dt.datetime | None, dt.datetime | None]:
+        now = now or dt.datetime.now(dt.UTC)
+        if self.preset in PRESET_HOURS:
+            return now - dt.timedelta(hours=PRESET_HOURS[self.preset]), None
+        if self.preset == "SINCE_MIDNIGHT":
+            local = now.astimezone(self.scope.zone)
+            midnight = dt.datetime.combine(local.date(), dt.time(), tzinfo=self.scope.zone)
+            return midnight.astimezone(dt.UTC), None
+        return self.start, self.end
+
+
+def _like(text: str) -> str:
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def recorder_where(q: RecorderQuery, sql: Sql, now: dt.datetime | None = None) -> str:
+    """The recorder's WHERE clause (without the keyword)."""
+    parts: list[str] = []
+    if q.scope.reseller_id is not None:
+        parts.append(f"reseller_id = {sql.p(q.scope.reseller_id)}")
+    if q.scope.account_ids is not None:
+        parts.append(f"account_id IN ({sql.many(q.scope.account_ids)})"
+                     if q.scope.account_ids else "1 = 0")
+    start, end = q.window(now)
+    if start is not None:
+        parts.append(f"started_at >= {sql.p(start)}")
+    if end is not None:
+        parts.append(f"started_at <= {sql.p(end)}")
+    if q.agent:
+        parts.append(f"agent = {sql.p(q.agent.strip().upper())}")
+    if q.station:
+        parts.append(f"station = {sql.p(q.station.strip())}")
+    if q.min_minutes is not None:
+        parts.append(f"duration >= {sql.p(float(q.min_minutes) * 60)}")
+    if q.max_minutes is not None:
+        parts.append(f"duration <= {sql.p(float(q.max_minutes) * 60)}")
+    if q.caller_id:
+        parts.append(f"caller_id LIKE {sql.p(_like(q.caller_id))} ESCAPE '\\'")
+    if q.call_number:
+        parts.append(f"call_id = {sql.p(q.call_number.strip())}")
+    if q.account_name:
+        parts.append(f"LOWER(account_name) LIKE {sql.p(_like(q.account_name.lower()))} "
+                     f"ESCAPE '\\'")
+    if q.quality_min is not None:
+        parts.append(f"quality >= {sql.p(q.quality_min)}")
+    if q.quality_max is not None:
+        parts.append(f"quality <= {sql.p(q.quality_max)}")
+    return " AND ".join(parts) or "1 = 1"
+
+
+def _moment(value: Any) -> dt.datetime:
+    # SQLite gives back the text Tortoise wrote; PostgreSQL a datetime.
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+async def recorder_page(q: RecorderQuery, offset: int, limit: int,
+                        now: dt.datetime | None = None) -> tuple[list[dict[str, Any]], int, float]:
+    """(rows of the page plus one, total count, total duration in seconds): two plain SQL
+    queries, no model objects (the page must answer close to hand-written SQL)."""
+    conn = connections.get("default")
+    dialect = conn.capabilities.dialect
+    sql = Sql(dialect)
+    condition = recorder_where(q, sql, now)
+    page = (f"SELECT {', '.join(RECORDER_COLUMNS)} FROM {TABLE} WHERE {condition} "
+            f"ORDER BY started_at DESC, id DESC LIMIT {int(limit) + 1} OFFSET {int(offset)}")
+    rows = await conn.execute_query_dict(page, sql.values)
+    for row in rows:
+        row["started_at"] = _moment(row["started_at"])
+    totals = await conn.execute_query_dict(
+        f"SELECT COUNT(*) AS n, SUM(duration) AS seconds FROM {TABLE} WHERE {condition}",
+        sql.values)
+    total = totals[0] if totals else {}
+    return rows, int(total.get("n") or 0), float(total.get("seconds") or 0)
+
+
+# ---- taken messages --------------------------------------------------------------------------
+
+@dataclass
+class MessageQuery:
+    scope: Scope
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    call_number: str | None = None
+    agent: str | None = None
+    keyword: str | None = None
+
+
+def messages(q: MessageQuery) -> Any:
+    query = restrict(TakenMessage.all(), q.scope)
+    if q.date_from:
+        query = query.filter(local_date__gte=q.date_from)
+    if q.date_to:
+        query = query.filter(local_date__lte=q.date_to)
+    if q.call_number:
+        query = query.filter(call_id=q.call_number.strip())
+    if q.agent:
+        query = query.filter(agent=q.agent.strip().upper())
+    if q.keyword:
+        query = query.filter(body__icontains=q.keyword.strip())
+    return query
+
+
+MESSAGE_COLUMNS = ("id", "message_id", "account_id", "call_id", "agent", "taken_at", "body",
+                   "history")
+
+
+# ---- billable calls ---------------------------------------------------------------------------
+
+def billing_cycle(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The billing cycle holding ``day``: from the 20th to the 19th of the next month (seed)."""
+    if day.day >= 20:
+        start = day.replace(day=20)
+    else:
+        start = (day.replace(day=1) - dt.timedelta(days=1)).replace(day=20)
+    end = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=19)
+    return start, end
+
+
+# A call is billable when an agent worked on it: an answered inbound call or an outbound call.
+BILLABLE_COLUMNS = ("id", "call_id", "account_id", "started_at", "caller_id", "caller_name",
+                    "agent", "direction", "agent_seconds", "wrap_seconds")
+
+
+def billable_calls(scope: Scope, date_from: dt.date, date_to: dt.date) -> Any:
+    from tortoise.expressions import Q
+
+    worked = Q(direction="outbound") | Q(direction="inbound", answered_at__isnull=False,
+                                          assigned_at__isnull=False)
+    return restrict(Call.filter(worked, local_date__gte=date_from, local_date__lte=date_to),
+                    scope)
+
+
+def statistic_seconds(row: dict[str, Any]) -> float:
+    """The seed's "Statistic" of a billable call: agent talk time plus wrap-up time."""
+    return float(row.get("agent_seconds") or 0) + float(row.get("wrap_seconds") or 0)
+
+
+@dataclass
+class BillableReport:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    total_calls: int = 0
+    total_minutes: float = 0.0
+
+    @property
+    def average_minutes(self) -> float | None:
+        return self.total_minutes / self.total_calls if self.total_calls else None
+
+
+async def billable_report(scope: Scope, date_from: dt.date, date_to: dt.date,
+                          limit: int) -> BillableReport:
+    rows = await billable_calls(scope, date_from, date_to).order_by("started_at", "id").limit(
+        limit).values(*BILLABLE_COLUMNS)
+    totals = await billable_calls(scope, date_from, date_to).annotate(
+        n=Count("id"), talk=Sum("agent_seconds"), wrap=Sum("wrap_seconds")).values(
+        "n", "talk", "wrap")
+    total = totals[0] if totals else {}
+    seconds = float(total.get("talk") or 0) + float(total.get("wrap") or 0)
+    return BillableReport(rows, int(total.get("n") or 0), seconds / 60)
+
+
+# ---- information pages and billing history ----------------------------------------------------
+
+async def info_pages(account_id: int) -> list[AccountInfoPage]:
+    return await AccountInfoPage.filter(account_id=account_id).order_by("position", "id")
+
+
+async def billing_history(host: Any, account: Account) -> list[dict[str, Any]]:
+    """Entries other plugins (billing) give through ``gateway_billing_history``, newest first."""
+    from gateway.plugins import await_me_maybe
+
+    entries: list[dict[str, Any]] = []
+    for _, contributed in host.each("gateway_billing_history", account=account):
+        value = await await_me_maybe(contributed)
+        entries.extend(value or [])
+    return sorted(entries, key=lambda e: e["date"], reverse=True)
+
+
+# ---- retention ---------------------------------------------------------------------------------
+
+async def purge_expired(host: Any, config: CallCenterConfig,
+                        now: dt.datetime | None = None) -> tuple[int, int]:
+    """Remove calls, taken messages and local recordings older than each reseller's retention
+    window. Returns (calls, messages) removed."""
+    now = now or dt.datetime.now(dt.UTC)
+    recordings = config.recordings_path(host).resolve()
+    reseller_ids = set(await Call.all().distinct().values_list("reseller_id", flat=True))
+    reseller_ids |= set(await TakenMessage.all().distinct().values_list("reseller_id", flat=True))
+    calls = messages_removed = 0
+    for reseller_id in reseller_ids:
+        cutoff = now - dt.timedelta(days=config.retention_for(reseller_id))
+        old = Call.filter(reseller_id=reseller_id, started_at__lt=cutoff)
+        for path in await old.filter(recording__isnull=False).values_list("recording", flat=True):
+            local = recording_file(recordings, path)
+            if local is not None:
+                local.unlink(missing_ok=True)
+        calls += await old.delete()
+        messages_removed += await TakenMessage.filter(reseller_id=reseller_id,
+                                                      taken_at__lt=cutoff).delete()
+    return calls, messages_removed
+
+
+def recording_file(root: Path, recording: str | None) -> Path | None:
+    """The local file of a recording path, only inside the recordings folder (a record naming
+    ``../../etc/passwd`` reads nothing); None for a URL or a path outside."""
+    if not recording or "://" in recording:
+        return None
+    path = (root / recording.lstrip("/")).resolve()
+    if root != path and root not in path.parents:
+        return None
+    return path

@@ -1,0 +1,281 @@
+"""The compiled rules: one prefix tree per level, and the decision walk over them.
+
+Nothing here touches the database: ``compile_rules`` turns rows (plain dicts) into a
+``RuleSet`` and ``RuleSet.decide`` answers in microseconds. ``services`` owns when a RuleSet is
+rebuilt; ``naive_decide`` is the reference the tests and the benchmark compare it with.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from re import _parser as sre_parse  # the pattern width bounds the search
+from typing import Any
+
+import phonenumbers
+from phonenumbers.phonemetadata import PhoneMetadata
+
+ALLOW = "ALLOW"
+DENY = "DENY"
+
+# The levels, most specific first: the order of the decision walk.
+EXCEPTION = "EXCEPTION"
+ACCOUNT = "ACCOUNT"
+RESELLER = "RESELLER"
+SYSTEM = "SYSTEM"
+LEVELS = (EXCEPTION, ACCOUNT, RESELLER, SYSTEM)
+
+
+class UnknownCountry(ValueError):
+    """The ISO code is not a country phonenumbers knows, or its prefixes cannot be told."""
+
+
+# --- Countries to calling-code prefixes -------------------------------------------------------
+
+def _expand_leading_digits(pattern: str) -> list[str]:
+    """The shortest digit strings every number starting with which matches ``pattern``
+    (phonenumbers' leading-digits regexes are matched at the start of the national number)."""
+    compiled = re.compile(pattern)
+    # No match is longer than the pattern's widest: the search stops there.
+    max_depth = min(sre_parse.parse(pattern).getwidth()[1], 6)
+    found: list[str] = []
+    frontier = [""]
+    for _ in range(max_depth):
+        frontier = [s + d for s in frontier for d in "0123456789"]
+        unmatched = []
+        for candidate in frontier:
+            if compiled.match(candidate):
+                found.append(candidate)
+            else:
+                unmatched.append(candidate)
+        frontier = unmatched
+    return found
+
+
+@lru_cache(maxsize=8)
+def _nanp_area_codes() -> dict[str, str]:
+    """NANP area code (3 digits) -> region, read from phonenumbers' patterns: regions without
+    leading digits (Canada) are only told apart from the US by their area codes."""
+    owners: dict[str, str] = {}
+    for npa in range(200, 1000):
+        for subscriber in ("2345678", "5550123", "7654321"):
+            region = phonenumbers.region_code_for_number(
+                phonenumbers.parse(f"+1{npa}{subscriber}"))
+            if region and region != "US":
+                owners[str(npa)] = region
+                break
+    return owners
+
+
+def _complement(root: str, taken: set[str]) -> list[str]:
+    """Prefixes under ``root`` that cover every number except those under ``taken``."""
+    if root in taken:
+        return []
+    if not any(t.startswith(root) and t != root for t in taken):
+        return [root]
+    return [p for digit in "0123456789" for p in _complement(root + digit, taken)]
+
+
+@lru_cache(maxsize=512)
+def country_prefixes(iso: str) -> tuple[str, ...]:
+    """The E.164 digit prefixes (no ``+``) of a country's numbers.
+
+    A country alone on its calling code is that code (FR: 33). Countries sharing a code are
+    told apart by phonenumbers' leading digits (KZ: 76, 77 within +7; Caribbean area codes
+    within +1) or, in North America, by the area codes phonenumbers assigns to them (CA: 1514,
+    1416, ...); the code's main country (US, RU, GB, IT...) is the rest of the code."""
+    iso = iso.upper()
+    code = phonenumbers.country_code_for_region(iso)
+    if not code:
+        raise UnknownCountry(iso)
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ())
+    prefix = str(code)
+    if len(regions) == 1:
+        return (prefix,)
+
+    def own(region: str) -> list[str] | None:
+        metadata = PhoneMetadata.metadata_for_region(region)
+        if metadata is not None and metadata.leading_digits:
+            return [prefix + s for s in _expand_leading_digits(metadata.leading_digits)]
+        if code == 1 and region != "US":
+            return [prefix + npa for npa, owner in _nanp_area_codes().items() if owner == region]
+        return None  # told apart by full-number patterns only
+
+    metadata = PhoneMetadata.metadata_for_region(iso)
+    if metadata is not None and metadata.main_country_for_code:
+        taken = {p for region in regions if region != iso for p in own(region) or ()}
+        return tuple(_complement(prefix, taken))
+    mine = own(iso)
+    if not mine:
+        raise UnknownCountry(iso)
+    return tuple(sorted(mine))
+
+
+def area_code_prefix(iso: str, area_code: str) -> str:
+    """Calling code + area code (CA, 514 -> 1514); a national trunk prefix typed in front of
+    the area code (0 in France: 01) is dropped."""
+    iso = iso.upper()
+    code = phonenumbers.country_code_for_region(iso)
+    if not code:
+        raise UnknownCountry(iso)
+    metadata = PhoneMetadata.metadata_for_region(iso)
+    trunk = metadata.national_prefix if metadata is not None else None
+    if trunk and area_code.startswith(trunk) and len(area_code) > len(trunk):
+        area_code = area_code[len(trunk):]
+    return f"{code}{area_code}"
+
+
+# --- Rules and the prefix tree -----------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """What decided at one level: the rule (and for an exception, the exception) and why."""
+
+    level: str
+    action: str
+    prefix: str
+    rule_id: int
+    exception_id: int | None = None
+
+
+class _Node:
+    __slots__ = ("children", "entry")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.entry: Match | None = None
+
+
+class PrefixTree:
+    """Digits to the rule at the longest matching prefix; DENY wins a tie on one prefix."""
+
+    __slots__ = ("root", "size")
+
+    def __init__(self) -> None:
+        self.root = _Node()
+        self.size = 0
+
+    def add(self, match: Match) -> None:
+        node = self.root
+        for digit in match.prefix:
+            child = node.children.get(digit)
+            if child is None:
+                child = node.children[digit] = _Node()
+            node = child
+        if node.entry is None or _beats(match, node.entry):
+            node.entry = match
+        self.size += 1
+
+    def longest(self, digits: str) -> Match | None:
+        node = self.root
+        best = None
+        for digit in digits:
+            node = node.children.get(digit)  # type: ignore[assignment]
+            if node is None:
+                break
+            if node.entry is not None:
+                best = node.entry
+        return best
+
+
+def _beats(new: Match, old: Match) -> bool:
+    """On one prefix: DENY before ALLOW, then the oldest rule (lowest id), so the answer
+    does not depend on the order rows were read in."""
+    if new.action != old.action:
+        return new.action == DENY
+    return (new.rule_id, new.exception_id or 0) < (old.rule_id, old.exception_id or 0)
+
+
+def rule_prefixes(row: dict[str, Any]) -> tuple[str, ...]:
+    """The prefixes a rule row covers (a country rule covers several)."""
+    if row["target"] == "COUNTRY":
+        return country_prefixes(row["country"])
+    return (row["prefix"],)
+
+
+def _opposite(action: str) -> str:
+    return ALLOW if action == DENY else DENY
+
+
+@dataclass
+class RuleSet:
+    """Every rule of the installation compiled into trees: one for the system level, one per
+    reseller, one per account, and one per account for its exceptions."""
+
+    system: PrefixTree
+    resellers: dict[int, PrefixTree]
+    accounts: dict[int, PrefixTree]
+    exceptions: dict[int, PrefixTree]
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # rule id -> row, to explain
+
+    @property
+    def rule_count(self) -> int:
+        return len(self.rows)
+
+    def decide(self, account_id: int, reseller_id: int, digits: str) -> Match | None:
+        """The deciding match for an E.164 number (digits, no ``+``), or None: no rule."""
+        for tree in (self.exceptions.get(account_id), self.accounts.get(account_id),
+                     self.resellers.get(reseller_id), self.system):
+            if tree is not None:
+                found = tree.longest(digits)
+                if found is not None:
+                    return found
+        return None
+
+
+def compile_rules(rules: Iterable[dict[str, Any]],
+                  exceptions: Iterable[dict[str, Any]]) -> RuleSet:
+    """Build the trees from rule rows (id, scope, action, target, country, prefix,
+    reseller_id, account_id) and exception rows (id, account_id, restriction_id).
+
+    An exception lifts its rule for one account: at the exception level, for the numbers the
+    rule covers, it answers the opposite of the rule (lifting a DENY allows)."""
+    ruleset = RuleSet(system=PrefixTree(), resellers={}, accounts={}, exceptions={})
+    by_id = ruleset.rows
+    for row in rules:
+        by_id[row["id"]] = row
+        scope = row["scope"]
+        if scope == SYSTEM:
+            tree = ruleset.system
+        elif scope == RESELLER:
+            tree = ruleset.resellers.setdefault(row["reseller_id"], PrefixTree())
+        else:
+            tree = ruleset.accounts.setdefault(row["account_id"], PrefixTree())
+        for prefix in rule_prefixes(row):
+            tree.add(Match(scope, row["action"], prefix, row["id"]))
+    for row in exceptions:
+        rule = by_id.get(row["restriction_id"])
+        if rule is None:
+            continue
+        tree = ruleset.exceptions.setdefault(row["account_id"], PrefixTree())
+        for prefix in rule_prefixes(rule):
+            tree.add(Match(EXCEPTION, _opposite(rule["action"]), prefix, rule["id"], row["id"]))
+    return ruleset
+
+
+def naive_decide(rules: list[dict[str, Any]], exceptions: list[dict[str, Any]],
+                 account_id: int, reseller_id: int, digits: str) -> Match | None:
+    """The same decision by scanning every rule: the reference the compiled trees must agree
+    with, and the benchmark's baseline."""
+    lifted = {e["restriction_id"]: e["id"] for e in exceptions if e["account_id"] == account_id}
+    candidates: dict[str, list[Match]] = {level: [] for level in LEVELS}
+    for row in rules:
+        scope = row["scope"]
+        applies = (scope == SYSTEM or (scope == RESELLER and row["reseller_id"] == reseller_id)
+                   or (scope == ACCOUNT and row["account_id"] == account_id))
+        for prefix in rule_prefixes(row):
+            if not digits.startswith(prefix):
+                continue
+            if row["id"] in lifted and scope != ACCOUNT:
+                candidates[EXCEPTION].append(Match(EXCEPTION, _opposite(row["action"]), prefix,
+                                                   row["id"], lifted[row["id"]]))
+            if applies:
+                candidates[scope].append(Match(scope, row["action"], prefix, row["id"]))
+    for level in LEVELS:
+        found = candidates[level]
+        if found:
+            return min(found, key=lambda m: (-len(m.prefix), m.action != DENY, m.rule_id,
+                                             m.exception_id or 0))
+    return None

@@ -1,0 +1,84 @@
+"""The ``CallRestrictionError`` type, its codes, and every message of the area (fr/en)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from gateway.i18n import Text
+from schema.errors import PayloadError, error_type
+
+
+class RestrictionErrorCode(Enum):
+    REQUIRED = "REQUIRED"
+    INVALID = "INVALID"
+    NOT_FOUND = "NOT_FOUND"
+    NOT_ALLOWED = "NOT_ALLOWED"
+    ONE_TARGET = "ONE_TARGET"
+    INVALID_COUNTRY = "INVALID_COUNTRY"
+    INVALID_AREA_CODE = "INVALID_AREA_CODE"
+    INVALID_PREFIX = "INVALID_PREFIX"
+    NOT_WIDER = "NOT_WIDER"
+    ALREADY_EXISTS = "ALREADY_EXISTS"
+
+
+CallRestrictionError = error_type("CallRestriction", RestrictionErrorCode)
+
+
+class CheckCallError(Exception):
+    """checkCall cannot answer (an unknown account, a number that is not one): a GraphQL error
+    with ``code`` and the message in the caller's language, never a denial."""
+
+    def __init__(self, code: str, text: Text, **values: object) -> None:
+        super().__init__(text.en.format(**values) if values else text.en)
+        self.code = code
+        self.text = text
+        self.values = values
+
+
+def problem(code: RestrictionErrorCode, text: Text, field: list[str] | None = None,
+            **values: object) -> PayloadError:
+    return PayloadError(code, text, field, **values)
+
+
+ACCOUNT_NOT_FOUND = Text(en="No such account.", fr="Ce compte n'existe pas.")
+RESELLER_NOT_FOUND = Text(en="No such reseller.", fr="Ce revendeur n'existe pas.")
+RULE_NOT_FOUND = Text(en="No such call restriction.", fr="Cette restriction d'appels n'existe pas.")
+EXCEPTION_NOT_FOUND = Text(en="No such exception.", fr="Cette exception n'existe pas.")
+REQUIRED = Text(en="This field is required.", fr="Ce champ est obligatoire.")
+NOT_FOR_SCOPE = Text(en="This field does not apply to a {scope} rule.",
+                     fr="Ce champ ne s'applique pas à une règle {scope}.")
+SYSTEM_ONLY = Text(en="Only a system administrator manages system-wide rules.",
+                   fr="Seul l'administrateur-système gère les règles de tout le système.")
+ONE_TARGET = Text(
+    en="Give exactly one of: a country, a country and an area code, or a prefix.",
+    fr="Indiquez exactement un des éléments suivants : un pays, un pays et un indicatif "
+    "régional, ou un préfixe.",
+)
+INVALID_COUNTRY = Text(en="{country} is not a country code (two letters, e.g. FR).",
+                       fr="{country} n'est pas un code de pays (deux lettres, p. ex. FR).")
+COUNTRY_NEEDS_PREFIX = Text(
+    en="The numbers of {country} cannot be told apart by country: use its area codes or "
+    "prefixes.",
+    fr="Les numéros de {country} ne se distinguent pas par pays : utilisez ses indicatifs "
+    "régionaux ou des préfixes.",
+)
+INVALID_AREA_CODE = Text(en="An area code is 1 to 6 digits (e.g. 514).",
+                         fr="Un indicatif régional compte de 1 à 6 chiffres (p. ex. 514).")
+INVALID_PREFIX = Text(
+    en="A prefix is 1 to 15 digits of an international number, e.g. +4420.",
+    fr="Un préfixe compte de 1 à 15 chiffres d'un numéro international, p. ex. +4420.",
+)
+NOT_WIDER = Text(
+    en="An exception lifts a system or reseller rule that applies to the account; delete an "
+    "account rule instead.",
+    fr="Une exception lève une règle du système ou du revendeur qui s'applique au compte; "
+    "supprimez plutôt une règle du compte.",
+)
+EXCEPT_SYSTEM = Text(
+    en="Only a system administrator can make an exception to a system-wide rule.",
+    fr="Seul l'administrateur-système peut faire une exception à une règle de tout le système.",
+)
+ALREADY_EXCEPTED = Text(en="This account already has an exception to this rule.",
+                        fr="Ce compte a déjà une exception à cette règle.")
+INVALID_NUMBER = Text(en="{number} is not a phone number.",
+                      fr="{number} n'est pas un numéro de téléphone.")
