@@ -20,6 +20,7 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from tortoise.transactions import in_transaction
 
+from gateway import signing
 from gateway.contributions import Principal
 from gateway.email import SafeHtml, send_email
 from gateway.i18n import LANGUAGES, Text
@@ -152,7 +153,7 @@ class InvoicePreview:
 
 
 def _preview_serializer(host: Any) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(host.settings.secret_key, salt=_PREVIEW_SALT)
+    return signing.serializer(host.settings.secret_key, _PREVIEW_SALT)
 
 
 async def invoice_preview(account: Account, host: Any) -> InvoicePreview:

@@ -25,6 +25,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from gateway import signing
 from gateway.contributions import Principal
 from gateway.email import send_email
 from gateway.i18n import LANGUAGES, Text
@@ -401,7 +402,7 @@ async def save_steps(draft: SignupDraft, steps: Mapping[str, Any],
 # --- The client's link ------------------------------------------------------------------
 
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=_LINK_SALT)
+    return signing.serializer(secret_key, _LINK_SALT)
 
 
 def signup_link(host: Any, draft: SignupDraft, config: ClientsConfig) -> str:
