@@ -13,7 +13,7 @@ from gateway.identity import auth, links
 from gateway.identity.api_tokens import ApiTokenNode, api_token_node
 from gateway.identity.errors import IdentityError
 from gateway.identity.models import Account, OneTimeTokenPurpose, Reseller, User
-from gateway.identity.principal import SESSION_COOKIE
+from gateway.identity.principal import PARENT_COOKIE, SESSION_COOKIE
 from gateway.identity.types import (
     ACCOUNT_COLUMNS,
     RESELLER_COLUMNS,
@@ -254,8 +254,10 @@ class AuthMutation:
         context = info.context
         principal = context.principal
         ended = await auth.sign_out(principal.session_id if principal else None)
-        context.response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
-                                       secure=_secure(context))
+        # The reseller's own session waiting during direct access ended with it: drop both.
+        for name in (SESSION_COOKIE, PARENT_COOKIE):
+            context.response.delete_cookie(name, path="/", httponly=True, samesite="lax",
+                                           secure=_secure(context))
         return LogoutPayload(signed_out=ended, errors=[])
 
     @strawberry.mutation(extensions=allow(*PEOPLE), description="Change my password (the "

@@ -15,7 +15,7 @@ from gateway.identity import direct_access
 from gateway.identity.auth import Rejected, client_address
 from gateway.identity.direct_access import DirectAccessErrorCode
 from gateway.identity.models import Account
-from gateway.identity.principal import SESSION_COOKIE, request_token
+from gateway.identity.principal import PARENT_COOKIE, SESSION_COOKIE, request_token
 from gateway.identity.reseller_schema import decode_id, user_node
 from gateway.identity.secrets import token_digest
 from gateway.identity.sessions import IDLE_TIMEOUT, utcnow
@@ -26,7 +26,6 @@ from schema.permissions import RESELLER_STAFF, SUBSCRIBERS, Role, allow
 DirectAccessError = error_type("DirectAccess", DirectAccessErrorCode)
 
 # Where a browser's own reseller session waits during direct access.
-PARENT_COOKIE = "gw_session_parent"
 PEOPLE = (Role.SYSTEM_ADMIN, *RESELLER_STAFF, *SUBSCRIBERS)
 
 

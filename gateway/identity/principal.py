@@ -14,6 +14,8 @@ from gateway.identity.sessions import (
 )
 
 SESSION_COOKIE = "gw_session"
+# During direct access in a browser, the reseller's own session token waits in this cookie.
+PARENT_COOKIE = "gw_session_parent"
 
 
 def request_token(request: HTTPConnection) -> str | None:

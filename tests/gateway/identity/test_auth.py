@@ -198,9 +198,11 @@ async def test_logout_from_direct_access_ends_both_sessions(gateway: Gateway) ->
     parent, _ = await open_session(tenant.admin)
     child, child_token = await open_session(tenant.admin, acting_account=tenant.company,
                                             parent=parent)
-    result = await gateway.graphql("mutation { logout { signedOut } }", **bearer(child_token))
-    assert result["data"]["logout"]["signedOut"] is True
+    response = await post(gateway, "mutation { logout { signedOut } }", **bearer(child_token))
+    assert response.json()["data"]["logout"]["signedOut"] is True
     assert await Session.filter(id__in=[parent.id, child.id], ended_at__isnull=True).count() == 0
+    # The browser's waiting reseller cookie goes too: its session has ended.
+    assert "max-age=0" in set_cookies(response)["gw_session_parent"].lower()
 
 
 async def test_anonymous_me_is_unauthenticated(gateway: Gateway) -> None:
