@@ -164,6 +164,8 @@ class ContactPayload:
 async def _may_write_shared(info: strawberry.Info, target: Account) -> None:
     principal = info.context.principal
     if principal.role == Role.PROFESSIONAL and principal.account_id == target.id:
+        # The voice directory is the account's configuration: not while admin-managed.
+        await services.ensure_self_service(principal, target)
         return
     await services.ensure_may_manage(principal, target)
 

@@ -135,3 +135,9 @@ CONTACT_NEEDS_WAY = Text(en="A contact needs a phone number or an email address.
                          "courriel.")
 CONTACT_OWNER = Text(en="Say whose personal contact this is (userId).",
                      fr="Indiquez à qui appartient ce contact personnel (userId).")
+ADMIN_MANAGED = Text(en="This account is managed by your provider's administrator: ask them "
+                     "for the change.",
+                     fr="Ce compte est géré par l'administrateur de votre fournisseur : "
+                     "demandez-lui la modification.")
+MAILBOX_MEDIA = Text(en="This kind of file is not accepted here; accepted: {accepted}.",
+                     fr="Ce type de fichier n'est pas accepté ici; acceptés : {accepted}.")

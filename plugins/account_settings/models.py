@@ -134,3 +134,33 @@ class Contact(Model):
         table = "account_settings_contact"
         indexes = [Index(fields=("account_id", "owner_id")),
                    Index(fields=("account_id", "phone_number"))]
+
+
+class MailboxKind(StrEnum):
+    VOICEMAIL = "VOICEMAIL"
+    FAX = "FAX"
+
+
+class MailboxMessage(Model):
+    """A voicemail or a fax kept on disk for a user, within the limits of the account options.
+
+    The file lives under the mailbox folder of the var directory, named by storage_key. Beyond
+    the limit the oldest are removed as new ones arrive (seed: Messages vocaux sur disque)."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.ForeignKeyField("core.Account", related_name=False, on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField("core.User", related_name=False, on_delete=fields.CASCADE)
+    kind = fields.CharEnumField(MailboxKind, max_length=16)
+    received_at = fields.DatetimeField()
+    caller_number = fields.CharField(max_length=32, default="")
+    caller_name = fields.CharField(max_length=100, default="")
+    duration_seconds = fields.IntField(null=True)  # voicemails
+    pages = fields.IntField(null=True)  # faxes
+    content_type = fields.CharField(max_length=100)
+    size = fields.IntField()
+    storage_key = fields.CharField(max_length=80, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "account_settings_mailbox_message"
+        indexes = [Index(fields=("user_id", "kind", "received_at"))]

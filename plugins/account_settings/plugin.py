@@ -8,6 +8,7 @@ Hook implementations only; the rules are in ``services``, ``extensions``, ``numb
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from gateway.contributions import ModelApp
@@ -23,19 +24,33 @@ def gateway_models(gateway: Any) -> Any:
 @hookimpl
 def gateway_query(gateway: Any) -> Any:
     from plugins.account_settings.directory_schema import DirectoryQuery
+    from plugins.account_settings.mailbox_schema import MailboxQuery
     from plugins.account_settings.numbers_schema import NumbersQuery
     from plugins.account_settings.settings_schema import SettingsQuery
 
-    return [SettingsQuery, NumbersQuery, DirectoryQuery]
+    return [SettingsQuery, NumbersQuery, DirectoryQuery, MailboxQuery]
 
 
 @hookimpl
 def gateway_mutation(gateway: Any) -> Any:
     from plugins.account_settings.directory_schema import DirectoryMutation
+    from plugins.account_settings.mailbox_schema import MailboxMutation
     from plugins.account_settings.numbers_schema import NumbersMutation
     from plugins.account_settings.settings_schema import SettingsMutation
 
-    return [SettingsMutation, NumbersMutation, DirectoryMutation]
+    return [SettingsMutation, NumbersMutation, DirectoryMutation, MailboxMutation]
+
+
+@hookimpl
+def gateway_email_templates(gateway: Any) -> Any:
+    return Path(__file__).resolve().parent / "templates"
+
+
+@hookimpl
+def gateway_routes(gateway: Any) -> Any:
+    from plugins.account_settings.mailbox_routes import routes
+
+    return routes()
 
 
 @hookimpl
@@ -56,6 +71,11 @@ def gateway_account_unsubscribed(gateway: Any, account: Any) -> Any:
 @hookimpl
 def gateway_account_purged(gateway: Any, account_id: int) -> Any:
     """The purge removes what this plugin keeps of the account (its numbers stay in the pool)."""
+    from plugins.account_settings import mailbox
     from plugins.account_settings.services import forget_account
 
-    return forget_account(account_id)
+    async def forget() -> None:
+        await mailbox.forget_account(gateway, account_id)
+        await forget_account(account_id)
+
+    return forget()

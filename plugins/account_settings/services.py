@@ -83,10 +83,16 @@ def is_staff(principal: Principal | None) -> bool:
     return principal is not None and principal.role in STAFF
 
 
+def acts_for_reseller(principal: Principal | None) -> bool:
+    """Reseller staff, also while in an account through direct access (the reseller's
+    restrictions on an account bind its subscribers, never the reseller)."""
+    return is_staff(principal) or (principal is not None and principal.direct_access)
+
+
 async def ensure_may_manage(principal: Principal, account: Account) -> None:
     """Reseller staff manage every account they see; a company admin manages the own account
     unless the reseller forbade user management (Interdire la gestion des utilisateurs)."""
-    if is_staff(principal):
+    if acts_for_reseller(principal):
         return
     if principal.role == Role.COMPANY_ADMIN and principal.account_id == account.id:
         options = await get_options(account.id)
@@ -94,6 +100,19 @@ async def ensure_may_manage(principal: Principal, account: Account) -> None:
             raise problem(Code.NOT_ALLOWED, e.USER_MANAGEMENT_FORBIDDEN)
         return
     raise problem(Code.NOT_ALLOWED, e.NOT_ALLOWED)
+
+
+async def ensure_self_service(principal: Principal, account: Account) -> None:
+    """A subscriber changing the configuration of the own account: refused when the reseller
+    made it an admin-managed account (Compte géré par l'administrateur). Other plugins whose
+    subscribers change their own account's configuration call this too."""
+    if acts_for_reseller(principal):
+        return
+    if principal.account_id != account.id:
+        raise problem(Code.NOT_ALLOWED, e.NOT_ALLOWED)
+    options = await get_options(account.id)
+    if options.admin_managed and account.kind == AccountKind.PROFESSIONAL:
+        raise problem(Code.NOT_ALLOWED, e.ADMIN_MANAGED)
 
 
 def as_own_problem(error: PayloadError, field: list[str | int] | None = None) -> PayloadError:

@@ -9,7 +9,7 @@ import strawberry
 
 from gateway.identity.models import Account, AccountKind
 from gateway.identity.types import AccountNode
-from plugins.account_settings import services
+from plugins.account_settings import mailbox, services
 from plugins.account_settings.config import AccountSettingsConfig
 from plugins.account_settings.errors import AccountSettingsError, InputProblems
 from plugins.account_settings.models import AccountOptions
@@ -329,6 +329,8 @@ class SettingsMutation:
             target = await account(info, input.account_id)
             options = await services.update_settings(target, _changes(input), host=host(info),
                                                      principal=info.context.principal)
+            if input.limits is not None:  # a lower limit removes the oldest right away
+                await mailbox.trim_account(host(info), target.id)
         except (PayloadError, InputProblems) as error:
             return AccountOptionsPayload(options=None, errors=errors_of(error, language))
         return AccountOptionsPayload(options=await view(info, target, options), errors=[])

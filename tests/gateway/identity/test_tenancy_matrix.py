@@ -32,6 +32,7 @@ from strawberry.relay import to_base64
 from gateway.identity.models import ApiToken, AuditEntry, ResellerDelegate, User, UserRole
 from gateway.identity.secrets import API_TOKEN_PREFIX, new_token, token_digest
 from gateway.identity.sessions import open_session
+from plugins.account_settings.models import MailboxKind, MailboxMessage
 from tests.conftest import Gateway
 from tests.support.identity_factory import (
     Tenant,
@@ -116,6 +117,7 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     "DeleteCallRestrictionExceptionInput": lambda w: {},
     # account_settings: only Beta's ids (account, reseller, user, number, device, contact) refuse.
     "ExtensionKind": lambda w: "USER",
+    "MailboxKind": lambda w: "VOICEMAIL",
     "UpdateAccountOptionsInput": lambda w: {"sharedContactsLimit": 10},
     "AddPhoneNumberInput": lambda w: {"number": "+15145550100"},
     "ImportPhoneNumbersInput": lambda w: {"content": "+15145550100"},
@@ -171,7 +173,12 @@ async def build_world() -> World:
     accounts = [to_base64("Account", a.id) for a in (beta.company, beta.professional_account)]
     users = [to_base64("User", u.id) for u in (beta.company_admin, beta.admin)]
     resellers = [to_base64("Reseller", beta.reseller.id)]
-    others = [to_base64("ApiToken", beta_token.id), to_base64("AuditEntry", beta_entry.id)]
+    beta_voicemail = await MailboxMessage.create(
+        account=beta.professional_account, user=beta.professional, kind=MailboxKind.VOICEMAIL,
+        received_at=beta_entry.created_at, content_type="audio/wav", size=1,
+        storage_key="beta-voicemail.wav", caller_name="Beta Zulu caller")
+    others = [to_base64("ApiToken", beta_token.id), to_base64("AuditEntry", beta_entry.id),
+              to_base64("MailboxMessage", beta_voicemail.id)]
     # An id of unknown kind ("id: ID!") gets one object of each type in turn.
     world.foreign = {"account": accounts, "user": users, "reseller": resellers,
                      "any": [accounts[0], users[0], *resellers, *others]}
@@ -181,7 +188,7 @@ async def build_world() -> World:
                                          (beta.company, beta.professional_account)),
                    *(u.login for u in (beta.admin, beta.company_admin, beta.employee,
                                        beta.professional)),
-                   "beta secret integrator", "gwt_betaXYZ", "betaOnlyOp"]
+                   "beta secret integrator", "gwt_betaXYZ", "betaOnlyOp", "Beta Zulu caller"]
     return world
 
 

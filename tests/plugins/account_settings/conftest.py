@@ -13,6 +13,7 @@ from strawberry.relay import to_base64
 from gateway.identity.models import Account, BillingStatus
 from gateway.plugins import PluginHost, PluginSpec, read_plugin_specs
 from tests.conftest import ROOT, Gateway, make_settings, start_gateway
+from tests.gateway.test_email import SmtpServer, smtp_server  # noqa: F401  (fixture)
 from tests.support.identity_factory import Tenant, bearer_for, make_tenant
 
 FTP_SITE = "ftp://provisioning.example.test"
@@ -30,10 +31,13 @@ def settings_host(settings: Any) -> PluginHost:
 
 
 @pytest.fixture
-async def options_gateway(migrated: str, tmp_path: Path) -> AsyncIterator[Gateway]:
-    settings = make_settings(migrated, tmp_path)
+async def options_gateway(migrated: str, tmp_path: Path,
+                          smtp_server: SmtpServer) -> AsyncIterator[Gateway]:  # noqa: F811
+    settings = make_settings(migrated, tmp_path,
+                             email_url=f"smtp://127.0.0.1:{smtp_server.port}")
     async for running in start_gateway(settings, host=settings_host(settings), job_options={
             "relay_interval": 0.05, "scheduler_tick": 0.2, "in_process_workers": True}):
+        running.smtp = smtp_server  # type: ignore[attr-defined]
         yield running
 
 
