@@ -62,7 +62,8 @@ async def _broker_ready(request: Request) -> str | None:
 
 
 async def readyz(request: Request) -> Response:
-    """The database and the broker answer; 503 with the reason otherwise."""
+    """The database and the broker answer; 503 naming which does not otherwise. The reason
+    (a driver's error text: host names, ports) goes to the log only: this page is public."""
     checks = {"database": await _database_ready(), "broker": await _broker_ready(request)}
     ready = all(v is None for v in checks.values())
     if not ready:
@@ -70,7 +71,7 @@ async def readyz(request: Request) -> Response:
     return JSONResponse(
         {
             "status": "ready" if ready else "unavailable",
-            "checks": {name: error or "ok" for name, error in checks.items()},
+            "checks": {name: "unavailable" if error else "ok" for name, error in checks.items()},
         },
         status_code=200 if ready else 503,
     )

@@ -258,8 +258,7 @@ async def test_readyz_reports_a_database_outage_and_the_recovery(
     assert down.status_code == 503, down.text
     assert down.json()["status"] == "unavailable"
     assert down.json()["checks"]["broker"] == "ok"
-    reason = down.json()["checks"]["database"]
-    assert reason != "ok" and ("Error" in reason or "no answer" in reason), reason
+    assert down.json()["checks"]["database"] == "unavailable"  # the driver's text: logs only
 
     # GraphQL during the outage: a masked error naming the request, never a 500.
     response = await gateway.client.post(
