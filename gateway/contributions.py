@@ -33,6 +33,9 @@ class Job:
     max_attempts: int = 5
     backoff_seconds: float = 30.0
     queue: str = "default"
+    # What of the payload to keep once the job is done (None: all of it). Jobs carrying
+    # secrets or bulky data (an email's body, links, attachments) keep a summary only.
+    done_payload: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)

@@ -234,6 +234,17 @@ async def send_email_job(payload: dict[str, Any]) -> None:
              payload["template"], payload["language"], len(recipients), where)
 
 
+def sent_summary(payload: dict[str, Any]) -> dict[str, Any]:
+    """What a sent email's outbox row keeps: who, which template and subject, the attachments'
+    names; never the body (it may hold a set-password link) nor the attached files."""
+    kept = ("template", "language", "from", "to", "cc", "bcc", "reply_to", "subject",
+            "message_key", "date")
+    return {**{key: payload.get(key) for key in kept},
+            "attachments": [item.get("filename") for item in payload.get("attachments") or []],
+            "body_removed": True}
+
+
 def email_job() -> Job:
     """The job definition: an SMTP outage is retried for about two hours before it fails."""
-    return Job(name=JOB_NAME, handler=send_email_job, max_attempts=8, backoff_seconds=60.0)
+    return Job(name=JOB_NAME, handler=send_email_job, max_attempts=8, backoff_seconds=60.0,
+               done_payload=sent_summary)

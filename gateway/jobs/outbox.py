@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -92,10 +93,14 @@ async def claim(job_id: int) -> OutboxJob | None:
     return await OutboxJob.get(id=job_id)
 
 
-async def finish(job: OutboxJob) -> None:
+async def finish(
+    job: OutboxJob, done_payload: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+) -> None:
+    """Mark the row done; ``done_payload`` trims what the row keeps of its payload."""
     now = utcnow()
+    kept = {} if done_payload is None else {"payload": done_payload(job.payload)}
     updated = await OutboxJob.filter(id=job.id, status=OutboxStatus.RUNNING).update(
-        status=OutboxStatus.DONE, finished_at=now, updated_at=now, last_error=None
+        status=OutboxStatus.DONE, finished_at=now, updated_at=now, last_error=None, **kept
     )
     if updated == 1:
         await announce(job.id)

@@ -40,7 +40,7 @@ async def run_job(definition: Job, outbox_id: int) -> str:
         return str(status)
     finally:
         request_id_var.reset(token)
-    await outbox.finish(row)
+    await outbox.finish(row, definition.done_payload)
     JOB_OUTCOMES.labels(definition.name, "done").inc()
     return "done"
 

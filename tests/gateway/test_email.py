@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import logging
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -193,6 +194,13 @@ async def test_email_goes_through_outbox_and_dramatiq_to_smtp(
     ]
     assert "Facture F-42 — Été" in pdf_text(attachments[0].get_content())
 
+    # Sent: the row keeps who, what and the attachments' names, not the body (it holds a
+    # set-password link) nor the attached file.
+    kept = (await OutboxJob.get(id=row.id)).payload
+    assert kept["subject"] == subject and kept["to"] == ["Élodie Tremblay <elodie@example.com>"]
+    assert kept["attachments"] == ["facture-F-42.pdf"] and kept["body_removed"] is True
+    assert SECRET not in json.dumps(kept) and "text" not in kept and "html" not in kept
+
 
 async def test_rolled_back_transaction_sends_nothing(
     smtp_gateway: Gateway, smtp_server: SmtpServer
@@ -231,6 +239,7 @@ async def test_refused_email_stays_pending_with_its_error_then_is_delivered(
     # Backed off: about a minute, not hammering the server.
     assert refused.run_after > outbox.utcnow() + dt.timedelta(seconds=30)
     assert smtp_server.messages == []
+    assert SECRET in refused.payload["text"]  # kept whole until it is sent
 
     smtp_server.refuse = None
     # The backoff has run out.
@@ -274,8 +283,9 @@ async def test_file_outbox_writes_one_eml_per_message(
     # Dramatiq delivers the same message again: the outbox knows it is done.
     assert await run_job(definition, row.id) == "duplicate"
     # A worker wrote the file then died before recording it: its lease runs out and the job
-    # runs a second time. The file is recognised by its Message-ID and left alone.
-    await OutboxJob.filter(id=row.id).update(status=OutboxStatus.QUEUED)
+    # runs a second time (with its whole payload: only a finished row is trimmed). The file is
+    # recognised by its Message-ID and left alone.
+    await OutboxJob.filter(id=row.id).update(status=OutboxStatus.QUEUED, payload=row.payload)
     assert await run_job(definition, row.id) == "done"
     assert sorted(folder.iterdir()) == [path]
     assert path.read_bytes() == written
