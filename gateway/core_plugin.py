@@ -55,6 +55,13 @@ def gateway_commands(gateway: Any) -> Any:
 
 
 @hookimpl
+def gateway_loaders(gateway: Any, context: Any) -> Any:
+    from gateway.identity.loaders import loaders
+
+    return loaders(context)
+
+
+@hookimpl
 def gateway_principal(gateway: Any, request: Any) -> Any:
     from gateway.identity.principal import principal_for_request
 

@@ -11,7 +11,7 @@ import strawberry
 from strawberry import relay
 
 from gateway.identity import scoping
-from gateway.identity.models import AccountKind, BillingStatus, User, UserRole
+from gateway.identity.models import AccountKind, BillingStatus, UserRole
 from schema.scalars import DateTime
 
 AccountKindEnum = strawberry.enum(AccountKind, name="AccountKind")
@@ -108,20 +108,18 @@ class AccountNode(relay.Node):
         return self.organization_id or self.id
 
     @strawberry.field(description="Utilisateurs: how many users (employees) the account has.")
-    async def user_count(self) -> int:
+    async def user_count(self, info: strawberry.Info) -> int:
         if "user_count" in self.prefetched:
             return int(self.prefetched["user_count"])
-        return await User.filter(account_id=self.id).count()
+        return await info.context.loaders["core.account_user_count"].load(self.id)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Poste: the professional's extension; null for a company.")
-    async def extension(self) -> str | None:
+    async def extension(self, info: strawberry.Info) -> str | None:
         if self.kind != AccountKind.PROFESSIONAL:
             return None
         if "extension" in self.prefetched:
             return self.prefetched["extension"]  # type: ignore[no-any-return]
-        found = await User.filter(account_id=self.id, role=UserRole.PROFESSIONAL).order_by(
-            "id").values_list("extension", flat=True)
-        return found[0] if found else None
+        return await info.context.loaders["core.account_extension"].load(self.id)  # type: ignore[no-any-return]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AccountNode:
