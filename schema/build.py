@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
 from strawberry.exceptions import DuplicatedTypeName
 from strawberry.extensions import (
     MaskErrors,
@@ -14,6 +15,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
@@ -166,6 +168,33 @@ def with_request_code(error: Any) -> Any:
     )
 
 
+_OPERATION_NAME_REQUIRED = Text(
+    en="This document holds several operations: say which to run with operationName.",
+    fr="Ce document contient plusieurs opérations : indiquez laquelle exécuter avec "
+    "operationName.",
+)
+
+
+class OperationNameRequired(SchemaExtension):
+    """GraphQL over HTTP: a document with several operations runs only the one named by
+    ``operationName``; without it, refuse (strawberry alone would quietly run the first)."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        # What the client sent (``operation_name`` falls back to the first operation's).
+        provided = getattr(context, "_provided_operation_name", None)
+        if provided is None and document is not None and sum(
+                isinstance(d, OperationDefinitionNode) for d in document.definitions) > 1:
+            language = getattr(context.context, "language", "en")
+            context.pre_execution_errors = [
+                *(context.pre_execution_errors or []),
+                GraphQLError(_OPERATION_NAME_REQUIRED.render(language),
+                             extensions={"code": "OPERATION_NAME_REQUIRED"}),
+            ]
+        yield
+
+
 class GatewaySchema(strawberry.Schema):
     """Logs errors by what they are: a bug gets its trace and the request id at ERROR, a
     caller's mistake one INFO line (strawberry's default logs every error with a trace)."""
@@ -213,6 +242,7 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
+        OperationNameRequired,  # after the cache: it adds to the errors the cache gave
         lambda: _MaskErrorsWithRequestId(should_mask_error=_should_mask),
         OperationMetrics,
     ]

@@ -170,6 +170,20 @@ async def test_an_unknown_operation_name_is_refused(ops: Gateway) -> None:
     assert '"B"' in the_error(response, 400, "BAD_REQUEST")["message"]
 
 
+async def test_several_operations_need_an_operation_name(ops: Gateway) -> None:
+    ops_plugin.echoed.clear()
+    document = 'query A { __typename } mutation B { echo(text: "second") }'
+    refused = await ops.client.post("/graphql", json={"query": document},
+                                    headers={"Accept-Language": "fr"})
+    [error] = refused.json()["errors"]
+    assert error["extensions"]["code"] == "OPERATION_NAME_REQUIRED"
+    assert "operationName" in error["message"] and "plusieurs" in error["message"]
+    assert refused.json()["data"] is None and ops_plugin.echoed == []
+    named = await ops.client.post("/graphql", json={"query": document, "operationName": "B"})
+    assert named.json() == {"data": {"echo": "second"}}
+    assert ops_plugin.echoed == ["second"]
+
+
 async def test_a_cross_site_post_with_a_cookie_is_refused(ops: Gateway) -> None:
     mutation = {"query": 'mutation { echo(text: "csrf") }'}
     refused = await ops.client.post(
