@@ -96,6 +96,8 @@ class Settings:
         port = env.get("PORT", "8000")
         if not port.isdigit() or not 0 < int(port) < 65536:
             raise SettingsError(f"PORT must be a TCP port number (1-65535), not {port!r}")
+        limits = {name: _positive(env, variable, getattr(cls, name))
+                  for name, variable in LIMIT_VARIABLES.items()}
         return cls(
             env=gateway_env,
             database_url=env.get("DATABASE_URL") or f"sqlite://{var_dir / 'gateway.sqlite3'}",
@@ -110,10 +112,29 @@ class Settings:
             var_dir=var_dir,
             plugins_file=Path(env.get("GATEWAY_PLUGINS_FILE", "plugins.toml")),
             email_from=env.get("EMAIL_FROM", "Gateway <no-reply@gateway.local>"),
+            **limits,
             load_plugins=None
             if "GATEWAY_LOAD_PLUGINS" not in env
             else tuple(n.strip() for n in env["GATEWAY_LOAD_PLUGINS"].split(",") if n.strip()),
         )
+
+
+# The GraphQL limits and the environment variables that change them.
+LIMIT_VARIABLES = {
+    "max_query_depth": "GRAPHQL_MAX_DEPTH",
+    "max_aliases": "GRAPHQL_MAX_ALIASES",
+    "max_tokens": "GRAPHQL_MAX_TOKENS",
+    "max_page_size": "GRAPHQL_MAX_PAGE_SIZE",
+}
+
+
+def _positive(env: dict[str, str], variable: str, default: int) -> int:
+    raw = env.get(variable, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"{variable} must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
 
 
 def _development_secret(var_dir: Path) -> str:

@@ -49,12 +49,25 @@ def test_development_makes_and_keeps_its_own_secret_key(tmp_path: Path) -> None:
     assert first.email_url == f"file://{tmp_path / 'outbox'}"
 
 
+def test_the_graphql_limits_come_from_the_environment(tmp_path: Path) -> None:
+    default = Settings.from_env({"GATEWAY_VAR_DIR": str(tmp_path)})
+    assert (default.max_query_depth, default.max_aliases, default.max_tokens,
+            default.max_page_size) == (12, 30, 4000, 100)
+    tuned = Settings.from_env({"GATEWAY_VAR_DIR": str(tmp_path), "GRAPHQL_MAX_DEPTH": "8",
+                               "GRAPHQL_MAX_ALIASES": "10", "GRAPHQL_MAX_TOKENS": "2000",
+                               "GRAPHQL_MAX_PAGE_SIZE": "500"})
+    assert (tuned.max_query_depth, tuned.max_aliases, tuned.max_tokens,
+            tuned.max_page_size) == (8, 10, 2000, 500)
+
+
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
         ({"GATEWAY_ENV": "prod"}, "GATEWAY_ENV must be development, production or test"),
         ({"PORT": "http"}, "PORT must be a TCP port number"),
         ({"PORT": "70000"}, "PORT must be a TCP port number"),
+        ({"GRAPHQL_MAX_DEPTH": "0"}, "GRAPHQL_MAX_DEPTH must be a whole number of at least 1"),
+        ({"GRAPHQL_MAX_PAGE_SIZE": "lots"}, "GRAPHQL_MAX_PAGE_SIZE must be a whole number"),
     ],
 )
 def test_nonsense_settings_are_refused(
