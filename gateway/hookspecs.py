@@ -126,3 +126,14 @@ def gateway_billing_history(gateway: Any, account: Any) -> Any:
     """Return the account's billing history lines (the portal's "Historique de facturation"):
     dicts with ``date`` (a date), ``description``, ``amount`` (Decimal) and ``currency``. May be
     async."""
+
+
+@hookspec
+def gateway_extension_references(gateway: Any, account_ids: Any, extensions: Any) -> Any:
+    """Return warnings about what the accounts ``account_ids`` keep (groups, call-forwarding
+    schedules…) that points at ``extensions`` (strings), which no longer reach anyone from
+    them: called when an account leaves its organisation (un-affiliation), for the remaining
+    accounts with the leaving one's extensions, and the reverse. Each warning is a dict with
+    ``account_id``, ``extension``, ``kind`` (e.g. ``"GROUP"``) and ``message`` (a str or a
+    ``gateway.i18n.Text``, shown in the reader's language). May be async; a failure is logged
+    and reported as a warning naming the plugin."""

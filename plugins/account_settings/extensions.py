@@ -2,11 +2,14 @@
 of the account's settings, and the checks that refuse a taken or out-of-range one.
 
 Users keep theirs on the core user (``User.extension``); groups and services reserve theirs
-here. Range changes apply to new extensions only: existing ones are never renumbered."""
+here. Range changes apply to new extensions only: existing ones are never renumbered. Affiliated
+accounts share one numbering: an extension is free only if no account of the organisation
+uses it (the affiliation plugin renumbers clashes when an account joins)."""
 
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from gateway.identity.models import Account, User
@@ -26,11 +29,37 @@ def range_of(options: AccountOptions, kind: ExtensionKind) -> tuple[int, int]:
             getattr(options, f"{column}_extensions_last"))
 
 
+async def _organization_of(account_id: int) -> int:
+    found = await Account.filter(id=account_id).values_list("organization_id", flat=True)
+    return (found[0] if found else None) or account_id
+
+
+async def dialing_plan(account_id: int) -> list[int]:
+    """The accounts whose extensions one dials from this one: the account alone, or every
+    account of its organisation (affiliated accounts share one directory and one numbering)."""
+    root = await _organization_of(account_id)
+    return list(await Account.filter(Q(id=root) | Q(organization_id=root)).values_list(
+        "id", flat=True)) or [account_id]
+
+
+async def _lock_allocation(account_id: int) -> None:
+    """One allocation at a time per organisation: the organisation's settings row is the lock
+    (an affiliation locks it too), and the account's own."""
+    root = await _organization_of(account_id)
+    await _locked_options(root)
+    if root != account_id:
+        await _locked_options(account_id)
+    moved = await _organization_of(account_id)  # affiliated meanwhile: that one's lock too
+    if moved != root:
+        await _locked_options(moved)
+
+
 async def taken_extensions(account_id: int) -> set[str]:
-    """Every extension in use in the account: its users' and the reserved ones."""
-    users = await User.filter(account_id=account_id, extension__isnull=False).values_list(
+    """Every extension in use where this account dials: users' and the reserved ones."""
+    accounts = await dialing_plan(account_id)
+    users = await User.filter(account_id__in=accounts, extension__isnull=False).values_list(
         "extension", flat=True)
-    reserved = await ExtensionReservation.filter(account_id=account_id).values_list(
+    reserved = await ExtensionReservation.filter(account_id__in=accounts).values_list(
         "extension", flat=True)
     return {str(x) for x in [*users, *reserved] if x}
 
@@ -57,11 +86,12 @@ async def check_extension(account_id: int, kind: ExtensionKind, value: str,
     if not first <= int(text) <= last:
         raise problem(Code.OUT_OF_RANGE, e.EXTENSION_OUT_OF_RANGE, field, first=first,
                       last=last)
-    users = User.filter(account_id=account_id, extension=text)
+    accounts = await dialing_plan(account_id)
+    users = User.filter(account_id__in=accounts, extension=text)
     if ignore_user is not None:
         users = users.exclude(id=ignore_user)
     if await users.exists() or await ExtensionReservation.filter(
-            account_id=account_id, extension=text).exists():
+            account_id__in=accounts, extension=text).exists():
         raise problem(Code.EXTENSION_TAKEN, e.EXTENSION_TAKEN, field)
     return text
 
@@ -81,8 +111,8 @@ async def assign_user_extension(account: Account, user_id: int,
                                 extension: str | None = None) -> User:
     """Give a user of the account ``extension`` (checked) or the next free user extension."""
     async with in_transaction():
-        # One allocation at a time per account: two requests cannot take the same number.
-        await _locked_options(account.id)
+        # One allocation at a time per organisation: two requests cannot take the same number.
+        await _lock_allocation(account.id)
         user = await User.filter(id=user_id, account_id=account.id).first()
         if user is None:
             raise problem(Code.NOT_FOUND, e.WRONG_USER, ["input", "userId"])
@@ -99,7 +129,7 @@ async def reserve_extension(account: Account, kind: ExtensionKind, extension: st
         raise problem(Code.INVALID, e.WRONG_USER, ["input", "kind"])
     try:
         async with in_transaction():
-            await _locked_options(account.id)
+            await _lock_allocation(account.id)
             value = await _allocate(account.id, kind, extension, ["input", "extension"])
             return await ExtensionReservation.create(account_id=account.id, extension=value,
                                                      kind=kind, label=label.strip()[:100])

@@ -294,6 +294,21 @@ async def test_billing_history_hook_feeds_the_callcenter_report(settings: Settin
     assert hooks_plugin.called("gateway_billing_history")[0]["account"] is account
 
 
+@covers("gateway_extension_references")
+async def test_extension_references_hook_feeds_the_unaffiliation_warnings(
+    settings: Settings,
+) -> None:
+    from plugins.affiliation.services import extension_references
+
+    host = hooks_host(settings)
+    warnings = await extension_references(host, [7, 3], ["101", "100"])
+    assert [(w.account_id, w.extension, w.kind, w.message) for w in warnings] == [
+        (3, "100", "GROUP", "probe group")]
+    (call,) = hooks_plugin.called("gateway_extension_references")
+    assert call["gateway"] is host
+    assert (call["account_ids"], call["extensions"]) == ([3, 7], ["100", "101"])
+
+
 # --- data: models and demo ------------------------------------------------------------------------
 
 

@@ -230,3 +230,11 @@ async def gateway_billing_history(gateway: Any, account: Any) -> Any:
     _record("gateway_billing_history", gateway=gateway, account=account)
     return [{"date": dt.date(2026, 1, 1), "description": "probe line",
              "amount": Decimal("1.50"), "currency": "CAD"}]
+
+
+@hookimpl
+async def gateway_extension_references(gateway: Any, account_ids: Any, extensions: Any) -> Any:
+    _record("gateway_extension_references", gateway=gateway, account_ids=account_ids,
+            extensions=extensions)
+    return [{"account_id": account_ids[0], "extension": extensions[0], "kind": "GROUP",
+             "message": "probe group"}]

@@ -133,6 +133,9 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     "AddContactInput": lambda w: {"name": "Matrix", "phoneNumber": "+15145550100"},
     "UpdateContactInput": lambda w: {"name": "Matrix", "phoneNumber": "+15145550100"},
     "RemoveContactInput": lambda w: {},
+    # affiliation: Beta's account (as the account and as the organisation) is not found.
+    "AffiliateAccountInput": lambda w: {"notify": False},
+    "UnaffiliateAccountInput": lambda w: {"notify": False},
 }
 
 # Fields that may succeed when given Beta ids, and why (each is a decision, not a default).

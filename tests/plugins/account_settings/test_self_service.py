@@ -9,7 +9,7 @@ from typing import Any
 
 from strawberry.relay import to_base64
 
-from gateway.identity.models import User, UserRole
+from gateway.identity.models import Account, User, UserRole
 from tests.gateway.identity.test_direct_access import START
 from tests.plugins.account_settings.conftest import World
 from tests.support.identity_factory import make_user
@@ -93,3 +93,28 @@ async def test_concurrent_allocations_never_share_an_extension(world: World) -> 
     stored = await User.filter(account_id=company.id, extension__isnull=False).values_list(
         "extension", flat=True)
     assert sorted(stored) == sorted(given)
+
+
+async def test_affiliated_accounts_share_one_numbering(world: World) -> None:
+    tenant = world.tenant
+    await User.filter(id=tenant.company_admin.id).update(extension="100")
+    professional = world.professional_id
+    next_free = """query($id: ID!) { nextFreeExtension(accountId: $id, kind: USER) }"""
+    assert (await world.call("staff", next_free, {"id": professional}))["nextFreeExtension"] \
+        == "100"  # alone, 100 is free in the professional's own numbering
+    await Account.filter(id=tenant.professional_account.id).update(
+        organization_id=tenant.company.id)
+    assert (await world.call("staff", next_free, {"id": professional}))["nextFreeExtension"] \
+        == "101"
+    taken = await world.call("staff", ASSIGN, {"input": {
+        "accountId": professional, "userId": to_base64("User", tenant.professional.id),
+        "extension": "100"}})
+    assert [e["code"] for e in taken["assignUserExtension"]["errors"]] == ["EXTENSION_TAKEN"]
+    # And the other way round: the organisation does not take its affiliate's numbers.
+    given = await world.call("staff", ASSIGN, {"input": {
+        "accountId": professional, "userId": to_base64("User", tenant.professional.id)}})
+    assert given["assignUserExtension"]["extension"] == "101"
+    again = await world.call("staff", ASSIGN, {"input": {
+        "accountId": world.company_id, "userId": to_base64("User", tenant.employee.id),
+        "extension": "101"}})
+    assert [e["code"] for e in again["assignUserExtension"]["errors"]] == ["EXTENSION_TAKEN"]

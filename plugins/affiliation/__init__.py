@@ -1,0 +1,1 @@
+"""Affiliation: organisations of accounts sharing one directory and one extension plan."""

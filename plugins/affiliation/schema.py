@@ -1,0 +1,330 @@
+"""GraphQL of the affiliation area: the proposal, affiliating and un-affiliating, the
+organisation's shared directory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from gateway.i18n import Text
+from gateway.identity.types import AccountNode
+from plugins.account_settings.directory_schema import ExtensionKindEnum
+from plugins.account_settings.models import ExtensionKind
+from plugins.affiliation import directory, services
+from plugins.affiliation import errors as e
+from plugins.affiliation.errors import AffiliationError, InputProblems, problem
+from plugins.affiliation.proposals import Change
+from schema.errors import PayloadError
+from schema.pagination import Connection, build_connection, page_window
+from schema.permissions import Role, allow
+
+STAFF = services.STAFF
+ANYONE = (*STAFF, Role.COMPANY_ADMIN, Role.EMPLOYEE, Role.PROFESSIONAL)
+Code = e.AffiliationErrorCode
+
+
+_MAX_ID = 2**31 - 1  # the largest key an integer column holds on PostgreSQL
+
+
+def _number(value: object) -> int | None:
+    text = str(value)
+    if text.isascii() and text.isdigit() and len(text) <= len(str(_MAX_ID)):
+        return int(text) if int(text) <= _MAX_ID else None
+    return None
+
+
+def _id(raw: Any, type_name: str, field_path: list[str], not_found: Text = e.NOT_FOUND) -> int:
+    """The database id behind a global id of ``type_name`` (or a plain CID/UID); anything
+    else, a number no row can have included, is "not found" at ``field_path``."""
+    text = str(raw).strip()
+    if text.isdigit():
+        number = _number(text)
+    else:
+        try:
+            global_id = relay.GlobalID.from_id(text)
+        except Exception:
+            global_id = None
+        number = _number(global_id.node_id) if global_id is not None and \
+            global_id.type_name == type_name else None
+    if number is None:
+        raise problem(Code.NOT_FOUND, not_found, field_path)
+    return number
+
+
+def _errors(exc: PayloadError | InputProblems, language: str) -> list[Any]:
+    problems = exc.problems if isinstance(exc, InputProblems) else [exc]
+    return [p.to_graphql(AffiliationError, language) for p in problems]
+
+
+async def _account(info: strawberry.Info, account_id: int | None) -> AccountNode | None:
+    if account_id is None:
+        return None
+    return await info.context.loaders["clients.account"].load(account_id)  # type: ignore[no-any-return]
+
+
+# --- Types -------------------------------------------------------------------------------------
+
+@strawberry.type(description="An extension of the organisation that one of the joining "
+                 "account's extensions clashes with.")
+class ExtensionHolder:
+    kind: ExtensionKindEnum  # type: ignore[valid-type]
+    extension: str
+    name: str = strawberry.field(description="The user's name, or the group's or service's "
+                                 "label.")
+    account_name: str
+    account_number: int = strawberry.field(description="CID or UID of the account holding it.")
+
+
+@strawberry.type(description="A clashing extension of the joining account and the free one "
+                 "proposed in its place, from the account's range of its kind.")
+class ExtensionChange:
+    kind: ExtensionKindEnum  # type: ignore[valid-type]
+    extension: str = strawberry.field(description="The extension now.")
+    replacement: str | None = strawberry.field(description="The proposed one; null when the "
+                                               "account's range has no free extension left.")
+    name: str = strawberry.field(description="The user's name, or the group's or service's "
+                                 "label.")
+    user_id: strawberry.ID | None = strawberry.field(description="The user, for a USER "
+                                                     "extension.")
+    clashes_with: ExtensionHolder
+
+    @classmethod
+    def of(cls, change: Change) -> ExtensionChange:
+        item, other = change.item, change.clashes_with
+        return cls(
+            kind=ExtensionKindEnum(item.kind.value), extension=item.extension,  # type: ignore[operator]
+            replacement=change.replacement, name=item.name,
+            user_id=strawberry.ID(relay.to_base64("User", item.item_id))
+            if item.kind == ExtensionKind.USER else None,
+            clashes_with=ExtensionHolder(
+                kind=ExtensionKindEnum(other.kind.value), extension=other.extension,  # type: ignore[operator]
+                name=other.name, account_name=change.clashes_with_account,
+                account_number=other.account_id))
+
+
+@strawberry.type(description="What affiliating an account would change: every clashing "
+                 "extension with its proposed replacement. Accept it by passing its token to "
+                 "affiliateAccount; to cancel, do nothing.")
+class AffiliationProposal:
+    account_id: strawberry.Private[int]
+    organization_id: strawberry.Private[int]
+    changes: list[ExtensionChange]
+    token: str | None = strawberry.field(description="Accepts exactly these changes; null when "
+                                         "they cannot be made (see errors).")
+
+    @strawberry.field
+    async def account(self, info: strawberry.Info) -> AccountNode | None:
+        return await _account(info, self.account_id)
+
+    @strawberry.field
+    async def organization(self, info: strawberry.Info) -> AccountNode | None:
+        return await _account(info, self.organization_id)
+
+
+@strawberry.type
+class AffiliationProposalPayload:
+    proposal: AffiliationProposal | None
+    errors: list[AffiliationError]  # type: ignore[valid-type]
+
+
+@strawberry.type(description="Something of an account (a group, a call-forwarding schedule…) "
+                 "that points at an extension it no longer shares.")
+class AffiliationWarning:
+    account_id: strawberry.Private[int | None]
+    extension: str
+    kind: str = strawberry.field(description="What points at it, as the plugin names it "
+                                 "(GROUP, CALL_FORWARDING…).")
+    message: str
+
+    @strawberry.field
+    async def account(self, info: strawberry.Info) -> AccountNode | None:
+        return await _account(info, self.account_id)
+
+    @classmethod
+    def of(cls, warning: services.ReferenceWarning, language: str) -> AffiliationWarning:
+        message = warning.message
+        return cls(account_id=warning.account_id, extension=warning.extension,
+                   kind=warning.kind,
+                   message=message.render(language) if isinstance(message, Text)
+                   else str(message))
+
+
+@strawberry.input
+class AffiliateAccountInput:
+    account_id: strawberry.ID = strawberry.field(description="The company or professional "
+                                                 "account joining.")
+    organization_id: strawberry.ID = strawberry.field(description="A company account of the "
+                                                      "same reseller, not itself affiliated.")
+    proposal_token: str | None = strawberry.field(
+        default=None, description="The accepted proposal's token; may be left out only when "
+        "nothing clashes.")
+    notify: bool = strawberry.field(default=True, description="Email the new extensions to "
+                                    "the organisation's administrators.")
+
+
+@strawberry.type
+class AffiliateAccountPayload:
+    account_id: strawberry.Private[int | None] = None
+    organization_id: strawberry.Private[int | None] = None
+    changes: list[ExtensionChange] = strawberry.field(default_factory=list)
+    errors: list[AffiliationError] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list)
+
+    @strawberry.field
+    async def account(self, info: strawberry.Info) -> AccountNode | None:
+        return await _account(info, self.account_id)
+
+    @strawberry.field
+    async def organization(self, info: strawberry.Info) -> AccountNode | None:
+        return await _account(info, self.organization_id)
+
+
+@strawberry.input
+class UnaffiliateAccountInput:
+    account_id: strawberry.ID
+    notify: bool = strawberry.field(default=True, description="Email every user of the account "
+                                    "and of the organisation's other accounts.")
+
+
+@strawberry.type
+class UnaffiliateAccountPayload:
+    account_id: strawberry.Private[int | None] = None
+    organization_id: strawberry.Private[int | None] = None
+    warnings: list[AffiliationWarning] = strawberry.field(default_factory=list)
+    errors: list[AffiliationError] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list)
+
+    @strawberry.field
+    async def account(self, info: strawberry.Info) -> AccountNode | None:
+        return await _account(info, self.account_id)
+
+    @strawberry.field(description="The organisation it left.")
+    async def former_organization(self, info: strawberry.Info) -> AccountNode | None:
+        return await _account(info, self.organization_id)
+
+
+@strawberry.type(description="A person of the organisation's shared directory.")
+class DirectoryEntry:
+    user_id: strawberry.Private[int]
+    first_name: str
+    last_name: str
+    extension: str | None
+    account_name: str
+    account_number: int = strawberry.field(description="CID or UID of the person's account.")
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(relay.to_base64("User", self.user_id))
+
+    @strawberry.field
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> DirectoryEntry:
+        return cls(user_id=row["id"], first_name=row["first_name"],
+                   last_name=row["last_name"], extension=row["extension"] or None,
+                   account_name=row["account__name"], account_number=row["account_id"])
+
+
+# --- Roots ---------------------------------------------------------------------------------------
+
+@strawberry.type
+class AffiliationQuery:
+    @strawberry.field(extensions=allow(*STAFF),
+                      description="Affilier: the extension clashes between the account and "
+                      "every account of the organisation, with a free replacement proposed for "
+                      "each. Changes nothing.")
+    async def affiliation_proposal(self, info: strawberry.Info, account_id: strawberry.ID,
+                                   organization_id: strawberry.ID
+                                   ) -> AffiliationProposalPayload:
+        try:
+            _, organization, proposal = await services.proposal_for(
+                info.context.principal, _id(account_id, "Account", ["accountId"]),
+                _id(organization_id, "Account", ["organizationId"], e.NO_SUCH_ORGANIZATION),
+                ["accountId"], ["organizationId"])
+        except (PayloadError, InputProblems) as error:
+            return AffiliationProposalPayload(proposal=None,
+                                              errors=_errors(error, info.context.language))
+        return AffiliationProposalPayload(
+            proposal=AffiliationProposal(
+                account_id=proposal.account_id, organization_id=organization.id,
+                changes=[ExtensionChange.of(c) for c in proposal.changes], token=proposal.token),
+            errors=[p.to_graphql(AffiliationError, info.context.language)
+                    for p in proposal.problems])
+
+    @strawberry.field(extensions=allow(*STAFF),
+                      description="Désaffilier, beforehand: what the organisation's other "
+                      "accounts (groups, call-forwarding schedules…) point at in this account, "
+                      "and the reverse, as the plugins report it. Changes nothing.")
+    async def unaffiliation_warnings(self, info: strawberry.Info,
+                                     account_id: strawberry.ID) -> list[AffiliationWarning]:
+        try:
+            found = await services.unaffiliation_warnings(
+                info.context.principal, _id(account_id, "Account", ["accountId"]),
+                info.context.host, ["accountId"])
+        except (PayloadError, InputProblems):
+            return []
+        return [AffiliationWarning.of(w, info.context.language) for w in found]
+
+    @strawberry.field(extensions=allow(*ANYONE),
+                      description="The organisation's shared directory (bottin): the users of "
+                      "the account's organisation and of every account affiliated to it, by "
+                      "name; search by name or extension.")
+    async def organization_directory(
+        self, info: strawberry.Info, account_id: strawberry.ID, search: str | None = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[DirectoryEntry]:
+        offset, limit = page_window(first, after, info.context.settings.max_page_size)
+        try:
+            organization_id = await directory.organization_of(
+                info.context.principal, _id(account_id, "Account", ["accountId"]))
+        except PayloadError:
+            organization_id = None
+        if organization_id is None:
+            return build_connection([], offset, limit, 0)
+        rows, total = await directory.page(organization_id, search, offset, limit)
+        return build_connection(rows, offset, limit, total, DirectoryEntry.from_row)
+
+
+@strawberry.type
+class AffiliationMutation:
+    @strawberry.mutation(extensions=allow(*STAFF),
+                         description="Affiliate an account to an organisation: the accepted "
+                         "proposal's extension changes and the link, in one transaction. "
+                         "Refused with PROPOSAL_STALE when the extensions changed since the "
+                         "proposal.")
+    async def affiliate_account(self, info: strawberry.Info,
+                                input: AffiliateAccountInput) -> AffiliateAccountPayload:
+        try:
+            done = await services.affiliate(
+                info.context.principal,
+                _id(input.account_id, "Account", ["input", "accountId"]),
+                _id(input.organization_id, "Account", ["input", "organizationId"],
+                    e.NO_SUCH_ORGANIZATION),
+                token=input.proposal_token, notify=input.notify, host=info.context.host)
+        except (PayloadError, InputProblems) as error:
+            return AffiliateAccountPayload(errors=_errors(error, info.context.language))
+        return AffiliateAccountPayload(account_id=done.account.id,
+                                       organization_id=done.organization.id,
+                                       changes=[ExtensionChange.of(c) for c in done.changes])
+
+    @strawberry.mutation(extensions=allow(*STAFF),
+                         description="End an account's affiliation: its users leave the "
+                         "organisation's shared directory. Returns the plugins' warnings about "
+                         "groups and call-forwarding schedules that pointed at them.")
+    async def unaffiliate_account(self, info: strawberry.Info,
+                                  input: UnaffiliateAccountInput) -> UnaffiliateAccountPayload:
+        language = info.context.language
+        try:
+            done = await services.unaffiliate(
+                info.context.principal,
+                _id(input.account_id, "Account", ["input", "accountId"]),
+                notify=input.notify, host=info.context.host)
+        except (PayloadError, InputProblems) as error:
+            return UnaffiliateAccountPayload(errors=_errors(error, language))
+        return UnaffiliateAccountPayload(
+            account_id=done.account.id, organization_id=done.organization.id,
+            warnings=[AffiliationWarning.of(w, language) for w in done.warnings])
