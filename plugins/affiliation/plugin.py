@@ -33,3 +33,10 @@ def gateway_mutation(gateway: Any) -> Any:
 @hookimpl
 def gateway_email_templates(gateway: Any) -> Any:
     return TEMPLATES
+
+
+@hookimpl
+async def gateway_demo_data(gateway: Any, size: str) -> Any:
+    from plugins.affiliation.demo import demo_data
+
+    return await demo_data(gateway, size)
