@@ -1,4 +1,5 @@
-"""The callcenter plugin's jobs: reports sent by email, and retention."""
+"""The callcenter plugin's jobs: reports sent by email, retention, and the account-local columns
+recomputed after a time zone change (``localisation``)."""
 
 from __future__ import annotations
 
@@ -45,11 +46,37 @@ async def purge(payload: dict[str, Any]) -> None:
     await services.purge_expired(host, CallCenterConfig.from_host(host))
 
 
+async def relocalise(payload: dict[str, Any]) -> None:
+    """Recompute one account's local columns in its current time zone."""
+    from plugins.callcenter.localisation import relocalise as run
+
+    await run(int(payload["account_id"]))
+
+
+async def relocalise_stale(payload: dict[str, Any]) -> None:
+    """Recompute the local columns of every account whose time zone changed without the save
+    listener seeing it (a queryset update, SQL)."""
+    from plugins.callcenter.localisation import relocalise as run
+    from plugins.callcenter.localisation import stale_accounts
+
+    for account_id in await stale_accounts():
+        await run(account_id)
+
+
 def jobs() -> list[Job]:
+    from plugins.callcenter.localisation import RELOCALISE_JOB, RELOCALISE_STALE_JOB
+
     return [Job(name=EMAIL_REPORT_JOB, handler=email_report, max_attempts=3,
                 backoff_seconds=30.0),
-            Job(name=PURGE_JOB, handler=purge, max_attempts=5, backoff_seconds=300.0)]
+            Job(name=PURGE_JOB, handler=purge, max_attempts=5, backoff_seconds=300.0),
+            Job(name=RELOCALISE_JOB, handler=relocalise, max_attempts=5, backoff_seconds=60.0),
+            Job(name=RELOCALISE_STALE_JOB, handler=relocalise_stale, max_attempts=3,
+                backoff_seconds=60.0)]
 
 
 def periodic_jobs() -> list[PeriodicJob]:
-    return [PeriodicJob(name=PURGE_JOB, job=PURGE_JOB, every_seconds=3600)]
+    from plugins.callcenter.localisation import RELOCALISE_STALE_JOB
+
+    return [PeriodicJob(name=PURGE_JOB, job=PURGE_JOB, every_seconds=3600),
+            PeriodicJob(name=RELOCALISE_STALE_JOB, job=RELOCALISE_STALE_JOB,
+                        every_seconds=900)]

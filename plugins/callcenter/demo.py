@@ -12,16 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from gateway.identity.models import Account
+from plugins.callcenter import services
 
 AGENTS = ("ELD", "DOM", "KAL", "JOH", "VDP", "MKM")
 
 
-def calls(accounts: list[int], count: int, days: int, rng: random.Random,
+def calls(accounts: list[int], count: int, days: float, rng: random.Random,
           now: dt.datetime | None = None, prefix: str = "D") -> Iterator[dict[str, Any]]:
     """``count`` calls over the last ``days`` days, spread over ``accounts``."""
     now = now or dt.datetime.now(dt.UTC)
     for n in range(count):
-        started = now - dt.timedelta(seconds=rng.randrange(days * 86400))
+        started = now - dt.timedelta(seconds=1 + rng.randrange(int(days * 86400)))
         duration = rng.choice((3, 6, 7, 15, 40, 90, 180, 400))
         queued = None if rng.random() < 0.1 else round(rng.uniform(0, min(duration, 20)), 1)
         assigned = None if queued is None or rng.random() < 0.1 else round(
@@ -59,19 +60,39 @@ def messages(accounts: list[int], count: int, days: int,
                            {"at": sent, "event": "Delivered"}]}
 
 
+DEMO_ACCOUNT = "Cabinet Lavoie Avocats"  # Alpha's company in gateway/identity/demo.py
+
+
 async def demo_data(host: Any, size: str) -> list[str]:
-    """Write ``<var>/demo/callcenter.jsonl`` for the demo accounts (same file every run)."""
+    """Write ``<var>/demo/callcenter.jsonl``: calls of the last 30 days (and a few of the last
+    hours, for the recorder's presets) and taken messages for every demo account, as the
+    platform would send them; print how to load it and a query to paste into GraphiQL."""
     accounts = sorted(await Account.all().values_list("id", flat=True))
     if not accounts:
         return []
     rng = random.Random(24)
     count = 20_000 if size == "large" else 1_000
+    recent = count // 20
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     path = Path(host.settings.var_dir) / "demo" / "callcenter.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as out:
-        for record in calls(accounts, count, 30, rng):
+        for record in calls(accounts, count, 30, rng, now):
+            out.write(json.dumps(record) + "\n")
+        for record in calls(accounts, recent, 0.5, rng, now, prefix="R"):
             out.write(json.dumps(record) + "\n")
         for record in messages(accounts, count // 20, 30, rng):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return [f"Call-center demo records: {path} (load them with "
-            f"`gateway callcenter import {path}`, then query callStatistics in GraphiQL)."]
+    shown = await Account.filter(name=DEMO_ACCOUNT).first() or await Account.get(
+        id=accounts[0])
+    today = now.astimezone(services.zone_of(shown.time_zone)).date()
+    start = today - dt.timedelta(days=29)
+    return [
+        f"Call-center demo records: {path} ({count + recent} calls and {count // 20} taken "
+        f"messages of the last 30 days, for every demo account).",
+        f"  Load them:  gateway callcenter import {path}",
+        f"  Then, in GraphiQL signed in as reseller@alpha.example: {{ callStatistics(filter: "
+        f"{{accountNumber: {shown.id}, from: \"{start}\", to: \"{today}\"}}) {{ "
+        f"totalInbound {{ value percent definition }} answered {{ value percent }} "
+        f"averageAnswerWait {{ value }} }} }}",
+    ]

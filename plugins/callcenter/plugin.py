@@ -71,9 +71,27 @@ def gateway_email_templates(gateway: Any) -> Any:
 
 @hookimpl
 def gateway_startup(gateway: Any) -> Any:
+    from plugins.callcenter import localisation
     from plugins.callcenter.config import CallCenterConfig
 
     CallCenterConfig.from_host(gateway)  # a bad value stops start-up, naming the plugin
+    localisation.started()  # an account saved with another time zone queues the job
+
+
+@hookimpl
+def gateway_shutdown(gateway: Any) -> Any:
+    from plugins.callcenter import localisation
+
+    localisation.stopped()
+
+
+@hookimpl
+async def gateway_account_purged(gateway: Any, account_id: int) -> Any:
+    from plugins.callcenter import services
+    from plugins.callcenter.config import CallCenterConfig
+
+    # Calls have no database constraint to cascade from (see models.Call.account).
+    await services.purge_account(gateway, CallCenterConfig.from_host(gateway), account_id)
 
 
 @hookimpl

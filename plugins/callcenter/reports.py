@@ -124,8 +124,11 @@ def minutes_seconds(seconds: float) -> str:
     return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
-def _local(moment: dt.datetime, zone: Any) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+def local_time(moment: dt.datetime) -> str:
+    """A localised moment (``services.localise``) as a download shows it: the account's local
+    date and time with its UTC offset, e.g. ``2026-11-23 07:00:00-05:00`` (what the screen
+    shows, ISO 8601 with a space)."""
+    return moment.replace(microsecond=0).isoformat(sep=" ")
 
 
 async def recorder_table(scope: Scope, data: dict[str, Any], limit: int) -> Table:
@@ -138,7 +141,7 @@ async def recorder_table(scope: Scope, data: dict[str, Any], limit: int) -> Tabl
                  Text(en="Caller name", fr="Nom de l'appelant"), Text(en="Agent", fr="Agent"),
                  Text(en="Station", fr="Station"), Text(en="Duration", fr="Durée"),
                  Text(en="Call", fr="Appel")],
-        rows=[[_local(r["started_at"], scope.zone), r["account_id"], r["account_name"],
+        rows=[[local_time(r["started_at"]), r["account_id"], r["account_name"],
                r["caller_id"], r["caller_name"], r["agent"], r["station"],
                round(r["duration"] / 60, 1), r["call_id"]] for r in rows[:limit]],
         footer=[(Text(en="Total Duration", fr="Durée totale"), round(seconds / 60, 1))],
@@ -149,13 +152,14 @@ async def messages_table(scope: Scope, data: dict[str, Any], limit: int) -> Tabl
     query = message_query(scope, data)
     rows = await services.messages(query).order_by("-taken_at", "-id").limit(limit).values(
         *services.MESSAGE_COLUMNS)
+    await services.localise(rows, scope, "taken_at")
     return Table(
         title=Text(en="Taken messages", fr="Messages textes"),
         headers=[Text(en="Message ID", fr="Message ID"), Text(en="Taken", fr="Pris le"),
                  Text(en="Account", fr="Compte"), Text(en="Call", fr="Appel"),
                  Text(en="Agent", fr="Agent"), Text(en="Message", fr="Message"),
                  Text(en="Delivery history", fr="Envoi de l'historique")],
-        rows=[[r["message_id"], _local(r["taken_at"], scope.zone), r["account_id"], r["call_id"],
+        rows=[[r["message_id"], local_time(r["taken_at"]), r["account_id"], r["call_id"],
                r["agent"], r["body"],
                "\n".join(f"{h.get('at', '')} {h.get('event', '')}" for h in r["history"] or [])]
               for r in rows],
@@ -171,7 +175,7 @@ async def billable_table(scope: Scope, data: dict[str, Any], limit: int) -> Tabl
         headers=[Text(en="Date/Time", fr="Date/Heure"), Text(en="Description", fr="Description"),
                  Text(en="Number", fr="Numéro"), Text(en="Caller Name", fr="Nom de l'appelant"),
                  Text(en="Agent", fr="Agent"), Text(en="Statistic", fr="Statistique")],
-        rows=[[_local(r["started_at"], scope.zone), r["direction"], r["caller_id"],
+        rows=[[local_time(r["started_at"]), r["direction"], r["caller_id"],
                r["caller_name"], r["agent"], minutes_seconds(services.statistic_seconds(r))]
               for r in report.rows],
         footer=[(Text(en="Total Calls", fr="Total des appels"), report.total_calls),

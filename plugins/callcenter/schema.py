@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from enum import Enum
-from typing import Any
+from typing import Any, NewType
 
 import strawberry
 from strawberry.exceptions import StrawberryGraphQLError
@@ -39,6 +39,32 @@ from schema.scalars import DateTime
 
 STAFF = (Role.SYSTEM_ADMIN, Role.RESELLER_ADMIN, Role.RESELLER_DELEGATE)
 READERS = SIGNED_IN
+
+
+def _serialize_offset(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.isoformat()
+
+
+def _parse_offset(value: str) -> dt.datetime:
+    parsed = dt.datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:
+        raise ValueError("an OffsetDateTime has a UTC offset, e.g. 2026-11-23T07:00:00-05:00")
+    return parsed
+
+
+# Report rows show when a call happened where the account is: the same instant as a UTC
+# DateTime, written in the account's time zone with its offset (downloads show the same).
+OffsetDateTime = strawberry.scalar(
+    NewType("OffsetDateTime", dt.datetime),
+    name="OffsetDateTime",
+    description="An instant, ISO 8601, written in the account's local time with its UTC "
+    "offset (e.g. 2026-11-23T07:00:00-05:00): the report's local time, and still one exact "
+    "instant for any ISO 8601 parser.",
+    serialize=_serialize_offset,
+    parse_value=_parse_offset,
+)
 
 
 # ---- enums ----------------------------------------------------------------------------------
@@ -258,7 +284,8 @@ async def _statistics_filter(info: strawberry.Info, filter: Any) -> stats.CallFi
 @strawberry.type(description="A row of the call recorder.")
 class RecordedCall:
     call_number: str = strawberry.field(description="Appel: the platform's call id.")
-    started_at: DateTime  # type: ignore[valid-type]
+    started_at: OffsetDateTime = strawberry.field(  # type: ignore[valid-type]
+        description="Date/Heure, in the account's time zone.")
     account_number: int
     account_name: str
     caller_id: str
@@ -291,7 +318,8 @@ class MessageEvent:
 @strawberry.type(description="A message taken by an agent, with its delivery history.")
 class TakenMessage:
     message_id: str
-    taken_at: DateTime  # type: ignore[valid-type]
+    taken_at: OffsetDateTime = strawberry.field(  # type: ignore[valid-type]
+        description="In the account's time zone.")
     account_number: int
     call_number: str
     agent: str
@@ -301,7 +329,8 @@ class TakenMessage:
 
 @strawberry.type(description="A billable call: an agent worked on it.")
 class BillableCall:
-    started_at: DateTime  # type: ignore[valid-type]
+    started_at: OffsetDateTime = strawberry.field(  # type: ignore[valid-type]
+        description="In the account's time zone.")
     description: str
     number: str
     caller_name: str
@@ -419,6 +448,7 @@ class CallCenterQuery:
         offset, limit = page_window(first, after, _config(info).max_page_size)
         rows = await query.order_by("-taken_at", "-id").offset(offset).limit(limit + 1).values(
             *services.MESSAGE_COLUMNS)
+        await services.localise(rows, scope, "taken_at")
         return build_connection(rows, offset, limit, await query.count(), _message)
 
     @strawberry.field(extensions=allow(*READERS), description=(

@@ -18,7 +18,7 @@ from gateway.identity import scoping
 from gateway.identity.models import Account
 from plugins.callcenter.config import CallCenterConfig
 from plugins.callcenter.models import AccountInfoPage, Call, TakenMessage
-from plugins.callcenter.statistics import TABLE, CallFilter, Sql
+from plugins.callcenter.statistics import TABLE, CallFilter, Sql, after_utc, earliest_utc
 from schema.permissions import Role
 
 
@@ -82,6 +82,30 @@ async def scope_for(principal: Principal | None, account_number: int | None = No
 
 def today(zone: ZoneInfo, now: dt.datetime | None = None) -> dt.date:
     return (now or dt.datetime.now(dt.UTC)).astimezone(zone).date()
+
+
+async def account_zones(scope: Scope, account_ids: set[int]) -> dict[int, ZoneInfo]:
+    """The time zone of each account: the scope's own when it is one account (no query),
+    else one query for the accounts of the page."""
+    if scope.account_ids is not None and len(scope.account_ids) == 1 and (
+            account_ids <= set(scope.account_ids)):
+        return {scope.account_ids[0]: scope.zone}
+    if not account_ids:
+        return {}
+    rows = await Account.filter(id__in=sorted(account_ids)).values("id", "time_zone")
+    return {row["id"]: zone_of(row["time_zone"]) for row in rows}
+
+
+async def localise(rows: list[dict[str, Any]], scope: Scope, column: str) -> None:
+    """Each row's ``column`` (a UTC moment) as the same moment in its account's time zone,
+    with that zone's offset: what every report row shows, on screen and in a download."""
+    zones = await account_zones(scope, {row["account_id"] for row in rows})
+    utc = ZoneInfo("UTC")
+    for row in rows:
+        moment = row[column]
+        if isinstance(moment, str):  # SQLite, through raw SQL: the text Tortoise wrote
+            moment = dt.datetime.fromisoformat(moment)
+        row[column] = moment.astimezone(zones.get(row["account_id"], utc))
 
 
 def restrict(query: Any, scope: Scope) -> Any:
@@ -172,15 +196,11 @@ def recorder_where(q: RecorderQuery, sql: Sql, now: dt.datetime | None = None) -
     return " AND ".join(parts) or "1 = 1"
 
 
-def _moment(value: Any) -> dt.datetime:
-    # SQLite gives back the text Tortoise wrote; PostgreSQL a datetime.
-    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
 async def recorder_page(q: RecorderQuery, offset: int, limit: int,
                         now: dt.datetime | None = None) -> tuple[list[dict[str, Any]], int, float]:
     """(rows of the page plus one, total count, total duration in seconds): two plain SQL
-    queries, no model objects (the page must answer close to hand-written SQL)."""
+    queries, no model objects (the page must answer close to hand-written SQL); each row's
+    ``started_at`` in its account's time zone (``localise``)."""
     conn = connections.get("default")
     dialect = conn.capabilities.dialect
     sql = Sql(dialect)
@@ -188,8 +208,7 @@ async def recorder_page(q: RecorderQuery, offset: int, limit: int,
     page = (f"SELECT {', '.join(RECORDER_COLUMNS)} FROM {TABLE} WHERE {condition} "
             f"ORDER BY started_at DESC, id DESC LIMIT {int(limit) + 1} OFFSET {int(offset)}")
     rows = await conn.execute_query_dict(page, sql.values)
-    for row in rows:
-        row["started_at"] = _moment(row["started_at"])
+    await localise(rows, q.scope, "started_at")
     totals = await conn.execute_query_dict(
         f"SELECT COUNT(*) AS n, SUM(duration) AS seconds FROM {TABLE} WHERE {condition}",
         sql.values)
@@ -212,9 +231,10 @@ class MessageQuery:
 def messages(q: MessageQuery) -> Any:
     query = restrict(TakenMessage.all(), q.scope)
     if q.date_from:
-        query = query.filter(local_date__gte=q.date_from)
+        query = query.filter(local_date__gte=q.date_from,
+                             taken_at__gte=earliest_utc(q.date_from))
     if q.date_to:
-        query = query.filter(local_date__lte=q.date_to)
+        query = query.filter(local_date__lte=q.date_to, taken_at__lt=after_utc(q.date_to))
     if q.call_number:
         query = query.filter(call_id=q.call_number.strip())
     if q.agent:
@@ -250,8 +270,9 @@ def billable_calls(scope: Scope, date_from: dt.date, date_to: dt.date) -> Any:
 
     worked = Q(direction="outbound") | Q(direction="inbound", answered_at__isnull=False,
                                           assigned_at__isnull=False)
-    return restrict(Call.filter(worked, local_date__gte=date_from, local_date__lte=date_to),
-                    scope)
+    return restrict(Call.filter(worked, local_date__gte=date_from, local_date__lte=date_to,
+                                started_at__gte=earliest_utc(date_from),
+                                started_at__lt=after_utc(date_to)), scope)
 
 
 def statistic_seconds(row: dict[str, Any]) -> float:
@@ -274,6 +295,7 @@ async def billable_report(scope: Scope, date_from: dt.date, date_to: dt.date,
                           limit: int) -> BillableReport:
     rows = await billable_calls(scope, date_from, date_to).order_by("started_at", "id").limit(
         limit).values(*BILLABLE_COLUMNS)
+    await localise(rows, scope, "started_at")
     totals = await billable_calls(scope, date_from, date_to).annotate(
         n=Count("id"), talk=Sum("agent_seconds"), wrap=Sum("wrap_seconds")).values(
         "n", "talk", "wrap")
@@ -321,6 +343,18 @@ async def purge_expired(host: Any, config: CallCenterConfig,
         messages_removed += await TakenMessage.filter(reseller_id=reseller_id,
                                                       taken_at__lt=cutoff).delete()
     return calls, messages_removed
+
+
+async def purge_account(host: Any, config: CallCenterConfig, account_id: int) -> int:
+    """Remove an account's calls and their local recordings (the account is being purged for
+    good); its messages, pages and zone record go with the account's row."""
+    recordings = config.recordings_path(host).resolve()
+    calls = Call.filter(account_id=account_id)
+    for path in await calls.filter(recording__isnull=False).values_list("recording", flat=True):
+        local = recording_file(recordings, path)
+        if local is not None:
+            local.unlink(missing_ok=True)
+    return await calls.delete()
 
 
 def recording_file(root: Path, recording: str | None) -> Path | None:

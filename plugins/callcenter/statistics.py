@@ -189,6 +189,23 @@ class Sql:
         return ", ".join(self.p(v) for v in values)
 
 
+# Every time zone's offset lies between UTC-12 and UTC+14: the calls of local days lie between
+# these UTC moments, a range the (account_id, started_at) and (started_at) indexes can serve.
+EARLIEST_OFFSET = dt.timedelta(hours=14)
+LATEST_OFFSET = dt.timedelta(hours=12)
+
+
+def earliest_utc(day: dt.date) -> dt.datetime:
+    """No call of local ``day``, in any time zone, started before this UTC moment."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) - EARLIEST_OFFSET
+
+
+def after_utc(day: dt.date) -> dt.datetime:
+    """Every call of local ``day``, in any time zone, started before this UTC moment."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC) + (
+        LATEST_OFFSET)
+
+
 def where(f: CallFilter, sql: Sql) -> str:
     """The WHERE clause of ``f`` (without the keyword)."""
     parts: list[str] = []
@@ -198,8 +215,10 @@ def where(f: CallFilter, sql: Sql) -> str:
         parts.append(f"reseller_id = {sql.p(f.reseller_id)}")
     if f.date_from is not None:
         parts.append(f"local_date >= {sql.p(f.date_from)}")
+        parts.append(f"started_at >= {sql.p(earliest_utc(f.date_from))}")
     if f.date_to is not None:
         parts.append(f"local_date <= {sql.p(f.date_to)}")
+        parts.append(f"started_at < {sql.p(after_utc(f.date_to))}")
     if f.after_minute is not None:
         parts.append(f"local_minute >= {sql.p(f.after_minute)}")
     if f.before_minute is not None:

@@ -151,9 +151,93 @@ async def test_the_demo_file_imports_cleanly(gateway: Gateway) -> None:
     from plugins.callcenter.demo import demo_data
     from plugins.callcenter.importer import Importer, read_records
 
-    await make_tenant()
+    tenant = await make_tenant()
     lines = await demo_data(gateway.app.state.host, "small")
     path = Path(lines[0].split(": ", 1)[1].split(" (", 1)[0])
+    assert lines[1].endswith(f"gateway callcenter import {path}")
     with path.open(encoding="utf-8") as handle:
         report = await Importer().run(read_records(handle, "jsonl"))
-    assert (report.calls, report.messages, report.errors) == (1000, 50, [])
+    assert (report.calls, report.messages, report.errors) == (1050, 50, [])
+    # The query the demo prints answers in GraphiQL, and the recorder has recent calls.
+    query = lines[2].split("reseller@alpha.example: ", 1)[1]
+    headers = await bearer_for(tenant.admin)
+    answer = await gateway.graphql(query, **headers)
+    assert "errors" not in answer, answer
+    assert answer["data"]["callStatistics"]["totalInbound"]["value"] > 0
+    recent = await gateway.graphql("{ callRecorder(filter: {preset: LAST_12_HOURS}) { "
+                                   "totalCount } }", **headers)
+    assert recent["data"]["callRecorder"]["totalCount"] > 0
+
+
+async def test_values_no_database_takes_are_refused_or_cleaned_line_by_line(
+        gateway: Gateway) -> None:
+    tenant = await make_tenant()
+    a = tenant.company
+    lines = [
+        json.dumps(call(a, RECENT, call_id="OK1", caller_name="Jo\u0000hn", quality=74.0,
+                        account_group="2")),  # 1: NUL removed, 74.0 and "2" are integers
+        json.dumps(call(a, RECENT, call_id="OK2", caller_name="\ud800x")),  # 2: lone surrogate
+        json.dumps(call(a, RECENT, account_group=2**40)),  # 3
+        json.dumps(call(a, RECENT)).replace('"duration": 100', '"duration": Infinity'),  # 4
+        json.dumps(call(a, RECENT, call_id="X" * 65)),  # 5
+        json.dumps(call(a, RECENT, account_number=10**30)),  # 6
+        json.dumps(call(a, RECENT, holds=[12, True])),  # 7
+        json.dumps(call(a, "0001-01-01T01:00:00+05:00")),  # 8: before year 1 in UTC
+        json.dumps(call(a, NOW.strftime("%Y-%m-%dT%H:%M:%SZ"), call_id="OK3")),  # 9: "Z"
+        json.dumps(call(a, RECENT, transfers=list(range(1001)))),  # 10
+    ]
+    report = await import_text("\n".join(lines) + "\n", "jsonl")
+    assert [(e.line, e.message) for e in report.errors] == [
+        (3, f"bad value for account_group: {2**40}"),
+        (4, "bad value for duration: inf"),
+        (5, "bad value for call_id: longer than 64 characters"),
+        (6, f"account_number {10**30} matches no account"),
+        (7, "bad value for holds: True"),
+        (8, "bad value for started_at: '0001-01-01T01:00:00+05:00'"),
+        (10, "bad value for transfers: not a list"),
+    ]
+    assert report.calls == 3
+    first = await Call.get(call_id="OK1")
+    assert (first.caller_name, first.quality, first.account_group) == ("John", 74, 2)
+    assert (await Call.get(call_id="OK2")).caller_name == "?x"
+    assert (await Call.get(call_id="OK3")).started_at == NOW
+
+
+async def test_batches_follow_each_other_and_the_last_word_wins(
+        gateway: Gateway, monkeypatch: Any) -> None:
+    from plugins.callcenter import importer
+
+    monkeypatch.setattr(importer, "UPLOAD_BATCH", 3)  # batches written while parsing more
+    tenant = await make_tenant()
+    records = [call(tenant.company, RECENT, call_id=f"B{n % 5}", agent=f"A{n}")
+               for n in range(11)]
+    report = await import_text(jsonl(records), "jsonl")
+    assert (report.calls, report.errors) == (11, [])  # lines accepted; 5 distinct calls
+    assert await Call.filter(account_id=tenant.company.id).count() == 5
+    assert (await Call.get(call_id="B0")).agent == "A10"
+    assert (await Call.get(call_id="B4")).agent == "A9"
+
+
+async def test_an_import_inside_a_transaction_commits_or_rolls_back_with_it(
+        gateway: Gateway, monkeypatch: Any) -> None:
+    from tortoise.transactions import in_transaction
+
+    from plugins.callcenter import importer
+
+    monkeypatch.setattr(importer, "UPLOAD_BATCH", 2)
+    tenant = await make_tenant()
+    records = [call(tenant.company, RECENT, call_id=f"T{n}") for n in range(5)]
+    async with in_transaction():
+        assert (await import_text(jsonl(records), "jsonl")).calls == 5
+    assert await Call.filter(call_id__startswith="T").count() == 5
+
+    class Abandoned(Exception):
+        pass
+
+    try:
+        async with in_transaction():
+            await import_text(jsonl([call(tenant.company, RECENT, call_id="U1")]), "jsonl")
+            raise Abandoned
+    except Abandoned:
+        pass
+    assert not await Call.filter(call_id="U1").exists()

@@ -153,3 +153,46 @@ async def test_the_statement_count_does_not_grow_with_the_page(gateway: Gateway)
         logger.removeHandler(log)
         logger.setLevel(level)
     assert counts[5] == counts[40] == 2  # the page and its totals
+
+
+async def test_rows_and_downloads_show_each_accounts_local_time(gateway: Gateway) -> None:
+    from zoneinfo import ZoneInfo
+
+    from gateway.identity.models import Account
+
+    tenant = await make_tenant()
+    toronto = tenant.company  # America/Toronto, the default
+    tokyo = await make_account(tenant.reseller, name="Tokyo")
+    await Account.filter(id=tokyo.id).update(time_zone="Asia/Tokyo")
+    moment = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).replace(microsecond=0)
+    await load([call(toronto, moment.isoformat(), call_id="TOR"),
+                call(tokyo, moment.isoformat(), call_id="TYO"),
+                {"message_id": "MTOR", "account_number": toronto.id,
+                 "taken_at": moment.isoformat(), "body": "Rappeler"}])
+    in_toronto = moment.astimezone(ZoneInfo("America/Toronto")).isoformat()
+    in_tokyo = moment.astimezone(ZoneInfo("Asia/Tokyo")).isoformat()
+    assert in_tokyo.endswith("+09:00") and in_toronto[-6:] in ("-05:00", "-04:00")
+    day = {"preset": "LAST_3_HOURS"}
+    # Reseller-wide: each row in its own account's zone, the same instant as the UTC moment.
+    nodes = (await recorder(gateway, await bearer_for(tenant.admin), **day))["nodes"]
+    shown = {n["callNumber"]: n["startedAt"] for n in nodes}
+    assert shown == {"TOR": in_toronto, "TYO": in_tokyo}
+    assert {dt.datetime.fromisoformat(v) for v in shown.values()} == {moment}
+    company = await bearer_for(tenant.company_admin)
+    assert [n["startedAt"] for n in (await recorder(gateway, company, **day))["nodes"]] == [
+        in_toronto]
+    # The download shows what the screen shows.
+    query = """query D($f: CallRecorderFilter) { callCenterReportDownload(report: RECORDER,
+      format: CSV, recorder: $f) }"""
+    url = (await gateway.graphql(query, {"f": day}, **company))["data"][
+        "callCenterReportDownload"]
+    lines = (await gateway.client.get(url.removeprefix("http://testserver"))).content.decode(
+        "utf-8-sig").splitlines()
+    assert lines[1].startswith(in_toronto.replace("T", " ") + ",")
+    days = {"from": in_toronto[:10], "to": dt.datetime.now(ZoneInfo("America/Toronto"))
+            .date().isoformat()}
+    messages = await gateway.graphql(
+        "query M($f: TakenMessageFilter) { takenMessages(filter: $f) { nodes { messageId "
+        "takenAt } } }", {"f": days}, **company)
+    assert messages["data"]["takenMessages"]["nodes"] == [
+        {"messageId": "MTOR", "takenAt": in_toronto}]

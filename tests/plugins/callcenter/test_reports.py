@@ -237,3 +237,19 @@ async def test_retention_removes_old_calls_messages_and_recordings(gateway: Gate
     assert sorted(await Call.all().values_list("call_id", flat=True)) == ["KEPT", "OTHER"]
     assert not await TakenMessage.exists()
     assert not (folder / "old.wav").exists()
+
+
+async def test_an_account_purged_for_good_takes_its_calls_and_recordings(
+        gateway: Gateway, settings: Any) -> None:
+    tenant = await make_tenant()
+    other = await make_account(tenant.reseller)
+    folder = Path(settings.var_dir) / "recordings"
+    folder.mkdir()
+    (folder / "gone.wav").write_bytes(b"x")
+    recent = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat()
+    await load([call(tenant.company, recent, call_id="GONE", recording="gone.wav"),
+                call(other, recent, call_id="STAYS")])
+    host = gateway.app.state.host
+    await host.call_async("gateway_account_purged", account_id=tenant.company.id)
+    assert await Call.all().values_list("call_id", flat=True) == ["STAYS"]
+    assert not (folder / "gone.wav").exists()
