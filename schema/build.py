@@ -10,6 +10,7 @@ import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
 from strawberry.exceptions import DuplicatedTypeName
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -30,6 +31,7 @@ from gateway.observability import INTERNAL_ERROR, OperationMetrics, current_requ
 from gateway.plugins import CORE_PLUGIN, PluginError, PluginHost
 from schema.errors import Error
 from schema.node import Node
+from schema.nul_characters import RefuseNulCharacters
 
 ROOTS = (
     ("Query", "gateway_query"),
@@ -144,6 +146,11 @@ class _MaskErrorsWithRequestId(MaskErrors):
         )
 
 
+# How graphql-core words a variable whose value is refused (coercion, not validation).
+_BAD_VALUE_PHRASES = ("has invalid value", "got invalid value", "was not provided",
+                      "must not be null")
+
+
 def with_request_code(error: Any) -> Any:
     """Give errors found before execution (no path) a code, so clients can tell a syntax
     error from a refused document or a bad variable without reading the message.
@@ -153,8 +160,9 @@ def with_request_code(error: Any) -> Any:
         return error
     if isinstance(error, GraphQLSyntaxError):
         code = "GRAPHQL_PARSE_FAILED"  # also "Document contains more than N tokens"
-    elif error.message.startswith("Variable '$"):
-        code = "BAD_USER_INPUT"
+    elif error.message.startswith("Variable '$") and any(
+            phrase in error.message for phrase in _BAD_VALUE_PHRASES):
+        code = "BAD_USER_INPUT"  # a bad value; "is never used", "is not defined": validation
     else:
         code = "GRAPHQL_VALIDATION_FAILED"  # unknown field, wrong type, depth, aliases
     return GraphQLError(
@@ -236,12 +244,18 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
 
     audit_mutations(mutation)
     settings = host.settings
+    # The depth and alias limits are validation rules made once: built per request, each
+    # would be a new rule class, and the validation cache (keyed by the rules) would never hit.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules(limit_rules),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
+        RefuseNulCharacters,  # after the validation cache: it adds to its errors
         OperationNameRequired,  # after the cache: it adds to the errors the cache gave
         lambda: _MaskErrorsWithRequestId(should_mask_error=_should_mask),
         OperationMetrics,

@@ -12,6 +12,21 @@ from schema.permissions import SIGNED_IN, allow
 Node = relay.Node
 GlobalID = relay.GlobalID
 
+# The largest primary key an integer column holds on PostgreSQL (IntField): a larger number
+# names no row, and handing it to the database driver fails with an overflow.
+MAX_DATABASE_ID = 2**31 - 1
+
+
+def database_id(value: object) -> int | None:
+    """``value`` (a node id or a plain CID/UID, as text) as a primary key, or None when it
+    cannot be one, which callers answer as "not found": only ASCII digits ("²".isdigit() is
+    true, yet int() refuses it) of a number an integer column holds."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_DATABASE_ID)):
+        return None
+    number = int(text)
+    return number if number <= MAX_DATABASE_ID else None
+
 
 def _node_type(info: strawberry.Info, type_name: str) -> Any:
     """The concrete Node type of that GraphQL name; None for an unknown type, a type that is
@@ -39,6 +54,8 @@ class NodeQuery:
         node_type = _node_type(info, global_id.type_name)
         if node_type is None:
             return None
+        if str(global_id.node_id).isdigit() and database_id(global_id.node_id) is None:
+            return None  # a number no row can have: not found, before any type parses it
         result = node_type.resolve_nodes(info=info, node_ids=[global_id.node_id], required=False)
         if hasattr(result, "__await__"):
             result = await result

@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 
 from gateway.i18n import Text
+from schema.node import database_id
 
 T = TypeVar("T")
 DEFAULT_PAGE_SIZE = 20
@@ -70,10 +71,12 @@ def encode_cursor(offset: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        # Only cursors we wrote: a hand-made "o:-3" or "o:+1" would reach the database.
-        if kind != "o" or not value.isdigit() or encode_cursor(int(value)) != cursor:
+        # Only cursors we wrote: a hand-made "o:-3", "o:+1" or an offset larger than any
+        # table would reach the database.
+        offset = database_id(value) if kind == "o" else None
+        if offset is None or encode_cursor(offset) != cursor:
             raise ValueError(cursor)
-        return int(value)
+        return offset
     except (ValueError, UnicodeDecodeError):
         raise PaginationError(_BAD_CURSOR) from None
 

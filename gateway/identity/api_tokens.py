@@ -22,6 +22,7 @@ from gateway.identity.errors import IdentityError, IdentityErrorCode
 from gateway.identity.models import ApiToken, Reseller, User
 from gateway.identity.secrets import API_TOKEN_PREFIX, new_token, token_digest
 from schema.errors import PayloadError
+from schema.node import database_id
 from schema.pagination import Connection, build_connection, page_window
 from schema.permissions import Role, allow
 from schema.scalars import DateTime
@@ -201,8 +202,9 @@ class ApiTokensQuery:
 def _token_id(raw: str) -> int:
     try:
         global_id = relay.GlobalID.from_id(raw)
-        if global_id.type_name == "ApiToken" and global_id.node_id.isdigit():
-            return int(global_id.node_id)
+        token_id = database_id(global_id.node_id)
+        if global_id.type_name == "ApiToken" and token_id is not None:
+            return token_id
     except Exception:  # not a global id at all: same answer as a missing token
         pass
     raise PayloadError(IdentityErrorCode.NOT_FOUND, _NOT_FOUND, ["input", "id"])

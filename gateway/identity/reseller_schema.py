@@ -24,6 +24,7 @@ from gateway.identity.types import (
     UserNode,
 )
 from schema.errors import PayloadError, error_type
+from schema.node import database_id
 from schema.pagination import Connection, build_connection, page_window
 from schema.permissions import RESELLER_STAFF, SIGNED_IN, Role, allow
 from schema.scalars import DateTime
@@ -37,9 +38,9 @@ def decode_id(raw: Any, type_name: str) -> int | None:
         global_id = relay.GlobalID.from_id(str(raw))
     except Exception:
         return None
-    if global_id.type_name != type_name or not global_id.node_id.isdigit():
+    if global_id.type_name != type_name:
         return None
-    return int(global_id.node_id)
+    return database_id(global_id.node_id)
 
 
 def reseller_errors(problem: Exception, language: str) -> list[Any]:

@@ -13,6 +13,7 @@ from gateway.i18n import Text
 from gateway.jobs import outbox
 from gateway.models import OutboxJob, OutboxStatus
 from schema.errors import PayloadError, error_type
+from schema.node import database_id
 from schema.pagination import Connection, build_connection, page_window
 from schema.permissions import Role, allow
 from schema.scalars import DateTime
@@ -134,8 +135,9 @@ class JobsMutation:
 def _job_id(raw: str) -> int:
     try:
         global_id = relay.GlobalID.from_id(raw)
-        if global_id.type_name == "OutboxJob":
-            return int(global_id.node_id)
+        job_id = database_id(global_id.node_id)
+        if global_id.type_name == "OutboxJob" and job_id is not None:
+            return job_id
     except Exception:
         pass
     raise PayloadError(JobErrorCode.NOT_FOUND, _NOT_FOUND, ["input", "id"])

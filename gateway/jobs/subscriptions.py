@@ -20,6 +20,7 @@ from gateway import pubsub
 from gateway.i18n import Text
 from gateway.jobs.schema import _COLUMNS, OutboxJobNode
 from gateway.models import OutboxJob, OutboxStatus
+from schema.node import database_id
 from schema.permissions import Role, allow
 
 log = logging.getLogger("gateway.jobs.subscriptions")
@@ -80,9 +81,9 @@ def _job_id(raw: str) -> int | None:
         global_id = relay.GlobalID.from_id(raw)
     except Exception:
         return None
-    if global_id.type_name != "OutboxJob" or not global_id.node_id.isdigit():
+    if global_id.type_name != "OutboxJob":
         return None
-    return int(global_id.node_id)
+    return database_id(global_id.node_id)
 
 
 def _not_found(language: str) -> StrawberryGraphQLError:

@@ -14,6 +14,7 @@ from plugins.account_settings import services
 from plugins.account_settings.errors import AccountSettingsError, InputProblems, problem
 from plugins.clients.graphql_common import as_data, given  # noqa: F401  (shared helpers)
 from schema.errors import PayloadError
+from schema.node import database_id
 from schema.permissions import Role
 
 STAFF = services.STAFF
@@ -30,15 +31,17 @@ def object_id(raw: Any, type_name: str, field: list[str | int],
     """The database id behind a global id of ``type_name`` (or a plain number); anything
     else is "not found" at ``field``."""
     text = str(raw).strip()
-    if text.isdigit():
-        return int(text)
+    number = database_id(text)
+    if number is not None:
+        return number
     try:
         global_id = relay.GlobalID.from_id(text)
     except Exception:
         global_id = None
-    if global_id is not None and global_id.type_name == type_name and str(
-            global_id.node_id).isdigit():
-        return int(global_id.node_id)
+    if global_id is not None and global_id.type_name == type_name:
+        number = database_id(global_id.node_id)
+        if number is not None:
+            return number
     raise problem(e.AccountSettingsErrorCode.NOT_FOUND, not_found, field)
 
 

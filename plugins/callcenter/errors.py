@@ -32,6 +32,10 @@ BILLING_MISMATCH = Text(en="billing_number {value} is not the account's",
 BAD_TIME = Text(en="A time of day is HH:MM, e.g. 08:30.",
                 fr="Une heure s'écrit HH:MM, par exemple 08:30.")
 BAD_RANGE = Text(en="The end comes before the start.", fr="La fin précède le début.")
+TOO_LONG_FILTER = Text(en="Too long for this filter: nothing recorded is that long.",
+                       fr="Trop long pour ce filtre : rien d'enregistré n'est aussi long.")
+DATE_OUT_OF_RANGE = Text(en="Give a date between 1970 and 9998.",
+                         fr="Indiquez une date entre 1970 et 9998.")
 UNKNOWN_ACCOUNT = Text(en="No such account.", fr="Ce compte n'existe pas.")
 TOO_MANY_ROWS = Text(en="The report has {count} rows; at most {max} can be exported.",
                      fr="Le rapport compte {count} lignes; au plus {max} peuvent être exportées.")

@@ -14,7 +14,7 @@ from typing import Any
 
 from gateway.i18n import Text
 from plugins.callcenter import services, statistics
-from plugins.callcenter.errors import BAD_RANGE, BAD_TIME
+from plugins.callcenter.errors import BAD_RANGE, BAD_TIME, DATE_OUT_OF_RANGE, TOO_LONG_FILTER
 from plugins.callcenter.services import Scope
 
 WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
@@ -28,6 +28,29 @@ class InputError(ValueError):
         super().__init__(text.en)
         self.text = text
         self.field = field
+
+
+# Text filters compared to stored columns: a longer value matches nothing and the database
+# layer refuses it, so it is refused here, naming the field as the GraphQL input spells it.
+TEXT_FILTERS = {"agent": ("agent", 16), "station": ("station", 16),
+                "caller_id": ("callerId", 40), "call_number": ("callNumber", 64),
+                "account_name": ("accountName", 200), "keyword": ("keyword", 1000)}
+EARLIEST_DAY, LATEST_DAY = dt.date(1970, 1, 1), dt.date(9998, 12, 31)
+
+
+def check_filter(data: dict[str, Any]) -> None:
+    """Refuse text filters longer than any stored value and dates no call can have."""
+    for name, (field_name, limit) in TEXT_FILTERS.items():
+        value = data.get(name)
+        if isinstance(value, str) and len(value.strip()) > limit:
+            raise InputError(TOO_LONG_FILTER, field_name)
+    for name, field_name in (("date_from", "from"), ("date_to", "to"), ("cycle", "cycle"),
+                             ("start", "start"), ("end", "end")):
+        value = data.get(name)
+        if value is not None:
+            day = _moment(value).date() if name in ("start", "end") else _date(value)
+            if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+                raise InputError(DATE_OUT_OF_RANGE, field_name)
 
 
 def minute_of_day(value: str | None, name: str) -> int | None:
@@ -54,6 +77,7 @@ def _moment(value: Any) -> dt.datetime | None:
 
 def date_range(scope: Scope, data: dict[str, Any]) -> tuple[dt.date, dt.date]:
     """``from``/``to`` (inclusive, account-local), today by default."""
+    check_filter(data)
     today = services.today(scope.zone)
     given_from, given_to = _date(data.get("date_from")), _date(data.get("date_to"))
     start = given_from or given_to or today
@@ -81,6 +105,7 @@ def statistics_filter(scope: Scope, data: dict[str, Any]) -> statistics.CallFilt
 
 
 def recorder_query(scope: Scope, data: dict[str, Any]) -> services.RecorderQuery:
+    check_filter(data)
     preset = data.get("preset") or "LAST_HOUR"
     start, end = _moment(data.get("start")), _moment(data.get("end"))
     if start and end and end < start:
@@ -104,6 +129,7 @@ def message_query(scope: Scope, data: dict[str, Any]) -> services.MessageQuery:
 def billable_range(scope: Scope, data: dict[str, Any]) -> tuple[dt.date, dt.date]:
     """The dates asked for, or the billing cycle (20th to 19th) holding ``cycle`` (default:
     the current one)."""
+    check_filter(data)
     if data.get("date_from") or data.get("date_to"):
         return date_range(scope, data)
     return services.billing_cycle(_date(data.get("cycle")) or services.today(scope.zone))

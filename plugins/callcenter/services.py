@@ -44,6 +44,9 @@ def zone_of(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+CAN_MAX_LENGTH = Account._meta.fields_map["can"].max_length  # type: ignore[attr-defined]
+
+
 async def scope_for(principal: Principal | None, account_number: int | None = None,
                     billing_number: str | None = None) -> Scope:
     """The caller's calls, narrowed to an account number and/or billing number (CAN) it can
@@ -65,6 +68,8 @@ async def scope_for(principal: Principal | None, account_number: int | None = No
         if account_number is not None:
             query = query.filter(id=account_number)
         if billing_number:
+            if len(billing_number.strip()) > CAN_MAX_LENGTH:  # no account has it
+                raise NotFound(billing_number)
             query = query.filter(can=billing_number.strip())
         rows = await query.values("id", "time_zone")
         if not rows:

@@ -21,6 +21,7 @@ from plugins.restrictions.models import (
     RestrictionTarget,
 )
 from schema.errors import PayloadError
+from schema.node import database_id
 from schema.pagination import Connection, build_connection, page_window
 from schema.permissions import Role, allow
 from schema.scalars import DateTime
@@ -50,15 +51,17 @@ class ReasonEnum(Enum):
 def _database_id(raw: Any, type_name: str, field: list[str], text: Any) -> int:
     """The id behind a global id of ``type_name`` (or a plain number); else not found."""
     value = str(raw).strip()
-    if value.isdigit():
-        return int(value)
+    number = database_id(value)
+    if number is not None:
+        return number
     try:
         global_id = relay.GlobalID.from_id(value)
     except Exception:
         global_id = None
-    if global_id is not None and global_id.type_name == type_name and str(
-            global_id.node_id).isdigit():
-        return int(global_id.node_id)
+    if global_id is not None and global_id.type_name == type_name:
+        number = database_id(global_id.node_id)
+        if number is not None:
+            return number
     raise e.problem(e.RestrictionErrorCode.NOT_FOUND, text, field)
 
 

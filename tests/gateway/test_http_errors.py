@@ -233,6 +233,14 @@ async def test_a_wrong_variable_type_is_bad_user_input(ops: Gateway) -> None:
     assert "32-bit" in document_error(too_big, "BAD_USER_INPUT")
 
 
+async def test_a_missing_or_unused_variable_is_told_apart_from_a_bad_value(
+        ops: Gateway) -> None:
+    missing = await post(ops, "query($n: Int!) { double(n: $n) }", {})
+    assert "to be provided" in document_error(missing, "BAD_USER_INPUT")
+    unused = await post(ops, "query($n: Int) { __typename }", {"n": 1})
+    assert "never used" in document_error(unused, "GRAPHQL_VALIDATION_FAILED")
+
+
 async def test_a_wrong_literal_type_is_a_validation_error(ops: Gateway) -> None:
     message = document_error(await post(ops, '{ double(n: "two") }'), "GRAPHQL_VALIDATION_FAILED")
     assert "Int" in message

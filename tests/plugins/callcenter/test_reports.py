@@ -253,3 +253,26 @@ async def test_an_account_purged_for_good_takes_its_calls_and_recordings(
     await host.call_async("gateway_account_purged", account_id=tenant.company.id)
     assert await Call.all().values_list("call_id", flat=True) == ["STAYS"]
     assert not (folder / "gone.wav").exists()
+
+
+async def test_filters_no_call_can_match_are_clear_errors_not_crashes(gateway: Gateway) -> None:
+    tenant = await make_tenant()
+    admin = await bearer_for(tenant.admin)
+    cases = [
+        ("{ takenMessages(filter: {agent: \"12345678901234567\"}) { totalCount } }",
+         "BAD_USER_INPUT", "agent"),
+        ("{ callRecorder(filter: {station: \"" + "9" * 17 + "\"}) { totalCount } }",
+         "BAD_USER_INPUT", "station"),
+        ("{ callStatisticsSeries(filter: {to: \"0001-01-01\"}, interval: HOUR) { start } }",
+         "BAD_USER_INPUT", "to"),
+        ("{ billableCalls(filter: {cycle: \"9999-12-31\"}) { totalCalls } }",
+         "BAD_USER_INPUT", "cycle"),
+        # A billing number longer than any CAN is simply no account of the caller's.
+        ("{ callRecorder(filter: {billingNumber: \"" + "1" * 21 + "\"}) { totalCount } }",
+         "NOT_FOUND", None),
+    ]
+    for query, code, field in cases:
+        response = await gateway.graphql(query, **admin)
+        [error] = response["errors"]
+        assert error["extensions"]["code"] == code, (query, error)
+        assert error["extensions"].get("field") == field, (query, error)
