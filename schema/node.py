@@ -28,6 +28,20 @@ def database_id(value: object) -> int | None:
     return number if number <= MAX_DATABASE_ID else None
 
 
+def object_pk(raw: Any, type_name: str) -> int | None:
+    """The primary key that ``raw`` names: a plain number (the seeds show CIDs and UIDs) or a
+    global id of ``type_name``; None for anything else, which callers answer as "not found"."""
+    text = str(raw).strip()
+    number = database_id(text)
+    if number is not None:
+        return number
+    try:
+        global_id = relay.GlobalID.from_id(text)
+    except Exception:
+        return None
+    return database_id(global_id.node_id) if global_id.type_name == type_name else None
+
+
 def _node_type(info: strawberry.Info, type_name: str) -> Any:
     """The concrete Node type of that GraphQL name; None for an unknown type, a type that is
     not a Node, or an interface (``Node`` itself cannot resolve anything)."""

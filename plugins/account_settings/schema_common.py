@@ -14,7 +14,7 @@ from plugins.account_settings import services
 from plugins.account_settings.errors import AccountSettingsError, InputProblems, problem
 from plugins.clients.graphql_common import as_data, given  # noqa: F401  (shared helpers)
 from schema.errors import PayloadError
-from schema.node import database_id
+from schema.node import object_pk
 from schema.permissions import Role
 
 STAFF = services.STAFF
@@ -30,19 +30,10 @@ def object_id(raw: Any, type_name: str, field: list[str | int],
               not_found: Any = e.NO_SUCH_ITEM) -> int:
     """The database id behind a global id of ``type_name`` (or a plain number); anything
     else is "not found" at ``field``."""
-    text = str(raw).strip()
-    number = database_id(text)
-    if number is not None:
-        return number
-    try:
-        global_id = relay.GlobalID.from_id(text)
-    except Exception:
-        global_id = None
-    if global_id is not None and global_id.type_name == type_name:
-        number = database_id(global_id.node_id)
-        if number is not None:
-            return number
-    raise problem(e.AccountSettingsErrorCode.NOT_FOUND, not_found, field)
+    number = object_pk(raw, type_name)
+    if number is None:
+        raise problem(e.AccountSettingsErrorCode.NOT_FOUND, not_found, field)
+    return number
 
 
 def global_id(type_name: str, value: int) -> strawberry.ID:

@@ -17,6 +17,7 @@ from plugins.affiliation import errors as e
 from plugins.affiliation.errors import AffiliationError, InputProblems, problem
 from plugins.affiliation.proposals import Change
 from schema.errors import PayloadError
+from schema.node import object_pk
 from schema.pagination import Connection, build_connection, page_window
 from schema.permissions import Role, allow
 
@@ -25,29 +26,10 @@ ANYONE = (*STAFF, Role.COMPANY_ADMIN, Role.EMPLOYEE, Role.PROFESSIONAL)
 Code = e.AffiliationErrorCode
 
 
-_MAX_ID = 2**31 - 1  # the largest key an integer column holds on PostgreSQL
-
-
-def _number(value: object) -> int | None:
-    text = str(value)
-    if text.isascii() and text.isdigit() and len(text) <= len(str(_MAX_ID)):
-        return int(text) if int(text) <= _MAX_ID else None
-    return None
-
-
 def _id(raw: Any, type_name: str, field_path: list[str], not_found: Text = e.NOT_FOUND) -> int:
     """The database id behind a global id of ``type_name`` (or a plain CID/UID); anything
     else, a number no row can have included, is "not found" at ``field_path``."""
-    text = str(raw).strip()
-    if text.isdigit():
-        number = _number(text)
-    else:
-        try:
-            global_id = relay.GlobalID.from_id(text)
-        except Exception:
-            global_id = None
-        number = _number(global_id.node_id) if global_id is not None and \
-            global_id.type_name == type_name else None
+    number = object_pk(raw, type_name)
     if number is None:
         raise problem(Code.NOT_FOUND, not_found, field_path)
     return number

@@ -7,7 +7,6 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from strawberry import relay
 from strawberry.types.base import has_object_definition
 
 from gateway.identity.types import AccountNode
@@ -15,7 +14,7 @@ from plugins.clients import errors as e
 from plugins.clients.config import ClientsConfig
 from plugins.clients.errors import ClientsError, InputProblems, problem
 from schema.errors import PayloadError
-from schema.node import database_id
+from schema.node import object_pk
 from schema.permissions import Role
 
 # Who works on the Clients page: the reseller's staff and its API tokens, and system admins.
@@ -32,19 +31,10 @@ def object_id(raw: Any, type_name: str, field: list[str | int],
               not_found: Any = e.NOT_FOUND) -> int:
     """The database id behind a global id of ``type_name`` (or a plain number, as the seeds
     show CIDs and UIDs); anything else is "not found" at ``field``."""
-    text = str(raw).strip()
-    number = database_id(text)
-    if number is not None:
-        return number
-    try:
-        global_id = relay.GlobalID.from_id(text)
-    except Exception:
-        global_id = None
-    if global_id is not None and global_id.type_name == type_name:
-        number = database_id(global_id.node_id)
-        if number is not None:
-            return number
-    raise problem(e.ClientsErrorCode.NOT_FOUND, not_found, field)
+    number = object_pk(raw, type_name)
+    if number is None:
+        raise problem(e.ClientsErrorCode.NOT_FOUND, not_found, field)
+    return number
 
 
 def as_data(value: Any) -> Any:

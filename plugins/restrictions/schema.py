@@ -21,7 +21,7 @@ from plugins.restrictions.models import (
     RestrictionTarget,
 )
 from schema.errors import PayloadError
-from schema.node import database_id
+from schema.node import object_pk
 from schema.pagination import Connection, build_connection, page_window
 from schema.permissions import Role, allow
 from schema.scalars import DateTime
@@ -50,19 +50,10 @@ class ReasonEnum(Enum):
 
 def _database_id(raw: Any, type_name: str, field: list[str], text: Any) -> int:
     """The id behind a global id of ``type_name`` (or a plain number); else not found."""
-    value = str(raw).strip()
-    number = database_id(value)
-    if number is not None:
-        return number
-    try:
-        global_id = relay.GlobalID.from_id(value)
-    except Exception:
-        global_id = None
-    if global_id is not None and global_id.type_name == type_name:
-        number = database_id(global_id.node_id)
-        if number is not None:
-            return number
-    raise e.problem(e.RestrictionErrorCode.NOT_FOUND, text, field)
+    number = object_pk(raw, type_name)
+    if number is None:
+        raise e.problem(e.RestrictionErrorCode.NOT_FOUND, text, field)
+    return number
 
 
 async def _account_node(info: strawberry.Info, account_id: int) -> AccountNode | None:
