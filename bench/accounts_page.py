@@ -55,22 +55,30 @@ HAND_SQL = """SELECT page.*, (SELECT COUNT(*) FROM core_user u WHERE u.account_i
   ORDER BY LOWER(a.name), a.id LIMIT 50) page ORDER BY LOWER(page.name), page.id"""
 
 
-async def hand_written_page(request: Request) -> Response:
+async def hand_written_body(reseller: int) -> dict[str, Any]:
+    """The page's data by one hand-written statement, rows straight into dicts."""
     conn = connections.get("default")
     postgres = conn.capabilities.dialect == "postgres"
     sql = HAND_SQL.format(p1="$1") if postgres else HAND_SQL.replace("{p1}", "?")
-    reseller = request.app.state.bench_reseller
     rows = await conn.execute_query_dict(sql, [reseller] if postgres else [reseller, reseller])
     total = rows[0]["total_count"] if rows else 0
-    body = {"totalCount": total, "nodes": [
+    return {"totalCount": total, "nodes": [
         {"accountNumber": r["id"], "name": r["name"], "orgId": r["org_id"],
          "userCount": r["user_count"], "can": r["can"], "phoneNumber": r["phone_number"],
          "language": r["language"], "billingStatus": r["billing_status"]} for r in rows]}
+
+
+async def hand_written_page(request: Request) -> Response:
+    body = await hand_written_body(request.app.state.bench_reseller)
     return Response(json.dumps(body), media_type="application/json")
 
 
-async def generate(accounts: int, seed: int = 7) -> int:
-    """One reseller with ``accounts`` companies of 1-3 users each; returns the reseller id."""
+async def generate(accounts: int, seed: int = 7, *, first_id: int = 1_000_000,
+                   tag: str = "B") -> int:
+    """One reseller with ``accounts`` companies of 1-3 users each; returns the reseller id.
+
+    Several resellers fit in one database when each has its own ``first_id`` range and ``tag``
+    (CANs and logins are unique)."""
     rng = random.Random(seed)
     conn = connections.get("default")
     postgres = conn.capabilities.dialect == "postgres"
@@ -88,22 +96,21 @@ async def generate(accounts: int, seed: int = 7) -> int:
         "INSERT INTO core_user (role, reseller_id, account_id, login, email, first_name, "
         "last_name, language, is_active, created_at, updated_at) "
         f"VALUES ({ph(11)})")
-    first_id = 1_000_000
     statuses = ["FREE_TRIAL", "IN_PRODUCTION", "IN_PRODUCTION", "BILLING_SUSPENDED"]
     batch = 5000
-    with tqdm(total=accounts, desc="accounts", unit="acct") as bar:
+    with tqdm(total=accounts, desc="accounts", unit="acct", disable=None) as bar:
         for start in range(0, accounts, batch):
             account_rows, user_rows = [], []
             for i in range(start, min(start + batch, accounts)):
                 account_id = first_id + i
                 name = f"{rng.choice(words)} {rng.choice(words)} {i}"
                 account_rows.append([
-                    account_id, reseller.id, "COMPANY", name, f"CAN-B{i:09d}",
+                    account_id, reseller.id, "COMPANY", name, f"CAN-{tag}{i:09d}",
                     rng.choice(["fr", "en"]), "America/Toronto", "CA",
                     f"contact{i}@bench.example", f"+1514{rng.randrange(2000000, 9999999)}",
                     rng.choice(statuses), now, now])
                 for u in range(rng.randint(1, 3)):
-                    login = f"u{i}-{u}@bench.example"
+                    login = f"u{i}-{u}@{tag.lower()}.bench.example"
                     user_rows.append([
                         "COMPANY_ADMIN" if u == 0 else "EMPLOYEE", reseller.id, account_id,
                         login, login, "Prénom", f"Nom{i}", "fr", True, now, now])

@@ -1,7 +1,7 @@
 """Call restrictions: decisions per second of the compiled prefix trees against a naive scan of
 every rule, over 10,000 rules, in the same process.
 
-    .venv/bin/python -m bench.restrictions [--rules 10000] [--seconds 1.0]
+    .venv/bin/python -m bench.restrictions [--quick] [--set rules=10000] [--set seconds=2]
 
 No database: both sides decide on the same rows in memory, so the figure is the decision alone
 (what ``services.decide`` adds is one primary-key read of the version stamp and the account's
@@ -10,12 +10,12 @@ test-mode flag).
 
 from __future__ import annotations
 
-import argparse
 import random
 import time
 from collections.abc import Callable
 from typing import Any
 
+from bench.support import Options, Row, main_for, note
 from plugins.restrictions.compiler import compile_rules, naive_decide
 from plugins.restrictions.services import decide_compiled
 
@@ -66,13 +66,11 @@ def rate(step: Callable[[int], object], seconds: float) -> tuple[float, int]:
             return done / elapsed, done
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rules", type=int, default=10_000)
-    parser.add_argument("--seconds", type=float, default=1.0)
-    args = parser.parse_args(argv)
+def measure(rule_count: int, seconds: float) -> dict[str, float]:
+    """Decisions per second of the compiled trees and of the naive scan, on the same calls,
+    after checking that both give the same answers."""
     rng = random.Random(6)
-    rules, exceptions = make_rules(args.rules, rng)
+    rules, exceptions = make_rules(rule_count, rng)
     started = time.perf_counter()
     ruleset = compile_rules(rules, exceptions)
     compile_ms = (time.perf_counter() - started) * 1000
@@ -94,15 +92,23 @@ def main(argv: list[str] | None = None) -> None:
         expected = naive_decide(rules, exceptions, account, reseller, digits)
         assert ruleset.decide(account, reseller, digits) == expected
 
-    fast, fast_n = rate(compiled, args.seconds)
-    slow, slow_n = rate(naive, args.seconds)
-    print(f"rules: {len(rules)} ({len(exceptions)} exceptions), compiled in {compile_ms:.0f} ms")
-    print(f"compiled prefix trees: {fast:12,.0f} decisions/s  ({1e6 / fast:8.2f} us each, "
-          f"{fast_n} runs)")
-    print(f"naive scan:            {slow:12,.0f} decisions/s  ({1e6 / slow:8.2f} us each, "
-          f"{slow_n} runs)")
-    print(f"ratio: {fast / slow:,.0f}x")
+    fast, fast_n = rate(compiled, seconds)
+    slow, slow_n = rate(naive, seconds)
+    return {"rules": len(rules), "exceptions": len(exceptions), "compile_ms": compile_ms,
+            "compiled": fast, "compiled_runs": fast_n, "naive": slow, "naive_runs": slow_n}
+
+
+def run(options: Options) -> list[Row]:
+    rule_count = int(options.size("rules", 10_000, 10_000))
+    seconds = float(options.size("seconds", 2.0, 0.5))
+    m = measure(rule_count, seconds)
+    note(f"restrictions: {m['rules']:,} rules ({m['exceptions']} exceptions) compiled in "
+         f"{m['compile_ms']:.0f} ms; compiled {m['compiled']:,.0f}/s, naive {m['naive']:,.0f}/s")
+    return [Row("Decisions", f"call-restriction decisions/s, {m['rules']:,} rules",
+                f"{m['compiled']:,.0f}/s ({1e6 / m['compiled']:.1f} µs each)",
+                f"naive scan {m['naive']:,.0f}/s", m["compiled"] / m["naive"],
+                "compiled prefix trees, in memory")]
 
 
 if __name__ == "__main__":
-    main()
+    main_for("restrictions", run, __doc__.splitlines()[0])

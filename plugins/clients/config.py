@@ -20,8 +20,9 @@ class ClientsConfig:
     signup_link_days: int = 14
     # The page of the web client that opens a sign-up link; default {PUBLIC_URL}/signup.
     signup_url: str = ""
-    # A PDF export renders in a job at about 8 s per 1,000 rows: beyond this, CSV.
-    pdf_max_rows: int = 2000
+    # A PDF export is drawn in a job at about 3,000 rows a second (python -m bench.exports):
+    # beyond this, CSV.
+    pdf_max_rows: int = 100_000
     # How long a download URL of an export works, and how long export files are kept.
     download_url_minutes: int = 15
     export_retention_hours: int = 24

@@ -158,6 +158,37 @@ async def test_pdf_is_rendered_by_a_job_and_read_back(gateway: Gateway) -> None:
     assert state["accountExport"]["rowCount"] == 3
 
 
+async def test_a_long_pdf_has_every_row_once_and_the_header_on_every_page(
+        gateway: Gateway) -> None:
+    clients = await make_clients()
+    tenant = clients.tenant
+    for n in range(130):
+        await add_account(tenant, AccountKind.COMPANY, f"Entreprise {n:03d}",
+                          phone=f"+1438555{n:04d}")
+    headers = await bearer_for(tenant.admin)  # English
+    payload = await _export(gateway, headers, kind="COMPANY", format="PDF",
+                            filter={"status": None})
+    export_id = payload["export"]["id"]
+
+    async def ready() -> bool:
+        state = (await gateway.graphql(STATUS, {"id": export_id}, **headers))["data"]
+        return state["accountExport"]["status"] == "READY"
+
+    await wait_for(ready, timeout=60)
+    response = await gateway.client.get(_path(payload["url"]))
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages]
+    assert len(pages) >= 3
+    for text in pages:
+        assert "CAN" in text and "Phone number" in text  # the header, page after page
+    everything = "\n".join(pages)
+    for n in range(130):
+        assert everything.count(f"Entreprise {n:03d}") == 1, n
+    companies = await Account.filter(reseller_id=tenant.reseller.id,
+                                     kind=AccountKind.COMPANY).count()
+    state = (await gateway.graphql(STATUS, {"id": export_id}, **headers))["data"]
+    assert state["accountExport"]["rowCount"] == companies
+
+
 async def test_pdf_answers_202_until_ready(gateway: Gateway) -> None:
     clients = await make_clients()
     # Not enqueued through the mutation: the row alone, as it is before its job runs.

@@ -1,0 +1,349 @@
+"""API overhead: requests/s and p50/p99 latency of a real `gateway serve` process (one uvicorn
+process) under a load generator on loopback, for four endpoints of the same run:
+
+- a raw Starlette JSON endpoint answering the accounts page's JSON from memory (the ceiling);
+- the trivial GraphQL query ``{ __typename }``;
+- the accounts page (50 companies: CAN, ORGID, users count, phone number, billing status)
+  served by one hand-written SQL statement into JSON (the physical limit for that payload);
+- the same page through GraphQL (``bench.accounts_page.QUERY``), signed in as the reseller.
+
+It also counts the SQL statements each request sends, for a 5-row and a 50-row page: the
+count must not grow with the page. The reference endpoints come from the bench-only plugin
+(``bench/plugin.py``), loaded by a plugins file written for this run only.
+
+The load generator is wrk when it is installed (``apt-get install wrk``), else
+``bench.loadgen`` (Python, slower: the output says so).
+
+    .venv/bin/python -m bench.api_overhead [--quick] [--database postgres] [--set accounts=N]
+
+Sizes (``--set``): accounts (100,000; quick 2,000), seconds per endpoint (5; quick 1),
+connections (10; quick 4); ``load=python`` uses the Python load generator even where wrk is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+import signal
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.support import (
+    BENCH_SECRET_KEY,
+    PYTHON,
+    ROOT,
+    Options,
+    Row,
+    child_env,
+    free_port,
+    main_for,
+    note,
+    settings_for,
+    wait_for_port,
+    write_plugins_file,
+)
+
+BENCHMARK = "API overhead"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    key: str
+    label: str
+    method: str
+    path: str
+    body: dict[str, Any] | None = None
+    signed_in: bool = False
+
+
+def _endpoints() -> list[Endpoint]:
+    from bench.accounts_page import QUERY
+
+    return [
+        Endpoint("raw", "raw Starlette JSON, the page from memory", "GET", "/bench/raw"),
+        Endpoint("typename", "GraphQL { __typename }", "POST", "/graphql",
+                 {"query": "{ __typename }"}),
+        Endpoint("hand", "accounts page, hand-written SQL + JSON", "GET", "/bench/accounts"),
+        Endpoint("page", "accounts page, GraphQL", "POST", "/graphql",
+                 {"query": QUERY, "operationName": "Page"}, signed_in=True),
+    ]
+
+
+@dataclass
+class Load:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    def describe(self) -> str:
+        return (f"{self.requests_per_second:,.0f} req/s · p50 {self.p50_ms:.1f} ms · "
+                f"p99 {self.p99_ms:.1f} ms")
+
+
+# --- Load generators -------------------------------------------------------------------------
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
+    if not match:
+        raise ValueError(f"wrk latency {text!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def parse_wrk(output: str) -> Load:
+    """Requests/s, the 50th and 99th percentile latencies and the failures wrk reports."""
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    errors = 0
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    if non_2xx:
+        errors += int(non_2xx.group(1))
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                        output)
+    if sockets:
+        errors += sum(int(n) for n in sockets.groups())
+    return Load(rps, p50, p99, errors)
+
+
+def _headers(endpoint: Endpoint, token: str) -> dict[str, str]:
+    headers = {}
+    if endpoint.body is not None:
+        headers["Content-Type"] = "application/json"
+    if endpoint.signed_in:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def run_wrk(base: str, endpoint: Endpoint, token: str, connections: int, seconds: int,
+            folder: Path) -> Load:
+    script = folder / f"{endpoint.key}.lua"
+    lines = [f'wrk.method = "{endpoint.method}"']
+    if endpoint.body is not None:
+        lines.append(f"wrk.body = [==[{json.dumps(endpoint.body)}]==]")
+    for key, value in _headers(endpoint, token).items():
+        lines.append(f'wrk.headers["{key}"] = "{value}"')
+    script.write_text("\n".join(lines) + "\n")
+    done = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+         base + endpoint.path],
+        capture_output=True, text=True, timeout=seconds + 60, check=True)
+    return parse_wrk(done.stdout)
+
+
+def run_python_load(base: str, endpoint: Endpoint, token: str, connections: int,
+                    seconds: int) -> Load:
+    args = [PYTHON, "-m", "bench.loadgen", base + endpoint.path, "--method", endpoint.method,
+            "-c", str(connections), "-d", str(seconds)]
+    if endpoint.body is not None:
+        args += ["--body", json.dumps(endpoint.body)]
+    for key, value in _headers(endpoint, token).items():
+        args += ["-H", f"{key}: {value}"]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=child_env(),
+                          timeout=seconds + 60, check=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return Load(result["requests"] / result["seconds"], result["p50_ms"], result["p99_ms"],
+                result["errors"])
+
+
+# --- The data and the server -----------------------------------------------------------------
+
+async def prepare(settings: Any, accounts: int) -> tuple[int, str]:
+    """A fresh database with ``accounts`` companies of one reseller, and a session of its
+    admin; returns the reseller's id and the session's bearer token."""
+    from bench.accounts_page import generate
+    from bench.support import analyze, fresh_database
+    from gateway import db
+    from gateway.identity.models import User, UserRole
+    from gateway.identity.secrets import hash_secret
+    from gateway.identity.sessions import open_session
+    from gateway.plugins import PluginHost
+
+    host = PluginHost(settings)
+    await fresh_database(host)
+    await db.init_db(host)
+    try:
+        reseller_id = await generate(accounts)
+        await analyze()
+        admin = await User.create(role=UserRole.RESELLER_ADMIN, reseller_id=reseller_id,
+                                  login="bench-admin@bench.example",
+                                  email="bench-admin@bench.example",
+                                  password_hash=hash_secret("Bench-pass1"))
+        _, token = await open_session(admin)
+    finally:
+        await db.close_db()
+    return reseller_id, token
+
+
+def gateway_command() -> list[str]:
+    script = Path(PYTHON).parent / "gateway"
+    if script.exists():
+        return [str(script)]
+    return [PYTHON, "-c", "import sys; from gateway.cli import main; sys.exit(main())"]
+
+
+class Server:
+    """`gateway serve` as an operator starts it (production settings), plus the bench plugin."""
+
+    def __init__(self, settings: Any, plugins_file: Path, folder: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = folder / "serve.log"
+        env = child_env(
+            GATEWAY_ENV="production", SECRET_KEY=BENCH_SECRET_KEY,
+            DATABASE_URL=settings.database_url, BROKER_URL="memory://",
+            GATEWAY_VAR_DIR=str(folder), GATEWAY_PLUGINS_FILE=str(plugins_file),
+            EMAIL_URL=f"file://{folder / 'outbox'}", PUBLIC_URL=self.base,
+            HOST="127.0.0.1", PORT=str(self.port))
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen([*gateway_command(), "serve"], cwd=ROOT, env=env,
+                                            stdout=log, stderr=subprocess.STDOUT)
+
+    async def __aenter__(self) -> Server:
+        try:
+            await wait_for_port(self.port, self.process)
+        except RuntimeError as exc:
+            self.stop()
+            raise RuntimeError(f"{exc}\n{self.log.read_text()[-3000:]}") from None
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+# --- The benchmark -----------------------------------------------------------------------------
+
+async def check_answers(client: httpx.AsyncClient, token: str) -> dict[str, Any]:
+    """Every endpoint answers, and the GraphQL page lists what the hand-written one does."""
+    from bench.accounts_page import QUERY
+
+    page = (await client.post("/graphql", json={"query": QUERY},
+                              headers={"Authorization": f"Bearer {token}"})).json()
+    assert "errors" not in page, page
+    hand = (await client.get("/bench/accounts")).json()
+    raw = (await client.get("/bench/raw")).json()
+    typename = (await client.post("/graphql", json={"query": "{ __typename }"})).json()
+    assert typename == {"data": {"__typename": "Query"}}, typename
+    graph = page["data"]["accounts"]
+    assert hand == raw
+    assert hand["totalCount"] == graph["totalCount"]
+    assert [n["name"] for n in hand["nodes"]] == [e["node"]["name"] for e in graph["edges"]]
+    assert [n["userCount"] for n in hand["nodes"]] == [e["node"]["userCount"]
+                                                       for e in graph["edges"]]
+    return page
+
+
+async def count_statements(client: httpx.AsyncClient, token: str) -> dict[str, list[int]]:
+    """SQL statements of each request: GraphQL pages of 5 and 50 rows, the hand-written page."""
+    from bench.accounts_page import QUERY
+
+    await client.post("/bench/sql-count", json={"on": True})
+    try:
+        for i in range(5):
+            for first in (5, 50):
+                query = QUERY.replace("first: 50", f"first: {first}")
+                response = await client.post(
+                    "/graphql", json={"query": query},
+                    headers={"Authorization": f"Bearer {token}",
+                             "X-Request-ID": f"count-page{first}-{i}"})
+                assert "errors" not in response.json()
+            await client.get("/bench/accounts", headers={"X-Request-ID": f"count-hand-{i}"})
+        counts = (await client.get("/bench/sql-count")).json()
+    finally:
+        await client.post("/bench/sql-count", json={"on": False})
+    grouped: dict[str, list[int]] = {"page5": [], "page50": [], "hand": []}
+    for request_id, count in counts.items():
+        if request_id.startswith("count-"):
+            grouped[request_id.split("-")[1]].append(count)
+    return grouped
+
+
+async def _run(options: Options) -> list[Row]:
+    accounts = options.size("accounts", 100_000, 2_000)
+    seconds = int(options.size("seconds", 5, 1))
+    connections = int(options.size("connections", 10, 4))
+    folder = options.workdir / "api_overhead"
+    settings = settings_for(options.database_url("api_overhead"), folder)
+    note(f"api_overhead: generating {accounts:,} accounts on {options.database}")
+    reseller_id, token = await prepare(settings, accounts)
+    plugins_file = write_plugins_file(folder, bench_config={"reseller_id": reseller_id})
+    wrk = shutil.which("wrk") if options.size("load", "auto", "auto") != "python" else None
+    generator = "wrk" if wrk else (
+        "Python load generator" + ("" if shutil.which("wrk") else " (wrk not installed)"))
+    note(f"api_overhead: load by {generator}, {connections} connections, {seconds}s each")
+    loads: dict[str, Load] = {}
+    async with Server(settings, plugins_file, folder) as server:
+        async with httpx.AsyncClient(base_url=server.base, timeout=60) as client:
+            await check_answers(client, token)
+            statements = await count_statements(client, token)
+        for endpoint in _endpoints():
+            warm = max(1, seconds // 3)
+            if wrk:
+                run_wrk(server.base, endpoint, token, connections, warm, folder)
+                loads[endpoint.key] = run_wrk(server.base, endpoint, token, connections,
+                                              seconds, folder)
+            else:
+                run_python_load(server.base, endpoint, token, connections, warm)
+                loads[endpoint.key] = run_python_load(server.base, endpoint, token,
+                                                      connections, seconds)
+            note(f"api_overhead: {endpoint.label}: {loads[endpoint.key].describe()}")
+    failed = {k: v.errors for k, v in loads.items() if v.errors}
+    if failed:
+        raise RuntimeError(f"requests failed under load: {failed}; see {server.log}")
+    return rows(loads, statements, accounts, generator, options.database)
+
+
+def rows(loads: dict[str, Load], statements: dict[str, list[int]], accounts: int,
+         generator: str, database: str) -> list[Row]:
+    labels = {e.key: e.label for e in _endpoints()}
+    ceiling, hand, page = loads["raw"], loads["hand"], loads["page"]
+
+    def ratio(a: Load, b: Load) -> float:
+        return a.requests_per_second / b.requests_per_second
+
+    where = f"{accounts:,} accounts, {database}, {generator}"
+    out = [
+        Row(BENCHMARK, labels["raw"], ceiling.describe(), "(the ceiling)", None, where),
+        Row(BENCHMARK, labels["typename"], loads["typename"].describe(),
+            f"ceiling {ceiling.requests_per_second:,.0f} req/s",
+            ratio(loads["typename"], ceiling)),
+        Row(BENCHMARK, labels["hand"], hand.describe(),
+            f"ceiling {ceiling.requests_per_second:,.0f} req/s", ratio(hand, ceiling)),
+        Row(BENCHMARK, labels["page"], page.describe(),
+            f"hand-written {hand.requests_per_second:,.0f} req/s", ratio(page, hand),
+            "goal ≥ 0.5×"),
+    ]
+    page5, page50, by_hand = (sorted(set(statements[k])) for k in ("page5", "page50", "hand"))
+    constant = len(page5) == 1 and page5 == page50
+    figure = (f"{page50[0]} at 5 and at 50 rows" if constant
+              else f"5 rows: {page5}, 50 rows: {page50} (NOT constant)")
+    out.append(Row(BENCHMARK, "SQL statements per request, GraphQL accounts page", figure,
+                   f"hand-written {'/'.join(map(str, by_hand))}", None,
+                   "incl. the session check"))
+    return out
+
+
+def run(options: Options) -> list[Row]:
+    return asyncio.run(_run(options))
+
+
+if __name__ == "__main__":
+    main_for("api_overhead", run, __doc__.splitlines()[0])
