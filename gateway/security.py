@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cross_web import HTTPException
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
@@ -174,6 +174,12 @@ class StrictGraphQLHTTP:
             response = await self.run(request)  # type: ignore[attr-defined]
         except HTTPException as exc:
             response = _refusal(request, exc)
+        except ClientDisconnect:
+            # The client went away mid-request (a closed tab, a load generator stopping):
+            # nobody to answer, nothing wrong here.
+            log.info("client disconnected before its GraphQL request was read (request %s)",
+                     current_request_id())
+            return
         except Exception:
             # Outside execution (e.g. the context's session lookup with the database down);
             # errors inside execution are masked by the schema.

@@ -339,6 +339,32 @@ async def test_the_graphql_response_media_type_gets_400_for_documents_that_canno
 # ---- unexpected exceptions: masked for the client, traced in the log ---------------------
 
 
+async def test_a_client_gone_mid_request_is_not_logged_as_an_error(
+    ops: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client that disconnects while its body is read (a closed tab, a load generator
+    stopping) gets no answer and leaves one INFO line, not an error with a trace."""
+    caplog.set_level(logging.INFO)
+    messages = [{"type": "http.request", "body": b'{"query": "{ __typ', "more_body": True},
+                {"type": "http.disconnect"}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": "/graphql", "raw_path": b"/graphql",
+             "query_string": b"", "root_path": "", "server": ("testserver", 80),
+             "client": ("127.0.0.1", 5000),
+             "headers": [(b"host", b"testserver"), (b"content-type", b"application/json")]}
+    await ops.app(scope, receive, send)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("client disconnected" in r.getMessage() for r in caplog.records)
+
+
 async def test_an_unexpected_exception_is_masked_and_logged_with_its_request_id(
     ops: Gateway, caplog: pytest.LogCaptureFixture
 ) -> None:
