@@ -60,8 +60,9 @@ async def enqueue(
     return row
 
 
-async def due_jobs(limit: int = 100) -> list[int]:
-    """Ids of rows to hand to the broker now, including ones whose lease ran out."""
+async def due_jobs(limit: int = 100) -> list[tuple[int, str]]:
+    """Ids and actors of rows to hand to the broker now, including ones whose lease ran
+    out."""
     now = utcnow()
     stale = now - dt.timedelta(seconds=LEASE_SECONDS)
     await OutboxJob.filter(
@@ -69,7 +70,7 @@ async def due_jobs(limit: int = 100) -> list[int]:
     ).update(status=OutboxStatus.PENDING, run_after=now)
     return await OutboxJob.filter(status=OutboxStatus.PENDING, run_after__lte=now).order_by(
         "run_after", "id"
-    ).limit(limit).values_list("id", flat=True)
+    ).limit(limit).values_list("id", "job")
 
 
 async def mark_queued(job_id: int) -> bool:

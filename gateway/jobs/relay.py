@@ -23,19 +23,21 @@ def wake_relay() -> None:
             loop.call_soon_threadsafe(loop.call_later, 0.05, event.set)
 
 
+BATCH = 100  # rows per pass; a full pass is followed by another at once
+
+
 async def relay_once(actors: dict[str, dramatiq.Actor[Any, Any]]) -> int:
-    """Send every due row once; returns how many were handed to the broker."""
-    sent = 0
-    for job_id in await outbox.due_jobs():
+    """Send every due row once (up to ``BATCH``); returns how many were looked at."""
+    due = await outbox.due_jobs(BATCH)
+    for job_id, job in due:
         if not await outbox.mark_queued(job_id):
             continue
-        row = await OutboxJob.get(id=job_id)
-        actor = actors.get(row.job)
+        actor = actors.get(job)
         if actor is None:
             now = outbox.utcnow()
             await OutboxJob.filter(id=job_id).update(
                 status=OutboxStatus.FAILED,
-                last_error=f"no actor named {row.job!r} in this gateway (is its plugin enabled?)",
+                last_error=f"no actor named {job!r} in this gateway (is its plugin enabled?)",
                 finished_at=now,
                 updated_at=now,
             )
@@ -43,13 +45,12 @@ async def relay_once(actors: dict[str, dramatiq.Actor[Any, Any]]) -> int:
             continue
         try:
             actor.send(job_id)
-            sent += 1
         except Exception:
             log.exception("broker refused job %s; it stays pending", job_id)
             await OutboxJob.filter(id=job_id, status=OutboxStatus.QUEUED).update(
                 status=OutboxStatus.PENDING
             )
-    return sent
+    return len(due)
 
 
 async def run_relay(
@@ -62,7 +63,8 @@ async def run_relay(
     try:
         while not stop.is_set():
             try:
-                await relay_once(actors)
+                if await relay_once(actors) >= BATCH:
+                    continue  # a backlog: the next batch now, not after the interval
             except Exception:
                 log.exception("relay pass failed; trying again")
             event.clear()

@@ -60,8 +60,11 @@ async def publish_job_status(job_id: int) -> None:
 
     Called by the outbox after each status change, outside any transaction; never raises, as
     the job's own work is already done."""
-    if pubsub.current() is None:
+    bus = pubsub.current()
+    if bus is None:
         return
+    if isinstance(bus, pubsub.InProcessPubSub) and not bus.subscriber_count(job_channel(job_id)):
+        return  # nobody in this process (the only one it reaches) listens to this job
     try:
         if isinstance(connections.get("default"), TransactionalDBClient):
             # Inside a caller's transaction the change may still roll back: announcing it now
