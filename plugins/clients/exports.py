@@ -204,34 +204,31 @@ async def csv_chunks(export: AccountExport) -> AsyncIterator[bytes]:
 # every page repeats. Column widths (points) share the 707 pt between the margins.
 _PAGE_WIDTH, _PAGE_HEIGHT = 792.0, 612.0
 _MARGIN = 42.5
-_FONT, _BOLD, _SIZE, _LEADING = "GatewaySans", "GatewaySans-Bold", 9.0, 12.0
+_FONT, _BOLD, _SIZE, _LEADING = "Helvetica", "Helvetica-Bold", 9.0, 12.0
 _WIDTHS: dict[AccountKind, tuple[float, ...]] = {
     AccountKind.COMPANY: (60, 217, 60, 68, 95, 95, 112),
     AccountKind.PROFESSIONAL: (60, 60, 195, 55, 35, 95, 95, 112),
 }
 _ELLIPSIS = "\u2026"
-# Narrow no-break spaces (French thousands separator) are not in Vera (as in gateway.pdf).
+# Narrow no-break spaces (French thousands separator) are not in WinAnsi: plain no-break ones.
 _SPACES = str.maketrans({"\u202f": "\u00a0", "\u2007": "\u00a0"})
 
 
 class _PdfPages:
-    """The export's PDF drawn page by page with ReportLab as rows arrive: each finished page
-    is compressed at once and only that (~2 KB) is kept until the file is written, about
-    0.3 KB a row in all, where xhtml2pdf held the whole table's layout (~40 KB and ~6 ms of
-    CPU a row). Text is set in Bitstream Vera, embedded, as gateway.pdf does."""
+    """The export's PDF drawn page by page as rows arrive, each page written to the file as it
+    ends (``pdf_writer.StreamingCanvas``), so memory stays flat whatever the length, where
+    xhtml2pdf held the whole table's layout (~40 KB and ~6 ms of CPU a row)."""
 
     def __init__(self, path: Path, kind: AccountKind, language: str, title: str,
                  subtitle: str) -> None:
-        from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+        from plugins.clients.pdf_writer import StreamingCanvas
 
-        _register_fonts()
         self.kind, self.language = kind, language
         self.columns = COLUMNS[kind]
         widths = _WIDTHS[kind]
         self.x = [_MARGIN + sum(widths[:i]) for i in range(len(widths))]
         self.room = [w - 4 for w in widths]  # 2 pt of padding on each side
-        self.canvas = Canvas(str(path), pagesize=(_PAGE_WIDTH, _PAGE_HEIGHT),
-                             pageCompression=1)
+        self.canvas = StreamingCanvas(path, pagesize=(_PAGE_WIDTH, _PAGE_HEIGHT))
         self.canvas.setTitle(title)
         self.canvas.setAuthor("Gateway")
         self.title, self.subtitle = title, subtitle
@@ -272,15 +269,15 @@ class _PdfPages:
     def _end_page(self) -> None:
         self.canvas.drawText(self.text)
         self.canvas.showPage()
-        _compress_last_page(self.canvas)
 
     @staticmethod
     def _fit(text: str, room: float, font: str, size: float) -> str:
         from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
 
         text = " ".join(text.translate(_SPACES).split())  # one line: no tab, no newline
-        # No glyph of Vera is wider than 1.44 times its size: short texts need no measuring.
-        if len(text) * size * 1.44 <= room or stringWidth(text, font, size) <= room:
+        # No glyph of Helvetica is wider than 1.05 times its size ("@"): short texts need no
+        # measuring.
+        if len(text) * size * 1.05 <= room or stringWidth(text, font, size) <= room:
             return text
         while text and stringWidth(text + _ELLIPSIS, font, size) > room:
             text = text[:-1]
@@ -315,40 +312,6 @@ class _PdfPages:
     def finish(self) -> None:
         self._end_page()
         self.canvas.save()
-
-
-def _register_fonts() -> None:
-    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-    from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
-
-    if _FONT in pdfmetrics.getRegisteredFontNames():
-        return
-    import reportlab  # type: ignore[import-untyped]
-
-    fonts = Path(reportlab.__file__).resolve().parent / "fonts"  # Vera ships with ReportLab
-    pdfmetrics.registerFont(TTFont(_FONT, str(fonts / "Vera.ttf")))
-    pdfmetrics.registerFont(TTFont(_BOLD, str(fonts / "VeraBd.ttf")))
-
-
-def _compress_last_page(canvas: Any) -> None:
-    """Replace the page just finished's content (operators as text, ~15 KB a page) by its
-    compressed stream (~2 KB), which ReportLab writes as it is (its ``Filter`` is set)."""
-    import zlib
-
-    from reportlab.pdfbase.pdfdoc import (  # type: ignore[import-untyped]
-        PDFArray,
-        PDFDictionary,
-        PDFName,
-        PDFStream,
-    )
-
-    page = canvas._doc.Pages.pages[-1]
-    if page.Contents or not page.stream:
-        return
-    dictionary = PDFDictionary({"Filter": PDFArray([PDFName("FlateDecode")])})
-    page.Contents = PDFStream(dictionary, zlib.compress(page.stream.encode("utf-8")))
-    page.Contents.__Comment__ = "page stream"
-    page.stream = None
 
 
 async def write_pdf(export: AccountExport, path: Path) -> int:
