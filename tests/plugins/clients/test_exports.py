@@ -46,6 +46,15 @@ async def _export(gateway: Gateway, headers: dict[str, str], **input: Any) -> di
     return result["data"]["exportAccounts"]
 
 
+async def _ready(gateway: Gateway, headers: dict[str, str], export_id: str) -> None:
+    """Wait until the export's job has made its file."""
+    async def ready() -> bool:
+        state = (await gateway.graphql(STATUS, {"id": export_id}, **headers))["data"]
+        return state["accountExport"]["status"] == "READY"
+
+    await wait_for(ready, timeout=60)
+
+
 def _path(url: str) -> str:
     return url.removeprefix("http://testserver")
 
@@ -140,11 +149,7 @@ async def test_pdf_is_rendered_by_a_job_and_read_back(gateway: Gateway) -> None:
     assert payload["export"]["fileName"] == "Professionnels.pdf"
     export_id = payload["export"]["id"]
 
-    async def ready() -> bool:
-        state = (await gateway.graphql(STATUS, {"id": export_id}, **headers))["data"]
-        return state["accountExport"]["status"] == "READY"
-
-    await wait_for(ready, timeout=60)
+    await _ready(gateway, headers, export_id)
     response = await gateway.client.get(_path(payload["url"]))
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
@@ -170,11 +175,7 @@ async def test_a_long_pdf_has_every_row_once_and_the_header_on_every_page(
                             filter={"status": None})
     export_id = payload["export"]["id"]
 
-    async def ready() -> bool:
-        state = (await gateway.graphql(STATUS, {"id": export_id}, **headers))["data"]
-        return state["accountExport"]["status"] == "READY"
-
-    await wait_for(ready, timeout=60)
+    await _ready(gateway, headers, export_id)
     response = await gateway.client.get(_path(payload["url"]))
     pages = [page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages]
     assert len(pages) >= 3
