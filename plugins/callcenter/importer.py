@@ -54,6 +54,8 @@ UPLOAD_BATCH = 2_000  # about 40 ms of parsing between two turns of the server's
 # Bounds that keep a typo from reaching the database as an overflow (which would stop the
 # whole import instead of rejecting one line).
 MAX_SECONDS = 1e9  # about 31 years
+# Times in seconds a record may leave out (null: it never happened), in unpacking order.
+_OPTIONAL_SECONDS = ("queued_at", "assigned_at", "answered_at", "agent_seconds", "wrap_seconds")
 MAX_INTEGER = 2**31 - 1  # an INTEGER column
 MAX_LIST = 1000  # holds or transfers of one call
 _REAL = (int, float)  # bool is neither: `type(True) is bool`
@@ -336,21 +338,13 @@ def call_values(record: dict[str, Any], account: _AccountInfo) -> tuple[Any, ...
     duration = get("duration")
     if not (type(duration) in _REAL and 0 <= duration <= MAX_SECONDS):
         duration = _number(duration, "duration", required=True)
-    queued = get("queued_at")
-    if queued is not None and not (type(queued) in _REAL and 0 <= queued <= MAX_SECONDS):
-        queued = _number(queued, "queued_at")
-    assigned = get("assigned_at")
-    if assigned is not None and not (type(assigned) in _REAL and 0 <= assigned <= MAX_SECONDS):
-        assigned = _number(assigned, "assigned_at")
-    answered = get("answered_at")
-    if answered is not None and not (type(answered) in _REAL and 0 <= answered <= MAX_SECONDS):
-        answered = _number(answered, "answered_at")
-    talk = get("agent_seconds")
-    if talk is not None and not (type(talk) in _REAL and 0 <= talk <= MAX_SECONDS):
-        talk = _number(talk, "agent_seconds")
-    wrap = get("wrap_seconds")
-    if wrap is not None and not (type(wrap) in _REAL and 0 <= wrap <= MAX_SECONDS):
-        wrap = _number(wrap, "wrap_seconds")
+    times = []
+    for name in _OPTIONAL_SECONDS:  # a plain number in range passes without a call
+        value = get(name)
+        if value is not None and not (type(value) in _REAL and 0 <= value <= MAX_SECONDS):
+            value = _number(value, name)
+        times.append(value)
+    queued, assigned, answered, talk, wrap = times
     holds = get("holds")
     if holds:
         holds = _seconds_list(holds, "holds")
