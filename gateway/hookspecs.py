@@ -6,115 +6,142 @@ plugin reads its own settings (``gateway.config_for(name)``) and the process set
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from pluggy import HookspecMarker
 
+if TYPE_CHECKING:
+    from starlette.requests import HTTPConnection
+    from starlette.routing import BaseRoute
+    from strawberry.dataloader import DataLoader
+
+    from gateway.context import Context
+    from gateway.contributions import Command, Job, ModelApp, PeriodicJob, Principal
+    from gateway.identity.models import Account
+    from gateway.plugins import PluginHost
+
 hookspec = HookspecMarker("gateway")
+
+T = TypeVar("T")
+# What a hook contributing several things returns: one, a list or a tuple of them (exactly
+# what the host flattens; any other iterable would count as one item), or None.
+Some: TypeAlias = T | list[T] | tuple[T, ...] | None
 
 
 @hookspec
-def gateway_models(gateway: Any) -> Any:
+def gateway_models(gateway: PluginHost) -> Some[ModelApp]:
     """Return a ``ModelApp`` (Tortoise app label, model modules, migrations package) or None."""
 
 
 @hookspec
-def gateway_query(gateway: Any) -> Any:
+def gateway_query(gateway: PluginHost) -> Some[type]:
     """Return a strawberry type (or a list of them) whose fields join the root Query."""
 
 
 @hookspec
-def gateway_mutation(gateway: Any) -> Any:
+def gateway_mutation(gateway: PluginHost) -> Some[type]:
     """Return a strawberry type (or a list of them) whose fields join the root Mutation."""
 
 
 @hookspec
-def gateway_subscription(gateway: Any) -> Any:
+def gateway_subscription(gateway: PluginHost) -> Some[type]:
     """Return a strawberry type (or a list of them) whose fields join the root Subscription."""
 
 
 @hookspec
-def gateway_types(gateway: Any) -> Any:
+def gateway_types(gateway: PluginHost) -> Some[type]:
     """Return extra strawberry types to add to the schema (e.g. Node implementations)."""
 
 
 @hookspec
-def gateway_loaders(gateway: Any, context: Any) -> Any:
+def gateway_loaders(
+    gateway: PluginHost, context: Context
+) -> Mapping[str, DataLoader[Any, Any]] | None:
     """Return a dict of per-request DataLoaders, keyed by the name resolvers look them up by."""
 
 
 @hookspec
-def gateway_jobs(gateway: Any) -> Any:
+def gateway_jobs(gateway: PluginHost) -> Some[Job]:
     """Return ``Job`` definitions; each becomes a Dramatiq actor fed by the outbox."""
 
 
 @hookspec
-def gateway_periodic_jobs(gateway: Any) -> Any:
+def gateway_periodic_jobs(gateway: PluginHost) -> Some[PeriodicJob]:
     """Return ``PeriodicJob`` definitions the scheduler enqueues on their interval."""
 
 
 @hookspec
-def gateway_routes(gateway: Any) -> Any:
+def gateway_routes(gateway: PluginHost) -> Some[BaseRoute]:
     """Return Starlette routes (webhooks, downloads) mounted beside /graphql."""
 
 
 @hookspec
-def gateway_startup(gateway: Any) -> Any:
+def gateway_startup(gateway: PluginHost) -> Awaitable[None] | None:
     """Run at start-up, after the database is ready; may return an awaitable."""
 
 
 @hookspec
-def gateway_shutdown(gateway: Any) -> Any:
+def gateway_shutdown(gateway: PluginHost) -> Awaitable[None] | None:
     """Run at shut-down, before the database closes; may return an awaitable."""
 
 
 @hookspec
-def gateway_commands(gateway: Any) -> Any:
+def gateway_commands(gateway: PluginHost) -> Some[Command]:
     """Return ``Command`` definitions added to the ``gateway`` CLI."""
 
 
 @hookspec
-def gateway_email_templates(gateway: Any) -> Any:
+def gateway_email_templates(gateway: PluginHost) -> Path | None:
     """Return a folder holding ``<name>.<lang>.{subject,txt,html}`` email templates."""
 
 
 @hookspec(firstresult=True)
-def gateway_principal(gateway: Any, request: Any) -> Any:
+def gateway_principal(
+    gateway: PluginHost, request: HTTPConnection
+) -> Principal | Awaitable[Principal | None] | None:
     """Return the ``Principal`` who sent this request (session cookie, bearer token) or None."""
 
 
 @hookspec(firstresult=True)
-def gateway_provider(gateway: Any, kind: str, name: str) -> Any:
+def gateway_provider(gateway: PluginHost, kind: str, name: str) -> object | None:
     """Return the provider of ``kind`` called ``name`` (e.g. a transcription engine), or None."""
 
 
 @hookspec
-def gateway_provider_names(gateway: Any, kind: str) -> Any:
+def gateway_provider_names(gateway: PluginHost, kind: str) -> Iterable[str] | None:
     """Return the names of the providers of ``kind`` this plugin offers."""
 
 
 @hookspec
-def gateway_account_created(gateway: Any, account: Any) -> Any:
+def gateway_account_created(gateway: PluginHost, account: Account) -> Awaitable[None] | None:
     """React to a new subscriber account, inside the transaction that created it."""
 
 
 @hookspec
-def gateway_account_unsubscribed(gateway: Any, account: Any) -> Any:
+def gateway_account_unsubscribed(
+    gateway: PluginHost, account: Account
+) -> Awaitable[None] | None:
     """React to an account being unsubscribed (stop billing, deprovision), in its transaction."""
 
 
 @hookspec
-def gateway_account_reactivated(gateway: Any, account: Any) -> Any:
+def gateway_account_reactivated(
+    gateway: PluginHost, account: Account
+) -> Awaitable[None] | None:
     """React to an unsubscribed account being reactivated by a system admin."""
 
 
 @hookspec
-def gateway_account_purged(gateway: Any, account_id: int) -> Any:
+def gateway_account_purged(gateway: PluginHost, account_id: int) -> Awaitable[None] | None:
     """Remove what this plugin keeps for an account that is being purged for good."""
 
 
 @hookspec
-def gateway_demo_data(gateway: Any, size: str) -> Any:
+def gateway_demo_data(
+    gateway: PluginHost, size: str
+) -> Some[str] | Awaitable[Some[str]]:
     """Load this plugin's demo data (idempotent); ``size`` is small or large. May be async.
 
     Return lines to print for the person running ``gateway demo`` (e.g. demo logins), or None.
@@ -122,14 +149,18 @@ def gateway_demo_data(gateway: Any, size: str) -> Any:
 
 
 @hookspec
-def gateway_billing_history(gateway: Any, account: Any) -> Any:
+def gateway_billing_history(
+    gateway: PluginHost, account: Account
+) -> Iterable[dict[str, Any]] | Awaitable[Iterable[dict[str, Any]]] | None:
     """Return the account's billing history lines (the portal's "Historique de facturation"):
     dicts with ``date`` (a date), ``description``, ``amount`` (Decimal) and ``currency``. May be
     async."""
 
 
 @hookspec
-def gateway_extension_references(gateway: Any, account_ids: Any, extensions: Any) -> Any:
+def gateway_extension_references(
+    gateway: PluginHost, account_ids: list[int], extensions: list[str]
+) -> Iterable[dict[str, Any]] | Awaitable[Iterable[dict[str, Any]]] | None:
     """Return warnings about what the accounts ``account_ids`` keep (groups, call-forwarding
     schedules…) that points at ``extensions`` (strings), which no longer reach anyone from
     them: called when an account leaves its organisation (un-affiliation), for the remaining

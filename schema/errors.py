@@ -1,4 +1,7 @@
-"""The error payload convention: ``errors: [<Area>Error!]!`` with a code, a field, a message."""
+"""The error payload convention: ``errors: [<Area>Error!]!`` with a code, a field, a message.
+
+Services raise ``gateway.problems.Problem``/``Problems``; :func:`to_errors` is the one place
+they become GraphQL (``schema.mutations.mutation`` calls it for every mutation)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 
 import strawberry
 
-from gateway.i18n import Text
+from gateway.problems import Problem, Problems
 
 
 @strawberry.interface(description="A problem with the input of a mutation; nothing was saved.")
@@ -19,27 +22,30 @@ class Error:
     message: str = strawberry.field(description="Explanation in the caller's language.")
 
 
+# Where error_type() keeps the codes enum on the type it builds.
+_CODES = "__gateway_error_codes__"
+
+
 def error_type(area: str, codes: type[Enum]) -> type:
     """Build ``<Area>Error`` implementing :class:`Error`, with ``code: <Area>ErrorCode!``."""
     code_enum = strawberry.enum(codes, name=f"{area}ErrorCode")
-    namespace: dict[str, Any] = {"__annotations__": {"code": code_enum}}
+    namespace: dict[str, Any] = {"__annotations__": {"code": code_enum}, _CODES: codes}
     cls = type(f"{area}Error", (Error,), namespace)
     return strawberry.type(cls, name=f"{area}Error", description=f"An error of the {area} area.")
 
 
-class PayloadError(Exception):
-    """Raised by services for bad input; resolvers turn it into a payload error."""
-
-    def __init__(self, code: Enum, text: Text, field: list[str] | None = None, **values: Any):
-        super().__init__(text.en.format(**values) if values else text.en)
-        self.code = code
-        self.text = text
-        self.field = field
-        self.values = values
-
-    def to_graphql(self, error_cls: type, language: str) -> Any:
-        return error_cls(
-            code=self.code,
-            field=self.field,
-            message=self.text.render(language, **self.values),
-        )
+def to_errors(exc: Problem | Problems, error_cls: type, language: str) -> list[Any]:
+    """The payload ``errors`` of a refusal, in ``language``: each problem's code is looked up by
+    name in the error type's codes, so a problem raised by a shared helper (``NOT_FOUND``)
+    takes the code of the area whose mutation was called."""
+    codes: type[Enum] = getattr(error_cls, _CODES)
+    errors = []
+    for problem in exc.problems:
+        try:
+            code = codes[problem.code_name]
+        except KeyError:
+            raise LookupError(f"{error_cls.__name__} has no code {problem.code_name}: add it to "
+                              f"{codes.__name__}") from None
+        field = [str(part) for part in problem.field] if problem.field is not None else None
+        errors.append(error_cls(code=code, field=field, message=problem.message(language)))
+    return errors

@@ -1,45 +1,90 @@
-"""The Relay ``Node`` interface and the root ``node(id:)`` field, scoped like everything else."""
+"""The Relay ``Node`` interface, the root ``node(id:)`` field scoped like everything else, and
+the pieces every area's nodes share: :class:`RowNode`, :func:`node_pk`, :func:`global_id`."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, ClassVar, Self
 
 import strawberry
 from strawberry import relay
+from tortoise.queryset import QuerySet
 
-from schema.permissions import SIGNED_IN, allow
+from gateway.contributions import Principal
+from gateway.i18n import Text
+from gateway.problems import NOT_FOUND, Field, Problem
+from gateway.roles import SIGNED_IN
+from gateway.validation import MAX_DATABASE_ID, database_id  # noqa: F401  (shared with nodes)
+from schema.permissions import allow
 
 Node = relay.Node
 GlobalID = relay.GlobalID
 
-# The largest primary key an integer column holds on PostgreSQL (IntField): a larger number
-# names no row, and handing it to the database driver fails with an overflow.
-MAX_DATABASE_ID = 2**31 - 1
 
-
-def database_id(value: object) -> int | None:
-    """``value`` (a node id or a plain CID/UID, as text) as a primary key, or None when it
-    cannot be one, which callers answer as "not found": only ASCII digits ("²".isdigit() is
-    true, yet int() refuses it) of a number an integer column holds."""
-    text = str(value)
-    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_DATABASE_ID)):
-        return None
-    number = int(text)
-    return number if number <= MAX_DATABASE_ID else None
-
-
-def object_pk(raw: Any, type_name: str) -> int | None:
-    """The primary key that ``raw`` names: a plain number (the seeds show CIDs and UIDs) or a
-    global id of ``type_name``; None for anything else, which callers answer as "not found"."""
+def object_pk(raw: Any, type_name: str, *, plain: bool = True) -> int | None:
+    """The primary key that ``raw`` names: a global id of ``type_name`` or, unless ``plain`` is
+    false, a plain number (the seeds show CIDs and UIDs); None for anything else, which callers
+    answer as "not found"."""
     text = str(raw).strip()
     number = database_id(text)
     if number is not None:
-        return number
+        return number if plain else None
     try:
         global_id = relay.GlobalID.from_id(text)
     except Exception:
         return None
     return database_id(global_id.node_id) if global_id.type_name == type_name else None
+
+
+def node_pk(raw: Any, type_name: str, field: Field | None = None,
+            text: Text = NOT_FOUND, *, plain: bool = True) -> int:
+    """The row id behind ``raw`` (a global id of ``type_name`` or, unless ``plain`` is false, a
+    plain number); anything else raises the ``NOT_FOUND`` problem at ``field``, with ``text``
+    as its message."""
+    number = object_pk(raw, type_name, plain=plain)
+    if number is None:
+        raise Problem("NOT_FOUND", text, field)
+    return number
+
+
+def global_id(type_name: str, pk: int) -> strawberry.ID:
+    """The global id of row ``pk`` of the node type ``type_name``."""
+    return strawberry.ID(relay.to_base64(type_name, pk))
+
+
+class RowNode(relay.Node):
+    """A Node read as plain rows of one query: ``visible`` scopes it to the caller (another
+    tenant's id is simply not found), ``COLUMNS`` selects, ``from_row`` builds.
+
+    A subclass declares ``id: relay.NodeID[int]``, its fields, ``COLUMNS`` and ``visible``;
+    ``from_row`` takes the row's values for the fields of the same name, and may be
+    overridden for computed or private fields."""
+
+    COLUMNS: ClassVar[tuple[str, ...]]
+
+    @classmethod
+    def visible(cls, principal: Principal | None) -> QuerySet[Any]:
+        raise NotImplementedError(f"{cls.__name__}.visible")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        return cls(**{name: row[name] for name in cls.COLUMNS})
+
+    @classmethod
+    async def load(cls, principal: Principal | None, pks: list[int | None]) -> list[Self | None]:
+        """The nodes of ``pks`` the caller may see, in order; None where not found."""
+        wanted = {pk for pk in pks if pk is not None}
+        if not wanted:
+            return [None] * len(pks)
+        rows = await cls.visible(principal).filter(id__in=wanted).values(*cls.COLUMNS)
+        found = {row["id"]: cls.from_row(row) for row in rows}
+        return [found.get(pk) if pk is not None else None for pk in pks]
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]  # async: relay's signature is sync
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        return await cls.load(info.context.principal, [database_id(i) for i in node_ids])
 
 
 def _node_type(info: strawberry.Info, type_name: str) -> Any:

@@ -1,32 +1,29 @@
-"""Deny by default: every root field declares who may call it with ``allow(...)``."""
+"""Deny by default: every root field declares who may call it with ``allow(...)``.
+
+The roles and their groups are the host's (``gateway.roles``); this module gives them to
+GraphQL (the ``Role`` enum) and checks them on each field."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 import strawberry
 from strawberry.exceptions import StrawberryGraphQLError
+from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from gateway.i18n import Text
+from gateway.roles import (  # noqa: F401  (the groups, for fields that declare them)
+    ANONYMOUS,
+    RESELLER_SIDE,
+    RESELLER_STAFF,
+    SIGNED_IN,
+    STAFF,
+    SUBSCRIBERS,
+    Role,
+)
 
-
-@strawberry.enum
-class Role(StrEnum):
-    SYSTEM_ADMIN = "SYSTEM_ADMIN"
-    RESELLER_ADMIN = "RESELLER_ADMIN"
-    RESELLER_DELEGATE = "RESELLER_DELEGATE"
-    COMPANY_ADMIN = "COMPANY_ADMIN"
-    EMPLOYEE = "EMPLOYEE"
-    PROFESSIONAL = "PROFESSIONAL"
-    INTEGRATOR = "INTEGRATOR"  # an API token of a reseller
-
-
-ANONYMOUS = "ANONYMOUS"
-RESELLER_STAFF = (Role.RESELLER_ADMIN, Role.RESELLER_DELEGATE)
-SUBSCRIBERS = (Role.COMPANY_ADMIN, Role.EMPLOYEE, Role.PROFESSIONAL)
-SIGNED_IN = (Role.SYSTEM_ADMIN, *RESELLER_STAFF, Role.INTEGRATOR, *SUBSCRIBERS)
+strawberry.enum(Role)
 
 _NOT_SIGNED_IN = Text(en="You are not signed in.", fr="Vous n'êtes pas connecté.")
 _NOT_ALLOWED = Text(
@@ -57,7 +54,7 @@ class RoleRequired(BasePermission):
         return True
 
 
-def allow(*roles: str) -> list[PermissionExtension]:
+def allow(*roles: str) -> list[FieldExtension]:
     """Field extensions that admit only ``roles`` (``ANONYMOUS`` admits everyone)."""
     if not roles:
         raise ValueError("allow() needs at least one role; deny by default is the absence of it")

@@ -1,13 +1,15 @@
-"""Shared scalars: UTC date-times, decimal money, E.164 phone numbers."""
+"""Shared scalars: UTC date-times, decimal money, E.164 phone numbers (the check itself is
+``gateway.validation.normalize_phone_number``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import NewType
+from typing import TYPE_CHECKING, NewType
 
-import phonenumbers
 import strawberry
+
+from gateway.validation import normalize_phone_number
 
 
 def _serialize_datetime(value: dt.datetime) -> str:
@@ -23,7 +25,7 @@ def _parse_datetime(value: str) -> dt.datetime:
     return parsed.astimezone(dt.UTC)
 
 
-DateTime = strawberry.scalar(
+_DateTime = strawberry.scalar(
     NewType("DateTime", dt.datetime),
     name="DateTime",
     description="An instant, ISO 8601, always given in UTC on the wire "
@@ -43,7 +45,7 @@ def _parse_decimal(value: str) -> Decimal:
     return parsed
 
 
-Decimal_ = strawberry.scalar(
+_Decimal = strawberry.scalar(
     NewType("Decimal", Decimal),
     name="Decimal",
     description="An exact decimal number, as a string (e.g. \"19.95\").",
@@ -52,31 +54,27 @@ Decimal_ = strawberry.scalar(
 )
 
 
-@strawberry.type(description="An amount of money: a decimal string and an ISO 4217 currency.")
-class Money:
-    amount: Decimal_  # type: ignore[valid-type]
-    currency: str
-
-
-def normalize_phone_number(value: str, region: str | None = None) -> str:
-    """E.164 form of ``value``; ``region`` (ISO country) reads national formats."""
-    if any(char.isalpha() for char in str(value)):
-        # phonenumbers reads vanity letters as digits (ABC -> 222): a typo would become
-        # someone else's number.
-        raise ValueError(f"{value!r} is not a phone number: it contains letters")
-    try:
-        parsed = phonenumbers.parse(str(value), region)
-    except phonenumbers.NumberParseException:
-        raise ValueError(f"{value!r} is not a phone number") from None
-    if not phonenumbers.is_valid_number(parsed):
-        raise ValueError(f"{value!r} is not a valid phone number")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-PhoneNumber = strawberry.scalar(
+_PhoneNumber = strawberry.scalar(
     NewType("PhoneNumber", str),
     name="PhoneNumber",
     description="A phone number in E.164 form (e.g. +15145551212); input may be formatted.",
     serialize=str,
     parse_value=normalize_phone_number,
 )
+
+
+# Annotations name the Python types to type checkers and the GraphQL scalars to strawberry.
+if TYPE_CHECKING:
+    DateTime = dt.datetime
+    Decimal_ = Decimal
+    PhoneNumber = str
+else:
+    DateTime = _DateTime
+    Decimal_ = _Decimal
+    PhoneNumber = _PhoneNumber
+
+
+@strawberry.type(description="An amount of money: a decimal string and an ISO 4217 currency.")
+class Money:
+    amount: Decimal_
+    currency: str

@@ -5,8 +5,10 @@ from __future__ import annotations
 from tortoise.queryset import QuerySet
 
 from gateway.contributions import Principal
+from gateway.i18n import Text
 from gateway.identity.models import Account, Reseller, User
-from schema.permissions import Role
+from gateway.problems import ACCOUNT_NOT_FOUND, Field, Problem
+from gateway.roles import Role
 
 RESELLER_WIDE = {Role.RESELLER_ADMIN, Role.RESELLER_DELEGATE, Role.INTEGRATOR}
 
@@ -41,3 +43,12 @@ def users_visible(principal: Principal | None) -> QuerySet[User]:
     if principal.role == Role.COMPANY_ADMIN:
         return User.filter(account_id=principal.account_id or -1)
     return User.filter(id=principal.user_id or -1)
+
+
+async def account_for(principal: Principal | None, account_id: int,
+                      field: Field | None = None, text: Text = ACCOUNT_NOT_FOUND) -> Account:
+    """An account the caller may see; any other id is the ``NOT_FOUND`` problem at ``field``."""
+    account = await accounts_visible(principal).filter(id=account_id).first()
+    if account is None:
+        raise Problem("NOT_FOUND", text, field or ["input", "accountId"])
+    return account

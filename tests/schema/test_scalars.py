@@ -7,8 +7,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import strawberry
 
-from schema.scalars import normalize_phone_number
+from schema.scalars import DateTime, normalize_phone_number
 from tests.conftest import Gateway
 
 ECHO = """query ($at: DateTime, $amount: Decimal, $phone: PhoneNumber) {
@@ -89,6 +90,16 @@ async def test_phone_number_refuses_letters_and_invalid_numbers(
 
 
 def test_datetime_serialiser_treats_stored_naive_times_as_utc() -> None:
-    from schema.scalars import _serialize_datetime
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def stored(self, info: strawberry.Info) -> DateTime:
+            return info.root_value
 
-    assert _serialize_datetime(dt.datetime(2026, 1, 1, 8, 30)) == "2026-01-01T08:30:00Z"
+    def serialize_datetime(value: dt.datetime) -> Any:
+        """What a client reads of ``value`` (e.g. a naive time read back from a column)."""
+        result = strawberry.Schema(query=Query).execute_sync("{ stored }", root_value=value)
+        assert result.errors is None and result.data is not None
+        return result.data["stored"]
+
+    assert serialize_datetime(dt.datetime(2026, 1, 1, 8, 30)) == "2026-01-01T08:30:00Z"

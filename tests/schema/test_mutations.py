@@ -1,0 +1,131 @@
+"""The mutation kit: a problem raised below a mutation becomes its payload's ``errors``, in the
+caller's language, with the code of the mutation's area; and every payload of the composed
+schema can be built that way (a refusal never answers null for a non-null field)."""
+
+from __future__ import annotations
+
+import dataclasses
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.types.base import get_object_definition
+
+from gateway.i18n import Text
+from gateway.plugins import PluginHost
+from gateway.problems import Problem, Problems
+from schema.build import build_schema
+from schema.errors import error_type
+from schema.mutations import ProblemsToPayload, mutation
+from tests.conftest import make_settings
+
+
+class KitCode(Enum):
+    NOT_FOUND = "NOT_FOUND"
+    TOO_LONG = "TOO_LONG"
+
+
+KitError = error_type("Kit", KitCode)
+TOO_LONG = Text(en="At most {max} characters.", fr="Au plus {max} caractères.")
+MISSING = Text(en="No such thing.", fr="Introuvable.")
+
+
+@strawberry.type
+class KitPayload:
+    name: str | None
+    warnings: list[str] = strawberry.field(default_factory=list)
+    errors: list[KitError] = strawberry.field(default_factory=list)  # type: ignore[valid-type]
+
+
+def _helper_that_refuses(name: str) -> None:
+    """A service deep below the resolver."""
+    if name == "missing":
+        raise Problem("NOT_FOUND", MISSING, ["input", "id"])
+    if len(name) > 3:
+        raise Problems([Problem(KitCode.TOO_LONG, TOO_LONG, ["input", "name"], max=3),
+                        Problem(KitCode.NOT_FOUND, MISSING, ["input", "items", 2])])
+
+
+@strawberry.type
+class KitMutation:
+    @mutation("ANONYMOUS", errors=KitError)
+    async def rename(self, name: str) -> KitPayload:
+        _helper_that_refuses(name)
+        return KitPayload(name=name.upper(), warnings=["checked"])
+
+    @mutation("ANONYMOUS", errors=KitError)
+    def rename_sync(self, name: str) -> KitPayload:
+        _helper_that_refuses(name)
+        return KitPayload(name=name.upper())
+
+
+@strawberry.type
+class KitQuery:
+    ok: bool = True
+
+
+class _Context:
+    principal = None
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+
+KIT = strawberry.Schema(query=KitQuery, mutation=KitMutation)
+RENAME = ("mutation($n: String!) { rename(name: $n) { name warnings errors { code field message } "
+          "} }")
+
+
+async def _rename(name: str, language: str = "en", field: str = "rename") -> dict[str, Any]:
+    result = await KIT.execute(RENAME.replace("rename(", f"{field}("), variable_values={"n": name},
+                               context_value=_Context(language))
+    assert result.errors is None, result.errors
+    assert result.data is not None
+    return result.data[field]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("field", ["rename", "renameSync"])
+async def test_a_problem_below_the_resolver_becomes_the_payload_errors(field: str) -> None:
+    assert await _rename("abc", field=field) == {
+        "name": "ABC", "warnings": ["checked"] if field == "rename" else [], "errors": []}
+    # The code is taken by name from the mutation's own error type; fields keep their default.
+    assert await _rename("missing", field=field) == {"name": None, "warnings": [], "errors": [
+        {"code": "NOT_FOUND", "field": ["input", "id"], "message": "No such thing."}]}
+
+
+async def test_several_problems_come_back_together_in_the_callers_language() -> None:
+    assert (await _rename("abcdef", language="fr"))["errors"] == [
+        {"code": "TOO_LONG", "field": ["input", "name"], "message": "Au plus 3 caractères."},
+        {"code": "NOT_FOUND", "field": ["input", "items", "2"], "message": "Introuvable."},
+    ]
+
+
+def _mutation_payloads(schema: strawberry.Schema) -> list[tuple[str, type]]:
+    mutation_type = schema.schema_converter.type_map["Mutation"].definition
+    found = []
+    for field in mutation_type.fields:  # type: ignore[union-attr]
+        if any(isinstance(e, ProblemsToPayload) for e in field.extensions):
+            origin = get_object_definition(field.type, strict=True).origin
+            found.append((field.name, origin))
+    return found
+
+
+def test_every_payload_of_the_composed_schema_can_carry_errors(tmp_path: Path) -> None:
+    """On a refusal the kit sets the payload's other fields to null, or leaves their default:
+    a non-null field without a default would turn every refusal into a GraphQL error."""
+    schema = build_schema(PluginHost(make_settings("sqlite://:memory:", tmp_path)))
+    payloads = _mutation_payloads(schema)
+    assert len(payloads) > 30, "the kit should serve the mutations of every area"
+    wrong = []
+    for name, payload in payloads:
+        for field in get_object_definition(payload, strict=True).fields:
+            if field.base_resolver is not None or field.python_name == "errors":
+                continue
+            has_default = (field.default is not dataclasses.MISSING
+                           or field.default_factory is not dataclasses.MISSING)
+            nullable = type(field.type).__name__ == "StrawberryOptional"
+            if not (nullable or has_default):
+                wrong.append(f"{name}: {payload.__name__}.{field.python_name}")
+    assert not wrong, "payload fields that cannot be null on a refusal: " + ", ".join(wrong)
