@@ -11,7 +11,6 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
@@ -28,16 +27,16 @@ from schema.build import build_schema
 log = logging.getLogger("gateway.app")
 
 
-class GatewayGraphQL(StrictGraphQLHTTP, GraphQL):
+class GatewayGraphQL(StrictGraphQLHTTP):
     """The strawberry ASGI view with our context; requests of the wrong shape are refused as
     GraphQL errors in JSON (:class:`gateway.security.StrictGraphQLHTTP`)."""
 
-    def __init__(self, host: PluginHost, **kwargs: Any) -> None:
-        self.host = host
+    def __init__(self, gateway: PluginHost, **kwargs: Any) -> None:
+        self.gateway = gateway
         super().__init__(**kwargs)
 
-    async def get_context(self, request: HTTPConnection, response: Any) -> Any:  # type: ignore[override]
-        context: Any = await build_context(self.host, request, response)
+    async def get_context(self, request: HTTPConnection, response: Any) -> Any:
+        context: Any = await build_context(self.gateway, request, response)
         request.state.language = context.language  # for refusals answered outside GraphQL
         if request.scope["type"] == "websocket":
             # Strawberry keeps the connection_init payload where this attribute exists.
@@ -58,19 +57,19 @@ class GatewayGraphQL(StrictGraphQLHTTP, GraphQL):
                 raise ConnectionRejectionError() from None
             headers = [(k, v) for k, v in scope["headers"] if k != b"authorization"]
             request = HTTPConnection({**scope, "headers": [*headers, (b"authorization", value)]})
-            fresh = await build_context(self.host, request, context.response)
+            fresh = await build_context(self.gateway, request, context.response)
             context.request, context.principal = fresh.request, fresh.principal
             context.language = fresh.language
         return await super().on_ws_connect(context)
 
 
-def plugin_routes(host: PluginHost) -> list[BaseRoute]:
+def plugin_routes(gateway: PluginHost) -> list[BaseRoute]:
     """Routes from plugins; the same path and method from two plugins is refused."""
     reserved = {("/graphql", "*"): "core", ("/healthz", "*"): "core", ("/readyz", "*"): "core",
                 ("/metrics", "*"): "core"}
     owners = dict(reserved)
     routes: list[BaseRoute] = []
-    for plugin, route in host.each("gateway_routes"):
+    for plugin, route in gateway.each("gateway_routes"):
         path = getattr(route, "path", "")
         methods = sorted(getattr(route, "methods", None) or {"*"})
         for method in methods:

@@ -16,7 +16,8 @@ from gateway.plugins import PluginError, PluginHost
 from gateway.settings import Settings, SettingsError
 
 
-def _host() -> PluginHost:
+def _gateway() -> PluginHost:
+    """The host of the gateway core and the configured plugins."""
     return PluginHost(Settings.from_env())
 
 
@@ -56,24 +57,24 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from gateway.observability import configure_logging
 
     configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
-    host = _host()
-    if host.settings.embedded_broker:
+    gateway = _gateway()
+    if gateway.settings.embedded_broker:
         print("gateway worker needs BROKER_URL=redis://… or amqp://…; with memory:// "
               "`gateway serve` runs the workers itself.", file=sys.stderr)
         return 2
-    runtime = JobRuntime(host, in_process_workers=True, worker_threads=args.threads)
+    runtime = JobRuntime(gateway, in_process_workers=True, worker_threads=args.threads)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
 
     async def main() -> None:
-        await db.init_db(host)
+        await db.init_db(gateway)
         await runtime.start()
-        await host.call_async("gateway_startup")
-        print(f"Worker: {args.threads} threads on {host.settings.broker_url}", flush=True)
+        await gateway.call_async("gateway_startup")
+        print(f"Worker: {args.threads} threads on {gateway.settings.broker_url}", flush=True)
         while not stop.is_set():
             await asyncio.sleep(0.2)
-        await host.call_async("gateway_shutdown")
+        await gateway.call_async("gateway_shutdown")
         await runtime.stop()
         await db.close_db()
 
@@ -84,10 +85,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from gateway import db
 
-    host = _host()
+    gateway = _gateway()
 
     async def main() -> None:
-        await db.migrate(host)
+        await db.migrate(gateway)
         await db.close_db()
 
     asyncio.run(main())
@@ -108,13 +109,13 @@ def cmd_makemigrations(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from gateway import db
 
-    host = _host()
+    gateway = _gateway()
 
     async def main() -> list[Any]:
-        await db.migrate(host)
-        await db.init_db(host)
+        await db.migrate(gateway)
+        await db.init_db(gateway)
         try:
-            return await host.call_async("gateway_demo_data", size=args.size)
+            return await gateway.call_async("gateway_demo_data", size=args.size)
         finally:
             await db.close_db()
 
@@ -131,14 +132,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     from schema.build import build_schema
 
-    sys.stdout.write(build_schema(_host()).as_str() + "\n")
+    sys.stdout.write(build_schema(_gateway()).as_str() + "\n")
     return 0
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
     from gateway.introspection import describe_plugins
 
-    for line in describe_plugins(_host()):
+    for line in describe_plugins(_gateway()):
         print(line)
     return 0
 
@@ -154,7 +155,7 @@ BUILTIN: dict[str, tuple[str, Any]] = {
 }
 
 
-def build_parser(host: PluginHost | None) -> argparse.ArgumentParser:
+def build_parser(gateway: PluginHost | None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gateway", description="The reseller GraphQL gateway.")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (help_text, func) in BUILTIN.items():
@@ -170,9 +171,9 @@ def build_parser(host: PluginHost | None) -> argparse.ArgumentParser:
             command.add_argument("--name")
         elif name == "demo":
             command.add_argument("--size", choices=["small", "large"], default="small")
-    if host is not None:
+    if gateway is not None:
         owners: dict[str, str] = {}
-        for plugin, contributed in host.each("gateway_commands"):
+        for plugin, contributed in gateway.each("gateway_commands"):
             if contributed.name in BUILTIN:
                 raise PluginError(
                     f"plugin {plugin!r}: command {contributed.name!r} is a built-in command"
@@ -187,19 +188,19 @@ def build_parser(host: PluginHost | None) -> argparse.ArgumentParser:
             if contributed.configure:
                 contributed.configure(command)
             command.set_defaults(
-                func=lambda a, c=contributed: c.run(host, a) or 0, plugin=plugin
+                func=lambda a, c=contributed: c.run(gateway, a) or 0, plugin=plugin
             )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        host = _host()
+        gateway = _gateway()
     except (SettingsError, PluginError) as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return 2
     try:
-        args = build_parser(host).parse_args(argv)
+        args = build_parser(gateway).parse_args(argv)
         return int(args.func(args) or 0)
     except (SettingsError, PluginError) as exc:
         print(f"gateway: {exc}", file=sys.stderr)

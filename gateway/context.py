@@ -10,6 +10,7 @@ from starlette.requests import HTTPConnection
 from gateway.contributions import Principal
 from gateway.i18n import negotiate
 from gateway.plugins import PluginHost, await_me_maybe
+from gateway.settings import Settings
 
 
 @dataclass
@@ -36,13 +37,22 @@ class Context:
         return self._loaders
 
     @property
-    def settings(self) -> Any:
+    def settings(self) -> Settings:
         return self.host.settings
 
 
-async def build_context(host: PluginHost, request: HTTPConnection, response: Any) -> Context:
+async def request_principal(request: HTTPConnection) -> Principal | None:
+    """Who sent ``request`` (session cookie, bearer token), as the plugins' ``gateway_principal``
+    hooks say; for routes beside /graphql (uploads, webhooks)."""
+    gateway: PluginHost = request.app.state.host
+    principal: Principal | None = await await_me_maybe(
+        gateway.pm.hook.gateway_principal(gateway=gateway, request=request))
+    return principal
+
+
+async def build_context(gateway: PluginHost, request: HTTPConnection, response: Any) -> Context:
     principal = await await_me_maybe(
-        host.pm.hook.gateway_principal(gateway=host, request=request)
+        gateway.pm.hook.gateway_principal(gateway=gateway, request=request)
     )
     language = (
         principal.language if principal else negotiate(request.headers.get("accept-language"))
@@ -50,7 +60,7 @@ async def build_context(host: PluginHost, request: HTTPConnection, response: Any
     return Context(
         request=request,
         response=response,
-        host=host,
+        host=gateway,
         principal=principal,
         language=language,
         request_id=request.scope.get("state", {}).get("request_id"),

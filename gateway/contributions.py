@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gateway.plugins import PluginHost
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class Command:
 
     name: str
     help: str
-    run: Callable[[Any, argparse.Namespace], Any]
+    run: Callable[[PluginHost, argparse.Namespace], int | None]
     configure: Callable[[argparse.ArgumentParser], None] | None = None
 
 

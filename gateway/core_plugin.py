@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gateway.hookimpl import hookimpl
 
+if TYPE_CHECKING:
+    from starlette.requests import HTTPConnection
+    from starlette.routing import BaseRoute
+    from strawberry.dataloader import DataLoader
+
+    from gateway.context import Context
+    from gateway.contributions import Command, Job, Principal
+    from gateway.plugins import PluginHost
+
 
 @hookimpl
-def gateway_query(gateway: Any) -> Any:
-    from gateway.identity.api_tokens import ApiTokensQuery
+def gateway_query(gateway: PluginHost) -> list[type]:
+    from gateway.identity.api_tokens_schema import ApiTokensQuery
     from gateway.identity.audit_schema import AuditQuery
     from gateway.identity.auth_schema import AuthQuery
     from gateway.identity.reseller_schema import ResellerQuery
@@ -20,8 +31,8 @@ def gateway_query(gateway: Any) -> Any:
 
 
 @hookimpl
-def gateway_mutation(gateway: Any) -> Any:
-    from gateway.identity.api_tokens import ApiTokensMutation
+def gateway_mutation(gateway: PluginHost) -> list[type]:
+    from gateway.identity.api_tokens_schema import ApiTokensMutation
     from gateway.identity.auth_schema import AuthMutation
     from gateway.identity.direct_access_schema import DirectAccessMutation
     from gateway.identity.reseller_schema import ResellerMutation
@@ -32,14 +43,14 @@ def gateway_mutation(gateway: Any) -> Any:
 
 
 @hookimpl
-def gateway_subscription(gateway: Any) -> Any:
-    from gateway.jobs.subscriptions import JobsSubscription
+def gateway_subscription(gateway: PluginHost) -> list[type]:
+    from gateway.jobs.subscriptions_schema import JobsSubscription
 
     return [JobsSubscription]
 
 
 @hookimpl
-def gateway_types(gateway: Any) -> Any:
+def gateway_types(gateway: PluginHost) -> list[type]:
     from gateway.identity.audit_schema import AuditEntryNode
     from gateway.identity.types import AccountNode, ResellerNode, UserNode
     from gateway.jobs.schema import OutboxJobNode
@@ -48,52 +59,56 @@ def gateway_types(gateway: Any) -> Any:
 
 
 @hookimpl
-def gateway_commands(gateway: Any) -> Any:
+def gateway_commands(gateway: PluginHost) -> list[Command]:
     from gateway.jobs.commands import jobs_command
 
     return [jobs_command]
 
 
 @hookimpl
-def gateway_loaders(gateway: Any, context: Any) -> Any:
+def gateway_loaders(
+    gateway: PluginHost, context: Context
+) -> Mapping[str, DataLoader[Any, Any]]:
     from gateway.identity.loaders import loaders
 
     return loaders(context)
 
 
 @hookimpl
-def gateway_principal(gateway: Any, request: Any) -> Any:
+def gateway_principal(
+    gateway: PluginHost, request: HTTPConnection
+) -> Awaitable[Principal | None]:
     from gateway.identity.principal import principal_for_request
 
     return principal_for_request(request)
 
 
 @hookimpl
-def gateway_jobs(gateway: Any) -> Any:
+def gateway_jobs(gateway: PluginHost) -> list[Job]:
     from gateway.email.service import email_job
 
     return [email_job()]
 
 
 @hookimpl
-def gateway_routes(gateway: Any) -> Any:
+def gateway_routes(gateway: PluginHost) -> list[BaseRoute]:
     from starlette.routing import Route
 
+    from gateway.identity.branding import branding_routes
     from gateway.identity.links import LINK_PATH, set_password_page
-    from gateway.identity.resellers import branding_routes
 
     return [Route(LINK_PATH, set_password_page, methods=["GET"]), *branding_routes()]
 
 
 @hookimpl
-def gateway_demo_data(gateway: Any, size: str) -> Any:
+def gateway_demo_data(gateway: PluginHost, size: str) -> Awaitable[list[str]]:
     from gateway.identity.demo import load_demo_data
 
     return load_demo_data(gateway, size)
 
 
 @hookimpl
-def gateway_email_templates(gateway: Any) -> Any:
+def gateway_email_templates(gateway: PluginHost) -> Path:
     from gateway.email.templates import CORE_TEMPLATES
 
     return CORE_TEMPLATES

@@ -26,11 +26,11 @@ CORE_APP = ModelApp(
 )
 
 
-def model_apps(host: PluginHost) -> list[ModelApp]:
+def model_apps(gateway: PluginHost) -> list[ModelApp]:
     """The core app first, then each plugin's app in load order (migrations rely on it)."""
     apps = [CORE_APP]
     seen = {CORE_APP.label: "core"}
-    for plugin, app in host.each("gateway_models"):
+    for plugin, app in gateway.each("gateway_models"):
         if app.label in seen:
             raise PluginError(
                 f"plugin {plugin!r}: Tortoise app {app.label!r} is already defined by "
@@ -41,9 +41,9 @@ def model_apps(host: PluginHost) -> list[ModelApp]:
     return apps
 
 
-def tortoise_config(host: PluginHost, database_url: str | None = None) -> dict[str, Any]:
+def tortoise_config(gateway: PluginHost, database_url: str | None = None) -> dict[str, Any]:
     """The Tortoise config dict for this host's enabled plugins."""
-    url = database_url or host.settings.database_url
+    url = database_url or gateway.settings.database_url
     if url.startswith("sqlite://"):
         path = url.removeprefix("sqlite://")
         if path and path != ":memory:":
@@ -58,26 +58,26 @@ def tortoise_config(host: PluginHost, database_url: str | None = None) -> dict[s
                 "migrations": app.migrations,
                 "default_connection": "default",
             }
-            for app in model_apps(host)
+            for app in model_apps(gateway)
         },
         "use_tz": True,
         "timezone": "UTC",
     }
 
 
-async def init_db(host: PluginHost) -> None:
+async def init_db(gateway: PluginHost) -> None:
     """Open the connection and register the models of every enabled plugin.
 
     The context is global: uvicorn runs the lifespan in another task than the requests, and
     job actors run coroutines submitted from worker threads."""
-    await Tortoise.init(config=tortoise_config(host), _enable_global_fallback=True)
+    await Tortoise.init(config=tortoise_config(gateway), _enable_global_fallback=True)
 
 
-async def migrate(host: PluginHost) -> None:
+async def migrate(gateway: PluginHost) -> None:
     """Apply every pending migration, core first then plugins in load order."""
     with TortoiseContext() as ctx:
         try:
-            await _migrate(config=tortoise_config(host))
+            await _migrate(config=tortoise_config(gateway))
         finally:
             await ctx.close_connections()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.indexes import Index
@@ -22,7 +23,7 @@ class OutboxJob(Model):
 
     id = fields.BigIntField(primary_key=True)
     job = fields.CharField(max_length=120)
-    payload = fields.JSONField(default=dict)
+    payload: dict[str, Any] = fields.JSONField(default=dict)
     status = fields.CharEnumField(OutboxStatus, default=OutboxStatus.PENDING, max_length=16)
     attempts = fields.IntField(default=0)
     max_attempts = fields.IntField(default=5)

@@ -1,4 +1,5 @@
-"""Request ids, JSON logs and Prometheus metrics."""
+"""Request ids, JSON logs and Prometheus metrics (GraphQL operations are counted by
+``schema.metrics``)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,10 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.extensions import SchemaExtension
 
 from gateway.i18n import Text, negotiate
 
@@ -149,21 +148,6 @@ def operation_label(name: str | None) -> str:
             return "other"
         _operation_labels.add(name)
     return name
-
-
-class OperationMetrics(SchemaExtension):
-    """Count and time GraphQL operations by (bounded) operation name."""
-
-    def on_operation(self) -> Iterator[None]:
-        started = time.perf_counter()
-        yield
-        context = self.execution_context
-        name = operation_label(context.operation_name)
-        result = context.result
-        errors = getattr(result, "errors", None) if result is not None else None
-        outcome = "error" if errors or context.pre_execution_errors else "ok"
-        GRAPHQL_REQUESTS.labels(name, outcome).inc()
-        GRAPHQL_LATENCY.labels(name).observe(time.perf_counter() - started)
 
 
 class RequestIdFilter(logging.Filter):

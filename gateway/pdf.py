@@ -26,7 +26,7 @@ class PdfError(RuntimeError):
 
 
 def _fonts_dir() -> Path:
-    import reportlab  # type: ignore[import-untyped]
+    import reportlab
 
     return Path(reportlab.__file__).resolve().parent / "fonts"
 
@@ -55,9 +55,9 @@ def render_pdf(html: str, *, base_dir: Path | None = None) -> bytes:
     Run it in a job; from async code, ``await render_pdf_async(html)`` keeps the loop free.
     """
     # Lazily: importing xhtml2pdf costs ~0.4 s, which no request and no start-up should pay.
-    from xhtml2pdf import pisa  # type: ignore[import-untyped]
-    from xhtml2pdf.config.resources import ResourceAccessPolicy  # type: ignore[import-untyped]
-    from xhtml2pdf.default import DEFAULT_CSS  # type: ignore[import-untyped]
+    from xhtml2pdf import pisa
+    from xhtml2pdf.config.resources import ResourceAccessPolicy
+    from xhtml2pdf.default import DEFAULT_CSS
 
     fonts = _fonts_dir()
     policy = ResourceAccessPolicy.server(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 import os
 import tomllib
-from collections.abc import Iterator
+import typing
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import pluggy
 
@@ -18,7 +20,9 @@ from gateway import hookspecs
 from gateway.settings import Settings
 
 ENTRY_POINT_GROUP = "gateway.plugins"
+ConfigT = TypeVar("ConfigT")
 CORE_PLUGIN = "core"
+CORE_MODULE = "gateway.core_plugin"
 
 
 class PluginError(RuntimeError):
@@ -37,7 +41,7 @@ class PluginSpec:
     config: dict[str, Any] = field(default_factory=dict)
 
 
-def resolve_config(value: Any, environ: dict[str, str] | None = None) -> Any:
+def resolve_config(value: Any, environ: Mapping[str, str] | None = None) -> Any:
     """Replace ``{"$env": "NAME"}`` values by the environment's, recursively."""
     env = os.environ if environ is None else environ
     if isinstance(value, dict):
@@ -69,16 +73,28 @@ def _flatten(result: Any) -> list[Any]:
     return [result]
 
 
-class PluginHost:
-    """Loads plugins, answers ``config_for`` and gathers contributions with their origin."""
+# The gateway core is a plugin like the others, registered before them under a reserved name.
+# The host names it by module, as plugins.toml names the built-in plugins, and imports it when
+# it loads: the core's hooks reach into the whole gateway, which itself runs on the host.
+CORE = PluginSpec(name=CORE_PLUGIN, module=CORE_MODULE, source="built in")
 
-    def __init__(self, settings: Settings, specs: list[PluginSpec] | None = None) -> None:
+
+class PluginHost:
+    """Loads plugins, answers ``config_for`` and gathers contributions with their origin.
+
+    ``builtins`` are registered first, in order, and their names are reserved: by default the
+    gateway core alone."""
+
+    def __init__(self, settings: Settings, specs: list[PluginSpec] | None = None, *,
+                 builtins: Sequence[PluginSpec] = (CORE,)) -> None:
         self.settings = settings
         self.specs = (
             specs
             if specs is not None
             else read_plugin_specs(settings.plugins_file, settings.load_plugins)
         )
+        self.builtins = list(builtins)
+        self._configs: dict[tuple[str, type[Any]], Any] = {}
         self.pm = pluggy.PluginManager("gateway")
         self.pm.add_hookspecs(hookspecs)
         self._load()
@@ -87,12 +103,33 @@ class PluginHost:
     def enabled(self) -> list[PluginSpec]:
         return [s for s in self.specs if s.enabled]
 
-    def config_for(self, name: str) -> dict[str, Any]:
-        """The plugin's ``config`` table with ``$env`` references resolved."""
+    def load_order(self) -> dict[str, int]:
+        """Each plugin's rank: built-ins first (negative), then plugins.toml's order."""
+        return {spec.name: i - len(self.builtins) for i, spec in enumerate(self.builtins)} | {
+            spec.name: i for i, spec in enumerate(self.specs)
+        }
+
+    @overload
+    def config_for(self, name: str) -> dict[str, Any]: ...
+
+    @overload
+    def config_for(self, name: str, shape: type[ConfigT]) -> ConfigT: ...
+
+    def config_for(self, name: str, shape: type[Any] | None = None) -> Any:
+        """The plugin's ``config`` table with ``$env`` references resolved; with ``shape`` (a
+        frozen dataclass), parsed into it once: values coerced to the fields' types, unknown
+        keys and bad values refused with a :class:`PluginError` naming the plugin and the
+        key. Cross-field checks go in the dataclass's ``__post_init__`` (raise ValueError)."""
+        raw: dict[str, Any] = {}
         for spec in self.specs:
             if spec.name == name:
-                return spec.config
-        return {}
+                raw = spec.config
+        if shape is None:
+            return raw
+        key = (name, shape)
+        if key not in self._configs:
+            self._configs[key] = parse_config(name, shape, raw)
+        return self._configs[key]
 
     def _load(self) -> None:
         names = {s.name for s in self.enabled}
@@ -108,12 +145,12 @@ class PluginHost:
                 raise PluginError(
                     f"plugin {spec.name!r}: environment variable {exc.args[0]} is not set"
                 ) from None
-        from gateway import core_plugin
-
-        self.pm.register(core_plugin, name=CORE_PLUGIN)
+        for builtin in self.builtins:
+            self.pm.register(_import_plugin(builtin), name=builtin.name)
+        reserved = {builtin.name for builtin in self.builtins}
         for spec in self.specs:
-            if spec.name == CORE_PLUGIN:
-                raise PluginError(f"plugin name {CORE_PLUGIN!r} is reserved for the gateway core")
+            if spec.name in reserved:
+                raise PluginError(f"plugin name {spec.name!r} is reserved for the gateway core")
             if not spec.enabled:
                 self.pm.set_blocked(spec.name)
                 continue
@@ -135,7 +172,7 @@ class PluginHost:
     def each(self, hook_name: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
         """Call one hook plugin by plugin, in load order, yielding (plugin name, item)."""
         kwargs.setdefault("gateway", self)
-        order = {CORE_PLUGIN: -1} | {s.name: i for i, s in enumerate(self.specs)}
+        order = self.load_order()
         impls = sorted(
             getattr(self.pm.hook, hook_name).get_hookimpls(),
             key=lambda impl: order.get(impl.plugin_name, len(order)),
@@ -152,6 +189,65 @@ class PluginHost:
     async def call_async(self, hook_name: str, **kwargs: Any) -> list[Any]:
         """Call a hook and await whatever the implementations returned."""
         return [await await_me_maybe(item) for item in self.collect(hook_name, **kwargs)]
+
+
+def parse_config(plugin: str, shape: type[ConfigT], raw: dict[str, Any]) -> ConfigT:
+    """``raw`` (a plugins.toml table) as the dataclass ``shape``; see ``config_for``."""
+    if not dataclasses.is_dataclass(shape):
+        raise TypeError(f"config_for({plugin!r}, ...): {shape!r} is not a dataclass")
+    hints = typing.get_type_hints(shape)
+    known = {f.name for f in dataclasses.fields(shape)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise PluginError(f"plugin {plugin!r}: unknown config key {key!r} (known: "
+                              f"{', '.join(sorted(known))})")
+        try:
+            values[key] = _coerce(value, hints[key])
+        except (TypeError, ValueError):
+            raise PluginError(f"plugin {plugin!r}: config key {key!r} must be "
+                              f"{_type_name(hints[key])}, not {value!r}") from None
+    try:
+        return shape(**values)
+    except (TypeError, ValueError) as exc:
+        raise PluginError(f"plugin {plugin!r}: {exc}") from None
+
+
+def _coerce(value: Any, annotation: Any) -> Any:
+    """``value`` as ``annotation`` (bool, int, float, str, Path, dict/list/tuple of those)."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise TypeError(value)
+        return {_coerce(k, args[0]): _coerce(v, args[1]) for k, v in value.items()}
+    if origin in (list, tuple):
+        if not isinstance(value, list | tuple):
+            raise TypeError(value)
+        items = [_coerce(item, args[0]) for item in value]
+        return items if origin is list else tuple(items)
+    if annotation is bool:
+        if not isinstance(value, bool):
+            raise TypeError(value)
+        return value
+    if annotation in (int, float):
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise TypeError(value)
+        number = annotation(value)
+        if annotation is int and isinstance(value, float) and number != value:
+            raise ValueError(value)
+        return number
+    if annotation in (str, Path):
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise TypeError(value)
+        return annotation(str(value))
+    return value
+
+
+def _type_name(annotation: Any) -> str:
+    names = {int: "a whole number", float: "a number", bool: "true or false", str: "a string",
+             Path: "a path"}
+    return names.get(annotation, str(annotation).replace("typing.", ""))
 
 
 def _import_plugin(spec: PluginSpec) -> Any:

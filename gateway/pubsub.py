@@ -92,7 +92,7 @@ class Subscription:
         message = await self._queue.get()
         if message is _CLOSED:
             raise StopAsyncIteration
-        return message  # type: ignore[no-any-return]
+        return message
 
     async def aclose(self) -> None:
         """Stop receiving; a reader waiting on the subscription ends its loop."""

@@ -12,6 +12,7 @@ from cross_web import HTTPException
 from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -19,7 +20,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from gateway.i18n import Text, negotiate
 from gateway.observability import INTERNAL_ERROR, current_request_id
 from gateway.settings import Settings
-from schema.build import with_request_code
+from schema.masking import with_request_code
 
 log = logging.getLogger("gateway.security")
 
@@ -157,8 +158,8 @@ def request_language(request: HTTPConnection) -> str:
     )
 
 
-class StrictGraphQLHTTP:
-    """Mixed into strawberry's ASGI view: every refusal is a GraphQL error in JSON (strawberry
+class StrictGraphQLHTTP(GraphQL[Any, Any]):
+    """Strawberry's ASGI view where every refusal is a GraphQL error in JSON (strawberry
     answers them in plain text, a JSON body that is not an object with a 500, and takes forms).
 
     Status codes follow GraphQL-over-HTTP: with ``application/json`` a well-formed request gets
@@ -167,11 +168,11 @@ class StrictGraphQLHTTP:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await super().__call__(scope, receive, send)  # type: ignore[misc]
+            await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
         try:
-            response = await self.run(request)  # type: ignore[attr-defined]
+            response = await self.run(request)
         except HTTPException as exc:
             response = _refusal(request, exc)
         except ClientDisconnect:
@@ -206,14 +207,14 @@ class StrictGraphQLHTTP:
             if content_type != "application/json":
                 raise RequestRefused(415, "UNSUPPORTED_MEDIA_TYPE", _MEDIA_TYPE)
             check_request_object(self.parse_json(await request.get_body()))
-        data = await super().parse_http_body(request)  # type: ignore[misc]
+        data = await super().parse_http_body(request)
         if not getattr(data, "query", None):
             raise RequestRefused(400, "BAD_REQUEST", _NO_QUERY)
         return data
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            return await super().execute_single(*args, **kwargs)  # type: ignore[misc]
+            return await super().execute_single(*args, **kwargs)
         except HTTPException as exc:
             if isinstance(exc.__cause__, InvalidOperationTypeError):
                 raise RequestRefused(
@@ -224,7 +225,7 @@ class StrictGraphQLHTTP:
             raise
 
     async def get_sub_response(self, request: Any) -> Response:
-        sub_response: Response = await super().get_sub_response(request)  # type: ignore[misc]
+        sub_response: Response = await super().get_sub_response(request)
         request.state.graphql_sub_response = sub_response
         # create_response does not see the request: carry the negotiated media type.
         sub_response.graphql_media_type = (  # type: ignore[attr-defined]
@@ -235,7 +236,7 @@ class StrictGraphQLHTTP:
     async def process_result(self, request: Any, result: Any) -> Any:
         if result.errors:
             result.errors = [with_request_code(error) for error in result.errors]
-        data = await super().process_result(request, result)  # type: ignore[misc]
+        data = await super().process_result(request, result)
         if wants_graphql_response_json(request):
             # A document that could not run at all (syntax, validation, variables) has no
             # "data" and a 400; field errors keep 200.
@@ -248,7 +249,7 @@ class StrictGraphQLHTTP:
         return data
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
-        response: Response = super().create_response(  # type: ignore[misc]
+        response: Response = super().create_response(
             response_data, sub_response
         )
         media_type = getattr(sub_response, "graphql_media_type", None)

@@ -22,9 +22,12 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from gateway.clock import utcnow
 from gateway.contributions import Job
 from gateway.email.templates import EmailError, render_email, template_folders
 from gateway.email.transport import deliver
+from gateway.jobs import enqueue
+from gateway.jobs.registry import current_host
 
 if TYPE_CHECKING:
     from gateway.models import OutboxJob
@@ -73,25 +76,23 @@ async def send_email(
     language, a missing template or value, or attachments over ``MAX_ATTACHMENTS_BYTES``.
     ``gateway`` is the plugin host; by default the one whose job runtime is running.
     """
-    from gateway.jobs import enqueue
-
-    host = _host(gateway)
+    gateway = _running(gateway)
     recipients = {
-        "to": _addresses("to", to),
-        "cc": _addresses("cc", cc),
-        "bcc": _addresses("bcc", bcc),
+        "to": email_addresses("to", to),
+        "cc": email_addresses("cc", cc),
+        "bcc": email_addresses("bcc", bcc),
     }
     if not recipients["to"]:
         raise EmailError("an email needs at least one 'to' address")
-    if _address(host.settings.email_from) is None:
-        raise EmailError(f"EMAIL_FROM {host.settings.email_from!r} is not one email address")
-    rendered = render_email(template_folders(host), template, language, values)
+    if _address(gateway.settings.email_from) is None:
+        raise EmailError(f"EMAIL_FROM {gateway.settings.email_from!r} is not one email address")
+    rendered = render_email(template_folders(gateway), template, language, values)
     payload = {
         "template": rendered.template,
         "language": rendered.language,
-        "from": host.settings.email_from,
+        "from": gateway.settings.email_from,
         **recipients,
-        "reply_to": _addresses("reply_to", reply_to)[0] if reply_to else None,
+        "reply_to": email_addresses("reply_to", reply_to)[0] if reply_to else None,
         "subject": rendered.subject,
         "text": rendered.text,
         "html": rendered.html,
@@ -99,26 +100,27 @@ async def send_email(
         # With the outbox id, makes the Message-ID unique across databases yet stable across
         # retries, so receivers can drop a duplicate.
         "message_key": uuid.uuid4().hex[:16],
-        "date": dt.datetime.now(dt.UTC).isoformat(),
+        "date": utcnow().isoformat(),
     }
     return await enqueue(JOB_NAME, payload, dedupe_key=dedupe_key)
 
 
-def _host(gateway: PluginHost | None) -> PluginHost:
+def _running(gateway: PluginHost | None) -> PluginHost:
+    """``gateway``, or else the host whose job runtime is running."""
     if gateway is not None:
         return gateway
-    from gateway.jobs.registry import current_host
-
-    host = current_host()
-    if host is None:
+    running = current_host()
+    if running is None:
         raise RuntimeError(
             "send_email needs the running gateway: start the app or worker (its job runtime "
             "registers it), or pass gateway=<PluginHost>"
         )
-    return host
+    return running
 
 
-def _addresses(field: str, value: str | Sequence[str] | None) -> list[str]:
+def email_addresses(field: str, value: str | Sequence[str] | None) -> list[str]:
+    """The addresses of ``value`` (one or several), stripped; an ``EmailError`` naming ``field``
+    when one is not exactly one email address (the check every email's recipients pass)."""
     if not value:
         return []
     items = [value] if isinstance(value, str) else list(value)
@@ -224,12 +226,12 @@ def envelope(payload: Mapping[str, Any]) -> tuple[str, list[str]]:
 
 async def send_email_job(payload: dict[str, Any]) -> None:
     """The ``email.send`` job: build the message and deliver it (retried on refusal)."""
-    host = _host(None)
+    gateway = _running(None)
     outbox_id = payload["outbox_id"]
     message = build_message(payload, str(outbox_id))
     sender, recipients = envelope(payload)
     where = await deliver(message, sender=sender, recipients=recipients, key=str(outbox_id),
-                          email_url=host.settings.email_url)
+                          email_url=gateway.settings.email_url)
     log.info("email #%s (%s, %s) delivered to %d recipient(s) via %s", outbox_id,
              payload["template"], payload["language"], len(recipients), where)
 

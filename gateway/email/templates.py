@@ -18,9 +18,12 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.i18n import LANGUAGES
+
+if TYPE_CHECKING:
+    from gateway.plugins import PluginHost
 
 log = logging.getLogger("gateway.email")
 
@@ -53,10 +56,10 @@ class RenderedEmail:
     html: str
 
 
-def template_folders(host: Any) -> list[Path]:
+def template_folders(gateway: PluginHost) -> list[Path]:
     """The folders the plugins contribute, in load order (core first)."""
     folders: list[Path] = []
-    for plugin, folder in host.each("gateway_email_templates"):
+    for plugin, folder in gateway.each("gateway_email_templates"):
         path = Path(folder)
         if not path.is_dir():
             raise EmailTemplateError(

@@ -32,11 +32,11 @@ def make_broker(url: str, namespace: str = "gateway") -> dramatiq.Broker:
     return broker
 
 
-def job_definitions(host: PluginHost) -> dict[str, Job]:
+def job_definitions(gateway: PluginHost) -> dict[str, Job]:
     """Every plugin's jobs by name; two plugins may not define the same actor name."""
     owners: dict[str, str] = {}
     definitions: dict[str, Job] = {}
-    for plugin, job in host.each("gateway_jobs"):
+    for plugin, job in gateway.each("gateway_jobs"):
         if job.name in owners:
             raise PluginError(
                 f"plugin {plugin!r}: actor {job.name!r} is already contributed by plugin "
@@ -79,10 +79,9 @@ def declare_actors(
 
         perform.__name__ = name
         actors[name] = dramatiq.actor(
-            perform,
             actor_name=name,
             queue_name=definition.queue,
             broker=broker,
             max_retries=0,
-        )
+        )(perform)
     return actors

@@ -11,13 +11,17 @@ import asyncio
 import datetime as dt
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise.exceptions import OperationalError
 
+from gateway import db
 from gateway.contributions import Command
 from gateway.jobs import outbox
 from gateway.models import OutboxJob, OutboxStatus
+
+if TYPE_CHECKING:
+    from gateway.plugins import PluginHost
 
 _ERROR_WIDTH = 100
 
@@ -99,11 +103,9 @@ async def rerun_job(job_id: int) -> tuple[bool, str]:
     return False, f"job {job_id} is {status[0]}; only a failed job can be re-run."
 
 
-def _with_database(host: Any, work: Callable[[], Awaitable[int]]) -> int:
-    from gateway import db
-
+def _with_database(gateway: PluginHost, work: Callable[[], Awaitable[int]]) -> int:
     async def main() -> int:
-        await db.init_db(host)
+        await db.init_db(gateway)
         try:
             return await work()
         except OperationalError as exc:
@@ -118,7 +120,7 @@ def _with_database(host: Any, work: Callable[[], Awaitable[int]]) -> int:
     return asyncio.run(main())
 
 
-def _run(host: Any, args: argparse.Namespace) -> int:
+def _run(gateway: PluginHost, args: argparse.Namespace) -> int:
     if args.jobs_action == "rerun":
 
         async def rerun() -> int:
@@ -129,14 +131,14 @@ def _run(host: Any, args: argparse.Namespace) -> int:
             print(message)
             return 0
 
-        return _with_database(host, rerun)
+        return _with_database(gateway, rerun)
 
     async def show() -> int:
         for line in await list_jobs(args.status, args.job, args.limit):
             print(line)
         return 0
 
-    return _with_database(host, show)
+    return _with_database(gateway, show)
 
 
 jobs_command = Command(

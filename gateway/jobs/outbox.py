@@ -4,22 +4,46 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.queryset import QuerySet
 
+from gateway.clock import utcnow
+from gateway.jobs.errors import NOT_FAILED, NOT_FOUND, JobErrorCode
+from gateway.jobs.registry import job_definition
 from gateway.models import OutboxJob, OutboxStatus
 from gateway.observability import current_request_id
+from gateway.problems import Field, Problem
 
 # A queued row the broker never delivered, or a running row whose worker died, is retried
 # after this long.
 LEASE_SECONDS = 300
 
+# What else happens when the outbox changes, registered by the job runtime (the outbox knows
+# neither the relay nor the subscribers): a row is due (wake the relay), a row's status
+# changed (publish it).
+_on_enqueue: list[Callable[[], None]] = []
+_on_status_change: list[Callable[[int], Awaitable[None]]] = []
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+
+def on_enqueue(callback: Callable[[], None]) -> None:
+    """Call ``callback()`` whenever a row is written or made due again (once per callback)."""
+    if callback not in _on_enqueue:
+        _on_enqueue.append(callback)
+
+
+def on_status_change(callback: Callable[[int], Awaitable[None]]) -> None:
+    """Await ``callback(job_id)`` after each committed status change (once per callback)."""
+    if callback not in _on_status_change:
+        _on_status_change.append(callback)
+
+
+def _enqueued() -> None:
+    for callback in list(_on_enqueue):
+        callback()
 
 
 async def enqueue(
@@ -34,10 +58,8 @@ async def enqueue(
 
     With ``dedupe_key``, a second row for the same key is not written (returns None).
     """
-    from gateway.jobs.registry import job_definition
-
     definition = job_definition(job)
-    fields = {
+    fields: dict[str, Any] = {
         "job": job,
         "payload": payload or {},
         "max_attempts": max_attempts or (definition.max_attempts if definition else 5),
@@ -54,9 +76,7 @@ async def enqueue(
             row = await OutboxJob.create(**fields)
         except IntegrityError:
             return None
-    from gateway.jobs.relay import wake_relay
-
-    wake_relay()
+    _enqueued()
     return row
 
 
@@ -141,14 +161,37 @@ async def rerun(job_id: int) -> OutboxJob | None:
         return None
     row = await OutboxJob.get(id=job_id)
     await announce(job_id)
-    from gateway.jobs.relay import wake_relay
-
-    wake_relay()
+    _enqueued()
     return row
 
 
-async def announce(job_id: int) -> None:
-    """Publish the committed status change to subscribers (never fails the job's work)."""
-    from gateway.jobs.subscriptions import publish_job_status
+def jobs(
+    status: OutboxStatus | str | None = None,
+    job: str | None = None,
+    created_after: dt.datetime | None = None,
+) -> QuerySet[OutboxJob]:
+    """The outbox's rows, narrowed by whichever of status, actor and creation time are given."""
+    query = OutboxJob.all()
+    if status is not None:
+        query = query.filter(status=status)
+    if job:
+        query = query.filter(job=job)
+    if created_after is not None:
+        query = query.filter(created_at__gte=created_after)
+    return query
 
-    await publish_job_status(job_id)
+
+async def rerun_failed(job_id: int, field: Field | None = None) -> OutboxJob:
+    """Re-run a failed job, or refuse: ``NOT_FOUND`` (no such job), ``NOT_FAILED``."""
+    row = await rerun(job_id)
+    if row is not None:
+        return row
+    if await OutboxJob.filter(id=job_id).exists():
+        raise Problem(JobErrorCode.NOT_FAILED, NOT_FAILED, field)
+    raise Problem(JobErrorCode.NOT_FOUND, NOT_FOUND, field)
+
+
+async def announce(job_id: int) -> None:
+    """Tell whoever registered (the subscribers' publisher) of a committed status change."""
+    for callback in list(_on_status_change):
+        await callback(job_id)

@@ -27,10 +27,10 @@ def job_names() -> list[str]:
     return sorted(_definitions)
 
 
-def set_host(host: PluginHost) -> None:
+def set_host(gateway: PluginHost) -> None:
     """Remember the running host: job handlers only receive their payload, yet need settings."""
     global _host
-    _host = host
+    _host = gateway
 
 
 def current_host() -> PluginHost | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import dramatiq
 
+from gateway.clock import utcnow
 from gateway.jobs import outbox
 from gateway.models import OutboxJob, OutboxStatus
 
@@ -34,7 +35,7 @@ async def relay_once(actors: dict[str, dramatiq.Actor[Any, Any]]) -> int:
             continue
         actor = actors.get(job)
         if actor is None:
-            now = outbox.utcnow()
+            now = utcnow()
             await OutboxJob.filter(id=job_id).update(
                 status=OutboxStatus.FAILED,
                 last_error=f"no actor named {job!r} in this gateway (is its plugin enabled?)",

@@ -14,8 +14,9 @@ from gateway import pubsub
 from gateway.contributions import Job, PeriodicJob
 from gateway.jobs import outbox, registry
 from gateway.jobs.broker import declare_actors, job_definitions, loop_runner, make_broker
-from gateway.jobs.relay import run_relay
+from gateway.jobs.relay import run_relay, wake_relay
 from gateway.jobs.scheduler import run_scheduler
+from gateway.jobs.status import publish_job_status
 from gateway.observability import JOB_OUTCOMES, request_id_var
 from gateway.plugins import PluginHost
 
@@ -45,12 +46,19 @@ async def run_job(definition: Job, outbox_id: int) -> str:
     return "done"
 
 
+def connect_outbox() -> None:
+    """What the outbox sets off in a running process: a row written wakes the relay, a status
+    change is published to subscribers (in every process the pub/sub reaches)."""
+    outbox.on_enqueue(wake_relay)
+    outbox.on_status_change(publish_job_status)
+
+
 class JobRuntime:
     """Started by ``serve`` and ``worker``; the embedded broker also gets worker threads here."""
 
     def __init__(
         self,
-        host: PluginHost,
+        gateway: PluginHost,
         *,
         broker_url: str | None = None,
         in_process_workers: bool | None = None,
@@ -58,8 +66,9 @@ class JobRuntime:
         scheduler_tick: float = 5.0,
         worker_threads: int = 2,
     ) -> None:
-        self.host = host
-        self.broker_url = broker_url or host.settings.broker_url
+        connect_outbox()
+        self.gateway = gateway
+        self.broker_url = broker_url or gateway.settings.broker_url
         self.in_process_workers = (
             self.broker_url.startswith("memory://")
             if in_process_workers is None
@@ -68,8 +77,8 @@ class JobRuntime:
         self.relay_interval = relay_interval
         self.scheduler_tick = scheduler_tick
         self.worker_threads = worker_threads
-        self.definitions = job_definitions(host)
-        self.periodic: list[PeriodicJob] = host.collect("gateway_periodic_jobs")
+        self.definitions = job_definitions(gateway)
+        self.periodic: list[PeriodicJob] = gateway.collect("gateway_periodic_jobs")
         self.broker: dramatiq.Broker | None = None
         self.actors: dict[str, dramatiq.Actor[Any, Any]] = {}
         self.worker: dramatiq.Worker | None = None
@@ -80,8 +89,8 @@ class JobRuntime:
     def declare(self, loop: asyncio.AbstractEventLoop) -> None:
         """Create the broker and the actors, whose work runs on ``loop``."""
         registry.set_definitions(self.definitions)
-        registry.set_host(self.host)
-        namespace = f"gateway-{uuid.uuid4().hex[:8]}" if self.host.settings.env == "test" else (
+        registry.set_host(self.gateway)
+        namespace = f"gateway-{uuid.uuid4().hex[:8]}" if self.gateway.settings.env == "test" else (
             "gateway"
         )
         self.broker = make_broker(self.broker_url, namespace=namespace)
@@ -90,7 +99,7 @@ class JobRuntime:
     async def start(self, *, relay: bool = True, scheduler: bool = True) -> None:
         if pubsub.current() is None:
             # A worker process: its jobs' status changes must reach the web's subscribers.
-            self._own_pubsub = await pubsub.start(self.host.settings)
+            self._own_pubsub = await pubsub.start(self.gateway.settings)
         loop = asyncio.get_running_loop()
         self.declare(loop)
         self._stop = asyncio.Event()

@@ -23,7 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from gateway import pubsub
 from gateway.jobs import enqueue, outbox
 from gateway.jobs.relay import wake_relay
-from gateway.jobs.subscriptions import _MESSAGE_COLUMNS, job_channel, job_message
+from gateway.jobs.status import MESSAGE_COLUMNS, job_channel, job_message
 from gateway.models import OutboxJob, OutboxStatus
 from gateway.plugins import PluginHost, PluginSpec
 from tests.conftest import ROOT, Gateway, make_settings, start_gateway
@@ -386,7 +386,7 @@ async def test_a_change_published_elsewhere_reaches_the_subscriber(server: Serve
                 status=status, attempts=1, updated_at=now,
                 finished_at=now if status == OutboxStatus.DONE else None,
             )
-            row = (await OutboxJob.filter(id=job_id).values(*_MESSAGE_COLUMNS))[0]
+            row = (await OutboxJob.filter(id=job_id).values(*MESSAGE_COLUMNS))[0]
             messages.append(job_message(row))
         await _publish_elsewhere(bus, job_channel(job_id), messages)
 
