@@ -9,23 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-import strawberry
-from strawberry import relay
+from tortoise.queryset import QuerySet
 
 from gateway.contributions import Principal
 from gateway.i18n import Text
-from gateway.identity.errors import IdentityError, IdentityErrorCode
+from gateway.identity.errors import API_TOKEN_NOT_FOUND, IdentityErrorCode
 from gateway.identity.models import ApiToken, Reseller, User
 from gateway.identity.secrets import API_TOKEN_PREFIX, new_token, token_digest
-from schema.errors import PayloadError
-from schema.node import database_id
-from schema.pagination import Connection, build_connection, page_window
-from schema.permissions import Role, allow
-from schema.scalars import DateTime
+from gateway.problems import Problem
+from gateway.roles import Role
 
 log = logging.getLogger("gateway.identity")
 
@@ -36,7 +30,6 @@ _NAME_REQUIRED = Text(en="Give the token a name (what it is for).",
                       fr="Donnez un nom au jeton (à quoi il sert).")
 _NAME_TOO_LONG = Text(en="The name must have at most {max} characters.",
                       fr="Le nom doit comporter au plus {max} caractères.")
-_NOT_FOUND = Text(en="No such API token.", fr="Ce jeton d'API n'existe pas.")
 _NO_RESELLER = Text(en="Only a reseller administrator can create API tokens.",
                     fr="Seul un administrateur-revendeur peut créer des jetons d'API.")
 
@@ -45,15 +38,13 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-# ---- services ------------------------------------------------------------------------------
-
 @dataclass(frozen=True)
 class CreatedToken:
     row: ApiToken
     token: str  # the only time it exists outside the client
 
 
-def tokens_visible(principal: Principal | None) -> Any:
+def tokens_visible(principal: Principal | None) -> QuerySet[ApiToken]:
     """A reseller admin's own reseller's tokens; a system admin's: all; anyone else: none."""
     if principal is None or principal.direct_access:
         return ApiToken.filter(id=-1)
@@ -64,17 +55,22 @@ def tokens_visible(principal: Principal | None) -> Any:
     return ApiToken.filter(id=-1)
 
 
+def tokens_matching(principal: Principal | None, active: bool | None) -> QuerySet[ApiToken]:
+    """The visible tokens, only the active (or only the revoked) ones when ``active`` is set."""
+    query = tokens_visible(principal)
+    return query if active is None else query.filter(revoked_at__isnull=active)
+
+
 async def create_api_token(principal: Principal, name: str) -> CreatedToken:
-    """A new token for the principal's reseller, named ``name``. Raises :class:`PayloadError`."""
+    """A new token for the principal's reseller, named ``name``. Raises :class:`Problem`."""
     name = " ".join(name.split())
     if not name:
-        raise PayloadError(IdentityErrorCode.REQUIRED, _NAME_REQUIRED, ["input", "name"])
+        raise Problem(IdentityErrorCode.REQUIRED, _NAME_REQUIRED, ["input", "name"])
     if len(name) > NAME_MAX:
-        raise PayloadError(IdentityErrorCode.INVALID, _NAME_TOO_LONG, ["input", "name"],
-                           max=NAME_MAX)
+        raise Problem(IdentityErrorCode.INVALID, _NAME_TOO_LONG, ["input", "name"], max=NAME_MAX)
     if (principal.role != Role.RESELLER_ADMIN or principal.direct_access
             or not principal.reseller_id):
-        raise PayloadError(IdentityErrorCode.FORBIDDEN, _NO_RESELLER)
+        raise Problem(IdentityErrorCode.FORBIDDEN, _NO_RESELLER)
     reseller = await Reseller.get(id=principal.reseller_id)
     creator = await User.get_or_none(id=principal.user_id) if principal.user_id else None
     token = new_token(API_TOKEN_PREFIX)
@@ -92,151 +88,10 @@ async def revoke_api_token(principal: Principal, token_id: int) -> ApiToken:
     token is not found."""
     row = await tokens_visible(principal).filter(id=token_id).first()
     if row is None:
-        raise PayloadError(IdentityErrorCode.NOT_FOUND, _NOT_FOUND, ["input", "id"])
+        raise Problem(IdentityErrorCode.NOT_FOUND, API_TOKEN_NOT_FOUND, ["input", "id"])
     if row.revoked_at is None:
         now = utcnow()
         await ApiToken.filter(id=row.id, revoked_at__isnull=True).update(revoked_at=now)
         row.revoked_at = now
         log.info("API token %s (%s) revoked by user %s", row.id, row.prefix, principal.user_id)
     return row
-
-
-# ---- GraphQL -------------------------------------------------------------------------------
-
-_COLUMNS = ("id", "name", "prefix", "reseller_id", "created_at", "last_used_at", "revoked_at",
-            "created_by__first_name", "created_by__last_name", "created_by__login")
-
-
-@strawberry.type(name="ApiToken", description="An integrator's API token (the secret itself is "
-                 "shown once, when created).")
-class ApiTokenNode(relay.Node):
-    id: relay.NodeID[int]
-    name: str
-    prefix: str = strawberry.field(description="The first characters of the token, to "
-                                   "recognise it.")
-    created_at: DateTime  # type: ignore[valid-type]
-    last_used_at: DateTime | None  # type: ignore[valid-type]
-    revoked_at: DateTime | None  # type: ignore[valid-type]
-    created_by_name: str | None = strawberry.field(description="Who created it.")
-    reseller_id: strawberry.Private[int]
-
-    @strawberry.field(description="False once revoked.")
-    def active(self) -> bool:
-        return self.revoked_at is None
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> ApiTokenNode:
-        creator = " ".join(
-            p for p in (row["created_by__first_name"], row["created_by__last_name"]) if p
-        ) or row["created_by__login"]
-        return cls(
-            id=row["id"], name=row["name"], prefix=row["prefix"],
-            reseller_id=row["reseller_id"], created_at=row["created_at"],
-            last_used_at=row["last_used_at"], revoked_at=row["revoked_at"],
-            created_by_name=creator,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[ApiTokenNode | None]:
-        ids = [int(i) for i in node_ids if str(i).isdigit()]
-        rows = await tokens_visible(info.context.principal).filter(id__in=ids).values(*_COLUMNS)
-        found = {r["id"]: cls.from_row(r) for r in rows}
-        return [found.get(int(i)) if str(i).isdigit() else None for i in node_ids]
-
-
-async def api_token_node(token_id: int) -> ApiTokenNode:
-    return ApiTokenNode.from_row((await ApiToken.filter(id=token_id).values(*_COLUMNS))[0])
-
-
-@strawberry.input
-class CreateApiTokenInput:
-    name: str = strawberry.field(description="What the token is for, e.g. the integrator's name.")
-
-
-@strawberry.type
-class CreateApiTokenPayload:
-    api_token: ApiTokenNode | None
-    token: str | None = strawberry.field(
-        description="The token, for `Authorization: Bearer`. Shown this once: store it now."
-    )
-    errors: list[IdentityError]  # type: ignore[valid-type]
-
-
-@strawberry.input
-class RevokeApiTokenInput:
-    id: strawberry.ID
-
-
-@strawberry.type
-class RevokeApiTokenPayload:
-    api_token: ApiTokenNode | None
-    errors: list[IdentityError]  # type: ignore[valid-type]
-
-
-@strawberry.input
-class ApiTokenFilter:
-    active: bool | None = strawberry.field(default=None,
-                                           description="Only active (or only revoked) tokens.")
-
-
-@strawberry.type
-class ApiTokensQuery:
-    @strawberry.field(extensions=allow(Role.RESELLER_ADMIN, Role.SYSTEM_ADMIN),
-                      description="API tokens of my reseller (system admins: of all), newest "
-                      "first; never the tokens themselves.")
-    async def api_tokens(
-        self, info: strawberry.Info, filter: ApiTokenFilter | None = None,
-        first: int | None = None, after: str | None = None,
-    ) -> Connection[ApiTokenNode]:
-        offset, limit = page_window(first, after, info.context.settings.max_page_size)
-        query = tokens_visible(info.context.principal)
-        if filter is not None and filter.active is not None:
-            query = query.filter(revoked_at__isnull=filter.active)
-        total = await query.count()
-        rows = await query.order_by("-id").offset(offset).limit(limit + 1).values(*_COLUMNS)
-        return build_connection(rows, offset, limit, total, ApiTokenNode.from_row)
-
-
-def _token_id(raw: str) -> int:
-    try:
-        global_id = relay.GlobalID.from_id(raw)
-        token_id = database_id(global_id.node_id)
-        if global_id.type_name == "ApiToken" and token_id is not None:
-            return token_id
-    except Exception:  # not a global id at all: same answer as a missing token
-        pass
-    raise PayloadError(IdentityErrorCode.NOT_FOUND, _NOT_FOUND, ["input", "id"])
-
-
-@strawberry.type
-class ApiTokensMutation:
-    @strawberry.mutation(extensions=allow(Role.RESELLER_ADMIN),
-                         description="Create an API token for my reseller; the token is in "
-                         "this response only.")
-    async def create_api_token(
-        self, info: strawberry.Info, input: CreateApiTokenInput
-    ) -> CreateApiTokenPayload:
-        try:
-            created = await create_api_token(info.context.principal, input.name)
-        except PayloadError as error:
-            return CreateApiTokenPayload(
-                api_token=None, token=None,
-                errors=[error.to_graphql(IdentityError, info.context.language)],
-            )
-        return CreateApiTokenPayload(api_token=await api_token_node(created.row.id),
-                                     token=created.token, errors=[])
-
-    @strawberry.mutation(extensions=allow(Role.RESELLER_ADMIN, Role.SYSTEM_ADMIN),
-                         description="Revoke an API token: it stops working at once.")
-    async def revoke_api_token(
-        self, info: strawberry.Info, input: RevokeApiTokenInput
-    ) -> RevokeApiTokenPayload:
-        try:
-            row = await revoke_api_token(info.context.principal, _token_id(input.id))
-        except PayloadError as error:
-            return RevokeApiTokenPayload(
-                api_token=None, errors=[error.to_graphql(IdentityError, info.context.language)]
-            )
-        return RevokeApiTokenPayload(api_token=await api_token_node(row.id), errors=[])

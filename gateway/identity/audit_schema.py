@@ -1,63 +1,80 @@
 """GraphQL of the audit log: ``auditLog`` for reseller staff (their reseller) and system admins
-(everyone's). There is no mutation: entries are only ever appended by the gateway itself."""
+(everyone's), and the field extension that records every mutation made inside direct access.
+
+There is no mutation of the log: entries are only ever appended by the gateway itself.
+:func:`audit_mutations` gives every root Mutation field a :class:`DirectAccessAudit` when the
+schema is built, so a plugin's new mutation is audited without doing anything.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from typing import Any, Self, TypeVar
 
 import strawberry
+from graphql import ListValueNode, ObjectValueNode, VariableNode
 from strawberry import relay
+from strawberry.extensions import FieldExtension
 from strawberry.scalars import JSON
+from strawberry.types.base import get_object_definition
+from strawberry.types.nodes import SelectedField
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
+from gateway.contributions import Principal
 from gateway.identity import audit
-from gateway.identity.audit import AuditAction
-from gateway.identity.models import Account, Reseller, User
-from gateway.identity.reseller_schema import decode_id
-from gateway.identity.types import (
+from gateway.identity.audit import REDACTED, AuditAction, is_secret
+from gateway.identity.models import (
     ACCOUNT_COLUMNS,
     RESELLER_COLUMNS,
     USER_COLUMNS,
-    AccountNode,
-    ResellerNode,
-    UserNode,
+    Account,
+    AuditEntry,
+    Reseller,
+    User,
 )
+from gateway.identity.types import AccountNode, ResellerNode, UserNode
+from gateway.roles import RESELLER_STAFF, Role
+from schema.mutations import field
+from schema.node import RowNode, object_pk
 from schema.pagination import Connection, build_connection, page_window
-from schema.permissions import RESELLER_STAFF, Role, allow
 from schema.scalars import DateTime
 
-AuditActionEnum = strawberry.enum(AuditAction, name="AuditAction",
-                                  description="What an audit entry records.")
-
-_COLUMNS = ("id", "action", "operation", "detail", "request_id", "session_id", "created_at",
-            "reseller_id", "account_id", "actor_id", "acting_as_id")
+strawberry.enum(AuditAction, name="AuditAction", description="What an audit entry records.")
 
 
 @strawberry.type(name="AuditEntry", description="One line of the append-only audit log of "
                  "direct access: its start, its end, or a mutation made inside it.")
-class AuditEntryNode(relay.Node):
+class AuditEntryNode(RowNode):
+    COLUMNS = ("id", "action", "operation", "detail", "request_id", "session_id", "created_at",
+               "reseller_id", "account_id", "actor_id", "acting_as_id")
+
     id: relay.NodeID[int]
-    action: AuditActionEnum  # type: ignore[valid-type]
+    action: AuditAction
     operation: str = strawberry.field(description="The GraphQL operation name (may be empty).")
-    created_at: DateTime  # type: ignore[valid-type]
+    created_at: DateTime
     request_id: str | None
     session_id: int | None = strawberry.field(description="The direct-access session.")
-    detail: JSON = strawberry.field(description="Everything recorded; credentials are "
-                                    "redacted.")
-    actor: UserNode | None = strawberry.field(description="Who was really there (the reseller "
-                                              "staff member).")
-    acting_as: UserNode | None = strawberry.field(description="The account administrator "
-                                                  "whose view was taken.")
-    account: AccountNode | None
-    reseller: ResellerNode | None
+    detail: dict[str, Any] = strawberry.field(graphql_type=JSON, description="Everything "
+                                              "recorded; credentials are redacted.")
+    # Filled for a whole page at once by with_relations().
+    actor: UserNode | None = strawberry.field(default=None, description="Who was really there "
+                                              "(the reseller staff member).")
+    acting_as: UserNode | None = strawberry.field(default=None, description="The account "
+                                                  "administrator whose view was taken.")
+    account: AccountNode | None = None
+    reseller: ResellerNode | None = None
+    actor_id: strawberry.Private[int | None] = None
+    acting_as_id: strawberry.Private[int | None] = None
+    account_id: strawberry.Private[int | None] = None
+    reseller_id: strawberry.Private[int | None] = None
 
     @strawberry.field(description="For a mutation: the root field called.")
     def field_name(self) -> str | None:
-        return self.detail.get("field")  # type: ignore[no-any-return]
+        return self.detail.get("field")
 
     @strawberry.field(description="For a mutation: OK, REFUSED (payload errors) or ERROR.")
     def outcome(self) -> str | None:
-        return self.detail.get("outcome")  # type: ignore[no-any-return]
+        return self.detail.get("outcome")
 
     @strawberry.field(description="For a mutation: the error codes it answered with.")
     def error_codes(self) -> list[str]:
@@ -73,46 +90,55 @@ class AuditEntryNode(relay.Node):
         return self.detail.get("variables")
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[AuditEntryNode | None]:
-        ids = [int(i) for i in node_ids if str(i).isdigit()]
-        rows = await audit.entries_visible(info.context.principal).filter(id__in=ids).values(
-            *_COLUMNS)
-        found = {node.id: node for node in await entry_nodes(rows)}
-        return [found.get(int(i)) if str(i).isdigit() else None for i in node_ids]
+    def visible(cls, principal: Principal | None) -> QuerySet[AuditEntry]:
+        return audit.entries_visible(principal)
 
-
-async def _by_id(model: Any, columns: tuple[str, ...], ids: set[int]) -> dict[int, Any]:
-    if not ids:
-        return {}
-    return {row["id"]: row for row in await model.filter(id__in=ids).values(*columns)}
-
-
-async def entry_nodes(rows: list[dict[str, Any]]) -> list[AuditEntryNode]:
-    """Nodes for a page of entries, with their people, accounts and resellers: three queries
-    whatever the page size."""
-    user_ids = {r[k] for r in rows for k in ("actor_id", "acting_as_id") if r[k]}
-    users = await _by_id(User, USER_COLUMNS, user_ids)
-    accounts = await _by_id(Account, ACCOUNT_COLUMNS, {r["account_id"] for r in rows
-                                                       if r["account_id"]})
-    resellers = await _by_id(Reseller, RESELLER_COLUMNS, {r["reseller_id"] for r in rows
-                                                          if r["reseller_id"]})
-
-    def node(row: dict[str, Any]) -> AuditEntryNode:
-        actor, acting = users.get(row["actor_id"]), users.get(row["acting_as_id"])
-        account, reseller = accounts.get(row["account_id"]), resellers.get(row["reseller_id"])
-        return AuditEntryNode(
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        return cls(
             id=row["id"], action=AuditAction(row["action"]), operation=row["operation"],
             created_at=row["created_at"], request_id=row["request_id"],
             session_id=row["session_id"], detail=row["detail"] or {},
-            actor=UserNode.from_row(actor) if actor else None,
-            acting_as=UserNode.from_row(acting) if acting else None,
-            account=AccountNode.from_row(account) if account else None,
-            reseller=ResellerNode.from_row(reseller) if reseller else None,
+            actor_id=row["actor_id"], acting_as_id=row["acting_as_id"],
+            account_id=row["account_id"], reseller_id=row["reseller_id"],
         )
 
-    return [node(row) for row in rows]
+    @classmethod
+    async def load(cls, principal: Principal | None, pks: list[int | None]) -> list[Self | None]:
+        nodes = await super().load(principal, pks)
+        await with_relations([node for node in nodes if node is not None])
+        return nodes
+
+
+async def _by_id(model: type[Model], columns: tuple[str, ...], ids: set[int | None]
+                 ) -> dict[int, dict[str, Any]]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {row["id"]: row for row in await model.filter(id__in=wanted).values(*columns)}
+
+
+_Node = TypeVar("_Node", bound=RowNode)
+
+
+def _one(node: type[_Node], rows: dict[int, dict[str, Any]], pk: int | None) -> _Node | None:
+    row = rows.get(pk) if pk is not None else None
+    return node.from_row(row) if row else None
+
+
+async def with_relations(nodes: list[AuditEntryNode]) -> list[AuditEntryNode]:
+    """Give a page of entries their people, accounts and resellers: three queries whatever the
+    page size."""
+    users = await _by_id(User, USER_COLUMNS, {i for n in nodes for i in (n.actor_id,
+                                                                          n.acting_as_id)})
+    accounts = await _by_id(Account, ACCOUNT_COLUMNS, {n.account_id for n in nodes})
+    resellers = await _by_id(Reseller, RESELLER_COLUMNS, {n.reseller_id for n in nodes})
+    for node in nodes:
+        node.actor = _one(UserNode, users, node.actor_id)
+        node.acting_as = _one(UserNode, users, node.acting_as_id)
+        node.account = _one(AccountNode, accounts, node.account_id)
+        node.reseller = _one(ResellerNode, resellers, node.reseller_id)
+    return nodes
 
 
 @strawberry.input
@@ -122,25 +148,24 @@ class AuditLogFilter:
                                                       "staff member really there.")
     reseller_id: strawberry.ID | None = strawberry.field(default=None, description="System "
                                                          "admins: one reseller's entries.")
-    action: AuditActionEnum | None = None  # type: ignore[valid-type]
-    from_: DateTime | None = strawberry.field(  # type: ignore[valid-type]
+    action: AuditAction | None = None
+    from_: DateTime | None = strawberry.field(
         default=None, name="from", description="Entries at or after this instant.")
-    to: DateTime | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="Entries before this instant.")
+    to: DateTime | None = strawberry.field(default=None, description="Entries before this "
+                                           "instant.")
 
 
 def _wanted_id(raw: Any, type_name: str) -> int | None:
     if raw is None:
         return None
-    found = decode_id(raw, type_name)
+    found = object_pk(raw, type_name, plain=False)
     return -1 if found is None else found  # an id of nothing finds nothing
 
 
 @strawberry.type
 class AuditQuery:
-    @strawberry.field(extensions=allow(Role.SYSTEM_ADMIN, *RESELLER_STAFF),
-                      description="The direct-access audit log, newest first: my reseller's, "
-                      "or everyone's for a system admin.")
+    @field(Role.SYSTEM_ADMIN, *RESELLER_STAFF, description="The direct-access audit log, "
+           "newest first: my reseller's, or everyone's for a system admin.")
     async def audit_log(
         self, info: strawberry.Info, filter: AuditLogFilter | None = None,
         first: int | None = None, after: str | None = None,
@@ -155,6 +180,127 @@ class AuditQuery:
         ))
         total = await query.count()
         rows = await query.order_by("-created_at", "-id").offset(offset).limit(
-            limit + 1).values(*_COLUMNS)
-        nodes = await entry_nodes(rows[: limit + 1])
+            limit + 1).values(*AuditEntryNode.COLUMNS)
+        nodes = await with_relations([AuditEntryNode.from_row(row) for row in rows])
         return build_connection(nodes, offset, limit, total)
+
+
+# ---- the mutation extension -----------------------------------------------------------------
+
+# Fields that write a more telling entry themselves (endDirectAccess writes DIRECT_ACCESS_END).
+SELF_AUDITED = frozenset({"endDirectAccess"})
+
+
+def _payload_errors(result: Any) -> list[str]:
+    """The codes of a mutation payload's ``errors`` (the convention of schema.errors)."""
+    errors = getattr(result, "errors", None)
+    if not isinstance(errors, list):
+        return []
+    return [str(getattr(getattr(e, "code", None), "value", getattr(e, "code", "ERROR")))
+            for e in errors]
+
+
+def _field_variables(info: strawberry.Info) -> dict[str, Any]:
+    """The request's variables this field uses; one given where a credential goes (e.g.
+    ``newPassword: $n``) is redacted whatever the variable's name."""
+    raw = getattr(info, "_raw_info", None)
+    nodes = getattr(raw, "field_nodes", None) or []
+    used: dict[str, bool] = {}
+
+    def visit(name: str, node: Any, secret: bool) -> None:
+        secret = secret or is_secret(name)
+        if isinstance(node, VariableNode):
+            used[node.name.value] = used.get(node.name.value, False) or secret
+        elif isinstance(node, ObjectValueNode):
+            for item in node.fields:
+                visit(item.name.value, item.value, secret)
+        elif isinstance(node, ListValueNode):
+            for value in node.values:
+                visit(name, value, secret)
+
+    for field_node in nodes:
+        for argument in field_node.arguments or ():
+            visit(argument.name.value, argument.value, False)
+    values = info.variable_values or {}
+    return {name: REDACTED if secret else values.get(name)
+            for name, secret in used.items() if name in values}
+
+
+def _error_code(error: BaseException) -> str:
+    extensions = getattr(error, "extensions", None) or {}
+    return str(extensions.get("code") or getattr(error, "code", None) or "INTERNAL_ERROR")
+
+
+async def _record_mutation(info: strawberry.Info, principal: Principal, *, outcome: str,
+                           errors: list[str]) -> None:
+    operation = info.operation
+    selected = info.selected_fields[0] if info.selected_fields else None
+    await audit.record(
+        AuditAction.MUTATION,
+        reseller_id=principal.reseller_id,
+        account_id=principal.account_id,
+        actor_id=principal.real_user_id,
+        acting_as_id=principal.user_id,
+        session_id=principal.session_id,
+        request_id=getattr(info.context, "request_id", None),
+        operation=operation.name.value if operation is not None and operation.name else "",
+        detail={
+            "field": info.field_name,
+            "alias": info.path.key if info.path.key != info.field_name else None,
+            "arguments": selected.arguments if isinstance(selected, SelectedField) else {},
+            "variables": _field_variables(info),
+            "outcome": outcome,
+            "errors": errors,
+        },
+    )
+
+
+class DirectAccessAudit(FieldExtension):
+    """On a root Mutation field: inside direct access, append a MUTATION entry once the field
+    is resolved, whatever happened (done, payload errors, refused, failed)."""
+
+    def _principal(self, info: strawberry.Info) -> Principal | None:
+        principal: Principal | None = getattr(info.context, "principal", None)
+        if principal is None or not principal.direct_access or info.field_name in SELF_AUDITED:
+            return None
+        return principal
+
+    async def _audited(self, call: Any, info: strawberry.Info, principal: Principal) -> Any:
+        try:
+            result = call()
+            if hasattr(result, "__await__"):
+                result = await result
+        except Exception as error:
+            await _record_mutation(info, principal, outcome="ERROR",
+                                   errors=[_error_code(error)])
+            raise
+        errors = _payload_errors(result)
+        await _record_mutation(info, principal, outcome="REFUSED" if errors else "OK",
+                               errors=errors)
+        return result
+
+    def resolve(self, next_: Any, source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+        principal = self._principal(info)
+        if principal is None:
+            return next_(source, info, **kwargs)
+        # A sync resolver still gets its entry: graphql-core awaits what a resolver returns.
+        return self._audited(lambda: next_(source, info, **kwargs), info, principal)
+
+    async def resolve_async(self, next_: Any, source: Any, info: strawberry.Info,
+                            **kwargs: Any) -> Any:
+        principal = self._principal(info)
+        if principal is None:
+            return await next_(source, info, **kwargs)
+        return await self._audited(lambda: next_(source, info, **kwargs), info, principal)
+
+
+def audit_mutations(mutation: type | None) -> type | None:
+    """Give every field of the composed Mutation type the audit extension (once), outermost so
+    that a refusal by the field's permission is recorded too."""
+    if mutation is None:
+        return None
+    definition = get_object_definition(mutation, strict=True)
+    for root_field in definition.fields:
+        if not any(isinstance(e, DirectAccessAudit) for e in root_field.extensions):
+            root_field.extensions = [*root_field.extensions, DirectAccessAudit()]
+    return mutation

@@ -23,9 +23,13 @@ from gateway.identity.errors import IdentityErrorCode
 from gateway.identity.models import OneTimeTokenPurpose, Session, User
 from gateway.identity.secrets import hash_secret, needs_rehash, password_problems, verify_secret
 from gateway.identity.sessions import end_other_sessions, end_session, open_session
-from schema.errors import PayloadError
+from gateway.problems import Field, Problem, raise_all
+from gateway.roles import RESELLER_STAFF, SUBSCRIBERS, Role
 
 log = logging.getLogger("gateway.identity")
+
+# Who signs in with a password (an integrator's API token has none).
+PEOPLE = (Role.SYSTEM_ADMIN, *RESELLER_STAFF, *SUBSCRIBERS)
 
 # argon2 of a megabyte is slow: a longer "password" is refused before any hashing.
 MAX_PASSWORD_LENGTH = 256
@@ -66,18 +70,10 @@ _NO_PERSON = Text(en="Only a person signed in with a password can do this.",
                   fr="Seule une personne connectée avec un mot de passe peut faire ceci.")
 
 
-class Rejected(Exception):
-    """Several things wrong with one input (e.g. every password rule broken), all reported."""
-
-    def __init__(self, errors: list[PayloadError]) -> None:
-        super().__init__("; ".join(str(e) for e in errors))
-        self.errors = errors
-
-
-class Throttled(PayloadError):
+class Throttled(Problem):
     """Too many attempts: ``retry_after`` seconds until the next one is looked at."""
 
-    def __init__(self, retry_after: int, field: list[str] | None = None) -> None:
+    def __init__(self, retry_after: int, field: Field | None = None) -> None:
         if retry_after < 60:
             super().__init__(IdentityErrorCode.TOO_MANY_ATTEMPTS, _WAIT_SECONDS, field,
                              seconds=retry_after)
@@ -120,13 +116,13 @@ async def _verify(stored: str | None, candidate: str) -> bool:
 async def sign_in(
     login: str, password: str, *, client_address: str = "", user_agent: str = ""
 ) -> SignedIn:
-    """Check the credentials and open a session. Raises :class:`PayloadError` (a missing
-    value, ``INVALID_CREDENTIALS``, ``ACCOUNT_DISABLED``) or :class:`Throttled`."""
+    """Check the credentials and open a session. Raises :class:`Problem` (a missing value,
+    ``INVALID_CREDENTIALS``, ``ACCOUNT_DISABLED``) or :class:`Throttled`."""
     login = normalize_login(login)
     if not login:
-        raise PayloadError(IdentityErrorCode.REQUIRED, _REQUIRED_LOGIN, ["input", "login"])
+        raise Problem(IdentityErrorCode.REQUIRED, _REQUIRED_LOGIN, ["input", "login"])
     if not password:
-        raise PayloadError(IdentityErrorCode.REQUIRED, _REQUIRED_PASSWORD, ["input", "password"])
+        raise Problem(IdentityErrorCode.REQUIRED, _REQUIRED_PASSWORD, ["input", "password"])
     await _count_attempt(login, client_address)
     user = await find_user(login)
     if len(password) > MAX_PASSWORD_LENGTH:
@@ -136,9 +132,9 @@ async def sign_in(
         ok = await _verify(user.password_hash if user else None, password)
     if not ok or user is None:
         log.info("sign-in refused for a login id from %s", client_address or "unknown address")
-        raise PayloadError(IdentityErrorCode.INVALID_CREDENTIALS, _INVALID_CREDENTIALS)
+        raise Problem(IdentityErrorCode.INVALID_CREDENTIALS, _INVALID_CREDENTIALS)
     if not user.is_active:
-        raise PayloadError(IdentityErrorCode.ACCOUNT_DISABLED, _DISABLED)
+        raise Problem(IdentityErrorCode.ACCOUNT_DISABLED, _DISABLED)
     await throttle.clear(throttle.LOGIN, login, user.login, user.email)
     await throttle.give_back(throttle.ADDRESS, client_address)
     if user.password_hash and needs_rehash(user.password_hash):
@@ -171,7 +167,7 @@ async def sign_out(session_id: int | None) -> bool:
     session = await Session.get_or_none(id=session_id)
     if session is None or session.ended_at is not None:
         return False
-    parent_id = session.parent_id  # type: ignore[attr-defined]
+    parent_id = session.parent_id
     if parent_id is not None:
         parent = await Session.get_or_none(id=parent_id)
         if parent is not None:
@@ -181,14 +177,14 @@ async def sign_out(session_id: int | None) -> bool:
     return True
 
 
-def password_errors(password: str, field: list[str]) -> list[PayloadError]:
-    """One error per rule of the policy that ``password`` breaks (seeds: >= 8 characters, an
+def password_errors(password: str, field: Field) -> list[Problem]:
+    """One problem per rule of the policy that ``password`` breaks (seeds: >= 8 characters, an
     upper-case letter, a digit, a special character)."""
-    errors = [PayloadError(IdentityErrorCode[code], text, field)
+    errors = [Problem(IdentityErrorCode[code], text, field)
               for code, text in password_problems(password)]
     if len(password) > MAX_PASSWORD_LENGTH:
-        errors.append(PayloadError(IdentityErrorCode.INVALID, _TOO_LONG, field,
-                                   max=MAX_PASSWORD_LENGTH))
+        errors.append(Problem(IdentityErrorCode.INVALID, _TOO_LONG, field,
+                              max=MAX_PASSWORD_LENGTH))
     return errors
 
 
@@ -207,13 +203,13 @@ async def change_password(
     principal: Principal, current: str, new: str, *, client_address: str = ""
 ) -> User:
     """The signed-in person changes their password, giving the current one. Their other
-    sessions end; this one goes on. Refused inside direct access. Raises :class:`Rejected`
-    with every problem, or :class:`Throttled` after too many wrong current passwords."""
+    sessions end; this one goes on. Refused inside direct access. Raises every problem at
+    once, or :class:`Throttled` after too many wrong current passwords."""
     if principal.direct_access:
-        raise Rejected([PayloadError(IdentityErrorCode.NOT_IN_DIRECT_ACCESS, _IN_DIRECT_ACCESS)])
+        raise Problem(IdentityErrorCode.NOT_IN_DIRECT_ACCESS, _IN_DIRECT_ACCESS)
     user = await User.get_or_none(id=principal.user_id) if principal.user_id else None
     if user is None or principal.session_id is None:
-        raise Rejected([PayloadError(IdentityErrorCode.FORBIDDEN, _NO_PERSON)])
+        raise Problem(IdentityErrorCode.FORBIDDEN, _NO_PERSON)
     field = ["input", "newPassword"]
     errors = password_errors(new, field)
     # A stolen session must not be a way to guess the password: wrong ones count as failed
@@ -222,15 +218,14 @@ async def change_password(
     current_ok = len(current) <= MAX_PASSWORD_LENGTH and await _verify(user.password_hash,
                                                                         current)
     if not current_ok:
-        errors.insert(0, PayloadError(IdentityErrorCode.WRONG_CURRENT_PASSWORD, _WRONG_CURRENT,
-                                      ["input", "currentPassword"]))
+        errors.insert(0, Problem(IdentityErrorCode.WRONG_CURRENT_PASSWORD, _WRONG_CURRENT,
+                                 ["input", "currentPassword"]))
     else:
         await throttle.clear(throttle.LOGIN, user.login, user.email)
         await throttle.give_back(throttle.ADDRESS, client_address)
         if not errors and current == new:
-            errors.append(PayloadError(IdentityErrorCode.PASSWORD_UNCHANGED, _UNCHANGED, field))
-    if errors:
-        raise Rejected(errors)
+            errors.append(Problem(IdentityErrorCode.PASSWORD_UNCHANGED, _UNCHANGED, field))
+    raise_all(errors)
     async with in_transaction():
         await store_password(user, new)
         ended = await end_other_sessions(user.id, principal.session_id)
@@ -260,22 +255,14 @@ async def request_password_reset(login: str, *, client_address: str = "", gatewa
 
 async def reset_password(token: str, new_password: str) -> User:
     """Redeem a set-password link (reset or first password): set the password, spend the link
-    and end every session of the person. Raises :class:`Rejected`."""
-    try:
-        row = await links.usable_link(token)
-    except PayloadError as error:
-        raise Rejected([error]) from None
-    errors = password_errors(new_password, ["input", "newPassword"])
-    if errors:
-        raise Rejected(errors)
+    and end every session of the person. Raises the link's or the password's problems."""
+    row = await links.usable_link(token)
+    raise_all(password_errors(new_password, ["input", "newPassword"]))
     user = row.user
-    try:
-        async with in_transaction():
-            await links.spend_link(row)
-            await store_password(user, new_password)
-            ended = await end_other_sessions(user.id, None)
-    except PayloadError as error:
-        raise Rejected([error]) from None
+    async with in_transaction():
+        await links.spend_link(row)
+        await store_password(user, new_password)
+        ended = await end_other_sessions(user.id, None)
     # Whoever was locked out by failed attempts proved who they are through their mailbox.
     await throttle.clear(throttle.LOGIN, user.login, user.email)
     log.info("user %s set a password through a %s link; %d session(s) ended", user.id,

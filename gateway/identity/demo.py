@@ -347,7 +347,7 @@ async def _load_reseller(loader: _Loader, spec: DemoReseller) -> _Shown:
         if index == spec.delegate_company:
             if not await ResellerDelegate.filter(reseller=reseller, user=admin).exists():
                 await ResellerDelegate.create(reseller=reseller, user=admin,
-                                              granted_by_id=reseller.primary_admin_id)  # type: ignore[attr-defined]
+                                              granted_by_id=reseller.primary_admin_id)
             shown.rows.append((f"delegate ({company.name})", admin.login))
         elif len(shown.rows) < 3:
             shown.rows.append((f"company admin ({company.name})", admin.login))

@@ -11,30 +11,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from enum import Enum
 
 from tortoise.transactions import in_transaction
 
 from gateway.contributions import Principal
 from gateway.i18n import Text
 from gateway.identity import audit
-from gateway.identity.auth import Rejected
+from gateway.identity.errors import DirectAccessErrorCode
 from gateway.identity.models import Account, BillingStatus, Session, User
-from gateway.identity.sessions import account_admin, end_session, open_session, utcnow
-from schema.errors import PayloadError
-from schema.permissions import RESELLER_STAFF
+from gateway.identity.scoping import account_for
+from gateway.identity.secrets import token_digest
+from gateway.identity.sessions import account_admin, end_session, is_alive, open_session, utcnow
+from gateway.problems import Problem
+from gateway.roles import RESELLER_STAFF
 
 log = logging.getLogger("gateway.identity")
 
-
-class DirectAccessErrorCode(Enum):
-    NOT_FOUND = "NOT_FOUND"
-    ACCOUNT_UNSUBSCRIBED = "ACCOUNT_UNSUBSCRIBED"
-    NOT_IN_DIRECT_ACCESS = "NOT_IN_DIRECT_ACCESS"
-    SESSION_REQUIRED = "SESSION_REQUIRED"
-
-
-ACCOUNT_NOT_FOUND = Text(en="No such account.", fr="Ce compte n'existe pas.")
 _UNSUBSCRIBED = Text(
     en="This account is unsubscribed: it cannot be accessed directly. A system administrator "
     "can reactivate it.",
@@ -70,21 +62,19 @@ async def start_direct_access(
 ) -> Started:
     """Open a direct access into one of the principal's reseller's accounts. Another
     reseller's account is not found; an unsubscribed account is refused. Raises
-    :class:`Rejected`."""
+    :class:`Problem`."""
     if (principal.role not in RESELLER_STAFF or principal.direct_access
             or principal.session_id is None or principal.user_id is None):
-        raise Rejected([PayloadError(DirectAccessErrorCode.SESSION_REQUIRED, _SESSION_REQUIRED)])
+        raise Problem(DirectAccessErrorCode.SESSION_REQUIRED, _SESSION_REQUIRED)
     field = ["input", "accountId"]
-    account = await Account.filter(id=account_id, reseller_id=principal.reseller_id or -1).first()
-    if account is None:
-        raise Rejected([PayloadError(DirectAccessErrorCode.NOT_FOUND, ACCOUNT_NOT_FOUND, field)])
+    # Reseller staff outside direct access see exactly their reseller's accounts.
+    account = await account_for(principal, account_id, field)
     if account.billing_status == BillingStatus.UNSUBSCRIBED:
-        raise Rejected([PayloadError(DirectAccessErrorCode.ACCOUNT_UNSUBSCRIBED, _UNSUBSCRIBED,
-                                     field)])
+        raise Problem(DirectAccessErrorCode.ACCOUNT_UNSUBSCRIBED, _UNSUBSCRIBED, field)
     parent = await Session.get_or_none(id=principal.session_id)
     staff = await User.get_or_none(id=principal.user_id)
     if parent is None or staff is None:
-        raise Rejected([PayloadError(DirectAccessErrorCode.SESSION_REQUIRED, _SESSION_REQUIRED)])
+        raise Problem(DirectAccessErrorCode.SESSION_REQUIRED, _SESSION_REQUIRED)
     acting_as = await account_admin(account)
     async with in_transaction():
         session, token = await open_session(
@@ -93,7 +83,7 @@ async def start_direct_access(
         )
         await audit.record(
             audit.AuditAction.DIRECT_ACCESS_START,
-            reseller_id=account.reseller_id,  # type: ignore[attr-defined]
+            reseller_id=account.reseller_id,
             account_id=account.id,
             actor_id=staff.id,
             acting_as_id=acting_as.id if acting_as else None,
@@ -109,7 +99,7 @@ async def start_direct_access(
 
 
 async def _end(session: Session, *, reason: str, request_id: str | None) -> None:
-    account = await Account.get_or_none(id=session.acting_account_id)  # type: ignore[attr-defined]
+    account = await Account.get_or_none(id=session.acting_account_id)
     acting_as = await account_admin(account) if account is not None else None
     async with in_transaction():
         ended = await Session.filter(id=session.id, ended_at__isnull=True).update(
@@ -118,14 +108,14 @@ async def _end(session: Session, *, reason: str, request_id: str | None) -> None
             return  # ended meanwhile by someone else, who wrote the entry
         await audit.record(
             audit.AuditAction.DIRECT_ACCESS_END,
-            reseller_id=account.reseller_id if account else None,  # type: ignore[attr-defined]
+            reseller_id=account.reseller_id if account else None,
             account_id=account.id if account else None,
-            actor_id=session.user_id,  # type: ignore[attr-defined]
+            actor_id=session.user_id,
             acting_as_id=acting_as.id if acting_as else None,
             session_id=session.id,
             request_id=request_id,
             operation="endDirectAccess",
-            detail={"reason": reason, "parent_session_id": session.parent_id},  # type: ignore[attr-defined]
+            detail={"reason": reason, "parent_session_id": session.parent_id},
         )
     log.info("direct access session %s ended (%s)", session.id, reason)
 
@@ -134,10 +124,10 @@ async def end_direct_access(principal: Principal, *, request_id: str | None = No
     """End the caller's direct access; returns the reseller session it goes back to."""
     session = (await Session.get_or_none(id=principal.session_id)
                if principal.direct_access and principal.session_id else None)
-    if session is None or session.parent_id is None:  # type: ignore[attr-defined]
-        raise Rejected([PayloadError(DirectAccessErrorCode.NOT_IN_DIRECT_ACCESS, _NOT_INSIDE)])
+    if session is None or session.parent_id is None:
+        raise Problem(DirectAccessErrorCode.NOT_IN_DIRECT_ACCESS, _NOT_INSIDE)
     await _end(session, reason="ENDED", request_id=request_id)
-    parent = await Session.get(id=session.parent_id)  # type: ignore[attr-defined]
+    parent = await Session.get(id=session.parent_id)
     # end_session also ends anything opened from this one (nothing today): keep it the one way.
     await end_session(session)
     return parent
@@ -152,3 +142,10 @@ async def end_direct_access_of(user_id: int, *, reason: str, request_id: str | N
     for session in sessions:
         await _end(session, reason=reason, request_id=request_id)
     return len(sessions)
+
+
+def can_resume(parent: Session, waiting_token: str) -> bool:
+    """Whether a browser's waiting token (its cookie during direct access) is still the live
+    reseller session ``parent`` it goes back to."""
+    return (bool(waiting_token) and token_digest(waiting_token) == parent.token_hash
+            and is_alive(parent))

@@ -1,15 +1,16 @@
-"""The one ``IdentityError`` type of the identity area (sign-in, passwords, tokens, resellers).
+"""Error codes and shared messages of the identity area, with no GraphQL in them.
 
-Every identity mutation payload has ``errors: [IdentityError!]!``; two modules building their
-own ``error_type("Identity", ...)`` would clash at schema build, so the codes live here and
-each part of the area adds the ones it needs.
+Every sign-in, password and token mutation answers with ``IdentityError``; reseller settings
+with ``ResellerError``; direct access with ``DirectAccessError``. The error types themselves are
+built from these codes by the GraphQL modules (``types``, ``reseller_schema``,
+``direct_access_schema``); the services raise ``gateway.problems.Problem`` with them.
 """
 
 from __future__ import annotations
 
 from enum import Enum
 
-from schema.errors import error_type
+from gateway.i18n import Text
 
 
 class IdentityErrorCode(Enum):
@@ -36,4 +37,31 @@ class IdentityErrorCode(Enum):
     LINK_USED = "LINK_USED"
 
 
-IdentityError = error_type("Identity", IdentityErrorCode)
+class ResellerErrorCode(Enum):
+    NOT_FOUND = "NOT_FOUND"
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    INVALID_LANGUAGE = "INVALID_LANGUAGE"
+    INVALID_COUNTRY = "INVALID_COUNTRY"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    EMAIL_TAKEN = "EMAIL_TAKEN"
+    INVALID_PHONE = "INVALID_PHONE"
+    INVALID_COLOR = "INVALID_COLOR"
+    INVALID_URL = "INVALID_URL"
+    INVALID_IMAGE = "INVALID_IMAGE"
+    IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
+    ALREADY_DELEGATE = "ALREADY_DELEGATE"
+    DIRECT_ACCESS_FORBIDDEN = "DIRECT_ACCESS_FORBIDDEN"
+
+
+class DirectAccessErrorCode(Enum):
+    NOT_FOUND = "NOT_FOUND"
+    ACCOUNT_UNSUBSCRIBED = "ACCOUNT_UNSUBSCRIBED"
+    NOT_IN_DIRECT_ACCESS = "NOT_IN_DIRECT_ACCESS"
+    SESSION_REQUIRED = "SESSION_REQUIRED"
+
+
+# Not found: the services and the id decoding of the GraphQL modules say it alike.
+RESELLER_NOT_FOUND = Text(en="No such reseller.", fr="Ce revendeur n'existe pas.")
+USER_NOT_FOUND = Text(en="No such user.", fr="Cet utilisateur n'existe pas.")
+API_TOKEN_NOT_FOUND = Text(en="No such API token.", fr="Ce jeton d'API n'existe pas.")

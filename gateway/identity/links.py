@@ -22,7 +22,7 @@ from gateway.i18n import Text, negotiate
 from gateway.identity.errors import IdentityErrorCode
 from gateway.identity.models import OneTimeToken, OneTimeTokenPurpose, User
 from gateway.identity.secrets import LINK_PREFIX, new_token, token_digest
-from schema.errors import PayloadError
+from gateway.problems import Problem
 
 LINK_PATH = "/set-password"
 LIFETIME = {
@@ -152,14 +152,14 @@ async def describe_link(token: str) -> LinkState | None:
 
 
 async def usable_link(token: str) -> OneTimeToken:
-    """The link's row (with its user) when it can still be redeemed; else a PayloadError."""
+    """The link's row (with its user) when it can still be redeemed; else a Problem."""
     row = await _find(token)
     if row is None or not row.user.is_active:
-        raise PayloadError(IdentityErrorCode.LINK_INVALID, _INVALID, _FIELD)
+        raise Problem(IdentityErrorCode.LINK_INVALID, _INVALID, _FIELD)
     if row.used_at is not None:
-        raise PayloadError(IdentityErrorCode.LINK_USED, _USED, _FIELD)
+        raise Problem(IdentityErrorCode.LINK_USED, _USED, _FIELD)
     if row.expires_at <= utcnow():
-        raise PayloadError(IdentityErrorCode.LINK_EXPIRED, _EXPIRED, _FIELD)
+        raise Problem(IdentityErrorCode.LINK_EXPIRED, _EXPIRED, _FIELD)
     return row
 
 
@@ -170,7 +170,7 @@ async def spend_link(row: OneTimeToken) -> None:
         used_at=now
     )
     if not won:
-        raise PayloadError(IdentityErrorCode.LINK_USED, _USED, _FIELD)
+        raise Problem(IdentityErrorCode.LINK_USED, _USED, _FIELD)
 
 
 async def spend_all_links(user_id: int) -> int:

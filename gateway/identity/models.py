@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.indexes import Index
@@ -49,7 +50,9 @@ class Reseller(Model):
     primary_admin: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "core.User", related_name=False, null=True, on_delete=fields.SET_NULL
     )
-    branding = fields.JSONField(default=dict)  # logo, favicon, colours, support email/phone
+    primary_admin_id: int | None
+    # logo, favicon, colours, support email/phone
+    branding: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -64,6 +67,7 @@ class Account(Model):
     reseller: fields.ForeignKeyRelation[Reseller] = fields.ForeignKeyField(
         "core.Reseller", related_name="accounts", on_delete=fields.RESTRICT
     )
+    reseller_id: int
     kind = fields.CharEnumField(AccountKind, max_length=16)
     name = fields.CharField(max_length=200)
     can = fields.CharField(max_length=20, unique=True)  # generated, immutable
@@ -71,6 +75,7 @@ class Account(Model):
     organization: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="affiliates", null=True, on_delete=fields.SET_NULL
     )
+    organization_id: int | None
     language = fields.CharField(max_length=2, default="fr")
     time_zone = fields.CharField(max_length=64, default="America/Toronto")
     country = fields.CharField(max_length=2, default="CA")
@@ -94,7 +99,7 @@ class Account(Model):
     @property
     def org_id(self) -> int:
         """ORGID as the seeds show it: the organisation's id, or the account's own."""
-        return self.organization_id or self.id  # type: ignore[attr-defined,no-any-return]
+        return self.organization_id or self.id
 
 
 class User(Model):
@@ -105,9 +110,11 @@ class User(Model):
     reseller: fields.ForeignKeyNullableRelation[Reseller] = fields.ForeignKeyField(
         "core.Reseller", related_name="users", null=True, on_delete=fields.RESTRICT
     )
+    reseller_id: int | None
     account: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="users", null=True, on_delete=fields.RESTRICT
     )
+    account_id: int | None
     login = fields.CharField(max_length=254, unique=True)
     email = fields.CharField(max_length=254, unique=True)
     first_name = fields.CharField(max_length=100, default="")
@@ -138,12 +145,15 @@ class ResellerDelegate(Model):
     reseller: fields.ForeignKeyRelation[Reseller] = fields.ForeignKeyField(
         "core.Reseller", related_name="delegates", on_delete=fields.CASCADE
     )
+    reseller_id: int
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "core.User", related_name="delegations", on_delete=fields.CASCADE
     )
+    user_id: int
     granted_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "core.User", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    granted_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -159,13 +169,16 @@ class Session(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "core.User", related_name="sessions", on_delete=fields.CASCADE
     )
+    user_id: int
     # Direct access: this session acts inside ``acting_account`` and returns to ``parent``.
     acting_account: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name=False, null=True, on_delete=fields.CASCADE
     )
+    acting_account_id: int | None
     parent: fields.ForeignKeyNullableRelation[Session] = fields.ForeignKeyField(
         "core.Session", related_name=False, null=True, on_delete=fields.CASCADE
     )
+    parent_id: int | None
     client_address = fields.CharField(max_length=64, default="")
     user_agent = fields.CharField(max_length=300, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -185,12 +198,14 @@ class ApiToken(Model):
     reseller: fields.ForeignKeyRelation[Reseller] = fields.ForeignKeyField(
         "core.Reseller", related_name="api_tokens", on_delete=fields.CASCADE
     )
+    reseller_id: int
     name = fields.CharField(max_length=100)
     prefix = fields.CharField(max_length=16)  # shown in lists, to recognise a token
     token_hash = fields.CharField(max_length=64, unique=True)
     created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "core.User", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
@@ -212,6 +227,7 @@ class OneTimeToken(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "core.User", related_name="one_time_tokens", on_delete=fields.CASCADE
     )
+    user_id: int
     purpose = fields.CharEnumField(OneTimeTokenPurpose, max_length=20)
     token_hash = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -242,19 +258,23 @@ class AuditEntry(Model):
     reseller: fields.ForeignKeyNullableRelation[Reseller] = fields.ForeignKeyField(
         "core.Reseller", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    reseller_id: int | None
     account: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    account_id: int | None
     actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "core.User", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    actor_id: int | None
     acting_as: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "core.User", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    acting_as_id: int | None
     session_id = fields.IntField(null=True)
     action = fields.CharField(max_length=64)  # DIRECT_ACCESS_START, DIRECT_ACCESS_END, MUTATION
     operation = fields.CharField(max_length=200, default="")
-    detail = fields.JSONField(default=dict)
+    detail: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     request_id = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -274,6 +294,7 @@ class ResellerImage(Model):
     reseller: fields.ForeignKeyRelation[Reseller] = fields.ForeignKeyField(
         "core.Reseller", related_name=False, on_delete=fields.CASCADE
     )
+    reseller_id: int
     kind = fields.CharField(max_length=16)  # logo, favicon
     content_type = fields.CharField(max_length=64)
     digest = fields.CharField(max_length=64)  # sha256 of data: the URL names it, caches keep it
@@ -283,3 +304,15 @@ class ResellerImage(Model):
     class Meta:
         table = "core_reseller_image"
         unique_together = (("reseller", "kind"),)
+
+
+# What the GraphQL nodes of the core read of a row (one query for a whole page): services that
+# hand rows to them (administrators, delegate candidates, the audit log) select the same.
+RESELLER_COLUMNS = ("id", "name", "spid", "can", "default_language", "address", "city",
+                    "country", "state", "postal_code", "phone_system", "default_provider",
+                    "primary_admin_id", "branding", "created_at")
+ACCOUNT_COLUMNS = ("id", "reseller_id", "kind", "name", "can", "organization_id", "language",
+                   "time_zone", "country", "email", "phone_number", "billing_status",
+                   "trial_ends_at", "unsubscribed_at", "created_at")
+USER_COLUMNS = ("id", "role", "reseller_id", "account_id", "login", "email", "first_name",
+                "last_name", "language", "phone", "extension", "is_active", "created_at")

@@ -41,3 +41,9 @@ async def principal_from_token(token: str | None) -> Principal | None:
 
 async def principal_for_request(request: HTTPConnection) -> Principal | None:
     return await principal_from_token(request_token(request))
+
+
+def secure_cookies(public_url: str, request: HTTPConnection) -> bool:
+    """Session cookies are Secure when the gateway is reached over https (directly or, behind
+    a proxy, per its PUBLIC_URL)."""
+    return public_url.startswith("https://") or request.url.scheme == "https"

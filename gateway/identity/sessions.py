@@ -17,7 +17,7 @@ from gateway.identity.models import (
     UserRole,
 )
 from gateway.identity.secrets import SESSION_PREFIX, new_token, token_digest
-from schema.permissions import Role
+from gateway.roles import Role
 
 IDLE_TIMEOUT = dt.timedelta(minutes=10)  # seeds: the portal ends a session after 10 idle minutes
 ABSOLUTE_MAX = dt.timedelta(hours=12)
@@ -55,7 +55,9 @@ async def open_session(
     return session, token
 
 
-def _alive(session: Session, now: dt.datetime) -> bool:
+def is_alive(session: Session, now: dt.datetime | None = None) -> bool:
+    """Not ended, not past its absolute cap, and not idle too long."""
+    now = now or utcnow()
     return (
         session.ended_at is None
         and session.expires_at > now
@@ -73,20 +75,18 @@ async def resolve_session(token: str) -> Session | None:
         .first()
     )
     now = utcnow()
-    if session is None or not _alive(session, now) or not session.user.is_active:
+    if session is None or not is_alive(session, now) or not session.user.is_active:
         return None
-    if session.parent_id is not None:  # type: ignore[attr-defined]
-        parent = await Session.get_or_none(id=session.parent_id)  # type: ignore[attr-defined]
-        if parent is None or not _alive(parent, now):
+    if session.parent_id is not None:
+        parent = await Session.get_or_none(id=session.parent_id)
+        if parent is None or not is_alive(parent, now):
             return None
     if now - session.last_seen_at > _TOUCH_EVERY:
         session.last_seen_at = now
         await Session.filter(id=session.id).update(last_seen_at=now)
-        if session.parent_id is not None:  # type: ignore[attr-defined]
+        if session.parent_id is not None:
             # Working inside an account keeps the reseller's own session alive too.
-            await Session.filter(id=session.parent_id).update(  # type: ignore[attr-defined]
-                last_seen_at=now
-            )
+            await Session.filter(id=session.parent_id).update(last_seen_at=now)
     return session
 
 
@@ -138,30 +138,30 @@ async def account_admin(account: Account) -> User | None:
 
 async def principal_for_session(session: Session) -> Principal:
     user = session.user
-    if session.acting_account_id is not None:  # type: ignore[attr-defined]
-        account = session.acting_account
+    account = session.acting_account if session.acting_account_id is not None else None
+    if account is not None:
         admin = await account_admin(account)
         return Principal(
             role=Role.COMPANY_ADMIN if account.kind == AccountKind.COMPANY else Role.PROFESSIONAL,
             user_id=admin.id if admin else None,
-            reseller_id=account.reseller_id,  # type: ignore[attr-defined]
+            reseller_id=account.reseller_id,
             account_id=account.id,
             language=user.language,
             session_id=session.id,
             real_user_id=user.id,
         )
     role = _ROLE_OF[user.role]
-    reseller_id = user.reseller_id  # type: ignore[attr-defined]
+    reseller_id = user.reseller_id
     if user.role == UserRole.COMPANY_ADMIN:
         delegation = await ResellerDelegate.filter(user_id=user.id).first()
         if delegation is not None:
             role = Role.RESELLER_DELEGATE
-            reseller_id = delegation.reseller_id  # type: ignore[attr-defined]
+            reseller_id = delegation.reseller_id
     return Principal(
         role=role,
         user_id=user.id,
         reseller_id=reseller_id,
-        account_id=user.account_id,  # type: ignore[attr-defined]
+        account_id=user.account_id,
         language=user.language,
         session_id=session.id,
     )
@@ -170,7 +170,7 @@ async def principal_for_session(session: Session) -> Principal:
 def principal_for_api_token(token: ApiToken) -> Principal:
     return Principal(
         role=Role.INTEGRATOR,
-        reseller_id=token.reseller_id,  # type: ignore[attr-defined]
+        reseller_id=token.reseller_id,
         api_token_id=token.id,
         language="en",
     )

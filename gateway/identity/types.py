@@ -1,23 +1,52 @@
-"""GraphQL types of the identity area: Reseller, Account, User (Relay nodes, tenant-scoped)."""
+"""GraphQL types of the identity area: Reseller, Account, User (Relay nodes, tenant-scoped), the
+error types of its mutations, and the core's model enums as GraphQL enums."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import strawberry
 from strawberry import relay
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
+from gateway.contributions import Principal
 from gateway.identity import scoping
-from gateway.identity.models import AccountKind, BillingStatus, UserRole
+from gateway.identity.errors import IdentityErrorCode, ResellerErrorCode
+from gateway.identity.models import (
+    ACCOUNT_COLUMNS,
+    RESELLER_COLUMNS,
+    USER_COLUMNS,
+    Account,
+    AccountKind,
+    BillingStatus,
+    Reseller,
+    User,
+    UserRole,
+)
+from schema.errors import Error, error_type
+from schema.mutations import as_data
+from schema.node import RowNode
 from schema.scalars import DateTime
 
-AccountKindEnum = strawberry.enum(AccountKind, name="AccountKind")
-BillingStatusEnum = strawberry.enum(BillingStatus, name="BillingStatus",
-                                    description="Statut de facturation / billing status.")
-UserRoleEnum = strawberry.enum(UserRole, name="UserRole")
+strawberry.enum(AccountKind, name="AccountKind")
+strawberry.enum(BillingStatus, name="BillingStatus",
+                description="Statut de facturation / billing status.")
+strawberry.enum(UserRole, name="UserRole")
+
+# Sign-in, password and API-token payloads have ``errors: [IdentityError!]!``; reseller
+# settings, branding and administrators ``[ResellerError!]!``.
+if TYPE_CHECKING:  # for mypy, the classes that error_type() builds
+    class IdentityError(Error):
+        code: IdentityErrorCode
+
+    class ResellerError(Error):
+        code: ResellerErrorCode
+else:
+    IdentityError = error_type("Identity", IdentityErrorCode)
+    ResellerError = error_type("Reseller", ResellerErrorCode)
 
 
 @strawberry.enum
@@ -26,21 +55,10 @@ class Language(Enum):
     EN = "en"
 
 
-def _ids(node_ids: Iterable[str]) -> list[int]:
-    return [int(i) for i in node_ids if str(i).isdigit()]
-
-
-def _in_order(node_ids: Iterable[str], found: dict[int, Any]) -> list[Any]:
-    return [found.get(int(i)) if str(i).isdigit() else None for i in node_ids]
-
-
-RESELLER_COLUMNS = ("id", "name", "spid", "can", "default_language", "address", "city",
-                    "country", "state", "postal_code", "phone_system", "default_provider",
-                    "primary_admin_id", "branding", "created_at")
-
-
 @strawberry.type(name="Reseller", description="A reseller (revendeur).")
-class ResellerNode(relay.Node):
+class ResellerNode(RowNode):
+    COLUMNS = RESELLER_COLUMNS
+
     id: relay.NodeID[int]
     name: str
     spid: str | None
@@ -53,35 +71,28 @@ class ResellerNode(relay.Node):
     postal_code: str
     phone_system: str
     default_provider: str
-    created_at: DateTime  # type: ignore[valid-type]
+    created_at: DateTime
     primary_admin_id: strawberry.Private[int | None]
     branding_data: strawberry.Private[dict[str, Any]]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> ResellerNode:
-        values = {k: row[k] for k in RESELLER_COLUMNS if k != "branding"}
-        return cls(branding_data=row.get("branding") or {}, **values)
+    def visible(cls, principal: Principal | None) -> QuerySet[Reseller]:
+        return scoping.resellers_visible(principal)
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[ResellerNode | None]:
-        rows = await scoping.resellers_visible(info.context.principal).filter(
-            id__in=_ids(node_ids)).values(*RESELLER_COLUMNS)
-        return _in_order(node_ids, {r["id"]: cls.from_row(r) for r in rows})
-
-
-ACCOUNT_COLUMNS = ("id", "reseller_id", "kind", "name", "can", "organization_id", "language",
-                   "time_zone", "country", "email", "phone_number", "billing_status",
-                   "trial_ends_at", "unsubscribed_at", "created_at")
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        values = {k: row[k] for k in cls.COLUMNS if k != "branding"}
+        return cls(branding_data=row.get("branding") or {}, **values)
 
 
 @strawberry.type(
     name="Account", description="A subscriber account: company (CID) or professional (UID)."
 )
-class AccountNode(relay.Node):
+class AccountNode(RowNode):
+    COLUMNS = ACCOUNT_COLUMNS
+
     id: relay.NodeID[int]
-    kind: AccountKindEnum  # type: ignore[valid-type]
+    kind: AccountKind
     name: str
     can: str = strawberry.field(description="Customer account number (billing), immutable.")
     language: str
@@ -89,10 +100,10 @@ class AccountNode(relay.Node):
     country: str
     email: str
     phone_number: str | None
-    billing_status: BillingStatusEnum  # type: ignore[valid-type]
-    trial_ends_at: DateTime | None  # type: ignore[valid-type]
-    unsubscribed_at: DateTime | None  # type: ignore[valid-type]
-    created_at: DateTime  # type: ignore[valid-type]
+    billing_status: BillingStatus
+    trial_ends_at: DateTime | None
+    unsubscribed_at: DateTime | None
+    created_at: DateTime
     reseller_id: strawberry.Private[int]
     organization_id: strawberry.Private[int | None]
     # Values a list page already read in its one SQL query ("user_count", "extension"); a node
@@ -111,37 +122,27 @@ class AccountNode(relay.Node):
     async def user_count(self, info: strawberry.Info) -> int:
         if "user_count" in self.prefetched:
             return int(self.prefetched["user_count"])
-        return await info.context.loaders["core.account_user_count"].load(self.id)  # type: ignore[no-any-return]
+        return int(await info.context.loaders["core.account_user_count"].load(self.id))
 
     @strawberry.field(description="Poste: the professional's extension; null for a company.")
     async def extension(self, info: strawberry.Info) -> str | None:
         if self.kind != AccountKind.PROFESSIONAL:
             return None
         if "extension" in self.prefetched:
-            return self.prefetched["extension"]  # type: ignore[no-any-return]
-        return await info.context.loaders["core.account_extension"].load(self.id)  # type: ignore[no-any-return]
+            return self.prefetched["extension"]
+        return await info.context.loaders["core.account_extension"].load(self.id)
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> AccountNode:
-        return cls(**{k: row[k] for k in ACCOUNT_COLUMNS})
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[AccountNode | None]:
-        rows = await scoping.accounts_visible(info.context.principal).filter(
-            id__in=_ids(node_ids)).values(*ACCOUNT_COLUMNS)
-        return _in_order(node_ids, {r["id"]: cls.from_row(r) for r in rows})
-
-
-USER_COLUMNS = ("id", "role", "reseller_id", "account_id", "login", "email", "first_name",
-                "last_name", "language", "phone", "extension", "is_active", "created_at")
+    def visible(cls, principal: Principal | None) -> QuerySet[Account]:
+        return scoping.accounts_visible(principal)
 
 
 @strawberry.type(name="User", description="A person who can sign in. No password ever shows.")
-class UserNode(relay.Node):
+class UserNode(RowNode):
+    COLUMNS = USER_COLUMNS
+
     id: relay.NodeID[int]
-    role: UserRoleEnum  # type: ignore[valid-type]
+    role: UserRole
     login: str
     email: str
     first_name: str
@@ -150,7 +151,7 @@ class UserNode(relay.Node):
     phone: str | None
     extension: str | None = strawberry.field(description="Poste / phone extension.")
     is_active: bool
-    created_at: DateTime  # type: ignore[valid-type]
+    created_at: DateTime
     reseller_id: strawberry.Private[int | None]
     account_id: strawberry.Private[int | None]
 
@@ -159,13 +160,38 @@ class UserNode(relay.Node):
         return f"{self.first_name} {self.last_name}".strip() or self.login
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> UserNode:
-        return cls(**{k: row[k] for k in USER_COLUMNS})
+    def visible(cls, principal: Principal | None) -> QuerySet[User]:
+        return scoping.users_visible(principal)
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[UserNode | None]:
-        rows = await scoping.users_visible(info.context.principal).filter(
-            id__in=_ids(node_ids)).values(*USER_COLUMNS)
-        return _in_order(node_ids, {r["id"]: cls.from_row(r) for r in rows})
+
+_Node = TypeVar("_Node", bound=RowNode)
+
+
+async def _node(model: type[Model], node: type[_Node], pk: int | None) -> _Node | None:
+    """The node of row ``pk``, read without scoping: for what the caller is (``me``) or was
+    just given by a mutation."""
+    if pk is None:
+        return None
+    rows = await model.filter(id=pk).values(*node.COLUMNS)
+    return node.from_row(rows[0]) if rows else None
+
+
+async def reseller_node(reseller_id: int | None) -> ResellerNode | None:
+    return await _node(Reseller, ResellerNode, reseller_id)
+
+
+async def account_node(account_id: int | None) -> AccountNode | None:
+    return await _node(Account, AccountNode, account_id)
+
+
+async def user_node(user_id: int | None) -> UserNode | None:
+    return await _node(User, UserNode, user_id)
+
+
+def sent_fields(input: Any) -> dict[str, Any]:
+    """The fields of a partial-update input the client sent, as plain data: left out means
+    unchanged and is absent; null means "clear it" and stays (``as_data`` drops both)."""
+    return {
+        f.name: as_data(getattr(input, f.name)) for f in dataclasses.fields(input)
+        if getattr(input, f.name) is not strawberry.UNSET
+    }

@@ -16,7 +16,8 @@ from strawberry.relay import to_base64
 from strawberry.types.base import get_object_definition
 from tortoise import connections
 
-from gateway.identity.audit import REDACTED, DirectAccessAudit, redact
+from gateway.identity.audit import REDACTED, redact
+from gateway.identity.audit_schema import DirectAccessAudit
 from gateway.identity.models import AuditEntry, ResellerDelegate, UserRole
 from gateway.identity.sessions import open_session
 from gateway.plugins import PluginHost, PluginSpec

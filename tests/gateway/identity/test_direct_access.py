@@ -9,10 +9,10 @@ import pytest
 from strawberry.relay import to_base64
 
 from gateway.contributions import Principal
-from gateway.identity.auth import Rejected
 from gateway.identity.models import AuditEntry, BillingStatus, ResellerDelegate, Session, User
 from gateway.identity.resellers import update_account_administrator
 from gateway.identity.sessions import open_session
+from gateway.problems import Problem
 from schema.permissions import Role
 from tests.conftest import Gateway
 from tests.gateway.identity.test_auth import LOGIN, ME, bearer, set_cookies
@@ -168,9 +168,9 @@ async def test_credentials_cannot_change_inside_direct_access(gateway: Gateway) 
     # The rule holds in the service too, whatever role a caller would claim.
     principal = Principal(role=Role.RESELLER_ADMIN, user_id=alpha.company_admin.id,
                           reseller_id=alpha.reseller.id, real_user_id=alpha.admin.id)
-    with pytest.raises(Rejected) as refused:
+    with pytest.raises(Problem) as refused:
         await update_account_administrator(principal, {"email": "x@y.example"})
-    assert refused.value.errors[0].code.value == "DIRECT_ACCESS_FORBIDDEN"
+    assert refused.value.problems[0].code.value == "DIRECT_ACCESS_FORBIDDEN"
 
 
 async def test_end_outside_direct_access_says_so(gateway: Gateway) -> None:

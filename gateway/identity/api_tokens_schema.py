@@ -1,0 +1,134 @@
+"""GraphQL of integrators' API tokens: list, create (the token is in that response only),
+revoke. The rules are in :mod:`gateway.identity.api_tokens`."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import strawberry
+from strawberry import relay
+from tortoise.queryset import QuerySet
+
+from gateway.contributions import Principal
+from gateway.identity import api_tokens
+from gateway.identity.errors import API_TOKEN_NOT_FOUND
+from gateway.identity.models import ApiToken
+from gateway.identity.types import IdentityError
+from gateway.roles import Role
+from schema.mutations import field, mutation
+from schema.node import RowNode, node_pk
+from schema.pagination import Connection, build_connection, page_window
+from schema.scalars import DateTime
+
+
+@strawberry.type(name="ApiToken", description="An integrator's API token (the secret itself is "
+                 "shown once, when created).")
+class ApiTokenNode(RowNode):
+    COLUMNS = ("id", "name", "prefix", "reseller_id", "created_at", "last_used_at", "revoked_at",
+               "created_by__first_name", "created_by__last_name", "created_by__login")
+
+    id: relay.NodeID[int]
+    name: str
+    prefix: str = strawberry.field(description="The first characters of the token, to "
+                                   "recognise it.")
+    created_at: DateTime
+    last_used_at: DateTime | None
+    revoked_at: DateTime | None
+    created_by_name: str | None = strawberry.field(description="Who created it.")
+    reseller_id: strawberry.Private[int]
+
+    @strawberry.field(description="False once revoked.")
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    @classmethod
+    def visible(cls, principal: Principal | None) -> QuerySet[ApiToken]:
+        return api_tokens.tokens_visible(principal)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        creator = " ".join(
+            p for p in (row["created_by__first_name"], row["created_by__last_name"]) if p
+        ) or row["created_by__login"]
+        return cls(
+            id=row["id"], name=row["name"], prefix=row["prefix"],
+            reseller_id=row["reseller_id"], created_at=row["created_at"],
+            last_used_at=row["last_used_at"], revoked_at=row["revoked_at"],
+            created_by_name=creator,
+        )
+
+
+async def api_token_node(token_id: int) -> ApiTokenNode:
+    """The node of a token the caller holds or was just given (not scoped)."""
+    rows = await ApiToken.filter(id=token_id).values(*ApiTokenNode.COLUMNS)
+    return ApiTokenNode.from_row(rows[0])
+
+
+@strawberry.input
+class CreateApiTokenInput:
+    name: str = strawberry.field(description="What the token is for, e.g. the integrator's name.")
+
+
+@strawberry.type
+class CreateApiTokenPayload:
+    api_token: ApiTokenNode | None
+    token: str | None = strawberry.field(
+        description="The token, for `Authorization: Bearer`. Shown this once: store it now."
+    )
+    errors: list[IdentityError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RevokeApiTokenInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class RevokeApiTokenPayload:
+    api_token: ApiTokenNode | None
+    errors: list[IdentityError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ApiTokenFilter:
+    active: bool | None = strawberry.field(default=None,
+                                           description="Only active (or only revoked) tokens.")
+
+
+@strawberry.type
+class ApiTokensQuery:
+    @field(Role.RESELLER_ADMIN, Role.SYSTEM_ADMIN, description="API tokens of my reseller "
+           "(system admins: of all), newest first; never the tokens themselves.")
+    async def api_tokens(
+        self, info: strawberry.Info, filter: ApiTokenFilter | None = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[ApiTokenNode]:
+        offset, limit = page_window(first, after, info.context.settings.max_page_size)
+        query = api_tokens.tokens_matching(info.context.principal,
+                                           filter.active if filter is not None else None)
+        total = await query.count()
+        rows = await query.order_by("-id").offset(offset).limit(limit + 1).values(
+            *ApiTokenNode.COLUMNS)
+        return build_connection(rows, offset, limit, total, ApiTokenNode.from_row)
+
+
+@strawberry.type
+class ApiTokensMutation:
+    @mutation(Role.RESELLER_ADMIN, errors=IdentityError, description="Create an API token for "
+              "my reseller; the token is in this response only.")
+    async def create_api_token(
+        self, info: strawberry.Info, input: CreateApiTokenInput
+    ) -> CreateApiTokenPayload:
+        created = await api_tokens.create_api_token(info.context.principal, input.name)
+        return CreateApiTokenPayload(api_token=await api_token_node(created.row.id),
+                                     token=created.token)
+
+    @mutation(Role.RESELLER_ADMIN, Role.SYSTEM_ADMIN, errors=IdentityError,
+              description="Revoke an API token: it stops working at once.")
+    async def revoke_api_token(
+        self, info: strawberry.Info, input: RevokeApiTokenInput
+    ) -> RevokeApiTokenPayload:
+        token_id = node_pk(input.id, "ApiToken", ["input", "id"], API_TOKEN_NOT_FOUND,
+                           plain=False)
+        row = await api_tokens.revoke_api_token(info.context.principal, token_id)
+        return RevokeApiTokenPayload(api_token=await api_token_node(row.id))
