@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.contributions import Job, PeriodicJob
+from gateway.api import Job, PeriodicJob, current_host
 from plugins.clients import exports, services
-from plugins.clients.config import ClientsConfig
+from plugins.clients.config import PLUGIN_NAME, ClientsConfig
 
 PURGE_JOB = "clients.purge"
 CLEANUP_JOB = "clients.cleanup_exports"
@@ -16,10 +16,9 @@ async def purge(payload: dict[str, Any]) -> None:
     """Archive then delete every account unsubscribed longer than ``purge_after_days``.
     Each account is its own transaction: a failure leaves the others done, and the retry (or
     the next run) picks up what is left."""
-    from gateway.jobs.registry import current_host
-
     host = current_host()
-    await services.purge_due(host, ClientsConfig.from_host(host))
+    assert host is not None, "jobs run in a started gateway"
+    await services.purge_due(host, host.config_for(PLUGIN_NAME, ClientsConfig))
 
 
 def jobs() -> list[Job]:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import Any
 
-from gateway.contributions import Command
+from gateway.api import Command, PluginHost, close_db, init_db
 from plugins.clients import services
-from plugins.clients.config import ClientsConfig
+from plugins.clients.config import PLUGIN_NAME, ClientsConfig
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +41,7 @@ async def _dry_run(config: ClientsConfig) -> list[str]:
     return lines
 
 
-async def _purge(host: Any, config: ClientsConfig) -> list[str]:
+async def _purge(host: PluginHost, config: ClientsConfig) -> list[str]:
     from tqdm import tqdm
 
     total = await services.due_for_purge(config).count()
@@ -51,19 +50,17 @@ async def _purge(host: Any, config: ClientsConfig) -> list[str]:
     return [f"{len(purged)} account(s) archived and purged."]
 
 
-def _run(host: Any, args: argparse.Namespace) -> int:
-    from gateway import db
-
-    config = ClientsConfig.from_host(host)
+def _run(host: PluginHost, args: argparse.Namespace) -> int:
+    config = host.config_for(PLUGIN_NAME, ClientsConfig)
 
     async def main() -> list[str]:
-        await db.init_db(host)
+        await init_db(host)
         try:
             if args.dry_run:
                 return await _dry_run(config)
             return await _purge(host, config)
         finally:
-            await db.close_db()
+            await close_db()
 
     for line in asyncio.run(main()):
         print(line)

@@ -1,11 +1,9 @@
-"""The clients plugin's settings, from ``[plugins.clients] config`` in plugins.toml."""
+"""The clients plugin's settings, from ``[plugins.clients] config`` in plugins.toml, read once
+with ``host.config_for(PLUGIN_NAME, ClientsConfig)`` (start-up refuses a bad value)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any
-
-from gateway.plugins import PluginError
+from dataclasses import dataclass
 
 PLUGIN_NAME = "clients"
 
@@ -29,18 +27,8 @@ class ClientsConfig:
     # How often the purge looks for accounts past their retention.
     purge_every_seconds: int = 3600
 
-    @classmethod
-    def from_host(cls, host: Any) -> ClientsConfig:
-        raw = host.config_for(PLUGIN_NAME) if host is not None else {}
-        known = {f.name: f.type for f in fields(cls)}
-        values: dict[str, Any] = {}
-        for key, value in raw.items():
-            if key not in known:
-                raise PluginError(f"plugin 'clients': unknown config key {key!r}")
-            values[key] = str(value) if key == "signup_url" else int(value)
-        config = cls(**values)
-        if not 15 <= config.trial_days_default <= 90:
-            raise PluginError("plugin 'clients': trial_days_default must be 15 to 90 (seeds)")
-        if config.purge_after_days < 1:
-            raise PluginError("plugin 'clients': purge_after_days must be at least 1")
-        return config
+    def __post_init__(self) -> None:
+        if not 15 <= self.trial_days_default <= 90:
+            raise ValueError("trial_days_default must be 15 to 90 (seeds)")
+        if self.purge_after_days < 1:
+            raise ValueError("purge_after_days must be at least 1")

@@ -1,18 +1,18 @@
-"""The one ``ClientsError`` type of the clients area, its codes and its messages (fr/en)."""
+"""The clients area's error codes and its messages (fr/en). The GraphQL ``ClientsError``
+type is built from the codes in ``signup_schema``."""
 
 from __future__ import annotations
 
 from enum import Enum
 
-from gateway.i18n import Text
-from schema.errors import PayloadError, error_type
-from schema.validation import (  # noqa: F401  (re-exported: the area's messages in one place)
+from gateway.api import (  # noqa: F401  (re-exported: the area's messages in one place)
     INVALID_COUNTRY,
     INVALID_EMAIL,
     INVALID_LANGUAGE,
     INVALID_PHONE,
     REQUIRED,
     TOO_LONG,
+    Text,
 )
 
 
@@ -44,23 +44,6 @@ class ClientsErrorCode(Enum):
     SENDER_NOT_ADMIN = "SENDER_NOT_ADMIN"
     NO_ADDRESS = "NO_ADDRESS"
     TOO_MANY_ROWS = "TOO_MANY_ROWS"
-
-
-ClientsError = error_type("Clients", ClientsErrorCode)
-
-
-class InputProblems(Exception):
-    """Several payload errors found at once (a step of the sign-up wizard, a message)."""
-
-    def __init__(self, problems: list[PayloadError]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
-
-
-def problem(code: ClientsErrorCode, text: Text, field: list[str | int] | None = None,
-            **values: object) -> PayloadError:
-    """A payload error whose field path may hold list positions (``["input", "ids", 2]``)."""
-    return PayloadError(code, text, [str(part) for part in field] if field else None, **values)
 
 
 NOT_FOUND = Text(en="No such account.", fr="Ce compte n'existe pas.")

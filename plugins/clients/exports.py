@@ -22,23 +22,36 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from gateway import signing
-from gateway.contributions import Principal
-from gateway.i18n import Text
-from gateway.identity.models import AccountKind, Reseller
-from gateway.jobs import enqueue
-from gateway.models import OutboxJob
+from gateway.api import (
+    STAFF,
+    AccountKind,
+    BadSignature,
+    OutboxJob,
+    PluginHost,
+    Principal,
+    Problem,
+    Reseller,
+    Role,
+    SignatureExpired,
+    Text,
+    accounts_visible,
+    current_host,
+    enqueue,
+    negotiate,
+    raise_all,
+    sign,
+    unsign,
+)
 from plugins.clients import errors as e
 from plugins.clients import listing
-from plugins.clients.config import ClientsConfig
+from plugins.clients.config import PLUGIN_NAME, ClientsConfig
 from plugins.clients.errors import ClientsErrorCode as Code
-from plugins.clients.errors import problem
 from plugins.clients.models import AccountExport, ExportFormat, ExportStatus
 
 log = logging.getLogger("gateway.clients")
@@ -47,6 +60,8 @@ PDF_JOB = "clients.export_pdf"
 ROUTE_PATH = "/clients/exports/{token}"
 _SALT = "clients.account-export"
 CSV_BATCH = 500
+# The most accounts one can check and export at once.
+MAX_SELECTED = 1000
 
 # The seed's columns, in its order, per tab.
 COLUMNS: dict[AccountKind, tuple[str, ...]] = {
@@ -85,23 +100,27 @@ def file_name(export: AccountExport) -> str:
     return f"{FILE_STEM[AccountKind(export.kind)]}.{str(export.format).lower()}"
 
 
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return signing.serializer(secret_key, _SALT)
+def exports_visible(principal: Principal | None) -> QuerySet[AccountExport]:
+    """Exports the caller may see: their reseller's (all for system admins), to the staff
+    who make them, never from inside an account (direct access)."""
+    if principal is None or principal.role not in STAFF or principal.direct_access:
+        return AccountExport.filter(id=-1)
+    if principal.role == Role.SYSTEM_ADMIN:
+        return AccountExport.all()
+    return AccountExport.filter(reseller_id=principal.reseller_id or -1)
 
 
-def download_url(host: Any, export: AccountExport) -> str:
+def download_url(host: PluginHost, export: AccountExport) -> str:
     """A fresh signed URL for the export; it works ``download_url_minutes``."""
-    token = _serializer(host.settings.secret_key).dumps(
-        {"e": export.id, "r": export.reseller_id}  # type: ignore[attr-defined]
-    )
+    token = sign(host.settings.secret_key, _SALT, {"e": export.id, "r": export.reseller_id})
     return f"{host.settings.public_url.rstrip('/')}{ROUTE_PATH.format(token=token)}"
 
 
-def exports_dir(host: Any) -> Path:
+def exports_dir(host: PluginHost) -> Path:
     return Path(host.settings.var_dir) / "exports"
 
 
-def pdf_path(host: Any, export_id: int) -> Path:
+def pdf_path(host: PluginHost, export_id: int) -> Path:
     return exports_dir(host) / f"account-export-{export_id}.pdf"
 
 
@@ -111,15 +130,18 @@ async def request_export(
     export_format: ExportFormat,
     *,
     language: str,
-    host: Any,
+    host: PluginHost,
     config: ClientsConfig,
 ) -> AccountExport:
     """Record an export of what ``query`` selects; a PDF's rendering job is enqueued in the
-    same transaction. A PDF above ``pdf_max_rows`` rows is refused (CSV has no limit)."""
+    same transaction. Checked accounts (``query.ids``) must all be the caller's and of the
+    tab's kind. A PDF above ``pdf_max_rows`` rows is refused (CSV has no limit)."""
+    if query.ids is not None:
+        await check_selected(principal, query.kind, query.ids)
     if export_format == ExportFormat.PDF:
         matching = await listing.count(query)
         if matching > config.pdf_max_rows:
-            raise problem(Code.TOO_MANY_ROWS, e.TOO_MANY_ROWS, ["input", "format"],
+            raise Problem(Code.TOO_MANY_ROWS, e.TOO_MANY_ROWS, ["input", "format"],
                           max=config.pdf_max_rows, count=matching)
     async with in_transaction():
         export = await AccountExport.create(
@@ -139,6 +161,20 @@ async def request_export(
     return export
 
 
+async def check_selected(principal: Principal, kind: AccountKind, ids: tuple[int, ...]
+                         ) -> None:
+    """Checked accounts are the caller's, of the tab's kind; others are named, not skipped."""
+    found = {row["id"]: row["kind"] for row in await accounts_visible(principal).filter(
+        id__in=list(ids)).values("id", "kind")}
+    raise_all([
+        Problem(Code.NOT_FOUND, e.NOT_FOUND, ["input", "ids", i])
+        if account_id not in found else
+        Problem(Code.INVALID, e.WRONG_KIND, ["input", "ids", i])
+        for i, account_id in enumerate(ids)
+        if found.get(account_id) != kind
+    ])
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -147,7 +183,7 @@ def _query_of(export: AccountExport) -> listing.AccountListQuery:
     """The export's query, for its own reseller whatever the stored request says."""
     return dataclasses.replace(
         listing.AccountListQuery.from_json(export.request),
-        reseller_id=export.reseller_id,  # type: ignore[attr-defined]
+        reseller_id=export.reseller_id,
         kind=AccountKind(export.kind),
     )
 
@@ -272,7 +308,7 @@ class _PdfPages:
 
     @staticmethod
     def _fit(text: str, room: float, font: str, size: float) -> str:
-        from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
+        from reportlab.pdfbase.pdfmetrics import stringWidth
 
         text = " ".join(text.translate(_SPACES).split())  # one line: no tab, no newline
         # No glyph of Helvetica is wider than 1.05 times its size ("@"): short texts need no
@@ -321,7 +357,7 @@ async def write_pdf(export: AccountExport, path: Path) -> int:
     kind = AccountKind(export.kind)
     language = export.language
     query = _query_of(export)
-    reseller = (await Reseller.get(id=export.reseller_id)).name if export.reseller_id else ""  # type: ignore[attr-defined]
+    reseller = (await Reseller.get(id=export.reseller_id)).name if export.reseller_id else ""
     title = TITLE[kind].render(language) + (f" — {reseller}" if reseller else "")
     date = export.created_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     total = Text(en="{n} accounts", fr="{n} comptes").render(
@@ -336,9 +372,8 @@ async def write_pdf(export: AccountExport, path: Path) -> int:
 async def render_export_pdf(payload: dict[str, Any]) -> None:
     """The ``clients.export_pdf`` job: render the PDF to a file, then mark the export ready.
     A last failed attempt marks it failed, so the client stops waiting."""
-    from gateway.jobs.registry import current_host
-
     host = current_host()
+    assert host is not None, "jobs run in a started gateway"
     export = await AccountExport.get_or_none(id=payload["export_id"])
     if export is None or export.status == ExportStatus.READY:
         return  # gone, or a redelivery of a finished job
@@ -364,15 +399,14 @@ async def render_export_pdf(payload: dict[str, Any]) -> None:
 async def cleanup_exports(payload: dict[str, Any]) -> None:
     """The ``clients.cleanup_exports`` job: exports older than ``export_retention_hours`` go,
     with their files."""
-    from gateway.jobs.registry import current_host
-
     host = current_host()
-    config = ClientsConfig.from_host(host)
+    assert host is not None, "jobs run in a started gateway"
+    config = host.config_for(PLUGIN_NAME, ClientsConfig)
     cutoff = _now() - dt.timedelta(hours=config.export_retention_hours)
-    old = await AccountExport.filter(created_at__lt=cutoff).values_list("id", flat=True)
+    old = [row["id"] for row in await AccountExport.filter(created_at__lt=cutoff).values("id")]
     for export_id in old:
         pdf_path(host, export_id).unlink(missing_ok=True)
-    await AccountExport.filter(id__in=list(old)).delete()
+    await AccountExport.filter(id__in=old).delete()
 
 
 _GONE = Text(en="This download link has expired: export again.",
@@ -385,8 +419,6 @@ _FAILED = Text(en="The file could not be prepared: export again.",
 
 
 def _language(request: Request) -> str:
-    from gateway.i18n import negotiate
-
     return negotiate(request.headers.get("accept-language"))
 
 
@@ -397,18 +429,17 @@ def _answer(request: Request, status: int, text: Text, state: str, **headers: st
 
 async def download(request: Request) -> Response:
     """GET /clients/exports/{token}: the export the signed token names, as a file."""
-    host = request.app.state.host
-    config = ClientsConfig.from_host(host)
+    host: PluginHost = request.app.state.host
+    config = host.config_for(PLUGIN_NAME, ClientsConfig)
     try:
-        data = _serializer(host.settings.secret_key).loads(
-            request.path_params["token"], max_age=config.download_url_minutes * 60
-        )
+        data = unsign(host.settings.secret_key, _SALT, request.path_params["token"],
+                      config.download_url_minutes * 60)
     except SignatureExpired:
         return _answer(request, 410, _GONE, "EXPIRED")
     except BadSignature:
         return _answer(request, 404, _UNKNOWN, "NOT_FOUND")
     export = await AccountExport.get_or_none(id=data.get("e"))
-    if export is None or export.reseller_id != data.get("r"):  # type: ignore[attr-defined]
+    if export is None or export.reseller_id != data.get("r"):
         return _answer(request, 404, _UNKNOWN, "NOT_FOUND")
     disposition = f'attachment; filename="{file_name(export)}"'
     if export.format == ExportFormat.CSV:

@@ -30,13 +30,10 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from gateway.contributions import Principal
-from gateway.identity.models import AccountKind
+from gateway.api import AccountKind, PluginHost, Principal, Problem, Problems
 from plugins.clients.config import ClientsConfig
-from plugins.clients.errors import InputProblems
 from plugins.clients.models import SignupDraft
 from plugins.clients.signup import create_draft
-from schema.errors import PayloadError
 
 KIND = "account_importer"
 
@@ -47,7 +44,7 @@ class AccountImporter(Protocol):
     def read(self, source: bytes) -> AsyncIterator[Mapping[str, Any]]: ...
 
 
-def importer_names(host: Any) -> list[str]:
+def importer_names(host: PluginHost) -> list[str]:
     """Names of the importers the enabled plugins offer."""
     names: list[str] = []
     for found in host.collect("gateway_provider_names", kind=KIND):
@@ -55,18 +52,20 @@ def importer_names(host: Any) -> list[str]:
     return sorted(set(names))
 
 
-def find_importer(host: Any, name: str) -> AccountImporter | None:
-    return host.pm.hook.gateway_provider(gateway=host, kind=KIND, name=name)
+def find_importer(host: PluginHost, name: str) -> AccountImporter | None:
+    importer: AccountImporter | None = host.pm.hook.gateway_provider(gateway=host, kind=KIND,
+                                                                     name=name)
+    return importer
 
 
 @dataclass
 class ImportResult:
     drafts: list[SignupDraft] = field(default_factory=list)
     # Record position -> what was wrong with it (those records were skipped).
-    rejected: dict[int, list[PayloadError]] = field(default_factory=dict)
+    rejected: dict[int, list[Problem]] = field(default_factory=dict)
 
 
-async def import_as_drafts(principal: Principal, name: str, source: bytes, *, host: Any,
+async def import_as_drafts(principal: Principal, name: str, source: bytes, *, host: PluginHost,
                            config: ClientsConfig) -> ImportResult:
     """Read ``source`` with the importer called ``name``; every record becomes a draft."""
     importer = find_importer(host, name)
@@ -79,7 +78,7 @@ async def import_as_drafts(principal: Principal, name: str, source: bytes, *, ho
         steps = {k: v for k, v in record.items() if k in steps_allowed}
         try:
             result.drafts.append(await create_draft(principal, importer.kind, steps, config))
-        except InputProblems as problems:
-            result.rejected[position] = problems.problems
+        except (Problem, Problems) as refused:
+            result.rejected[position] = refused.problems
         position += 1
     return result

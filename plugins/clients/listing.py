@@ -17,7 +17,7 @@ from typing import Any
 
 from tortoise import connections
 
-from gateway.identity.models import Account, AccountKind, BillingStatus
+from gateway.api import Account, AccountKind, BillingStatus, Principal, Role
 
 ACCOUNT_COLUMNS = ("id", "reseller_id", "kind", "name", "can", "organization_id", "language",
                    "time_zone", "country", "email", "phone_number", "billing_status",
@@ -82,6 +82,14 @@ class AccountListQuery:
             "ids": list(self.ids) if self.ids is not None else None,
             "order_field": self.order_field, "descending": self.descending,
         }
+
+    @classmethod
+    def for_principal(cls, principal: Principal, kind: AccountKind,
+                      **choices: Any) -> AccountListQuery:
+        """What the caller's list shows: always the caller's reseller (every reseller for
+        system admins), with the ``choices`` of the filter row and the sort."""
+        reseller_id = None if principal.role == Role.SYSTEM_ADMIN else principal.reseller_id or -1
+        return cls(kind=AccountKind(kind), reseller_id=reseller_id, **choices)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AccountListQuery:

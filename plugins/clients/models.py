@@ -8,12 +8,13 @@ messages and the exports add. Docstrings here become table comments: no quote, n
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-from gateway.identity.models import AccountKind, BillingStatus
+from gateway.api import Account, AccountKind, BillingStatus, Reseller, User
 
 
 class SignupStatus(StrEnum):
@@ -52,21 +53,27 @@ class SignupDraft(Model):
     """A sign-up in progress, saved step by step by the reseller or by the client via a link."""
 
     id = fields.IntField(primary_key=True)
-    reseller = fields.ForeignKeyField("core.Reseller", related_name=False,
-                                      on_delete=fields.CASCADE)
+    reseller: fields.ForeignKeyRelation[Reseller] = fields.ForeignKeyField(
+        "core.Reseller", related_name=False, on_delete=fields.CASCADE
+    )
+    reseller_id: int
     kind = fields.CharEnumField(AccountKind, max_length=16)
     status = fields.CharEnumField(SignupStatus, max_length=16, default=SignupStatus.OPEN)
     # One key per wizard step (customer, subscription, numbers, billing, administrator,
     # activation), each holding that step as last saved.
-    data = fields.JSONField(default=dict)
+    data: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     # The current client link: rotated when the link is sent again, cleared on completion.
     link_nonce = fields.CharField(max_length=32, null=True)
     sent_to = fields.CharField(max_length=254, null=True)
     sent_at = fields.DatetimeField(null=True)
-    account = fields.ForeignKeyField("core.Account", related_name=False, null=True,
-                                     on_delete=fields.SET_NULL)
-    created_by = fields.ForeignKeyField("core.User", related_name=False, null=True,
-                                        on_delete=fields.SET_NULL)
+    account: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    account_id: int | None
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    created_by_id: int | None
     completed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -81,12 +88,16 @@ class AccountProfile(Model):
     """What the sign-up wizard knows of a subscriber beyond the core account row."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.OneToOneField("core.Account", related_name=False, on_delete=fields.CASCADE)
+    account: fields.OneToOneRelation[Account] = fields.OneToOneField(
+        "core.Account", related_name=False, on_delete=fields.CASCADE
+    )
+    account_id: int
     address = fields.CharField(max_length=200, default="")
     city = fields.CharField(max_length=100, default="")
     state = fields.CharField(max_length=100, default="")
     postal_code = fields.CharField(max_length=20, default="")
-    voice_languages = fields.JSONField(default=list)  # languages of the virtual receptionist
+    # Languages of the virtual receptionist.
+    voice_languages: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     # Restored by a reactivation: the status the account had when it was unsubscribed.
     status_before_unsubscribe = fields.CharEnumField(BillingStatus, max_length=20, null=True)
     # Set when the purge could only scrub the account: the append-only audit log still points
@@ -103,7 +114,10 @@ class AccountSettings(Model):
     """Account settings (Options). Issue 5 adds the other sections, test mode is read here."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.OneToOneField("core.Account", related_name=False, on_delete=fields.CASCADE)
+    account: fields.OneToOneRelation[Account] = fields.OneToOneField(
+        "core.Account", related_name=False, on_delete=fields.CASCADE
+    )
+    account_id: int
     # Compte en mode test: blocks outgoing calls and emails, not billing.
     test_mode = fields.BooleanField(default=False)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -116,7 +130,10 @@ class BillingProfile(Model):
     """How a subscriber pays. Never a card number, only the payment processor token."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.OneToOneField("core.Account", related_name=False, on_delete=fields.CASCADE)
+    account: fields.OneToOneRelation[Account] = fields.OneToOneField(
+        "core.Account", related_name=False, on_delete=fields.CASCADE
+    )
+    account_id: int
     payment_method = fields.CharEnumField(PaymentMethod, max_length=20)
     card_token = fields.CharField(max_length=200, null=True)
     card_brand = fields.CharField(max_length=30, null=True)
@@ -125,8 +142,10 @@ class BillingProfile(Model):
     invoice_contact = fields.CharField(max_length=200, default="")
     invoice_email = fields.CharField(max_length=254, default="")
     terms_accepted_at = fields.DatetimeField(null=True)
-    terms_accepted_by = fields.ForeignKeyField("core.User", related_name=False, null=True,
-                                               on_delete=fields.SET_NULL)
+    terms_accepted_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    terms_accepted_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -138,13 +157,18 @@ class BillingStatusChange(Model):
     """One change of billing status, who made it and with what."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.ForeignKeyField("core.Account", related_name=False, on_delete=fields.CASCADE)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name=False, on_delete=fields.CASCADE
+    )
+    account_id: int
     from_status = fields.CharEnumField(BillingStatus, max_length=20, null=True)
     to_status = fields.CharEnumField(BillingStatus, max_length=20)
     trial_days = fields.IntField(null=True)
     terms_accepted = fields.BooleanField(default=False)
-    changed_by = fields.ForeignKeyField("core.User", related_name=False, null=True,
-                                        on_delete=fields.SET_NULL)
+    changed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    changed_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -156,16 +180,23 @@ class AccountMessage(Model):
     """An email sent to a subscriber from the Clients page (Envoi Msg), or suppressed."""
 
     id = fields.IntField(primary_key=True)
-    reseller = fields.ForeignKeyField("core.Reseller", related_name=False,
-                                      on_delete=fields.CASCADE)
-    account = fields.ForeignKeyField("core.Account", related_name=False, on_delete=fields.CASCADE)
-    sender = fields.ForeignKeyField("core.User", related_name=False, null=True,
-                                    on_delete=fields.SET_NULL)
+    reseller: fields.ForeignKeyRelation[Reseller] = fields.ForeignKeyField(
+        "core.Reseller", related_name=False, on_delete=fields.CASCADE
+    )
+    reseller_id: int
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name=False, on_delete=fields.CASCADE
+    )
+    account_id: int
+    sender: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    sender_id: int | None
     kind = fields.CharEnumField(MessageKind, max_length=16)
     status = fields.CharEnumField(MessageStatus, max_length=16)
     to_address = fields.CharField(max_length=254)
-    cc = fields.JSONField(default=list)
-    bcc = fields.JSONField(default=list)
+    cc: fields.JSONField[list[Any]] = fields.JSONField(default=list)
+    bcc: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     subject = fields.CharField(max_length=200)
     body = fields.TextField(default="")  # the custom text only, never a link
     outbox_job_id = fields.BigIntField(null=True)
@@ -181,14 +212,19 @@ class AccountExport(Model):
 
     id = fields.IntField(primary_key=True)
     # Null for a system admin export across resellers.
-    reseller = fields.ForeignKeyField("core.Reseller", related_name=False, null=True,
-                                      on_delete=fields.CASCADE)
-    requested_by = fields.ForeignKeyField("core.User", related_name=False, null=True,
-                                          on_delete=fields.SET_NULL)
+    reseller: fields.ForeignKeyNullableRelation[Reseller] = fields.ForeignKeyField(
+        "core.Reseller", related_name=False, null=True, on_delete=fields.CASCADE
+    )
+    reseller_id: int | None
+    requested_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    requested_by_id: int | None
     kind = fields.CharEnumField(AccountKind, max_length=16)
     format = fields.CharEnumField(ExportFormat, max_length=8)
     language = fields.CharField(max_length=2, default="fr")
-    request = fields.JSONField(default=dict)  # ids, filter and order, as asked
+    # The ids, filter and order, as asked.
+    request: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     status = fields.CharEnumField(ExportStatus, max_length=16, default=ExportStatus.PENDING)
     row_count = fields.IntField(null=True)
     file_size = fields.IntField(null=True)

@@ -87,7 +87,7 @@ class StreamingCanvas:
                         + b" " + _number(y) + b" Td " + _text(text) + b" Tj ET")
 
     def drawRightString(self, x: float, y: float, text: str) -> None:  # noqa: N802
-        from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
+        from reportlab.pdfbase.pdfmetrics import stringWidth
 
         name = next(n for n, key in _FONTS.items() if key == self.font[0])
         self.drawString(x - stringWidth(text, name, float(self.font[1])), y, text)

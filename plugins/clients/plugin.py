@@ -8,22 +8,25 @@ Hook implementations only; the rules are in ``services`` and ``signup``, the Gra
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from gateway.contributions import ModelApp
-from gateway.hookimpl import hookimpl
+from gateway.api import Command, Job, ModelApp, PeriodicJob, PluginHost, hookimpl
+from plugins.clients.config import PLUGIN_NAME, ClientsConfig
+
+if TYPE_CHECKING:
+    from starlette.routing import Route
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 @hookimpl
-def gateway_models(gateway: Any) -> Any:
+def gateway_models(gateway: PluginHost) -> ModelApp:
     return ModelApp(label="clients", models=["plugins.clients.models"],
                     migrations="plugins.clients.migrations")
 
 
 @hookimpl
-def gateway_query(gateway: Any) -> Any:
+def gateway_query(gateway: PluginHost) -> list[type]:
     from plugins.clients.schema import ClientsQuery
     from plugins.clients.signup_schema import SignupQuery
 
@@ -31,7 +34,7 @@ def gateway_query(gateway: Any) -> Any:
 
 
 @hookimpl
-def gateway_mutation(gateway: Any) -> Any:
+def gateway_mutation(gateway: PluginHost) -> list[type]:
     from plugins.clients.schema import ClientsMutation
     from plugins.clients.signup_schema import SignupMutation
 
@@ -39,7 +42,7 @@ def gateway_mutation(gateway: Any) -> Any:
 
 
 @hookimpl
-def gateway_types(gateway: Any) -> Any:
+def gateway_types(gateway: PluginHost) -> list[type]:
     from plugins.clients.schema import AccountExportNode, AccountMessageNode
     from plugins.clients.signup_schema import SignupDraftNode
 
@@ -47,48 +50,38 @@ def gateway_types(gateway: Any) -> Any:
 
 
 @hookimpl
-def gateway_loaders(gateway: Any, context: Any) -> Any:
-    from plugins.clients.loaders import loaders
-
-    return loaders(context)
-
-
-@hookimpl
-def gateway_jobs(gateway: Any) -> Any:
+def gateway_jobs(gateway: PluginHost) -> list[Job]:
     from plugins.clients.actors import jobs
 
     return jobs()
 
 
 @hookimpl
-def gateway_periodic_jobs(gateway: Any) -> Any:
+def gateway_periodic_jobs(gateway: PluginHost) -> list[PeriodicJob]:
     from plugins.clients.actors import periodic_jobs
-    from plugins.clients.config import ClientsConfig
 
-    return periodic_jobs(ClientsConfig.from_host(gateway))
+    return periodic_jobs(gateway.config_for(PLUGIN_NAME, ClientsConfig))
 
 
 @hookimpl
-def gateway_routes(gateway: Any) -> Any:
+def gateway_routes(gateway: PluginHost) -> list[Route]:
     from plugins.clients.exports import routes
 
     return routes()
 
 
 @hookimpl
-def gateway_commands(gateway: Any) -> Any:
+def gateway_commands(gateway: PluginHost) -> list[Command]:
     from plugins.clients.commands import clients_command
 
     return [clients_command]
 
 
 @hookimpl
-def gateway_email_templates(gateway: Any) -> Any:
+def gateway_email_templates(gateway: PluginHost) -> Path:
     return TEMPLATES
 
 
 @hookimpl
-def gateway_startup(gateway: Any) -> Any:
-    from plugins.clients.config import ClientsConfig
-
-    ClientsConfig.from_host(gateway)  # a bad value stops start-up, naming the plugin
+def gateway_startup(gateway: PluginHost) -> None:
+    gateway.config_for(PLUGIN_NAME, ClientsConfig)  # a bad value stops start-up, naming the plugin

@@ -17,31 +17,42 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from tortoise.expressions import Subquery
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from gateway import signing
-from gateway.contributions import Principal
-from gateway.email import SafeHtml, send_email
-from gateway.i18n import LANGUAGES, Text
-from gateway.identity import scoping
-from gateway.identity.models import (
+from gateway.api import (
+    LANGUAGES,
+    LINK_LIFETIME,
+    STAFF,
     Account,
     AccountKind,
     AuditEntry,
+    BadSignature,
     BillingStatus,
     OneTimeTokenPurpose,
+    PluginHost,
+    Principal,
+    Problem,
     Reseller,
     ResellerDelegate,
+    SafeHtml,
     Session,
+    SignatureExpired,
+    Text,
     User,
     UserRole,
+    account_admin,
+    accounts_visible,
+    issue_password_link,
+    raise_all,
+    send_email,
+    sign,
+    unsign,
 )
-from gateway.identity.sessions import account_admin
 from plugins.clients import errors as e
 from plugins.clients.config import ClientsConfig
 from plugins.clients.errors import ClientsErrorCode as Code
-from plugins.clients.errors import InputProblems, problem
 from plugins.clients.models import (
     AccountMessage,
     AccountProfile,
@@ -60,7 +71,6 @@ from plugins.clients.signup import (
     save_billing_profile,
     valid_email,
 )
-from schema.errors import PayloadError
 
 log = logging.getLogger("gateway.clients")
 
@@ -84,20 +94,30 @@ def utcnow() -> dt.datetime:
 
 # --- Finding accounts ------------------------------------------------------------------
 
-async def account_for(principal: Principal | None, account_id: int,
-                      field: list[str | int] | None = None) -> Account:
-    """An account the caller may see; any other id is "not found"."""
-    account = await scoping.accounts_visible(principal).filter(id=account_id).first()
-    if account is None:
-        raise problem(Code.NOT_FOUND, e.NOT_FOUND, field or ["input", "id"])
-    return account
+async def visible_account(principal: Principal | None, account_id: int | None) -> Account | None:
+    """The account if the caller may see it; None for any other id (or none)."""
+    if account_id is None:
+        return None
+    return await accounts_visible(principal).filter(id=account_id).first()
+
+
+def actor_id(principal: Principal) -> int | None:
+    """Who a change is recorded as: the real person behind a direct access."""
+    return principal.real_user_id if principal.direct_access else principal.user_id
+
+
+def messages_visible(principal: Principal | None) -> QuerySet[AccountMessage]:
+    """Messages of the accounts the caller may see, for the staff who send them."""
+    if principal is None or principal.role not in STAFF:
+        return AccountMessage.filter(id=-1)
+    return AccountMessage.filter(
+        account_id__in=Subquery(accounts_visible(principal).values("id")))
 
 
 async def is_test_mode(account_id: int) -> bool:
     """Compte en mode test: no email leaves for this account (and, in issue 5, no call)."""
-    flags = await AccountSettings.filter(account_id=account_id).values_list("test_mode",
-                                                                           flat=True)
-    return bool(flags and flags[0])
+    flags = await AccountSettings.filter(account_id=account_id).values("test_mode")
+    return bool(flags and flags[0]["test_mode"])
 
 
 async def set_test_mode(account_id: int, on: bool) -> None:
@@ -111,20 +131,20 @@ async def set_test_mode(account_id: int, on: bool) -> None:
 
 async def ensure_can_add_numbers_and_options(account: Account | int) -> None:
     """Refuse adding phone numbers and options to an account in free trial (seeds: "tant qu'ils
-    ne seront pas passés à un compte payant") or unsubscribed. Raises a ``PayloadError`` whose
+    ne seront pas passés à un compte payant") or unsubscribed. Raises a ``Problem`` whose
     code is ``FREE_TRIAL_RESTRICTION`` or ``ACCOUNT_UNSUBSCRIBED``; callers turn it into their
     own payload error (its ``text`` is in both languages)."""
     if isinstance(account, int):
-        statuses = await Account.filter(id=account).values_list("billing_status", flat=True)
-        if not statuses:
-            raise problem(Code.NOT_FOUND, e.NOT_FOUND)
-        status = BillingStatus(statuses[0])
+        rows = await Account.filter(id=account).values("billing_status")
+        if not rows:
+            raise Problem(Code.NOT_FOUND, e.NOT_FOUND)
+        status = BillingStatus(rows[0]["billing_status"])
     else:
         status = BillingStatus(account.billing_status)
     if status == BillingStatus.FREE_TRIAL:
-        raise problem(Code.FREE_TRIAL_RESTRICTION, e.FREE_TRIAL_RESTRICTION)
+        raise Problem(Code.FREE_TRIAL_RESTRICTION, e.FREE_TRIAL_RESTRICTION)
     if status == BillingStatus.UNSUBSCRIBED:
-        raise problem(Code.ACCOUNT_UNSUBSCRIBED, e.ACCOUNT_UNSUBSCRIBED)
+        raise Problem(Code.ACCOUNT_UNSUBSCRIBED, e.ACCOUNT_UNSUBSCRIBED)
 
 
 # --- Invoice preview and billing status --------------------------------------------------
@@ -152,11 +172,7 @@ class InvoicePreview:
         return sum(amounts, Decimal(0))
 
 
-def _preview_serializer(host: Any) -> URLSafeTimedSerializer:
-    return signing.serializer(host.settings.secret_key, _PREVIEW_SALT)
-
-
-async def invoice_preview(account: Account, host: Any) -> InvoicePreview:
+async def invoice_preview(account: Account, host: PluginHost) -> InvoicePreview:
     """What the first invoice will hold, shown before a free trial goes to production.
 
     The lines come from an ``invoice_preview`` provider (``gateway_provider(kind=
@@ -169,16 +185,16 @@ async def invoice_preview(account: Account, host: Any) -> InvoicePreview:
         lines = list(await provider(account))
     else:
         lines = await _signup_lines(account)
-    token = _preview_serializer(host).dumps(await _preview_claims(account))
+    token = sign(host.settings.secret_key, _PREVIEW_SALT, await _preview_claims(account))
     return InvoicePreview(account.id, lines, token, utcnow() + PREVIEW_LIFETIME)
 
 
 async def _preview_claims(account: Account) -> dict[str, Any]:
     """What a preview token vouches for: this account, in this status, before any later
     change (so a preview cannot be replayed after the status moved and came back)."""
-    last = await BillingStatusChange.filter(account_id=account.id).order_by("-id").values_list(
-        "id", flat=True)
-    return {"a": account.id, "s": str(account.billing_status), "c": last[0] if last else 0}
+    last = await BillingStatusChange.filter(account_id=account.id).order_by("-id").limit(
+        1).values("id")
+    return {"a": account.id, "s": str(account.billing_status), "c": last[0]["id"] if last else 0}
 
 
 async def _signup_lines(account: Account) -> list[InvoiceLine]:
@@ -193,20 +209,19 @@ async def _signup_lines(account: Account) -> list[InvoiceLine]:
     return lines
 
 
-async def _check_preview(host: Any, token: str | None, account: Account) -> None:
+async def _check_preview(host: PluginHost, token: str | None, account: Account) -> None:
     field = ["input", "invoicePreviewToken"]
     if not token:
-        raise problem(Code.INVOICE_PREVIEW_REQUIRED, e.PREVIEW_REQUIRED, field)
+        raise Problem(Code.INVOICE_PREVIEW_REQUIRED, e.PREVIEW_REQUIRED, field)
     try:
-        data = _preview_serializer(host).loads(
-            token, max_age=int(PREVIEW_LIFETIME.total_seconds())
-        )
+        data = unsign(host.settings.secret_key, _PREVIEW_SALT, token,
+                      int(PREVIEW_LIFETIME.total_seconds()))
     except SignatureExpired:
-        raise problem(Code.INVOICE_PREVIEW_REQUIRED, e.PREVIEW_STALE, field) from None
+        raise Problem(Code.INVOICE_PREVIEW_REQUIRED, e.PREVIEW_STALE, field) from None
     except BadSignature:
-        raise problem(Code.INVOICE_PREVIEW_REQUIRED, e.PREVIEW_REQUIRED, field) from None
+        raise Problem(Code.INVOICE_PREVIEW_REQUIRED, e.PREVIEW_REQUIRED, field) from None
     if data != await _preview_claims(account):
-        raise problem(Code.INVOICE_PREVIEW_REQUIRED, e.PREVIEW_STALE, field)
+        raise Problem(Code.INVOICE_PREVIEW_REQUIRED, e.PREVIEW_STALE, field)
 
 
 def status_text(text: Text, current: BillingStatus, wanted: BillingStatus | None = None) -> Text:
@@ -223,11 +238,72 @@ def status_text(text: Text, current: BillingStatus, wanted: BillingStatus | None
     return Text(en=fill("en"), fr=fill("fr"))
 
 
+def _not_allowed(current: BillingStatus, wanted: BillingStatus) -> Problem:
+    return Problem(Code.TRANSITION_NOT_ALLOWED,
+                   status_text(e.TRANSITION_NOT_ALLOWED, current, wanted),
+                   ["input", "billingStatus"])
+
+
+def _check_transition(current: BillingStatus, wanted: BillingStatus) -> None:
+    """Only the seed's transitions, and never from unsubscribed (reactivate does that)."""
+    if current == BillingStatus.UNSUBSCRIBED:
+        raise Problem(Code.ACCOUNT_UNSUBSCRIBED, e.ACCOUNT_UNSUBSCRIBED, ["input", "id"])
+    if wanted == current:
+        raise Problem(Code.STATUS_UNCHANGED, status_text(e.STATUS_UNCHANGED, current),
+                      ["input", "billingStatus"])
+    if wanted not in TRANSITIONS[current]:
+        raise _not_allowed(current, wanted)
+
+
+def _clean_payment(payment: Mapping[str, Any] | None, kind: AccountKind,
+                   config: ClientsConfig) -> dict[str, Any] | None:
+    """The payment method given with the change, cleaned like the wizard's billing step and
+    complete; None when none was given."""
+    if payment is None:
+        return None
+    billing: dict[str, Any] = clean_steps({"billing": payment}, kind, config)["billing"]
+    raise_all([Problem(Code.REQUIRED, e.REQUIRED, ["input", "paymentMethod", *m.split(".")])
+               for m in billing_missing(billing)])
+    return billing
+
+
+@dataclass(frozen=True)
+class _Change:
+    """What the change writes: the account's new columns and, back to a free trial, its
+    length."""
+
+    updates: dict[str, Any]
+    trial_days: int | None = None
+
+
+async def _change_for(account: Account, current: BillingStatus, wanted: BillingStatus, *,
+                      host: PluginHost, config: ClientsConfig, has_payment: bool,
+                      trial_days: int | None, invoice_preview_token: str | None,
+                      accept_terms: bool) -> _Change:
+    """What each allowed transition requires, checked; what it writes."""
+    if wanted == BillingStatus.FREE_TRIAL:
+        days = config.trial_days_default if trial_days is None else trial_days
+        if not MIN_TRIAL_DAYS <= days <= MAX_TRIAL_DAYS:
+            raise Problem(Code.OUT_OF_RANGE, e.TRIAL_DAYS, ["input", "trialDays"])
+        return _Change({"billing_status": wanted,
+                        "trial_ends_at": utcnow() + dt.timedelta(days=days)}, days)
+    if current == BillingStatus.FREE_TRIAL and wanted == BillingStatus.IN_PRODUCTION:
+        await _check_preview(host, invoice_preview_token, account)
+        if not accept_terms:
+            raise Problem(Code.TERMS_NOT_ACCEPTED, e.TERMS, ["input", "acceptTerms"])
+    if wanted == BillingStatus.IN_PRODUCTION:
+        if not has_payment:
+            raise Problem(Code.PAYMENT_METHOD_REQUIRED, e.PAYMENT_METHOD,
+                          ["input", "paymentMethod"])
+        return _Change({"billing_status": wanted, "trial_ends_at": None})  # billing starts
+    return _Change({"billing_status": wanted})
+
+
 async def change_billing_status(
     account: Account,
     wanted: BillingStatus,
     *,
-    host: Any,
+    host: PluginHost,
     config: ClientsConfig,
     actor_user_id: int | None = None,
     trial_days: int | None = None,
@@ -240,71 +316,42 @@ async def change_billing_status(
     payment method), billing suspended → free trial (15-90 days) or in production (with a
     payment method), in production → billing suspended."""
     current = BillingStatus(account.billing_status)
-    if current == BillingStatus.UNSUBSCRIBED:
-        raise problem(Code.ACCOUNT_UNSUBSCRIBED, e.ACCOUNT_UNSUBSCRIBED, ["input", "id"])
-    if wanted == current:
-        raise problem(Code.STATUS_UNCHANGED, status_text(e.STATUS_UNCHANGED, current),
-                      ["input", "billingStatus"])
-    if wanted not in TRANSITIONS[current]:
-        raise problem(Code.TRANSITION_NOT_ALLOWED,
-                      status_text(e.TRANSITION_NOT_ALLOWED, current, wanted),
-                      ["input", "billingStatus"])
-    billing: dict[str, Any] | None = None
-    if payment is not None:
-        billing = clean_steps({"billing": payment}, AccountKind(account.kind),
-                              config)["billing"]
-        missing = billing_missing(billing)
-        if missing:
-            raise InputProblems([
-                problem(Code.REQUIRED, e.REQUIRED, ["input", "paymentMethod", *m.split(".")])
-                for m in missing
-            ])
+    wanted = BillingStatus(wanted)
+    _check_transition(current, wanted)
+    billing = _clean_payment(payment, AccountKind(account.kind), config)
     has_payment = billing is not None or await BillingProfile.filter(
         account_id=account.id).exists()
-    updates: dict[str, Any] = {"billing_status": wanted}
-    if current == BillingStatus.FREE_TRIAL and wanted == BillingStatus.IN_PRODUCTION:
-        await _check_preview(host, invoice_preview_token, account)
-        if not accept_terms:
-            raise problem(Code.TERMS_NOT_ACCEPTED, e.TERMS, ["input", "acceptTerms"])
-        if not has_payment:
-            raise problem(Code.PAYMENT_METHOD_REQUIRED, e.PAYMENT_METHOD,
-                          ["input", "paymentMethod"])
-        updates["trial_ends_at"] = None  # billing starts now
-    elif wanted == BillingStatus.IN_PRODUCTION:
-        if not has_payment:
-            raise problem(Code.PAYMENT_METHOD_REQUIRED, e.PAYMENT_METHOD,
-                          ["input", "paymentMethod"])
-        updates["trial_ends_at"] = None
-    elif wanted == BillingStatus.FREE_TRIAL:
-        days = config.trial_days_default if trial_days is None else trial_days
-        if not MIN_TRIAL_DAYS <= days <= MAX_TRIAL_DAYS:
-            raise problem(Code.OUT_OF_RANGE, e.TRIAL_DAYS, ["input", "trialDays"])
-        trial_days = days
-        updates["trial_ends_at"] = utcnow() + dt.timedelta(days=days)
+    change = await _change_for(account, current, wanted, host=host, config=config,
+                               has_payment=has_payment, trial_days=trial_days,
+                               invoice_preview_token=invoice_preview_token,
+                               accept_terms=accept_terms)
     async with in_transaction():
         # Only from the status read above: two admins changing it at once cannot both win.
-        changed = await Account.filter(id=account.id, billing_status=current).update(**updates)
-        if not changed:
-            raise problem(Code.TRANSITION_NOT_ALLOWED,
-                          status_text(e.TRANSITION_NOT_ALLOWED, current, wanted),
-                          ["input", "billingStatus"])
-        if billing is not None:
-            await save_billing_profile(account.id, {**billing, "terms_accepted": accept_terms},
-                                       accepted_by=actor_user_id if accept_terms else None)
-        elif accept_terms:
-            await BillingProfile.filter(account_id=account.id).update(
-                terms_accepted_at=utcnow(), terms_accepted_by_id=actor_user_id)
+        if not await Account.filter(id=account.id, billing_status=current).update(
+                **change.updates):
+            raise _not_allowed(current, wanted)
+        await _save_terms_and_payment(account.id, billing, accept_terms, actor_user_id)
         await BillingStatusChange.create(
             account_id=account.id, from_status=current, to_status=wanted,
-            trial_days=trial_days if wanted == BillingStatus.FREE_TRIAL else None,
-            terms_accepted=accept_terms, changed_by_id=actor_user_id,
+            trial_days=change.trial_days, terms_accepted=accept_terms,
+            changed_by_id=actor_user_id,
         )
     return await Account.get(id=account.id)
 
 
+async def _save_terms_and_payment(account_id: int, billing: dict[str, Any] | None,
+                                  accept_terms: bool, actor_user_id: int | None) -> None:
+    if billing is not None:
+        await save_billing_profile(account_id, {**billing, "terms_accepted": accept_terms},
+                                   accepted_by=actor_user_id if accept_terms else None)
+    elif accept_terms:
+        await BillingProfile.filter(account_id=account_id).update(
+            terms_accepted_at=utcnow(), terms_accepted_by_id=actor_user_id)
+
+
 # --- Unsubscribing, reactivating -----------------------------------------------------------
 
-async def unsubscribe(account: Account, *, host: Any, config: ClientsConfig,
+async def unsubscribe(account: Account, *, host: PluginHost, config: ClientsConfig,
                       actor_user_id: int | None = None) -> Account:
     """Delete = unsubscribe (seeds, "Supprimer un compte"): the account and its users become
     unsubscribed and inactive, their sessions end, the other plugins are told
@@ -313,20 +360,19 @@ async def unsubscribe(account: Account, *, host: Any, config: ClientsConfig,
     account is kept ``purge_after_days`` before the purge archives and deletes it."""
     current = BillingStatus(account.billing_status)
     if current == BillingStatus.UNSUBSCRIBED:
-        raise problem(Code.ACCOUNT_UNSUBSCRIBED, e.ACCOUNT_UNSUBSCRIBED, ["input", "id"])
+        raise Problem(Code.ACCOUNT_UNSUBSCRIBED, e.ACCOUNT_UNSUBSCRIBED, ["input", "id"])
     now = utcnow()
     async with in_transaction():
         changed = await Account.filter(id=account.id, billing_status=current).update(
             billing_status=BillingStatus.UNSUBSCRIBED, unsubscribed_at=now)
         if not changed:
-            raise problem(Code.ACCOUNT_UNSUBSCRIBED, e.ACCOUNT_UNSUBSCRIBED, ["input", "id"])
+            raise Problem(Code.ACCOUNT_UNSUBSCRIBED, e.ACCOUNT_UNSUBSCRIBED, ["input", "id"])
         if not await AccountProfile.filter(account_id=account.id).update(
                 status_before_unsubscribe=current):
             await AccountProfile.create(account_id=account.id, status_before_unsubscribe=current)
-        user_ids = await User.filter(account_id=account.id).values_list("id", flat=True)
         await User.filter(account_id=account.id).update(is_active=False)
-        await Session.filter(user_id__in=list(user_ids), ended_at__isnull=True).update(
-            ended_at=now)
+        await Session.filter(user_id__in=Subquery(User.filter(account_id=account.id).values(
+            "id")), ended_at__isnull=True).update(ended_at=now)
         # Reseller staff working inside the account (direct access) are sent back out too.
         await Session.filter(acting_account_id=account.id, ended_at__isnull=True).update(
             ended_at=now)
@@ -339,7 +385,8 @@ async def unsubscribe(account: Account, *, host: Any, config: ClientsConfig,
     return account
 
 
-async def _confirm_unsubscription(account: Account, host: Any, config: ClientsConfig) -> None:
+async def _confirm_unsubscription(account: Account, host: PluginHost,
+                                  config: ClientsConfig) -> None:
     admin = await account_admin(account)
     address = admin.email if admin else account.email
     if not address:
@@ -347,7 +394,7 @@ async def _confirm_unsubscription(account: Account, host: Any, config: ClientsCo
     if await is_test_mode(account.id):
         log.info("account %s is in test mode: unsubscription email suppressed", account.id)
         return
-    reseller = await Reseller.get(id=account.reseller_id)  # type: ignore[attr-defined]
+    reseller = await Reseller.get(id=account.reseller_id)
     language = (admin.language if admin else account.language)
     await send_email(
         to=address, template="clients_unsubscribed",
@@ -359,26 +406,26 @@ async def _confirm_unsubscription(account: Account, host: Any, config: ClientsCo
     )
 
 
-async def reactivate(account: Account, *, host: Any, actor_user_id: int | None = None,
+async def reactivate(account: Account, *, host: PluginHost, actor_user_id: int | None = None,
                      billing_status: BillingStatus | None = None) -> Account:
     """Undo an unsubscription before the purge (system admins): the account gets back the
     status it had (or ``billing_status``), its users can sign in again, and the other plugins
     are told (``gateway_account_reactivated``)."""
     if account.billing_status != BillingStatus.UNSUBSCRIBED:
-        raise problem(Code.NOT_UNSUBSCRIBED, e.NOT_UNSUBSCRIBED, ["input", "id"])
+        raise Problem(Code.NOT_UNSUBSCRIBED, e.NOT_UNSUBSCRIBED, ["input", "id"])
     if billing_status is None:
-        before = await AccountProfile.filter(account_id=account.id).values_list(
-            "status_before_unsubscribe", flat=True)
-        billing_status = BillingStatus(before[0]) if before and before[0] else (
-            BillingStatus.BILLING_SUSPENDED)
+        before = await AccountProfile.filter(account_id=account.id).values(
+            "status_before_unsubscribe")
+        billing_status = BillingStatus(before[0]["status_before_unsubscribe"]) if (
+            before and before[0]["status_before_unsubscribe"]) else BillingStatus.BILLING_SUSPENDED
     if billing_status == BillingStatus.UNSUBSCRIBED:
-        raise problem(Code.INVALID, e.NOT_UNSUBSCRIBED, ["input", "billingStatus"])
+        raise Problem(Code.INVALID, e.NOT_UNSUBSCRIBED, ["input", "billingStatus"])
     async with in_transaction():
         changed = await Account.filter(
             id=account.id, billing_status=BillingStatus.UNSUBSCRIBED
         ).update(billing_status=billing_status, unsubscribed_at=None)
         if not changed:
-            raise problem(Code.NOT_UNSUBSCRIBED, e.NOT_UNSUBSCRIBED, ["input", "id"])
+            raise Problem(Code.NOT_UNSUBSCRIBED, e.NOT_UNSUBSCRIBED, ["input", "id"])
         await User.filter(account_id=account.id).update(is_active=True)
         await BillingStatusChange.create(account_id=account.id,
                                          from_status=BillingStatus.UNSUBSCRIBED,
@@ -394,11 +441,9 @@ def purge_cutoff(config: ClientsConfig, now: dt.datetime | None = None) -> dt.da
     return (now or utcnow()) - dt.timedelta(days=config.purge_after_days)
 
 
-def due_for_purge(config: ClientsConfig, now: dt.datetime | None = None) -> Any:
+def due_for_purge(config: ClientsConfig, now: dt.datetime | None = None) -> QuerySet[Account]:
     """Accounts unsubscribed longer than ``purge_after_days`` ago (a queryset), except those
     already purged down to what the audit log needs."""
-    from tortoise.expressions import Subquery
-
     scrubbed = AccountProfile.filter(purged_at__isnull=False).values("account_id")
     return Account.filter(
         billing_status=BillingStatus.UNSUBSCRIBED,
@@ -415,7 +460,7 @@ async def archive_account(account_id: int, var_dir: Path) -> Path:
     ``<var_dir>/archive/accounts/`` (readable by the operator only), before the purge deletes
     it. No password or PIN hash, no card token."""
     account = (await Account.filter(id=account_id).values())[0]
-    user_ids = await User.filter(account_id=account_id).values_list("id", flat=True)
+    user_ids = await _user_ids(account_id)
     document = {
         "archived_at": utcnow().isoformat(),
         "account": account,
@@ -431,7 +476,7 @@ async def archive_account(account_id: int, var_dir: Path) -> Path:
         "signups": await SignupDraft.filter(account_id=account_id).values(
             "id", "kind", "status", "created_at", "completed_at"),
         "audit": await AuditEntry.filter(account_id=account_id).order_by("id").values()
-        + await AuditEntry.filter(acting_as_id__in=list(user_ids)).exclude(
+        + await AuditEntry.filter(acting_as_id__in=user_ids).exclude(
             account_id=account_id).order_by("id").values(),
     }
     folder = var_dir / "archive" / "accounts"
@@ -458,7 +503,7 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
-async def purge_account(account_id: int, *, host: Any, config: ClientsConfig,
+async def purge_account(account_id: int, *, host: PluginHost, config: ClientsConfig,
                         now: dt.datetime | None = None) -> Path | None:
     """Archive, then delete for good, one account past its retention; None when it is no
     longer due (reactivated meanwhile, or already gone). Other plugins remove their rows in
@@ -479,9 +524,7 @@ async def purge_account(account_id: int, *, host: Any, config: ClientsConfig,
         path = await archive_account(account_id, host.settings.var_dir)
         try:
             await host.call_async("gateway_account_purged", account_id=account_id)
-            user_ids = list(
-                await User.filter(account_id=account_id).values_list("id", flat=True)
-            )
+            user_ids = await _user_ids(account_id)
             await SignupDraft.filter(account_id=account_id).delete()
             for model in (AccountMessage, BillingStatusChange, BillingProfile, AccountSettings):
                 await model.filter(account_id=account_id).delete()
@@ -496,6 +539,10 @@ async def purge_account(account_id: int, *, host: Any, config: ClientsConfig,
             raise
     log.info("account %s purged; archive %s", account_id, path)
     return path
+
+
+async def _user_ids(account_id: int) -> list[int]:
+    return [row["id"] for row in await User.filter(account_id=account_id).values("id")]
 
 
 async def _in_audit_log(account_id: int, user_ids: list[int]) -> bool:
@@ -524,10 +571,10 @@ async def _scrub(account_id: int, user_ids: list[int]) -> None:
         await AccountProfile.create(account_id=account_id, purged_at=utcnow())
 
 
-async def purge_due(host: Any, config: ClientsConfig, *, now: dt.datetime | None = None,
+async def purge_due(host: PluginHost, config: ClientsConfig, *, now: dt.datetime | None = None,
                     progress: Callable[[int], None] | None = None) -> list[int]:
     """Purge every account past its retention, one transaction each; returns their ids."""
-    ids = list(await due_for_purge(config, now).order_by("id").values_list("id", flat=True))
+    ids = [row["id"] for row in await due_for_purge(config, now).order_by("id").values("id")]
     purged = []
     for account_id in ids:
         if await purge_account(account_id, host=host, config=config, now=now) is not None:
@@ -538,12 +585,13 @@ async def purge_due(host: Any, config: ClientsConfig, *, now: dt.datetime | None
 
 
 # --- Messages (Envoi Msg) ---------------------------------------------------------------
+# --- Messages (Envoi Msg) ---------------------------------------------------------------
 
 async def _is_reseller_admin(user_id: int, reseller_id: int) -> User | None:
     user = await User.filter(id=user_id, is_active=True).first()
     if user is None:
         return None
-    if user.role == UserRole.RESELLER_ADMIN and user.reseller_id == reseller_id:  # type: ignore[attr-defined]
+    if user.role == UserRole.RESELLER_ADMIN and user.reseller_id == reseller_id:
         return user
     if await ResellerDelegate.filter(user_id=user_id, reseller_id=reseller_id).exists():
         return user
@@ -551,6 +599,66 @@ async def _is_reseller_admin(user_id: int, reseller_id: int) -> User | None:
 
 
 ACCESS_CODES_SUBJECT = Text(en="Your access codes", fr="Vos codes d'accès")
+
+
+def _copy_problems(cc: Sequence[str], bcc: Sequence[str]) -> list[Problem]:
+    problems = []
+    for name, addresses in (("cc", cc), ("bcc", bcc)):
+        if len(addresses) > MAX_COPIES:
+            problems.append(Problem(Code.TOO_MANY, e.TOO_MANY_ITEMS, ["input", name],
+                                    max=MAX_COPIES))
+        problems += [Problem(Code.INVALID, e.INVALID_EMAIL, ["input", name, i])
+                     for i, address in enumerate(addresses) if not valid_email(address.strip())]
+    return problems
+
+
+async def _recipients(principal: Principal, account_ids: Sequence[int]
+                      ) -> tuple[list[Account], list[Problem]]:
+    """The selected accounts the caller may see (in order), and what is wrong with each."""
+    visible = {a.id: a for a in await accounts_visible(principal).filter(
+        id__in=set(account_ids))}
+    accounts: list[Account] = []
+    problems = []
+    for i, account_id in enumerate(account_ids):
+        field: list[str | int] = ["input", "accountIds", i]
+        account = visible.get(account_id)
+        if account is None:
+            problems.append(Problem(Code.NOT_FOUND, e.NOT_FOUND, field))
+            continue
+        if account.billing_status == BillingStatus.UNSUBSCRIBED:
+            problems.append(Problem(Code.ACCOUNT_UNSUBSCRIBED, e.ACCOUNT_UNSUBSCRIBED, field))
+        elif not account.email:
+            problems.append(Problem(Code.NO_ADDRESS, e.NO_ADDRESS, field))
+        accounts.append(account)
+    return accounts, problems
+
+
+async def _senders(sender_id: int, accounts: list[Account]
+                   ) -> tuple[dict[int, User], list[Problem]]:
+    """The sender, per reseller of the accounts: one of its admins or delegates."""
+    senders: dict[int, User] = {}
+    for reseller_id in {a.reseller_id for a in accounts}:
+        sender = await _is_reseller_admin(sender_id, reseller_id)
+        if sender is None:
+            return senders, [Problem(Code.SENDER_NOT_ADMIN, e.SENDER_NOT_ADMIN,
+                                     ["input", "fromId"])]
+        senders[reseller_id] = sender
+    return senders, []
+
+
+async def _admins(kind: MessageKind, accounts: list[Account]
+                  ) -> tuple[dict[int, User], list[Problem]]:
+    """Access codes go to each account's admin (or its professional)."""
+    admins: dict[int, User] = {}
+    problems = []
+    if kind == MessageKind.ACCESS_CODES:
+        for i, account in enumerate(accounts):
+            admin = await account_admin(account)
+            if admin is None:
+                problems.append(Problem(Code.NOT_FOUND, e.NO_USER, ["input", "accountIds", i]))
+            else:
+                admins[account.id] = admin
+    return admins, problems
 
 
 async def send_messages(
@@ -563,66 +671,33 @@ async def send_messages(
     body: str | None,
     cc: Sequence[str] = (),
     bcc: Sequence[str] = (),
-    host: Any,
+    host: PluginHost,
 ) -> list[AccountMessage]:
     """Envoi Msg: one email per selected account, to the account's own address (fixed), with
     copies, from one of the reseller's admins (the reply-to; the From stays the gateway's so
     the mail is deliverable). ``ACCESS_CODES`` sends the login id of the account's admin and a
     link to set a password, never a password. An account in test mode gets no email: its
     message is recorded as ``SUPPRESSED``. Every check passes before anything is sent."""
-    problems: list[PayloadError] = []
-    if not account_ids:
-        problems.append(problem(Code.REQUIRED, e.REQUIRED, ["input", "accountIds"]))
     if len(account_ids) > MAX_MESSAGE_ACCOUNTS:
-        raise problem(Code.TOO_MANY, e.TOO_MANY_IDS, ["input", "accountIds"],
+        raise Problem(Code.TOO_MANY, e.TOO_MANY_IDS, ["input", "accountIds"],
                       max=MAX_MESSAGE_ACCOUNTS)
-    for name, addresses in (("cc", cc), ("bcc", bcc)):
-        if len(addresses) > MAX_COPIES:
-            problems.append(problem(Code.TOO_MANY, e.TOO_MANY_ITEMS, ["input", name],
-                                    max=MAX_COPIES))
-        problems += [problem(Code.INVALID, e.INVALID_EMAIL, ["input", name, i])
-                     for i, address in enumerate(addresses) if not valid_email(address.strip())]
+    problems = [] if account_ids else [Problem(Code.REQUIRED, e.REQUIRED,
+                                               ["input", "accountIds"])]
+    problems += _copy_problems(cc, bcc)
     subject = (subject or "").strip()[:200]
     body = (body or "").strip()
     if kind == MessageKind.CUSTOM and (not subject or not body):
-        problems.append(problem(Code.REQUIRED, e.SUBJECT_REQUIRED,
+        problems.append(Problem(Code.REQUIRED, e.SUBJECT_REQUIRED,
                                 ["input", "subject" if not subject else "body"]))
-    accounts: list[Account] = []
-    for i, account_id in enumerate(account_ids):
-        field: list[str | int] = ["input", "accountIds", i]
-        try:
-            account = await account_for(principal, account_id, field)
-        except PayloadError as error:
-            problems.append(error)
-            continue
-        if account.billing_status == BillingStatus.UNSUBSCRIBED:
-            problems.append(problem(Code.ACCOUNT_UNSUBSCRIBED, e.ACCOUNT_UNSUBSCRIBED, field))
-        elif not account.email:
-            problems.append(problem(Code.NO_ADDRESS, e.NO_ADDRESS, field))
-        accounts.append(account)
-    senders: dict[int, User] = {}
-    for reseller_id in {a.reseller_id for a in accounts}:  # type: ignore[attr-defined]
-        sender = await _is_reseller_admin(sender_id, reseller_id)
-        if sender is None:
-            problems.append(problem(Code.SENDER_NOT_ADMIN, e.SENDER_NOT_ADMIN,
-                                    ["input", "fromId"]))
-            break
-        senders[reseller_id] = sender
-    admins: dict[int, User] = {}
-    if kind == MessageKind.ACCESS_CODES:
-        for i, account in enumerate(accounts):
-            admin = await account_admin(account)
-            if admin is None:
-                problems.append(problem(Code.NOT_FOUND, e.NO_USER, ["input", "accountIds", i]))
-            else:
-                admins[account.id] = admin
-    if problems:
-        raise InputProblems(problems)
+    accounts, found = await _recipients(principal, account_ids)
+    senders, refused = await _senders(sender_id, accounts)
+    admins, missing = await _admins(kind, accounts)
+    raise_all([*problems, *found, *refused, *missing])
     copies = {"cc": [a.strip() for a in cc], "bcc": [a.strip() for a in bcc]}
     messages = []
     async with in_transaction():
         for account in accounts:
-            sender = senders[account.reseller_id]  # type: ignore[attr-defined]
+            sender = senders[account.reseller_id]
             messages.append(await _send_one(account, sender, admins.get(account.id), kind,
                                             subject, body, copies, host))
     return messages
@@ -635,7 +710,7 @@ def _paragraphs(text: str) -> SafeHtml:
 
 async def _send_one(account: Account, sender: User, admin: User | None, kind: MessageKind,
                     subject: str, body: str, copies: dict[str, list[str]],
-                    host: Any) -> AccountMessage:
+                    host: PluginHost) -> AccountMessage:
     language = account.language if account.language in LANGUAGES else "fr"
     if kind == MessageKind.ACCESS_CODES:
         assert admin is not None
@@ -644,20 +719,18 @@ async def _send_one(account: Account, sender: User, admin: User | None, kind: Me
     suppressed = await is_test_mode(account.id)
     job_id = None
     if not suppressed:
-        reseller = await Reseller.get(id=account.reseller_id)  # type: ignore[attr-defined]
+        reseller = await Reseller.get(id=account.reseller_id)
         values: dict[str, Any] = {"subject": subject, "message": body,
                                   "message_html": _paragraphs(body),
                                   "sender": sender.full_name, "reseller": reseller.name,
                                   "account_name": account.name}
         if kind == MessageKind.ACCESS_CODES:
-            from gateway.identity.links import LIFETIME, issue_password_link
-
             assert admin is not None
             values |= {
                 "name": admin.full_name, "login": admin.login,
                 "link": await issue_password_link(admin, OneTimeTokenPurpose.SET_PASSWORD,
                                                   gateway=host),
-                "days": LIFETIME[OneTimeTokenPurpose.SET_PASSWORD].days,
+                "days": LINK_LIFETIME[OneTimeTokenPurpose.SET_PASSWORD].days,
             }
         row = await send_email(
             to=account.email, cc=copies["cc"], bcc=copies["bcc"], reply_to=sender.email,
@@ -669,7 +742,7 @@ async def _send_one(account: Account, sender: User, admin: User | None, kind: Me
     else:
         log.info("account %s is in test mode: message suppressed", account.id)
     return await AccountMessage.create(
-        reseller_id=account.reseller_id, account_id=account.id,  # type: ignore[attr-defined]
+        reseller_id=account.reseller_id, account_id=account.id,
         sender_id=sender.id, kind=kind,
         status=MessageStatus.SUPPRESSED if suppressed else MessageStatus.SENT,
         to_address=account.email, cc=copies["cc"], bcc=copies["bcc"], subject=subject,

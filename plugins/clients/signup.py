@@ -21,28 +21,41 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from gateway import signing
-from gateway.contributions import Principal
-from gateway.email import send_email
-from gateway.i18n import LANGUAGES, Text
-from gateway.identity.codes import new_can
-from gateway.identity.models import (
+from gateway.api import (
+    LANGUAGES,
+    LINK_LIFETIME,
+    RESELLER_SIDE,
     Account,
     AccountKind,
+    BadSignature,
     BillingStatus,
+    Field,
     OneTimeTokenPurpose,
+    PluginHost,
+    Principal,
+    Problem,
     Reseller,
+    Role,
+    SignatureExpired,
+    Text,
     User,
     UserRole,
+    is_email,
+    issue_password_link,
+    new_can,
+    normalize_phone_number,
+    raise_all,
+    send_email,
+    sign,
+    unsign,
 )
 from plugins.clients import errors as e
 from plugins.clients.config import ClientsConfig
 from plugins.clients.errors import ClientsErrorCode as Code
-from plugins.clients.errors import InputProblems, problem
 from plugins.clients.models import (
     AccountProfile,
     AccountSettings,
@@ -52,9 +65,6 @@ from plugins.clients.models import (
     SignupDraft,
     SignupStatus,
 )
-from schema.errors import PayloadError
-from schema.scalars import normalize_phone_number
-from schema.validation import is_email
 
 STEPS = ("customer", "subscription", "numbers", "billing", "administrator", "activation")
 CLIENT_STEPS = STEPS[:-1]  # the client never chooses the billing status
@@ -96,14 +106,14 @@ def looks_like_card_number(value: str) -> bool:
 class _Checker:
     """Collects problems with their field paths while a step is cleaned."""
 
-    def __init__(self, root: list[str | int]) -> None:
+    def __init__(self, root: Field) -> None:
         self.root = root
-        self.problems: list[PayloadError] = []
+        self.problems: list[Problem] = []
 
-    def add(self, path: list[str | int], code: Code, text: Text, **values: Any) -> None:
-        self.problems.append(problem(code, text, [*self.root, *path], **values))
+    def add(self, path: Field, code: Code, text: Text, **values: Any) -> None:
+        self.problems.append(Problem(code, text, [*self.root, *path], **values))
 
-    def text(self, data: Mapping[str, Any], key: str, path: list[str | int], max_len: int,
+    def text(self, data: Mapping[str, Any], key: str, path: Field, max_len: int,
              graphql_name: str | None = None) -> str | None:
         value = data.get(key)
         if value is None:
@@ -114,7 +124,7 @@ class _Checker:
             return None
         return value
 
-    def language(self, value: Any, path: list[str | int]) -> str | None:
+    def language(self, value: Any, path: Field) -> str | None:
         if value is None:
             return None
         code = str(value).strip().lower()
@@ -123,7 +133,7 @@ class _Checker:
             return None
         return code
 
-    def email(self, value: Any, path: list[str | int]) -> str | None:
+    def email(self, value: Any, path: Field) -> str | None:
         if value is None or not str(value).strip():
             return None
         address = str(value).strip().lower()
@@ -132,7 +142,7 @@ class _Checker:
             return None
         return address
 
-    def phone(self, value: Any, path: list[str | int], region: str | None) -> str | None:
+    def phone(self, value: Any, path: Field, region: str | None) -> str | None:
         if value is None or not str(value).strip():
             return None
         try:
@@ -301,9 +311,9 @@ def clean_activation(data: Mapping[str, Any], c: _Checker, default_days: int) ->
 def clean_steps(
     steps: Mapping[str, Any], kind: AccountKind, config: ClientsConfig
 ) -> dict[str, Any]:
-    """Every step given, cleaned; raises :class:`InputProblems` with all the problems found."""
+    """Every step given, cleaned; raises every problem found (``Problems`` when several)."""
     cleaned: dict[str, Any] = {}
-    problems: list[PayloadError] = []
+    problems: list[Problem] = []
     for step, value in steps.items():
         checker = _Checker(["input", step])
         if step == "customer":
@@ -319,8 +329,7 @@ def clean_steps(
         elif step == "activation":
             cleaned[step] = clean_activation(value, checker, config.trial_days_default)
         problems += checker.problems
-    if problems:
-        raise InputProblems(problems)
+    raise_all(problems)
     return cleaned
 
 
@@ -370,11 +379,23 @@ def step_states(draft_data: Mapping[str, Any], kind: AccountKind) -> list[StepSt
 
 # --- Drafts -------------------------------------------------------------------------------
 
+def drafts_visible(principal: Principal | None) -> QuerySet[SignupDraft]:
+    """Sign-ups the caller may see: their reseller's (all for system admins); nobody else's,
+    not even staff working inside an account (direct access)."""
+    if principal is None:
+        return SignupDraft.filter(id=-1)
+    if principal.role == Role.SYSTEM_ADMIN:
+        return SignupDraft.all()
+    if principal.role in RESELLER_SIDE and not principal.direct_access:
+        return SignupDraft.filter(reseller_id=principal.reseller_id or -1)
+    return SignupDraft.filter(id=-1)
+
+
 async def draft_for(principal: Principal, draft_id: int) -> SignupDraft:
     """A draft of the caller's reseller; another reseller's is not found."""
     draft = await SignupDraft.filter(id=draft_id, reseller_id=principal.reseller_id or -1).first()
     if draft is None:
-        raise problem(Code.NOT_FOUND, e.DRAFT_NOT_FOUND, ["input", "id"])
+        raise Problem(Code.NOT_FOUND, e.DRAFT_NOT_FOUND, ["input", "id"])
     return draft
 
 
@@ -388,11 +409,22 @@ async def create_draft(principal: Principal, kind: AccountKind, steps: Mapping[s
     )
 
 
+async def save_draft(principal: Principal, draft_id: int | None, kind: AccountKind | None,
+                     steps: Mapping[str, Any], config: ClientsConfig) -> SignupDraft:
+    """The wizard's Suivant / Précédent: a new draft (its ``kind`` is then required), or the
+    given steps saved on the caller's draft ``draft_id``."""
+    if draft_id is None:
+        if kind is None:
+            raise Problem(Code.REQUIRED, e.REQUIRED, ["input", "kind"])
+        return await create_draft(principal, kind, steps, config)
+    return await save_steps(await draft_for(principal, draft_id), steps, config)
+
+
 async def save_steps(draft: SignupDraft, steps: Mapping[str, Any],
                      config: ClientsConfig) -> SignupDraft:
     """Replace the given steps of a draft (each step is saved whole, as the wizard sends it)."""
     if draft.status == SignupStatus.COMPLETED:
-        raise problem(Code.DRAFT_COMPLETED, e.DRAFT_COMPLETED, ["input"])
+        raise Problem(Code.DRAFT_COMPLETED, e.DRAFT_COMPLETED, ["input"])
     cleaned = clean_steps(steps, draft.kind, config)
     draft.data = {**(draft.data or {}), **cleaned}
     await draft.save(update_fields=["data", "updated_at"])
@@ -401,29 +433,26 @@ async def save_steps(draft: SignupDraft, steps: Mapping[str, Any],
 
 # --- The client's link ------------------------------------------------------------------
 
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return signing.serializer(secret_key, _LINK_SALT)
-
-
-def signup_link(host: Any, draft: SignupDraft, config: ClientsConfig) -> str:
-    token = _serializer(host.settings.secret_key).dumps({"d": draft.id, "n": draft.link_nonce})
+def signup_link(host: PluginHost, draft: SignupDraft, config: ClientsConfig) -> str:
+    token = sign(host.settings.secret_key, _LINK_SALT, {"d": draft.id, "n": draft.link_nonce})
     base = config.signup_url or f"{host.settings.public_url.rstrip('/')}/signup"
     return f"{base}?token={token}"
 
 
 async def send_to_client(draft: SignupDraft, *, email: str | None, language: str | None,
-                         host: Any, config: ClientsConfig) -> SignupDraft:
+                         host: PluginHost, config: ClientsConfig) -> SignupDraft:
     """Email the client a link to read and finish this draft; an earlier link stops working."""
+    if language is not None and language not in LANGUAGES:
+        raise Problem(Code.INVALID, e.INVALID_LANGUAGE, ["input", "language"])
     if draft.status == SignupStatus.COMPLETED:
-        raise problem(Code.DRAFT_COMPLETED, e.DRAFT_COMPLETED, ["input", "id"])
+        raise Problem(Code.DRAFT_COMPLETED, e.DRAFT_COMPLETED, ["input", "id"])
     customer = (draft.data or {}).get("customer") or {}
     checker = _Checker(["input"])
     address = checker.email(email, ["email"]) if email else customer.get("email")
-    if checker.problems:
-        raise InputProblems(checker.problems)
+    raise_all(checker.problems)
     if not address:
-        raise problem(Code.REQUIRED, e.REQUIRED, ["input", "email"])
-    reseller = await Reseller.get(id=draft.reseller_id)  # type: ignore[attr-defined]
+        raise Problem(Code.REQUIRED, e.REQUIRED, ["input", "email"])
+    reseller = await Reseller.get(id=draft.reseller_id)
     language = language or customer.get("language") or reseller.default_language
     async with in_transaction():
         draft.link_nonce = secrets.token_hex(16)
@@ -442,52 +471,66 @@ async def send_to_client(draft: SignupDraft, *, email: str | None, language: str
     return draft
 
 
-async def draft_for_token(token: str, host: Any, config: ClientsConfig) -> SignupDraft:
+async def draft_for_token(token: str, host: PluginHost, config: ClientsConfig) -> SignupDraft:
     """The draft a client link opens; refused when forged, expired, replaced or used up."""
     field = ["input", "token"]
     try:
-        data = _serializer(host.settings.secret_key).loads(
-            token, max_age=config.signup_link_days * 86400
-        )
+        data = unsign(host.settings.secret_key, _LINK_SALT, token,
+                      config.signup_link_days * 86400)
     except SignatureExpired:
-        raise problem(Code.LINK_EXPIRED, e.LINK_EXPIRED, field) from None
+        raise Problem(Code.LINK_EXPIRED, e.LINK_EXPIRED, field) from None
     except BadSignature:
-        raise problem(Code.LINK_INVALID, e.LINK_INVALID, field) from None
+        raise Problem(Code.LINK_INVALID, e.LINK_INVALID, field) from None
     if not isinstance(data, dict) or not data.get("n"):
-        raise problem(Code.LINK_INVALID, e.LINK_INVALID, field)
+        raise Problem(Code.LINK_INVALID, e.LINK_INVALID, field)
     draft = await SignupDraft.filter(id=data.get("d"), link_nonce=data["n"]).first()
     if draft is None or draft.status == SignupStatus.COMPLETED:
-        raise problem(Code.LINK_INVALID, e.LINK_INVALID, field)
+        raise Problem(Code.LINK_INVALID, e.LINK_INVALID, field)
     return draft
 
 
 # --- Completing -------------------------------------------------------------------------
 
-async def complete(draft: SignupDraft, *, host: Any, config: ClientsConfig,
-                   activation: Mapping[str, Any] | None = None,
+def _activation(draft: SignupDraft, billing_status: BillingStatus | None,
+                trial_days: int | None) -> dict[str, Any] | None:
+    """The draft's activation step with the reseller's last-minute choice, if any: a new
+    billing status drops the trial length chosen with the old one."""
+    if billing_status is None and trial_days is None:
+        return None
+    activation = {**((draft.data or {}).get("activation") or {})}
+    if billing_status is not None:
+        activation["billing_status"] = BillingStatus(billing_status).value
+        activation.pop("trial_days", None)
+    if trial_days is not None:
+        activation["trial_days"] = trial_days
+    return activation
+
+
+async def complete(draft: SignupDraft, *, host: PluginHost, config: ClientsConfig,
+                   billing_status: BillingStatus | None = None, trial_days: int | None = None,
                    actor_user_id: int | None = None) -> Account:
     """Create the account, its profile and its first user from a complete draft, tell the
     other plugins (``gateway_account_created``, in the transaction) and email the first user
-    their login id and a link to set their password."""
+    their login id and a link to set their password. The reseller may choose the billing
+    status (and the trial's length) at the last step."""
     if draft.status == SignupStatus.COMPLETED:
-        raise problem(Code.DRAFT_COMPLETED, e.DRAFT_COMPLETED, ["input", "id"])
+        raise Problem(Code.DRAFT_COMPLETED, e.DRAFT_COMPLETED, ["input", "id"])
     data = dict(draft.data or {})
+    activation = _activation(draft, billing_status, trial_days)
     if activation is not None:
         data["activation"] = clean_steps({"activation": activation}, draft.kind,
                                          config)["activation"]
     data.setdefault("activation", clean_activation({}, _Checker([]), config.trial_days_default))
-    problems = [
-        problem(Code.REQUIRED, e.REQUIRED, ["input", step, *name.split(".")])
+    raise_all([
+        Problem(Code.REQUIRED, e.REQUIRED, ["input", step, *name.split(".")])
         for step, names in missing_fields(data, draft.kind).items() for name in names
-    ]
-    if problems:
-        raise InputProblems(problems)
-    reseller = await Reseller.get(id=draft.reseller_id)  # type: ignore[attr-defined]
+    ])
+    reseller = await Reseller.get(id=draft.reseller_id)
     customer, admin = data["customer"], data.get("administrator") or {}
     login = admin.get("email") or customer["email"]
     login_field = ["input", "administrator" if admin.get("email") else "customer", "email"]
     if await User.filter(login=login).exists() or await User.filter(email=login).exists():
-        raise problem(Code.LOGIN_TAKEN, e.LOGIN_TAKEN, login_field)
+        raise Problem(Code.LOGIN_TAKEN, e.LOGIN_TAKEN, login_field)
     choice = data["activation"]
     status = BillingStatus(choice["billing_status"])
     days = choice.get("trial_days")
@@ -529,9 +572,9 @@ async def complete(draft: SignupDraft, *, host: Any, config: ClientsConfig,
             )
         except IntegrityError:
             # Taken between the check above and now: the whole sign-up rolls back.
-            raise problem(Code.LOGIN_TAKEN, e.LOGIN_TAKEN, login_field) from None
+            raise Problem(Code.LOGIN_TAKEN, e.LOGIN_TAKEN, login_field) from None
         draft.status = SignupStatus.COMPLETED
-        draft.account_id = account.id  # type: ignore[attr-defined]
+        draft.account_id = account.id
         draft.completed_at = now
         draft.link_nonce = None
         draft.data = data
@@ -566,16 +609,14 @@ async def save_billing_profile(account_id: int, billing: Mapping[str, Any],
     return profile
 
 
-async def send_welcome(user: User, account: Account, reseller: Reseller, host: Any) -> None:
+async def send_welcome(user: User, account: Account, reseller: Reseller, host: PluginHost) -> None:
     """The first user's access codes: the login id and a link to set the password."""
-    from gateway.identity.links import LIFETIME, issue_password_link
-
     link = await issue_password_link(user, OneTimeTokenPurpose.SET_PASSWORD, gateway=host)
     await send_email(
         to=user.email, template="clients_welcome",
         language=user.language if user.language in LANGUAGES else "fr",
         values={"name": user.full_name, "login": user.login, "link": link,
                 "reseller": reseller.name, "account_number": account.id,
-                "days": LIFETIME[OneTimeTokenPurpose.SET_PASSWORD].days},
+                "days": LINK_LIFETIME[OneTimeTokenPurpose.SET_PASSWORD].days},
         gateway=host,
     )

@@ -2,40 +2,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry import relay
+from tortoise.queryset import QuerySet
 
-from gateway.identity.models import Account, AccountKind, BillingStatus
-from gateway.identity.types import (
+from gateway.api import (
     ACCOUNT_COLUMNS,
-    AccountKindEnum,
+    ANONYMOUS,
+    RESELLER_SIDE,
+    Account,
+    AccountKind,
     AccountNode,
-    BillingStatusEnum,
+    BillingStatus,
+    Connection,
+    DateTime,
+    Principal,
+    ProblemsToPayload,
+    RowNode,
+    account_loader,
+    allow,
+    as_data,
+    build_connection,
+    error_type,
+    field,
+    given,
+    mutation,
+    node_pk,
+    page_window,
 )
 from plugins.clients import errors as e
 from plugins.clients import signup
-from plugins.clients.errors import ClientsError, InputProblems
-from plugins.clients.graphql_common import (
-    RESELLER_SIDE,
-    account_nodes,
-    as_data,
-    config,
-    errors_of,
-    given,
-    object_id,
-)
-from plugins.clients.models import SignupDraft, SignupStatus
-from schema.errors import PayloadError
-from schema.pagination import Connection, build_connection, page_window
-from schema.permissions import ANONYMOUS, Role, allow
-from schema.scalars import DateTime
+from plugins.clients.config import PLUGIN_NAME, ClientsConfig
+from plugins.clients.errors import ClientsErrorCode
+from plugins.clients.models import PaymentMethod, SignupDraft, SignupStatus
 
-SignupStatusEnum = strawberry.enum(SignupStatus, name="SignupStatus",
-                                   description="OPEN, SENT to the client, or COMPLETED.")
+# The clients area's one error type (the Clients page's mutations in ``schema`` use it too).
+ClientsError = error_type("Clients", ClientsErrorCode)
+
+strawberry.enum(SignupStatus, name="SignupStatus",
+                description="OPEN, SENT to the client, or COMPLETED.")
+strawberry.enum(PaymentMethod, name="PaymentMethodKind",
+                description="Credit card (processor token) or monthly invoice.")
+
+
+def _config(info: strawberry.Info) -> ClientsConfig:
+    return info.context.host.config_for(PLUGIN_NAME, ClientsConfig)
 
 
 @strawberry.enum(description="Port (transfer) an existing number, or order a new one.")
@@ -49,12 +63,6 @@ class NumberType(Enum):
     LOCAL = "LOCAL"
     TOLL_FREE = "TOLL_FREE"
     INTERNATIONAL = "INTERNATIONAL"
-
-
-@strawberry.enum(description="Credit card (processor token) or monthly invoice.")
-class PaymentMethodKind(Enum):
-    CREDIT_CARD = "CREDIT_CARD"
-    MONTHLY_INVOICE = "MONTHLY_INVOICE"
 
 
 @strawberry.enum(description="The steps of the sign-up wizard.")
@@ -112,7 +120,7 @@ class SignupNumber:
 @strawberry.type(description="How the client pays; a card shows only its brand and last 4 "
                  "digits.")
 class SignupBilling:
-    payment_method: PaymentMethodKind | None = None
+    payment_method: PaymentMethod | None = None
     card_brand: str | None = None
     card_last4: str | None = None
     card_expiry: str | None = None
@@ -131,7 +139,7 @@ class SignupAdministrator:
 
 @strawberry.type(description="The billing status the account starts with (reseller's choice).")
 class SignupActivation:
-    billing_status: BillingStatusEnum  # type: ignore[valid-type]
+    billing_status: BillingStatus
     trial_days: int | None
 
 
@@ -147,22 +155,24 @@ DRAFT_COLUMNS = ("id", "reseller_id", "kind", "status", "data", "sent_to", "sent
 
 
 @strawberry.type(name="SignupDraft", description="A sign-up in progress (the wizard's draft).")
-class SignupDraftNode(relay.Node):
+class SignupDraftNode(RowNode):
     id: relay.NodeID[int]
-    kind: AccountKindEnum  # type: ignore[valid-type]
-    status: SignupStatusEnum  # type: ignore[valid-type]
+    kind: AccountKind
+    status: SignupStatus
     sent_to: str | None = strawberry.field(description="Where the client's link was sent.")
-    sent_at: DateTime | None  # type: ignore[valid-type]
-    completed_at: DateTime | None  # type: ignore[valid-type]
-    created_at: DateTime  # type: ignore[valid-type]
-    updated_at: DateTime  # type: ignore[valid-type]
+    sent_at: DateTime | None
+    completed_at: DateTime | None
+    created_at: DateTime
+    updated_at: DateTime
     data: strawberry.Private[dict[str, Any]]
     account_id: strawberry.Private[int | None]
     reseller_id: strawberry.Private[int]
 
+    COLUMNS = DRAFT_COLUMNS
+
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> SignupDraftNode:
-        return cls(**{k: row[k] for k in DRAFT_COLUMNS})
+    def visible(cls, principal: Principal | None) -> QuerySet[SignupDraft]:
+        return signup.drafts_visible(principal)
 
     @classmethod
     def from_model(cls, draft: SignupDraft) -> SignupDraftNode:
@@ -191,7 +201,7 @@ class SignupDraftNode(relay.Node):
         card = data.get("card") or {}
         method = data.get("payment_method")
         return SignupBilling(
-            payment_method=PaymentMethodKind(method) if method else None,
+            payment_method=PaymentMethod(method) if method else None,
             card_brand=card.get("brand"), card_last4=card.get("last4"),
             card_expiry=card.get("expiry"), card_holder_name=card.get("holder_name"),
             invoice_contact=data.get("invoice_contact"), invoice_email=data.get("invoice_email"),
@@ -207,7 +217,7 @@ class SignupDraftNode(relay.Node):
         status = data.get("billing_status") or "FREE_TRIAL"
         days = data.get("trial_days")
         if days is None and status == "FREE_TRIAL":
-            days = config(info).trial_days_default
+            days = _config(info).trial_days_default
         return SignupActivation(billing_status=BillingStatus(status), trial_days=days)
 
     @strawberry.field(description="Each step, and what completing still needs from it.")
@@ -223,27 +233,7 @@ class SignupDraftNode(relay.Node):
     async def account(self, info: strawberry.Info) -> AccountNode | None:
         if self.account_id is None or info.context.principal is None:
             return None
-        return (await account_nodes(info, [self.account_id]))[0]
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[SignupDraftNode | None]:
-        ids = [int(i) for i in node_ids if str(i).isdigit()]
-        rows = await _drafts_visible(info).filter(id__in=ids).values(*DRAFT_COLUMNS)
-        found = {r["id"]: cls.from_row(r) for r in rows}
-        return [found.get(int(i)) if str(i).isdigit() else None for i in node_ids]
-
-
-def _drafts_visible(info: strawberry.Info) -> Any:
-    principal = info.context.principal
-    if principal is None:
-        return SignupDraft.filter(id=-1)
-    if principal.role == Role.SYSTEM_ADMIN:
-        return SignupDraft.all()
-    if principal.role in RESELLER_SIDE and not principal.direct_access:
-        return SignupDraft.filter(reseller_id=principal.reseller_id or -1)
-    return SignupDraft.filter(id=-1)
+        return await account_loader(info).load(self.account_id)
 
 
 # --- Input --------------------------------------------------------------------------------
@@ -302,7 +292,7 @@ class SignupCardInput:
 
 @strawberry.input
 class SignupBillingInput:
-    payment_method: PaymentMethodKind | None = None
+    payment_method: PaymentMethod | None = None
     card: SignupCardInput | None = None
     invoice_contact: str | None = None
     invoice_email: str | None = None
@@ -319,8 +309,8 @@ class SignupAdministratorInput:
 
 @strawberry.input
 class SignupActivationInput:
-    billing_status: BillingStatusEnum = strawberry.field(  # type: ignore[valid-type]
-        default=BillingStatusEnum.FREE_TRIAL,  # type: ignore[attr-defined]
+    billing_status: BillingStatus = strawberry.field(
+        default=BillingStatus.FREE_TRIAL,
         description="FREE_TRIAL, IN_PRODUCTION or BILLING_SUSPENDED.")
     trial_days: int | None = strawberry.field(default=None, description="15 to 90; default "
                                               "30 for a free trial.")
@@ -329,7 +319,7 @@ class SignupActivationInput:
 @strawberry.input(description="Save the steps given (each one whole); a new draft without id.")
 class SaveSignupDraftInput:
     id: strawberry.ID | None = None
-    kind: AccountKindEnum | None = strawberry.field(  # type: ignore[valid-type]
+    kind: AccountKind | None = strawberry.field(
         default=None, description="Required for a new draft.")
     customer: SignupCustomerInput | None = None
     subscription: SignupSubscriptionInput | None = None
@@ -359,7 +349,7 @@ class SendSignupToClientInput:
 @strawberry.input
 class CompleteSignupInput:
     id: strawberry.ID
-    billing_status: BillingStatusEnum | None = None  # type: ignore[valid-type]
+    billing_status: BillingStatus | None = None
     trial_days: int | None = None
 
 
@@ -371,20 +361,23 @@ class CompleteSignupAsClientInput:
 @strawberry.type
 class SignupDraftPayload:
     draft: SignupDraftNode | None
-    errors: list[ClientsError]  # type: ignore[valid-type]
+    errors: list[ClientsError] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list)
 
 
 @strawberry.type
 class CompleteSignupPayload:
     account: AccountNode | None
     draft: SignupDraftNode | None
-    errors: list[ClientsError]  # type: ignore[valid-type]
+    errors: list[ClientsError] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list)
 
 
 @strawberry.type(description="The draft a client's sign-up link opens, or why it does not.")
 class SignupInvitation:
     draft: SignupDraftNode | None
-    errors: list[ClientsError]  # type: ignore[valid-type]
+    errors: list[ClientsError] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list)
 
 
 _STEP_FIELDS = ("customer", "subscription", "numbers", "billing", "administrator", "activation")
@@ -395,134 +388,93 @@ def _steps(input: Any) -> dict[str, Any]:
             if hasattr(input, step) and given(getattr(input, step))}
 
 
-async def _account_node(info: strawberry.Info, account_id: int) -> AccountNode | None:
+def _draft_id(raw: Any) -> int:
+    return node_pk(raw, "SignupDraft", ["input", "id"], text=e.DRAFT_NOT_FOUND)
+
+
+async def _account_node(account_id: int) -> AccountNode | None:
     rows = await Account.filter(id=account_id).values(*ACCOUNT_COLUMNS)
     return AccountNode.from_row(rows[0]) if rows else None
 
 
 @strawberry.type
 class SignupQuery:
-    @strawberry.field(extensions=allow(*RESELLER_SIDE),
-                      description="Sign-ups of the caller's reseller, newest first.")
+    @field(*RESELLER_SIDE, description="Sign-ups of the caller's reseller, newest first.")
     async def signup_drafts(
-        self, info: strawberry.Info, status: SignupStatusEnum | None = None,  # type: ignore[valid-type]
+        self, info: strawberry.Info, status: SignupStatus | None = None,
         first: int | None = None, after: str | None = None,
     ) -> Connection[SignupDraftNode]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
-        query = _drafts_visible(info)
+        query = signup.drafts_visible(info.context.principal)
         if status is not None:
             query = query.filter(status=status)
         total = await query.count()
         rows = await query.order_by("-id").offset(offset).limit(limit + 1).values(*DRAFT_COLUMNS)
         return build_connection(rows, offset, limit, total, SignupDraftNode.from_row)
 
-    @strawberry.field(extensions=allow(ANONYMOUS),
+    @strawberry.field(extensions=[ProblemsToPayload(ClientsError), *allow(ANONYMOUS)],
                       description="The sign-up a client's emailed link opens (no account "
                       "needed: the signed token is the key).")
     async def signup_invitation(self, info: strawberry.Info, token: str) -> SignupInvitation:
-        try:
-            draft = await signup.draft_for_token(token, info.context.host, config(info))
-        except PayloadError as error:
-            return SignupInvitation(draft=None, errors=errors_of(error, info.context.language))
-        return SignupInvitation(draft=SignupDraftNode.from_model(draft), errors=[])
+        draft = await signup.draft_for_token(token, info.context.host, _config(info))
+        return SignupInvitation(draft=SignupDraftNode.from_model(draft))
 
 
 @strawberry.type
 class SignupMutation:
-    @strawberry.mutation(extensions=allow(*RESELLER_SIDE),
-                         description="Save steps of the sign-up wizard (Suivant / Précédent); "
-                         "each step given is checked and kept whole.")
+    @mutation(*RESELLER_SIDE, errors=ClientsError,
+              description="Save steps of the sign-up wizard (Suivant / Précédent); each step "
+              "given is checked and kept whole.")
     async def save_signup_draft(self, info: strawberry.Info,
                                 input: SaveSignupDraftInput) -> SignupDraftPayload:
-        principal, language = info.context.principal, info.context.language
-        try:
-            steps = _steps(input)
-            if input.id is None:
-                if input.kind is None:
-                    raise e.problem(e.ClientsErrorCode.REQUIRED, e.REQUIRED, ["input", "kind"])
-                draft = await signup.create_draft(principal, AccountKind(input.kind), steps,
-                                                  config(info))
-            else:
-                draft_id = object_id(input.id, "SignupDraft", ["input", "id"], e.DRAFT_NOT_FOUND)
-                draft = await signup.save_steps(await signup.draft_for(principal, draft_id),
-                                                steps, config(info))
-        except (PayloadError, InputProblems) as error:
-            return SignupDraftPayload(draft=None, errors=errors_of(error, language))
-        return SignupDraftPayload(draft=SignupDraftNode.from_model(draft), errors=[])
+        draft = await signup.save_draft(
+            info.context.principal, None if input.id is None else _draft_id(input.id),
+            input.kind, _steps(input), _config(info))
+        return SignupDraftPayload(draft=SignupDraftNode.from_model(draft))
 
-    @strawberry.mutation(extensions=allow(*RESELLER_SIDE),
-                         description="Envoyer au client: email the client a link to read and "
-                         "finish this sign-up without an account.")
+    @mutation(*RESELLER_SIDE, errors=ClientsError,
+              description="Envoyer au client: email the client a link to read and finish this "
+              "sign-up without an account.")
     async def send_signup_to_client(self, info: strawberry.Info,
                                     input: SendSignupToClientInput) -> SignupDraftPayload:
-        principal, language = info.context.principal, info.context.language
-        try:
-            draft_id = object_id(input.id, "SignupDraft", ["input", "id"], e.DRAFT_NOT_FOUND)
-            draft = await signup.draft_for(principal, draft_id)
-            if input.language is not None and input.language not in ("fr", "en"):
-                raise e.problem(e.ClientsErrorCode.INVALID, e.INVALID_LANGUAGE,
-                                ["input", "language"])
-            draft = await signup.send_to_client(draft, email=input.email,
-                                                language=input.language,
-                                                host=info.context.host, config=config(info))
-        except (PayloadError, InputProblems) as error:
-            return SignupDraftPayload(draft=None, errors=errors_of(error, language))
-        return SignupDraftPayload(draft=SignupDraftNode.from_model(draft), errors=[])
+        draft = await signup.draft_for(info.context.principal, _draft_id(input.id))
+        draft = await signup.send_to_client(draft, email=input.email, language=input.language,
+                                            host=info.context.host, config=_config(info))
+        return SignupDraftPayload(draft=SignupDraftNode.from_model(draft))
 
-    @strawberry.mutation(extensions=allow(*RESELLER_SIDE),
-                         description="Create the account from a complete sign-up; its first "
-                         "user gets their login id and a link to set a password.")
+    @mutation(*RESELLER_SIDE, errors=ClientsError,
+              description="Create the account from a complete sign-up; its first user gets "
+              "their login id and a link to set a password.")
     async def complete_signup(self, info: strawberry.Info,
                               input: CompleteSignupInput) -> CompleteSignupPayload:
-        principal, language = info.context.principal, info.context.language
-        try:
-            draft_id = object_id(input.id, "SignupDraft", ["input", "id"], e.DRAFT_NOT_FOUND)
-            draft = await signup.draft_for(principal, draft_id)
-            activation = None
-            if given(input.billing_status) or given(input.trial_days):
-                activation = {**((draft.data or {}).get("activation") or {})}
-                if given(input.billing_status):
-                    activation["billing_status"] = as_data(input.billing_status)
-                    activation.pop("trial_days", None)
-                if given(input.trial_days):
-                    activation["trial_days"] = input.trial_days
-            account = await signup.complete(
-                draft, host=info.context.host, config=config(info), activation=activation,
-                actor_user_id=principal.user_id if not principal.direct_access else None,
-            )
-        except (PayloadError, InputProblems) as error:
-            return CompleteSignupPayload(account=None, draft=None,
-                                         errors=errors_of(error, language))
+        principal = info.context.principal
+        draft = await signup.draft_for(principal, _draft_id(input.id))
+        account = await signup.complete(
+            draft, host=info.context.host, config=_config(info),
+            billing_status=input.billing_status, trial_days=input.trial_days,
+            actor_user_id=principal.user_id if not principal.direct_access else None,
+        )
         await draft.refresh_from_db()
-        return CompleteSignupPayload(account=await _account_node(info, account.id),
-                                     draft=SignupDraftNode.from_model(draft), errors=[])
+        return CompleteSignupPayload(account=await _account_node(account.id),
+                                     draft=SignupDraftNode.from_model(draft))
 
-    @strawberry.mutation(extensions=allow(ANONYMOUS),
-                         description="The client saves steps of the sign-up they were sent.")
+    @mutation(ANONYMOUS, errors=ClientsError,
+              description="The client saves steps of the sign-up they were sent.")
     async def save_signup_draft_as_client(
         self, info: strawberry.Info, input: SaveSignupDraftAsClientInput
     ) -> SignupDraftPayload:
-        language = info.context.language
-        try:
-            draft = await signup.draft_for_token(input.token, info.context.host, config(info))
-            draft = await signup.save_steps(draft, _steps(input), config(info))
-        except (PayloadError, InputProblems) as error:
-            return SignupDraftPayload(draft=None, errors=errors_of(error, language))
-        return SignupDraftPayload(draft=SignupDraftNode.from_model(draft), errors=[])
+        draft = await signup.draft_for_token(input.token, info.context.host, _config(info))
+        draft = await signup.save_steps(draft, _steps(input), _config(info))
+        return SignupDraftPayload(draft=SignupDraftNode.from_model(draft))
 
-    @strawberry.mutation(extensions=allow(ANONYMOUS),
-                         description="The client finishes the sign-up they were sent; the "
-                         "billing status is the one the reseller chose.")
+    @mutation(ANONYMOUS, errors=ClientsError,
+              description="The client finishes the sign-up they were sent; the billing status "
+              "is the one the reseller chose.")
     async def complete_signup_as_client(
         self, info: strawberry.Info, input: CompleteSignupAsClientInput
     ) -> CompleteSignupPayload:
-        language = info.context.language
-        try:
-            draft = await signup.draft_for_token(input.token, info.context.host, config(info))
-            account = await signup.complete(draft, host=info.context.host, config=config(info))
-        except (PayloadError, InputProblems) as error:
-            return CompleteSignupPayload(account=None, draft=None,
-                                         errors=errors_of(error, language))
+        draft = await signup.draft_for_token(input.token, info.context.host, _config(info))
+        account = await signup.complete(draft, host=info.context.host, config=_config(info))
         await draft.refresh_from_db()
-        return CompleteSignupPayload(account=await _account_node(info, account.id),
-                                     draft=SignupDraftNode.from_model(draft), errors=[])
+        return CompleteSignupPayload(account=await _account_node(account.id),
+                                     draft=SignupDraftNode.from_model(draft))

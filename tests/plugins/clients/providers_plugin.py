@@ -7,8 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from gateway.hookimpl import hookimpl
-from gateway.identity.models import AccountKind
+from gateway.api import AccountKind, hookimpl
 
 
 class LinesImporter:
@@ -27,7 +26,7 @@ def gateway_provider_names(gateway: Any, kind: str) -> Any:
 
 
 async def priced_preview(account: Any) -> list[Any]:
-    from plugins.clients.services import InvoiceLine
+    from plugins.clients.api import InvoiceLine
 
     return [InvoiceLine(f"Forfait {account.name}", 1, Decimal("19.95"), "CAD"),
             InvoiceLine("Numéro local", 2, Decimal("5.00"), "CAD")]

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from strawberry.relay import to_base64
 
+from gateway.api import Problem
 from gateway.identity.models import Account, BillingStatus
 from plugins.clients import services
 from plugins.clients.models import BillingProfile, BillingStatusChange, PaymentMethod
-from schema.errors import PayloadError
 from tests.conftest import Gateway
 from tests.support.identity_factory import bearer_for, make_tenant
 
@@ -121,7 +121,7 @@ async def test_free_trial_to_production_needs_preview_terms_and_payment(gateway:
     profile = await BillingProfile.get(account_id=account.id)
     assert profile.payment_method == PaymentMethod.CREDIT_CARD and profile.card_last4 == "5454"
     assert profile.terms_accepted_at is not None
-    assert profile.terms_accepted_by_id == tenant.admin.id  # type: ignore[attr-defined]
+    assert profile.terms_accepted_by_id == tenant.admin.id
     change = await BillingStatusChange.get(account_id=account.id)
     assert (change.from_status, change.to_status, change.terms_accepted) == (
         BillingStatus.FREE_TRIAL, BillingStatus.IN_PRODUCTION, True)
@@ -178,17 +178,17 @@ async def test_no_numbers_or_options_during_a_free_trial(gateway: Gateway) -> No
 
     reseller = await make_reseller()
     account = await make(reseller)  # a new account starts in free trial
-    with pytest.raises(PayloadError) as refused:
+    with pytest.raises(Problem) as refused:
         await services.ensure_can_add_numbers_and_options(account)
     assert refused.value.code.value == "FREE_TRIAL_RESTRICTION"
     assert "essai gratuit" in refused.value.text.fr
-    with pytest.raises(PayloadError):
+    with pytest.raises(Problem):
         await services.ensure_can_add_numbers_and_options(account.id)
     await Account.filter(id=account.id).update(billing_status=BillingStatus.BILLING_SUSPENDED)
     await services.ensure_can_add_numbers_and_options(account.id)
     await Account.filter(id=account.id).update(billing_status=BillingStatus.IN_PRODUCTION)
     await services.ensure_can_add_numbers_and_options(await Account.get(id=account.id))
     await Account.filter(id=account.id).update(billing_status=BillingStatus.UNSUBSCRIBED)
-    with pytest.raises(PayloadError) as gone:
+    with pytest.raises(Problem) as gone:
         await services.ensure_can_add_numbers_and_options(account.id)
     assert gone.value.code.value == "ACCOUNT_UNSUBSCRIBED"

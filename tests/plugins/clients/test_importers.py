@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from gateway.contributions import Principal
+from gateway.api import Principal, Role
 from gateway.plugins import PluginSpec
-from plugins.clients.config import ClientsConfig
+from plugins.clients.config import PLUGIN_NAME, ClientsConfig
 from plugins.clients.importers import import_as_drafts
 from plugins.clients.models import SignupDraft, SignupStatus
-from schema.permissions import Role
 from tests.conftest import Gateway, make_settings, start_gateway
 from tests.plugins.clients.conftest import JOB_OPTIONS, clients_host
 from tests.support.identity_factory import bearer_for, make_tenant
@@ -49,18 +48,18 @@ async def test_an_importer_plugin_fills_drafts_the_reseller_then_reviews(
     source = (b"Clinique Nord;info@nord.test;America/Montreal\n"
               b"Sans Courriel;pas-une-adresse;America/Toronto\n")
     imported = await import_as_drafts(principal, "lines", source, host=host,
-                                      config=ClientsConfig.from_host(host))
+                                      config=host.config_for(PLUGIN_NAME, ClientsConfig))
     assert [d.data["customer"]["name"] for d in imported.drafts] == ["Clinique Nord"]
     assert [(p.code.value, p.field) for p in imported.rejected[1]] == [
         ("INVALID", ["input", "customer", "email"])]
     draft = await SignupDraft.get(id=imported.drafts[0].id)
     # Drafts only: nothing becomes an account, and the importer cannot pick a billing status.
     assert draft.status == SignupStatus.OPEN
-    assert draft.reseller_id == tenant.reseller.id  # type: ignore[attr-defined]
+    assert draft.reseller_id == tenant.reseller.id
     assert "activation" not in draft.data
     with pytest.raises(LookupError):
         await import_as_drafts(principal, "nope", b"", host=host,
-                               config=ClientsConfig.from_host(host))
+                               config=host.config_for(PLUGIN_NAME, ClientsConfig))
 
 
 async def test_a_billing_plugin_prices_the_invoice_preview(providers_gateway: Gateway) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +23,16 @@ from gateway.identity.models import (
     UserRole,
 )
 from plugins.clients import services
-from plugins.clients.config import ClientsConfig
+from plugins.clients.config import PLUGIN_NAME, ClientsConfig
 from plugins.clients.models import AccountMessage, AccountProfile, AccountSettings
 from tests.conftest import ROOT, Gateway
 from tests.gateway.test_jobs import wait_for
 from tests.plugins.clients import lifecycle_plugin
 from tests.plugins.clients.conftest import received
 from tests.support.identity_factory import bearer_for, make_tenant, make_user
+
+# The console script installed beside the interpreter running the tests (.venv/bin/gateway).
+GATEWAY = shutil.which("gateway", path=str(Path(sys.executable).parent))
 
 DELETE = """mutation($input: DeleteAccountInput!) {
   deleteAccount(input: $input) { account { billingStatus unsubscribedAt } errors { code field } }
@@ -158,7 +163,7 @@ async def test_the_purge_archives_then_deletes_accounts_past_retention(
     gateway = clients_gateway
     tenant = await make_tenant()
     host = gateway.app.state.host
-    config = ClientsConfig.from_host(host)
+    config = host.config_for(PLUGIN_NAME, ClientsConfig)
     old, recent = tenant.company, tenant.professional_account
     await services.set_test_mode(old.id, False)
     await AccountMessage.create(reseller=tenant.reseller, account=old, kind="CUSTOM",
@@ -221,7 +226,8 @@ async def test_an_account_the_audit_log_names_is_scrubbed_not_deleted(
     await AuditEntry.create(reseller=tenant.reseller, account=tenant.company, actor=tenant.admin,
                             acting_as=tenant.company_admin, action="DIRECT_ACCESS_START")
     await _unsubscribed_days_ago(gateway, tenant, tenant.company, 100)
-    assert await services.purge_due(host, ClientsConfig.from_host(host)) == [tenant.company.id]
+    config = host.config_for(PLUGIN_NAME, ClientsConfig)
+    assert await services.purge_due(host, config) == [tenant.company.id]
 
     account = await Account.get(id=tenant.company.id)
     assert account.name == f"#{account.id}" and account.email == ""
@@ -231,11 +237,11 @@ async def test_an_account_the_audit_log_names_is_scrubbed_not_deleted(
                and p["password_hash"] is None and not p["is_active"] for p in people)
     assert (await AccountProfile.get(account_id=account.id)).purged_at is not None
     entry = await AuditEntry.get(account_id=account.id)
-    assert entry.acting_as_id == tenant.company_admin.id  # type: ignore[attr-defined]
+    assert entry.acting_as_id == tenant.company_admin.id
     # Gone from every list, and never purged twice.
     staff = await bearer_for(tenant.admin)
     assert account.id not in await _numbers(gateway, staff, None)
-    assert await services.purge_due(host, ClientsConfig.from_host(host)) == []
+    assert await services.purge_due(host, config) == []
     # The person's address is free again.
     assert not await User.filter(login=tenant.company_admin.login).exists()
 
@@ -265,7 +271,7 @@ def test_purge_dry_run_from_the_command_line(migrated: str, tmp_path: Path) -> N
     account_id = asyncio.run(prepare())
     env = {**os.environ, "DATABASE_URL": migrated, "GATEWAY_VAR_DIR": str(tmp_path),
            "GATEWAY_LOAD_PLUGINS": "", "SECRET_KEY": "test-secret-key-not-for-production"}
-    result = subprocess.run([str(ROOT / ".venv/bin/gateway"), "clients", "purge", "--dry-run"],
+    result = subprocess.run([GATEWAY, "clients", "purge", "--dry-run"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].startswith(f"{account_id}  COMPANY")
@@ -281,7 +287,7 @@ def test_purge_dry_run_from_the_command_line(migrated: str, tmp_path: Path) -> N
             await db.close_db()
 
     assert asyncio.run(still_there())
-    purge = subprocess.run([str(ROOT / ".venv/bin/gateway"), "clients", "purge"], cwd=ROOT,
+    purge = subprocess.run([GATEWAY, "clients", "purge"], cwd=ROOT,
                            env=env, capture_output=True, text=True, timeout=120)
     assert purge.returncode == 0, purge.stderr
     assert "1 account(s) archived and purged." in purge.stdout
