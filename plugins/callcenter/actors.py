@@ -5,23 +5,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.contributions import Job, PeriodicJob
+from gateway.api import (
+    Attachment,
+    Job,
+    PeriodicJob,
+    PluginHost,
+    Reseller,
+    current_host,
+    send_email,
+)
+from plugins.callcenter import exports, localisation, reports, services
+from plugins.callcenter.config import PLUGIN_NAME, CallCenterConfig
+from plugins.callcenter.exports import EMAIL_REPORT_JOB
+from plugins.callcenter.localisation import RELOCALISE_JOB, RELOCALISE_STALE_JOB
 
-EMAIL_REPORT_JOB = "callcenter.email_report"
 PURGE_JOB = "callcenter.purge"
+
+
+def _host() -> PluginHost:
+    """The gateway whose job runtime runs the job."""
+    host = current_host()
+    if host is None:
+        raise RuntimeError("callcenter jobs run in a started gateway's job runtime")
+    return host
 
 
 async def email_report(payload: dict[str, Any]) -> None:
     """Build the report file and send it as an attachment. The email's dedupe key is this
     job's outbox id, so a retried job sends it once."""
-    from gateway.email.service import Attachment, send_email
-    from gateway.identity.models import Reseller
-    from gateway.jobs.registry import current_host
-    from plugins.callcenter import exports, reports
-    from plugins.callcenter.config import CallCenterConfig
-
-    host = current_host()
-    config = CallCenterConfig.from_host(host)
+    host = _host()
+    config = host.config_for(PLUGIN_NAME, CallCenterConfig)
     scope = exports.scope_from(payload["scope"])
     language = payload["language"]
     name, content_type, body = await exports.report_file(
@@ -38,34 +51,23 @@ async def email_report(payload: dict[str, Any]) -> None:
 
 async def purge(payload: dict[str, Any]) -> None:
     """Remove calls, messages and recordings past each reseller's retention window."""
-    from gateway.jobs.registry import current_host
-    from plugins.callcenter import services
-    from plugins.callcenter.config import CallCenterConfig
-
-    host = current_host()
-    await services.purge_expired(host, CallCenterConfig.from_host(host))
+    host = _host()
+    await services.purge_expired(host, host.config_for(PLUGIN_NAME, CallCenterConfig))
 
 
 async def relocalise(payload: dict[str, Any]) -> None:
     """Recompute one account's local columns in its current time zone."""
-    from plugins.callcenter.localisation import relocalise as run
-
-    await run(int(payload["account_id"]))
+    await localisation.relocalise(int(payload["account_id"]))
 
 
 async def relocalise_stale(payload: dict[str, Any]) -> None:
     """Recompute the local columns of every account whose time zone changed without the save
     listener seeing it (a queryset update, SQL)."""
-    from plugins.callcenter.localisation import relocalise as run
-    from plugins.callcenter.localisation import stale_accounts
-
-    for account_id in await stale_accounts():
-        await run(account_id)
+    for account_id in await localisation.stale_accounts():
+        await localisation.relocalise(account_id)
 
 
 def jobs() -> list[Job]:
-    from plugins.callcenter.localisation import RELOCALISE_JOB, RELOCALISE_STALE_JOB
-
     return [Job(name=EMAIL_REPORT_JOB, handler=email_report, max_attempts=3,
                 backoff_seconds=30.0),
             Job(name=PURGE_JOB, handler=purge, max_attempts=5, backoff_seconds=300.0),
@@ -75,8 +77,6 @@ def jobs() -> list[Job]:
 
 
 def periodic_jobs() -> list[PeriodicJob]:
-    from plugins.callcenter.localisation import RELOCALISE_STALE_JOB
-
     return [PeriodicJob(name=PURGE_JOB, job=PURGE_JOB, every_seconds=3600),
             PeriodicJob(name=RELOCALISE_STALE_JOB, job=RELOCALISE_STALE_JOB,
                         every_seconds=900)]

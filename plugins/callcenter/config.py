@@ -1,19 +1,20 @@
-"""The callcenter plugin's settings, from ``[plugins.callcenter] config`` in plugins.toml."""
+"""The callcenter plugin's settings, from ``[plugins.callcenter] config`` in plugins.toml, read
+with ``gateway.config_for(PLUGIN_NAME, CallCenterConfig)`` (parsed once, checked at start-up)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from gateway.plugins import PluginError
+from gateway.api import PluginHost
 
 PLUGIN_NAME = "callcenter"
 
 
 @dataclass(frozen=True)
 class CallCenterConfig:
-    # Seed: the portal shows the last sixty days; a reseller may keep more or less.
+    # Seed: the portal shows the last sixty days; a reseller may keep more or less
+    # (``reseller_retention_days = { "<reseller id>" = N }``).
     retention_days: int = 60
     reseller_retention_days: dict[int, int] = field(default_factory=dict)
     # How long a signed recording or export URL works.
@@ -27,29 +28,14 @@ class CallCenterConfig:
     # Rows of one XLSX/CSV export or emailed report.
     export_max_rows: int = 100_000
 
-    @classmethod
-    def from_host(cls, host: Any) -> CallCenterConfig:
-        raw = host.config_for(PLUGIN_NAME) if host is not None else {}
-        known = {f.name for f in fields(cls)}
-        values: dict[str, Any] = {}
-        for key, value in raw.items():
-            if key not in known:
-                raise PluginError(f"plugin 'callcenter': unknown config key {key!r}")
-            if key == "recordings_dir":
-                values[key] = str(value)
-            elif key == "reseller_retention_days":
-                values[key] = {int(k): int(v) for k, v in dict(value).items()}
-            else:
-                values[key] = int(value)
-        config = cls(**values)
-        if config.retention_days < 1 or any(v < 1 for v in config.reseller_retention_days.values()):
-            raise PluginError("plugin 'callcenter': retention days must be at least 1")
-        return config
+    def __post_init__(self) -> None:
+        if self.retention_days < 1 or any(v < 1 for v in self.reseller_retention_days.values()):
+            raise ValueError("retention days must be at least 1")
 
     def retention_for(self, reseller_id: int | None) -> int:
         return self.reseller_retention_days.get(reseller_id or 0, self.retention_days)
 
-    def recordings_path(self, host: Any) -> Path:
+    def recordings_path(self, host: PluginHost) -> Path:
         if self.recordings_dir:
             return Path(self.recordings_dir)
         return Path(host.settings.var_dir) / "recordings"

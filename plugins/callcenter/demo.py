@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from gateway.identity.models import Account
+from gateway.api import Account, PluginHost
 from plugins.callcenter import services
 
 AGENTS = ("ELD", "DOM", "KAL", "JOH", "VDP", "MKM")
@@ -63,11 +63,12 @@ def messages(accounts: list[int], count: int, days: int,
 DEMO_ACCOUNT = "Cabinet Lavoie Avocats"  # Alpha's company in gateway/identity/demo.py
 
 
-async def demo_data(host: Any, size: str) -> list[str]:
+async def demo_data(host: PluginHost, size: str) -> list[str]:
     """Write ``<var>/demo/callcenter.jsonl``: calls of the last 30 days (and a few of the last
     hours, for the recorder's presets) and taken messages for every demo account, as the
     platform would send them; print how to load it and a query to paste into GraphiQL."""
-    accounts = sorted(await Account.all().values_list("id", flat=True))
+    ids: list[Any] = await Account.all().values_list("id", flat=True)
+    accounts: list[int] = sorted(ids)
     if not accounts:
         return []
     rng = random.Random(24)

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
 
-import strawberry
-
-from gateway.i18n import Text
-from schema.errors import PayloadError, error_type
+from gateway.api import Text
 
 
 class CallCenterErrorCode(Enum):
@@ -17,8 +13,6 @@ class CallCenterErrorCode(Enum):
     TOO_MANY_ROWS = "TOO_MANY_ROWS"
     EMAIL_FAILED = "EMAIL_FAILED"
 
-
-CallCenterError = error_type("CallCenter", CallCenterErrorCode)
 
 # Import: one per rejected line (the CLI and the upload print them with the line number).
 BAD_JSON = Text(en="not valid JSON: {detail}", fr="JSON invalide : {detail}")
@@ -41,15 +35,6 @@ TOO_MANY_ROWS = Text(en="The report has {count} rows; at most {max} can be expor
                      fr="Le rapport compte {count} lignes; au plus {max} peuvent être exportées.")
 NO_SUPPORT_EMAIL = Text(en="The reseller has no support address to send the request to.",
                         fr="Le revendeur n'a pas d'adresse de soutien où envoyer la demande.")
-
-
-def problem(code: CallCenterErrorCode, text: Text, field: list[str] | None = None,
-            **values: Any) -> PayloadError:
-    return PayloadError(code, text, field, **values)
-
-
-def errors_of(exc: PayloadError, language: str) -> list[Any]:
-    return [exc.to_graphql(CallCenterError, language)]
-
-
-__all__ = ["CallCenterError", "CallCenterErrorCode", "problem", "errors_of", "strawberry"]
+BAD_EMAIL = Text(en="Give one or more valid email addresses.",
+                 fr="Indiquez une ou plusieurs adresses courriel valides.")
+TITLE_REQUIRED = Text(en="A page needs a title.", fr="Une page doit avoir un titre.")

@@ -18,17 +18,35 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from gateway.i18n import Text, negotiate
-from gateway.signing import BadSignature, SignatureExpired, sign, unsign
+from gateway.api import (
+    NOT_FOUND,
+    STAFF,
+    BadSignature,
+    EmailError,
+    PluginHost,
+    Principal,
+    Problem,
+    Role,
+    SignatureExpired,
+    Text,
+    email_addresses,
+    enqueue,
+    negotiate,
+    request_principal,
+    sign,
+    unsign,
+)
+from plugins.callcenter import errors as e
 from plugins.callcenter import reports, services
-from plugins.callcenter.config import CallCenterConfig
+from plugins.callcenter.config import PLUGIN_NAME, CallCenterConfig
+from plugins.callcenter.errors import CallCenterErrorCode as Code
 from plugins.callcenter.importer import import_text
 from plugins.callcenter.models import Call
 from plugins.callcenter.services import Scope
-from schema.permissions import Role
 
 log = logging.getLogger("gateway.callcenter")
 
+EMAIL_REPORT_JOB = "callcenter.email_report"
 RECORDING_PATH = "/callcenter/recordings/{token}"
 REPORT_PATH = "/callcenter/reports/{token}"
 UPLOAD_PATH = "/callcenter/import"
@@ -38,13 +56,13 @@ FORMATS = {"CSV": ("text/csv; charset=utf-8", "csv"),
            "XLSX": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")}
 FILE_STEMS = {"RECORDER": "enregistreur-appels", "MESSAGES": "messages-textes",
               "BILLABLE_CALLS": "appels-facturables", "STATISTICS": "statistiques"}
-UPLOADERS = {Role.SYSTEM_ADMIN, Role.RESELLER_ADMIN, Role.RESELLER_DELEGATE, Role.INTEGRATOR}
+UPLOADERS = set(STAFF)
 UPLOAD_TYPES = {"application/x-ndjson": "jsonl", "application/jsonl": "jsonl",
                 "application/json-lines": "jsonl", "application/jsonlines": "jsonl",
                 "text/csv": "csv"}
 
 
-def _base(host: Any) -> str:
+def _base(host: PluginHost) -> str:
     return str(host.settings.public_url).rstrip("/")
 
 
@@ -60,7 +78,7 @@ def scope_from(data: dict[str, Any]) -> Scope:
 
 # ---- recordings ---------------------------------------------------------------------------------
 
-def recording_url(host: Any, call_pk: int, reseller_id: int) -> str:
+def recording_url(host: PluginHost, call_pk: int, reseller_id: int) -> str:
     """A signed URL of one call's recording; it works ``download_url_minutes``."""
     token = sign(host.settings.secret_key, _RECORDING_SALT, {"c": call_pk, "r": reseller_id})
     return _base(host) + RECORDING_PATH.format(token=token)
@@ -68,7 +86,6 @@ def recording_url(host: Any, call_pk: int, reseller_id: int) -> str:
 
 _GONE = Text(en="This link has expired: open the report again.",
              fr="Ce lien est expiré : ouvrez de nouveau le rapport.")
-_UNKNOWN = Text(en="Not found.", fr="Introuvable.")
 _NO_RECORDING = Text(en="This call has no recording.", fr="Cet appel n'a pas d'enregistrement.")
 
 
@@ -79,21 +96,21 @@ def _answer(request: Request, status: int, text: Text, state: str) -> Response:
 
 
 def _token(request: Request, salt: str) -> Any:
-    host = request.app.state.host
-    config = CallCenterConfig.from_host(host)
+    host: PluginHost = request.app.state.host
+    config = host.config_for(PLUGIN_NAME, CallCenterConfig)
     return unsign(host.settings.secret_key, salt, request.path_params["token"],
                   config.download_url_minutes * 60)
 
 
 async def recording(request: Request) -> Response:
     """GET /callcenter/recordings/{token}: the audio, with Range support for seeking."""
-    host = request.app.state.host
+    host: PluginHost = request.app.state.host
     try:
         data = _token(request, _RECORDING_SALT)
     except SignatureExpired:
         return _answer(request, 410, _GONE, "EXPIRED")
     except BadSignature:
-        return _answer(request, 404, _UNKNOWN, "NOT_FOUND")
+        return _answer(request, 404, NOT_FOUND, "NOT_FOUND")
     row = await Call.filter(id=data.get("c"), reseller_id=data.get("r")).values(
         "recording", "call_id")
     if not row or not row[0]["recording"]:
@@ -101,7 +118,7 @@ async def recording(request: Request) -> Response:
     location = row[0]["recording"]
     if location.startswith(("http://", "https://")):
         return RedirectResponse(location, status_code=307, headers={"Cache-Control": "no-store"})
-    root = CallCenterConfig.from_host(host).recordings_path(host).resolve()
+    root = host.config_for(PLUGIN_NAME, CallCenterConfig).recordings_path(host).resolve()
     path = services.recording_file(root, location)
     if path is None or not path.is_file():
         return _answer(request, 404, _NO_RECORDING, "NOT_FOUND")
@@ -115,7 +132,7 @@ async def recording(request: Request) -> Response:
 
 # ---- report files -------------------------------------------------------------------------------
 
-def report_url(host: Any, report: str, file_format: str, scope: Scope, data: dict[str, Any],
+def report_url(host: PluginHost, report: str, file_format: str, scope: Scope, data: dict[str, Any],
                language: str) -> str:
     token = sign(host.settings.secret_key, _REPORT_SALT,
                  {"k": report, "f": file_format, "s": scope_data(scope), "d": data,
@@ -174,19 +191,46 @@ async def report_file(report: str, file_format: str, scope: Scope, data: dict[st
 
 async def report_download(request: Request) -> Response:
     """GET /callcenter/reports/{token}: the report the signed token names, as CSV or XLSX."""
-    host = request.app.state.host
+    host: PluginHost = request.app.state.host
     try:
         data = _token(request, _REPORT_SALT)
     except SignatureExpired:
         return _answer(request, 410, _GONE, "EXPIRED")
     except BadSignature:
-        return _answer(request, 404, _UNKNOWN, "NOT_FOUND")
-    config = CallCenterConfig.from_host(host)
+        return _answer(request, 404, NOT_FOUND, "NOT_FOUND")
+    config = host.config_for(PLUGIN_NAME, CallCenterConfig)
     name, content_type, body = await report_file(
         data["k"], data["f"], scope_from(data["s"]), data["d"], data["l"], config.export_max_rows)
     return Response(body, media_type=content_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "Cache-Control": "no-store"})
+
+
+# ---- reports sent by email ----------------------------------------------------------------------
+
+# Where each report's filter sits in the email mutation's input.
+REPORT_INPUTS = {"RECORDER": "recorder", "MESSAGES": "messages",
+                 "BILLABLE_CALLS": "billableCalls", "STATISTICS": "statistics"}
+
+
+async def queue_report_email(principal: Principal, report: str, file_format: str,
+                             data: dict[str, Any], to: list[str], language: str) -> None:
+    """Queue the job that emails ``report`` (filter ``data``) to ``to`` as an attachment:
+    the filter is checked now, against the caller's scope, not in the job."""
+    with reports.fields_under("input", REPORT_INPUTS[report]):
+        scope = await services.scope_for(principal, data.get("account_number"),
+                                         data.get("billing_number"), ["accountNumber"])
+        reports.check(report, scope, data)
+    try:
+        recipients = email_addresses("to", to)
+    except EmailError:
+        recipients = []
+    if not recipients:
+        raise Problem(Code.INVALID, e.BAD_EMAIL, ["input", "to"])
+    await enqueue(EMAIL_REPORT_JOB, {
+        "report": report, "format": file_format, "scope": scope_data(scope), "filter": data,
+        "language": language, "to": recipients, "reseller_id": principal.reseller_id,
+    })
 
 
 # ---- upload -------------------------------------------------------------------------------------
@@ -205,11 +249,8 @@ _NOT_UTF8 = Text(en="The file is not UTF-8 text.", fr="Le fichier n'est pas du t
 async def upload(request: Request) -> Response:
     """POST /callcenter/import: records of the caller's reseller's accounts (JSON lines or CSV
     body). Answers the counts and each rejected line's number and reason."""
-    from gateway.plugins import await_me_maybe
-
-    host = request.app.state.host
-    principal = await await_me_maybe(host.pm.hook.gateway_principal(gateway=host,
-                                                                    request=request))
+    host: PluginHost = request.app.state.host
+    principal = await request_principal(request)
     if principal is None:
         return _answer(request, 401, _SIGN_IN, "UNAUTHENTICATED")
     if principal.role not in UPLOADERS or principal.direct_access:
@@ -218,7 +259,7 @@ async def upload(request: Request) -> Response:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in UPLOAD_TYPES:
         return _answer(request, 415, _MEDIA, "UNSUPPORTED_MEDIA_TYPE")
-    config = CallCenterConfig.from_host(host)
+    config = host.config_for(PLUGIN_NAME, CallCenterConfig)
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)

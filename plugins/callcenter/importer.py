@@ -23,8 +23,6 @@ the figures):
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import contextlib
 import csv
 import datetime as dt
@@ -33,21 +31,18 @@ import io
 import json
 import math
 import sys
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tortoise import connections
-
-from gateway.contributions import Command
-from gateway.i18n import Text
-from gateway.identity.models import Account
+from gateway.api import Account, Text
 from plugins.callcenter import errors as e
+from plugins.callcenter.import_writers import CALLS, MESSAGES, Writer, open_writer
+from plugins.callcenter.localisation import local_columns, record_import
 from plugins.callcenter.models import Call, TakenMessage
+from plugins.callcenter.services import zone_of
 
 BATCH = 20_000
 UPLOAD_BATCH = 2_000  # about 40 ms of parsing between two turns of the server's event loop
@@ -57,22 +52,11 @@ MAX_SECONDS = 1e9  # about 31 years
 # Times in seconds a record may leave out (null: it never happened), in unpacking order.
 _OPTIONAL_SECONDS = ("queued_at", "assigned_at", "answered_at", "agent_seconds", "wrap_seconds")
 MAX_INTEGER = 2**31 - 1  # an INTEGER column
+# Whole numbers a record may leave out, with their largest value, in unpacking order.
+_OPTIONAL_INTEGERS = (("quality", 100), ("account_group", MAX_INTEGER),
+                      ("distribution_group", MAX_INTEGER))
 MAX_LIST = 1000  # holds or transfers of one call
 _REAL = (int, float)  # bool is neither: `type(True) is bool`
-
-# The columns of the tuples built below, in order; the first is the conflict key. The
-# database computes local_week and imported_at itself (encoding a date for COPY costs more
-# than the database's arithmetic).
-CALL_FIELDS = (
-    "call_id", "reseller_id", "account_id", "billing_number", "account_name", "account_group",
-    "distribution_group", "direction", "started_at", "duration", "queued_at", "assigned_at",
-    "answered_at", "agent_seconds", "wrap_seconds", "caller_id", "caller_name", "agent",
-    "station", "holds", "transfers", "busy", "quality", "recording", "local_date",
-    "local_minute", "local_weekday", "hold_max", "hold_total", "transfer_count",
-    "transfer_total",
-)
-MESSAGE_FIELDS = ("message_id", "reseller_id", "account_id", "call_id", "agent", "taken_at",
-                  "local_date", "body", "history")
 
 
 class BadLine(ValueError):
@@ -134,7 +118,8 @@ def _collector_paused() -> Iterator[None]:
 
 # ---- reading -------------------------------------------------------------------------------
 
-_scan = json.JSONDecoder().scan_once
+# The decoder's C scanner, set by JSONDecoder.__init__ (typeshed does not declare it).
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def _json_lines(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
@@ -297,24 +282,30 @@ def _key(value: Any, name: str) -> str:
     return text
 
 
-def local_columns(moment: dt.datetime, zone: ZoneInfo) -> tuple[dt.date, int, int]:
-    """(local_date, local_minute, local_weekday) of ``moment`` in ``zone``: the account-local
-    columns every report filters on (``local_week``, the Monday, is ``LOCAL_WEEK`` in SQL)."""
-    local = moment.astimezone(zone)
-    day = local.date()
-    return day, local.hour * 60 + local.minute, day.weekday()
-
-
-# The Monday of local_date's week, as each database computes it from the two columns.
-LOCAL_WEEK = {"postgres": "local_date - local_weekday",
-              "sqlite": "date(local_date, '-' || local_weekday || ' days')"}
-
-
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
+def _direction(value: Any) -> str:
+    """The slow path of a call's direction: any case, or missing."""
+    direction = str(value).lower() if value is not None else ""
+    if direction == "":
+        raise BadLine(e.MISSING, name="direction")
+    if direction not in ("inbound", "outbound"):
+        raise BadLine(e.BAD_VALUE, name="direction", detail=repr(value))
+    return direction
+
+
+def _check_billing(value: Any, can: str) -> None:
+    """A billing number other than the account's own CAN (as given) refuses the line."""
+    billing = _text(value, 20)
+    if billing != can:
+        raise BadLine(e.BILLING_MISMATCH, value=billing)
+
+
 def call_values(record: dict[str, Any], account: _AccountInfo) -> tuple[Any, ...]:
-    """The ``CALL_FIELDS`` of one record of ``account``, or ``BadLine``."""
+    """The ``import_writers.CALL_FIELDS`` of one record of ``account``, or ``BadLine``.
+
+    Each check is a plain type test first: a well-formed value costs no function call."""
     get = record.get
     call_id = get("call_id")
     if not (type(call_id) is str and 0 < len(call_id) <= 64 and call_id.isascii()
@@ -322,67 +313,50 @@ def call_values(record: dict[str, Any], account: _AccountInfo) -> tuple[Any, ...
         call_id = _key(call_id, "call_id")
     direction = get("direction")
     if direction != "inbound" and direction != "outbound":
-        direction = str(direction).lower() if direction is not None else None
-        if direction is None or direction == "":
-            raise BadLine(e.MISSING, name="direction")
-        if direction not in ("inbound", "outbound"):
-            raise BadLine(e.BAD_VALUE, name="direction", detail=repr(get("direction")))
+        direction = _direction(direction)
     billing = get("billing_number")
-    if billing is None or billing == account.can or billing == "":
-        billing = account.can
-    else:
-        billing = _text(billing, 20)
-        if billing != account.can:
-            raise BadLine(e.BILLING_MISMATCH, value=billing)
+    if billing is not None and billing != account.can and billing != "":
+        _check_billing(billing, account.can)
     started = _moment(get("started_at"), "started_at")
     duration = get("duration")
-    if not (type(duration) in _REAL and 0 <= duration <= MAX_SECONDS):
+    if duration is None or not (type(duration) in _REAL and 0 <= duration <= MAX_SECONDS):
         duration = _number(duration, "duration", required=True)
     times = []
-    for name in _OPTIONAL_SECONDS:  # a plain number in range passes without a call
+    for name in _OPTIONAL_SECONDS:
         value = get(name)
-        if value is not None and not (type(value) in _REAL and 0 <= value <= MAX_SECONDS):
-            value = _number(value, name)
-        times.append(value)
+        times.append(value if value is None or (type(value) in _REAL and 0 <= value <= MAX_SECONDS)
+                     else _number(value, name))
     queued, assigned, answered, talk, wrap = times
     holds = get("holds")
-    if holds:
-        holds = _seconds_list(holds, "holds")
-        hold_max, hold_total, holds_json = max(holds), sum(holds), _ENCODE(holds)
-    elif holds is None or holds == []:
+    if holds is None or holds == []:
         hold_max, hold_total, holds_json = 0, 0, "[]"
     else:
-        raise BadLine(e.BAD_VALUE, name="holds", detail="not a list")
+        holds = _seconds_list(holds, "holds")
+        hold_max, hold_total, holds_json = max(holds), sum(holds), _ENCODE(holds)
     transfers = get("transfers")
-    if transfers:
+    if transfers is None or transfers == []:
+        transfer_count, transfer_total, transfers_json = 0, 0, "[]"
+    else:
         transfers = _seconds_list(transfers, "transfers")
         transfer_count, transfer_total = len(transfers), sum(transfers)
         transfers_json = _ENCODE(transfers)
-    elif transfers is None or transfers == []:
-        transfer_count, transfer_total, transfers_json = 0, 0, "[]"
-    else:
-        raise BadLine(e.BAD_VALUE, name="transfers", detail="not a list")
     busy = get("busy")
     if busy is None:
         busy = False
     elif type(busy) is not bool:
         raise BadLine(e.BAD_VALUE, name="busy", detail=repr(busy))
-    quality = get("quality")
-    if quality is not None and not (type(quality) is int and 0 <= quality <= 100):
-        quality = _integer(quality, "quality", maximum=100)
-    group = get("account_group")
-    if group is not None and not (type(group) is int and 0 <= group <= MAX_INTEGER):
-        group = _integer(group, "account_group")
-    distribution = get("distribution_group")
-    if distribution is not None and not (
-            type(distribution) is int and 0 <= distribution <= MAX_INTEGER):
-        distribution = _integer(distribution, "distribution_group")
+    numbers = []
+    for name, maximum in _OPTIONAL_INTEGERS:
+        value = get(name)
+        numbers.append(value if value is None or (type(value) is int and 0 <= value <= maximum)
+                       else _integer(value, name, maximum))
+    quality, group, distribution = numbers
     try:
         day, minute, weekday = local_columns(started, account.zone)
     except OverflowError:
         raise BadLine(e.BAD_VALUE, name="started_at", detail=repr(get("started_at"))) from None
     return (
-        call_id, account.reseller_id, account.id, billing,
+        call_id, account.reseller_id, account.id, account.can,
         _text(get("account_name"), 200) or account.name, group, distribution, direction,
         started, duration, queued, assigned, answered, talk, wrap,
         _text(get("caller_id"), 40), _text(get("caller_name"), 200),
@@ -412,139 +386,6 @@ def message_values(record: dict[str, Any], account: _AccountInfo) -> tuple[Any, 
     )
 
 
-# ---- writing -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Target:
-    table: str
-    columns: tuple[str, ...]  # the values of each row; the first is the conflict key
-    computed: dict[str, dict[str, str]]  # column: {dialect: SQL over the other columns}
-
-    def upsert(self, dialect: str, source: str) -> str:
-        """``source`` gives ``columns``, then the computed ones, then imported_at."""
-        extra = {name: sql[dialect] for name, sql in self.computed.items()}
-        names = ", ".join([*self.columns, *extra, "imported_at"])
-        updates = ", ".join(f"{c} = excluded.{c}"
-                            for c in [*self.columns[1:], *extra, "imported_at"])
-        return (f"INSERT INTO {self.table} ({names}) {source} "
-                f"ON CONFLICT ({self.columns[0]}) DO UPDATE SET {updates}")
-
-
-_CALLS = _Target(Call._meta.db_table, CALL_FIELDS, {"local_week": LOCAL_WEEK})
-_MESSAGES = _Target(TakenMessage._meta.db_table, MESSAGE_FIELDS, {})
-
-
-SQLITE_CACHE_KIB = 64 * 1024
-
-
-class _Writer:
-    """Upserts batches of rows. Each batch's statement is left running while the caller parses
-    the next batch; the next write (or ``flush``) waits for it first.
-
-    SQLite: the connection's page cache grows to ``SQLITE_CACHE_KIB`` for the import (the
-    default 2 MB made every index insertion of a large table read its pages again: a third
-    of the time), and is put back after."""
-
-    def __init__(self) -> None:
-        self._pending: asyncio.Future[Any] | None = None
-        self._cache_grown = False
-        self._cache_size: int | None = None  # SQLite's, to put back
-
-    async def _grow_cache(self) -> None:
-        conn = connections.get("default")
-        rows = await conn.execute_query_dict("PRAGMA cache_size")
-        size = int(next(iter(rows[0].values()))) if rows else 0
-        if (-size if size < 0 else size * 4) < SQLITE_CACHE_KIB:  # pages of 4 KiB or more
-            self._cache_size = size
-            await conn.execute_query(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-
-    async def write(self, target: _Target, rows: list[tuple[Any, ...]]) -> None:
-        await self.flush()
-        if not self._cache_grown:
-            self._cache_grown = True
-            await self._grow_cache()
-        # SQLite: numbered parameters, so the computed columns can reuse the row's values.
-        number = {name: i for i, name in enumerate(target.columns, start=1)}
-        marks = [f"?{i}" for i in number.values()]
-        for name in target.computed:
-            marks.append(target.computed[name]["sqlite"].replace(
-                "local_date", f"?{number['local_date']}").replace(
-                "local_weekday", f"?{number['local_weekday']}"))
-        now = dt.datetime.now(dt.UTC).isoformat(" ")  # as Tortoise writes a datetime
-        statement = target.upsert("sqlite", f"VALUES ({', '.join(marks)}, '{now}')")
-        # Tortoise's SQLite execute_many: one transaction, one executemany.
-        self._pending = asyncio.ensure_future(
-            connections.get("default").execute_many(statement, rows))
-        await asyncio.sleep(0)  # start it
-
-    async def flush(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            await pending
-
-    async def close(self) -> None:
-        """Wait for the statement in flight (never cancel it half-way through a
-        transaction); its error, if any, was already raised or is beside the point."""
-        with contextlib.suppress(Exception):
-            await self.flush()
-        if self._cache_size is not None:
-            size, self._cache_size = self._cache_size, None
-            await connections.get("default").execute_query(f"PRAGMA cache_size = {size}")
-
-
-class _PostgresWriter(_Writer):
-    """COPY into a temporary staging table of the connection, then one INSERT ... SELECT ... ON
-    CONFLICT, left running while the next batch is parsed (the connection goes back to the
-    pool when it is done). Inside the caller's transaction, the same statements run one after
-    the other on its connection."""
-
-    def __init__(self, client: Any) -> None:
-        from tortoise.backends.base.client import TransactionalDBClient
-
-        super().__init__()
-        self._client = client
-        self._in_transaction = isinstance(client, TransactionalDBClient)
-
-    async def write(self, target: _Target, rows: list[tuple[Any, ...]]) -> None:
-        await self.flush()
-        names = ", ".join(target.columns)
-        # Named after its columns: a pooled connection may keep an older one.
-        stage = f"_stage_{target.table}_{zlib.crc32(names.encode()):08x}"
-        computed = "".join(f", {sql['postgres']}" for sql in target.computed.values())
-        upsert = (f"{target.upsert('postgres', f'SELECT {names}{computed}, now() FROM {stage}')}"
-                  f"; TRUNCATE {stage}")
-        context = self._client.acquire_connection()
-        raw = await context.__aenter__()
-        try:
-            await raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {names} "
-                              f"FROM {target.table} WITH NO DATA; TRUNCATE {stage}")
-            await raw.copy_records_to_table(stage, records=rows, columns=target.columns)
-            if self._in_transaction:
-                await raw.execute(upsert)
-        except BaseException:
-            await context.__aexit__(None, None, None)
-            raise
-        if self._in_transaction:
-            await context.__aexit__(None, None, None)
-            return
-
-        async def insert() -> None:
-            try:
-                await raw.execute(upsert)
-            finally:
-                await context.__aexit__(None, None, None)
-
-        self._pending = asyncio.ensure_future(insert())
-        await asyncio.sleep(0)  # send it: the server inserts while the next batch is parsed
-
-
-def _writer() -> _Writer:
-    client = connections.get("default")
-    if client.capabilities.dialect == "postgres":
-        return _PostgresWriter(client)
-    return _Writer()
-
-
 # ---- loading -------------------------------------------------------------------------------
 
 class Importer:
@@ -564,8 +405,6 @@ class Importer:
         self.report.errors.append(LineError(line, exc.text.render(self.language, **exc.values)))
 
     async def _load_accounts(self, batch: list[tuple[int, Any]]) -> None:
-        from plugins.callcenter.services import zone_of
-
         wanted: set[int] = set()
         for _, record in batch:
             if type(record) is dict:
@@ -615,24 +454,22 @@ class Importer:
                 self._error(line, exc)
         return calls, messages
 
-    async def _feed(self, batch: list[tuple[int, Any]], writer: _Writer) -> None:
+    async def _feed(self, batch: list[tuple[int, Any]], writer: Writer) -> None:
         await self._load_accounts(batch)
         calls, messages = self._rows(batch)
         if self.reseller_id is not None:
             await self._refuse_foreign(calls, Call, "call_id")
             await self._refuse_foreign(messages, TakenMessage, "message_id")
         if calls:
-            await writer.write(_CALLS, [row for _, row in calls.values()])
+            await writer.write(CALLS, [row for _, row in calls.values()])
         if messages:
-            await writer.write(_MESSAGES, [row for _, row in messages.values()])
+            await writer.write(MESSAGES, [row for _, row in messages.values()])
         self._written.update(row[2] for _, row in calls.values())  # account_id
         self._written.update(row[2] for _, row in messages.values())
         self.report.calls += len(calls)
         self.report.messages += len(messages)
 
     async def _record_zones(self) -> None:
-        from plugins.callcenter.localisation import record_import
-
         used = {}
         for account_id in self._written:
             account = self._accounts.get(account_id)
@@ -643,7 +480,7 @@ class Importer:
 
     async def feed(self, batch: list[tuple[int, Any]]) -> None:
         """Validate and upsert one batch of (line number, record), all written on return."""
-        writer = _writer()
+        writer = open_writer()
         try:
             with _collector_paused():
                 await self._feed(batch, writer)
@@ -665,7 +502,7 @@ class Importer:
     async def run(self, records: Iterable[tuple[int, Any]],
                   progress: Callable[[int], Any] | None = None) -> ImportReport:
         items = iter(records)
-        writer = _writer()
+        writer = open_writer()
         try:
             with _collector_paused():
                 while batch := list(islice(items, self.batch or BATCH)):
@@ -685,76 +522,3 @@ async def import_text(text: str, fmt: str, *, reseller_id: int | None = None,
     """Import an uploaded document (JSON lines or CSV)."""
     return await Importer(reseller_id, language, UPLOAD_BATCH).run(
         read_records(io.StringIO(text.lstrip("\ufeff")), fmt))
-
-
-# ---- the command ---------------------------------------------------------------------------
-
-def _configure(parser: argparse.ArgumentParser) -> None:
-    parser.description = ("Call-center records. `import FILE` loads calls and taken messages "
-                          "(JSON lines or CSV); the same call_id again updates the call.")
-    actions = parser.add_subparsers(dest="callcenter_action", metavar="ACTION", required=True)
-    load = actions.add_parser("import", help="Import calls / taken messages from a file.")
-    load.add_argument("file", type=Path)
-    load.add_argument("--format", choices=("jsonl", "csv"), default=None,
-                      help="default: from the file name or its first character")
-
-
-class _Progress:
-    """Lines read from a text file; tqdm counts bytes (characters, close enough), updated every
-    few thousand lines (a per-line update costs as much as parsing the line)."""
-
-    EVERY = 4096
-
-    def __init__(self, handle: Any, bar: Any) -> None:
-        self.handle = handle
-        self.bar = bar
-
-    def __iter__(self) -> Iterator[str]:
-        size = count = 0
-        for line in self.handle:
-            size += len(line)
-            count += 1
-            if count == self.EVERY:
-                self.bar.update(size)
-                size = count = 0
-            yield line
-        self.bar.update(max(0, self.bar.total - self.bar.n))  # the end of the file: 100%
-
-
-def _run(host: Any, args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from gateway import db
-
-    path: Path = args.file
-    if not path.is_file():
-        print(f"no such file: {path}", file=sys.stderr)
-        return 2
-    with path.open("rb") as raw:
-        fmt = args.format or guess_format(path.name, raw.read(64))
-
-    async def main() -> ImportReport:
-        await db.init_db(host)
-        try:
-            with path.open(encoding="utf-8-sig", newline="") as handle, tqdm(
-                total=path.stat().st_size, unit="B", unit_scale=True, desc="importing",
-                file=sys.stderr,
-            ) as bar:
-                return await Importer().run(read_records(_Progress(handle, bar), fmt))
-        finally:
-            await db.close_db()
-
-    report = asyncio.run(main())
-    for error in report.errors:
-        print(f"line {error.line}: {error.message}", file=sys.stderr)
-    print(f"{report.calls} call(s) and {report.messages} message(s) imported, "
-          f"{len(report.errors)} line(s) rejected.")
-    return 1 if report.errors else 0
-
-
-import_command = Command(
-    name="callcenter",
-    help="Call-center records: `callcenter import FILE`.",
-    run=_run,
-    configure=_configure,
-)

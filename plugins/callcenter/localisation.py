@@ -21,17 +21,33 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tortoise import connections
+from tortoise.signals import Signals
 
-from gateway.identity.models import Account
+from gateway.api import Account, enqueue
 from plugins.callcenter.models import Call, LocalisedAccount, TakenMessage
+from plugins.callcenter.services import zone_of
 
 log = logging.getLogger("gateway.callcenter")
 
 RELOCALISE_JOB = "callcenter.relocalise"
 RELOCALISE_STALE_JOB = "callcenter.relocalise_stale"
 CHUNK = 5000
+
+
+def local_columns(moment: dt.datetime, zone: ZoneInfo) -> tuple[dt.date, int, int]:
+    """(local_date, local_minute, local_weekday) of ``moment`` in ``zone``: the account-local
+    columns every report filters on (``local_week``, the Monday, is ``LOCAL_WEEK`` in SQL)."""
+    local = moment.astimezone(zone)
+    day = local.date()
+    return day, local.hour * 60 + local.minute, day.weekday()
+
+
+# The Monday of local_date's week, as each database computes it from the two columns.
+LOCAL_WEEK = {"postgres": "local_date - local_weekday",
+              "sqlite": "date(local_date, '-' || local_weekday || ' days')"}
 
 
 def _marks(dialect: str, count: int) -> list[str]:
@@ -86,10 +102,7 @@ async def stale_accounts() -> list[int]:
 async def relocalise(account_id: int) -> tuple[int, int]:
     """Recompute the local columns of the account's calls and taken messages in its current
     time zone; (calls, messages) updated. Idempotent: a second run rewrites the same values."""
-    from plugins.callcenter.importer import local_columns
-    from plugins.callcenter.services import zone_of
-
-    names = await Account.filter(id=account_id).values_list("time_zone", flat=True)
+    names: list[Any] = await Account.filter(id=account_id).values_list("time_zone", flat=True)
     if not names:
         return 0, 0
     await record_zones({account_id: names[0]})  # first: see the module's docstring
@@ -129,8 +142,6 @@ async def relocalise(account_id: int) -> tuple[int, int]:
 async def time_zone_changed(account_id: int) -> None:
     """Queue the recomputation for an account whose time zone just changed (call it in the
     changing transaction: the job then exists only if the change commits)."""
-    from gateway.jobs import enqueue
-
     await enqueue(RELOCALISE_JOB, {"account_id": account_id})
 
 
@@ -154,8 +165,6 @@ async def _account_saved(sender: Any, instance: Account, created: bool, using_db
 def started() -> None:
     """The plugin started in this process: listen to account saves."""
     global _running
-    from tortoise.signals import Signals
-
     Account.register_listener(Signals.post_save, _account_saved)  # once: it keeps no duplicate
     _running += 1
 

@@ -7,9 +7,14 @@ metric is a plain column comparison the database does in one pass on SQLite and 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from gateway.api import Account
 
 
 class Call(Model):
@@ -21,9 +26,10 @@ class Call(Model):
     # No database constraint: checking it locked the account row once per inserted call,
     # a fifth of the import's database time. The importer only writes known accounts and the
     # plugin's gateway_account_purged removes an account's calls.
-    account: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name=False, on_delete=fields.NO_ACTION, db_constraint=False
     )
+    account_id: int
     billing_number = fields.CharField(max_length=20, default="")
     account_name = fields.CharField(max_length=200, default="")
     account_group = fields.IntField(null=True)
@@ -40,8 +46,8 @@ class Call(Model):
     answered_at = fields.FloatField(null=True)
     agent_seconds = fields.FloatField(null=True)
     wrap_seconds = fields.FloatField(null=True)
-    holds = fields.JSONField(default=list)
-    transfers = fields.JSONField(default=list)
+    holds: fields.JSONField[list[float]] = fields.JSONField(default=list)
+    transfers: fields.JSONField[list[float]] = fields.JSONField(default=list)
     busy = fields.BooleanField(default=False)
     quality = fields.IntField(null=True)
     recording = fields.CharField(max_length=500, null=True)
@@ -75,15 +81,16 @@ class TakenMessage(Model):
     id = fields.BigIntField(primary_key=True)
     message_id = fields.CharField(max_length=64, unique=True)
     reseller_id = fields.IntField()
-    account: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name=False, on_delete=fields.CASCADE
     )
+    account_id: int
     call_id = fields.CharField(max_length=64, default="")
     agent = fields.CharField(max_length=16, default="")
     taken_at = fields.DatetimeField()
     local_date = fields.DateField()
     body = fields.TextField(default="")
-    history = fields.JSONField(default=list)  # [{at, event}]
+    history: fields.JSONField[list[dict[str, str]]] = fields.JSONField(default=list)  # {at, event}
     imported_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
@@ -97,9 +104,10 @@ class AccountInfoPage(Model):
     """The information pages agents read for an account, edited by its reseller"""
 
     id = fields.IntField(primary_key=True)
-    account: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name=False, on_delete=fields.CASCADE
     )
+    account_id: int
     title = fields.CharField(max_length=200)
     body = fields.TextField(default="")
     position = fields.IntField(default=0)
@@ -119,9 +127,10 @@ class LocalisedAccount(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    account: fields.OneToOneRelation = fields.OneToOneField(
+    account: fields.OneToOneRelation[Account] = fields.OneToOneField(
         "core.Account", related_name=False, on_delete=fields.CASCADE
     )
+    account_id: int
     time_zone = fields.CharField(max_length=64)
     updated_at = fields.DatetimeField(auto_now=True)
 

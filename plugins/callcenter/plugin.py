@@ -2,100 +2,104 @@
 account information pages, billable calls, billing history and the statistics report.
 
 Hook implementations only; the rules are in ``services``, ``importer``, ``statistics`` and
-``reports``, the GraphQL in ``schema``. Settings: ``config.CallCenterConfig``.
+``reports``, the GraphQL in ``schema`` (Query and Mutation), ``report_schema`` (output types)
+and ``filter_schema`` (enums and filters). Settings: ``config.CallCenterConfig``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-from gateway.contributions import ModelApp
-from gateway.hookimpl import hookimpl
+from starlette.routing import BaseRoute
+
+from gateway.api import Command, Job, ModelApp, PeriodicJob, PluginHost, hookimpl
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 @hookimpl
-def gateway_models(gateway: Any) -> Any:
+def gateway_models(gateway: PluginHost) -> ModelApp:
     return ModelApp(label="callcenter", models=["plugins.callcenter.models"],
                     migrations="plugins.callcenter.migrations")
 
 
 @hookimpl
-def gateway_query(gateway: Any) -> Any:
+def gateway_query(gateway: PluginHost) -> list[type]:
     from plugins.callcenter.schema import CallCenterQuery
 
     return [CallCenterQuery]
 
 
 @hookimpl
-def gateway_mutation(gateway: Any) -> Any:
+def gateway_mutation(gateway: PluginHost) -> list[type]:
     from plugins.callcenter.schema import CallCenterMutation
 
     return [CallCenterMutation]
 
 
 @hookimpl
-def gateway_jobs(gateway: Any) -> Any:
+def gateway_jobs(gateway: PluginHost) -> Iterable[Job]:
     from plugins.callcenter.actors import jobs
 
     return jobs()
 
 
 @hookimpl
-def gateway_periodic_jobs(gateway: Any) -> Any:
+def gateway_periodic_jobs(gateway: PluginHost) -> Iterable[PeriodicJob]:
     from plugins.callcenter.actors import periodic_jobs
 
     return periodic_jobs()
 
 
 @hookimpl
-def gateway_routes(gateway: Any) -> Any:
+def gateway_routes(gateway: PluginHost) -> Iterable[BaseRoute]:
     from plugins.callcenter.exports import routes
 
     return routes()
 
 
 @hookimpl
-def gateway_commands(gateway: Any) -> Any:
-    from plugins.callcenter.importer import import_command
+def gateway_commands(gateway: PluginHost) -> Iterable[Command]:
+    from plugins.callcenter.commands import import_command
 
     return [import_command]
 
 
 @hookimpl
-def gateway_email_templates(gateway: Any) -> Any:
+def gateway_email_templates(gateway: PluginHost) -> Path:
     return TEMPLATES
 
 
 @hookimpl
-def gateway_startup(gateway: Any) -> Any:
+def gateway_startup(gateway: PluginHost) -> None:
     from plugins.callcenter import localisation
-    from plugins.callcenter.config import CallCenterConfig
+    from plugins.callcenter.config import PLUGIN_NAME, CallCenterConfig
 
-    CallCenterConfig.from_host(gateway)  # a bad value stops start-up, naming the plugin
+    # Parsed once: a bad value stops start-up with a PluginError naming the plugin and key.
+    gateway.config_for(PLUGIN_NAME, CallCenterConfig)
     localisation.started()  # an account saved with another time zone queues the job
 
 
 @hookimpl
-def gateway_shutdown(gateway: Any) -> Any:
+def gateway_shutdown(gateway: PluginHost) -> None:
     from plugins.callcenter import localisation
 
     localisation.stopped()
 
 
 @hookimpl
-async def gateway_account_purged(gateway: Any, account_id: int) -> Any:
+async def gateway_account_purged(gateway: PluginHost, account_id: int) -> None:
     from plugins.callcenter import services
-    from plugins.callcenter.config import CallCenterConfig
+    from plugins.callcenter.config import PLUGIN_NAME, CallCenterConfig
 
     # Calls have no database constraint to cascade from (see models.Call.account).
-    await services.purge_account(gateway, CallCenterConfig.from_host(gateway), account_id)
+    await services.purge_account(gateway, gateway.config_for(PLUGIN_NAME, CallCenterConfig),
+                                 account_id)
 
 
 @hookimpl
-async def gateway_demo_data(gateway: Any, size: str) -> Any:
+async def gateway_demo_data(gateway: PluginHost, size: str) -> list[str]:
     from plugins.callcenter.demo import demo_data
 
     return await demo_data(gateway, size)

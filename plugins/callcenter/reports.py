@@ -7,27 +7,38 @@ download shows exactly what the screen showed.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.i18n import Text
+from gateway.api import Problem, Problems, Text
 from plugins.callcenter import services, statistics
 from plugins.callcenter.errors import BAD_RANGE, BAD_TIME, DATE_OUT_OF_RANGE, TOO_LONG_FILTER
+from plugins.callcenter.errors import CallCenterErrorCode as Code
 from plugins.callcenter.services import Scope
 
 WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 REPORTS = ("RECORDER", "MESSAGES", "BILLABLE_CALLS", "STATISTICS")
 
 
-class InputError(ValueError):
-    """A filter value that cannot be used; shown to the caller in their language."""
+def _invalid(text: Text, field_name: str) -> Problem:
+    """A filter value that cannot be used, at its field as the GraphQL filter spells it."""
+    return Problem(Code.INVALID, text, [field_name])
 
-    def __init__(self, text: Text, field: str) -> None:
-        super().__init__(text.en)
-        self.text = text
-        self.field = field
+
+@contextlib.contextmanager
+def fields_under(*path: str) -> Iterator[None]:
+    """Problems raised inside name their field under ``path``: where a filter sits in an
+    input, e.g. ``["input", "recorder"]``."""
+    try:
+        yield
+    except (Problem, Problems) as exc:
+        for problem in exc.problems:
+            problem.field = [*path, *(problem.field or [])]
+        raise
 
 
 # Text filters compared to stored columns: a longer value matches nothing and the database
@@ -43,14 +54,15 @@ def check_filter(data: dict[str, Any]) -> None:
     for name, (field_name, limit) in TEXT_FILTERS.items():
         value = data.get(name)
         if isinstance(value, str) and len(value.strip()) > limit:
-            raise InputError(TOO_LONG_FILTER, field_name)
+            raise _invalid(TOO_LONG_FILTER, field_name)
     for name, field_name in (("date_from", "from"), ("date_to", "to"), ("cycle", "cycle"),
                              ("start", "start"), ("end", "end")):
         value = data.get(name)
         if value is not None:
-            day = _moment(value).date() if name in ("start", "end") else _date(value)
+            moment = _moment(value) if name in ("start", "end") else None
+            day = moment.date() if moment is not None else _date(value)
             if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
-                raise InputError(DATE_OUT_OF_RANGE, field_name)
+                raise _invalid(DATE_OUT_OF_RANGE, field_name)
 
 
 def minute_of_day(value: str | None, name: str) -> int | None:
@@ -59,7 +71,7 @@ def minute_of_day(value: str | None, name: str) -> int | None:
         return None
     match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise InputError(BAD_TIME, name)
+        raise _invalid(BAD_TIME, name)
     return int(match[1]) * 60 + int(match[2])
 
 
@@ -83,7 +95,7 @@ def date_range(scope: Scope, data: dict[str, Any]) -> tuple[dt.date, dt.date]:
     start = given_from or given_to or today
     end = given_to or (max(start, today) if given_from else start)
     if end < start:
-        raise InputError(BAD_RANGE, "to")
+        raise _invalid(BAD_RANGE, "to")
     return start, end
 
 
@@ -109,7 +121,7 @@ def recorder_query(scope: Scope, data: dict[str, Any]) -> services.RecorderQuery
     preset = data.get("preset") or "LAST_HOUR"
     start, end = _moment(data.get("start")), _moment(data.get("end"))
     if start and end and end < start:
-        raise InputError(BAD_RANGE, "end")
+        raise _invalid(BAD_RANGE, "end")
     return services.RecorderQuery(
         scope=scope, preset=preset, start=start, end=end, agent=data.get("agent"),
         station=data.get("station"), min_minutes=data.get("min_duration_minutes"),
@@ -133,6 +145,18 @@ def billable_range(scope: Scope, data: dict[str, Any]) -> tuple[dt.date, dt.date
     if data.get("date_from") or data.get("date_to"):
         return date_range(scope, data)
     return services.billing_cycle(_date(data.get("cycle")) or services.today(scope.zone))
+
+
+def check(report: str, scope: Scope, data: dict[str, Any]) -> None:
+    """Refuse a bad filter of ``report`` now rather than in its download or its email job."""
+    if report == "RECORDER":
+        recorder_query(scope, data)
+    elif report == "MESSAGES":
+        message_query(scope, data)
+    elif report == "BILLABLE_CALLS":
+        billable_range(scope, data)
+    else:
+        statistics_filter(scope, data)
 
 
 # ---- tables for downloads and emails -----------------------------------------------------------

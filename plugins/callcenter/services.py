@@ -10,22 +10,30 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise import connections
+from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
 
-from gateway.contributions import Principal
-from gateway.i18n import Text
-from gateway.identity import scoping
-from gateway.identity.models import Account
+from gateway.api import (
+    RESELLER_SIDE,
+    Account,
+    Field,
+    PluginHost,
+    Principal,
+    Problem,
+    Reseller,
+    Role,
+    User,
+    accounts_visible,
+    await_me_maybe,
+    send_email,
+)
+from plugins.callcenter import errors as e
 from plugins.callcenter.config import CallCenterConfig
+from plugins.callcenter.errors import CallCenterErrorCode as Code
 from plugins.callcenter.models import AccountInfoPage, Call, TakenMessage
 from plugins.callcenter.statistics import TABLE, CallFilter, Sql, after_utc, earliest_utc
-from schema.permissions import Role
-
-
-class NotFound(LookupError):
-    """An account number the caller cannot see: "not found", never "forbidden"."""
-
-    text = Text(en="No such account.", fr="Ce compte n'existe pas.")
 
 
 @dataclass(frozen=True)
@@ -44,45 +52,55 @@ def zone_of(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-CAN_MAX_LENGTH = Account._meta.fields_map["can"].max_length  # type: ignore[attr-defined]
+CAN_MAX_LENGTH: int = Account._meta.fields_map["can"].constraints["max_length"]
 
 
 async def scope_for(principal: Principal | None, account_number: int | None = None,
-                    billing_number: str | None = None) -> Scope:
+                    billing_number: str | None = None, field: Field | None = None) -> Scope:
     """The caller's calls, narrowed to an account number and/or billing number (CAN) it can
-    see; one it cannot see raises ``NotFound``. ``zone`` is the selected (or the caller's own)
-    account's time zone, for "today" and presets."""
+    see; one it cannot see is the ``NOT_FOUND`` problem (at ``field``). ``zone`` is the
+    selected (or the caller's own) account's time zone, for "today" and presets."""
     if principal is None:
         return Scope(None, [], ZoneInfo("UTC"))
     reseller_id: int | None = None
     account_ids: list[int] | None = None
     if principal.role == Role.SYSTEM_ADMIN:
         pass
-    elif principal.role in scoping.RESELLER_WIDE and not principal.direct_access:
+    elif principal.role in RESELLER_SIDE and not principal.direct_access:
         reseller_id = principal.reseller_id or -1
     else:
         account_ids = [principal.account_id or -1]
     zone_name: str | None = None
     if account_number is not None or billing_number:
-        query = scoping.accounts_visible(principal)
+        query = accounts_visible(principal)
         if account_number is not None:
             query = query.filter(id=account_number)
         if billing_number:
             if len(billing_number.strip()) > CAN_MAX_LENGTH:  # no account has it
-                raise NotFound(billing_number)
+                raise Problem(Code.NOT_FOUND, e.UNKNOWN_ACCOUNT, field)
             query = query.filter(can=billing_number.strip())
         rows = await query.values("id", "time_zone")
         if not rows:
-            raise NotFound(account_number or billing_number)
+            raise Problem(Code.NOT_FOUND, e.UNKNOWN_ACCOUNT, field)
         account_ids = [r["id"] for r in rows]
         # Already checked visible: the reseller condition would only steer the database to
         # the (reseller, date) index, scanning every account of the reseller.
         reseller_id = None
         zone_name = rows[0]["time_zone"]
     elif principal.account_id:
-        zones = await Account.filter(id=principal.account_id).values_list("time_zone", flat=True)
+        zones: list[Any] = await Account.filter(id=principal.account_id).values_list(
+            "time_zone", flat=True)
         zone_name = zones[0] if zones else None
     return Scope(reseller_id, account_ids, zone_of(zone_name))
+
+
+async def visible_account(principal: Principal | None, account_number: int,
+                          field: Field | None = None) -> Account:
+    """An account the caller can see; any other number is the ``NOT_FOUND`` problem."""
+    account = await accounts_visible(principal).get_or_none(id=account_number)
+    if account is None:
+        raise Problem(Code.NOT_FOUND, e.UNKNOWN_ACCOUNT, field)
+    return account
 
 
 def today(zone: ZoneInfo, now: dt.datetime | None = None) -> dt.date:
@@ -167,18 +185,35 @@ def _like(text: str) -> str:
 
 
 def recorder_where(q: RecorderQuery, sql: Sql, now: dt.datetime | None = None) -> str:
-    """The recorder's WHERE clause (without the keyword)."""
+    """The recorder's WHERE clause (without the keyword): whose calls, when, then the other
+    criteria, in that order (the placeholders are numbered in it)."""
+    parts = [*_recorder_scope(q.scope, sql), *_recorder_window(q, sql, now),
+             *_recorder_criteria(q, sql)]
+    return " AND ".join(parts) or "1 = 1"
+
+
+def _recorder_scope(scope: Scope, sql: Sql) -> list[str]:
     parts: list[str] = []
-    if q.scope.reseller_id is not None:
-        parts.append(f"reseller_id = {sql.p(q.scope.reseller_id)}")
-    if q.scope.account_ids is not None:
-        parts.append(f"account_id IN ({sql.many(q.scope.account_ids)})"
-                     if q.scope.account_ids else "1 = 0")
+    if scope.reseller_id is not None:
+        parts.append(f"reseller_id = {sql.p(scope.reseller_id)}")
+    if scope.account_ids is not None:
+        parts.append(f"account_id IN ({sql.many(scope.account_ids)})"
+                     if scope.account_ids else "1 = 0")
+    return parts
+
+
+def _recorder_window(q: RecorderQuery, sql: Sql, now: dt.datetime | None) -> list[str]:
     start, end = q.window(now)
+    parts: list[str] = []
     if start is not None:
         parts.append(f"started_at >= {sql.p(start)}")
     if end is not None:
         parts.append(f"started_at <= {sql.p(end)}")
+    return parts
+
+
+def _recorder_criteria(q: RecorderQuery, sql: Sql) -> list[str]:
+    parts: list[str] = []
     if q.agent:
         parts.append(f"agent = {sql.p(q.agent.strip().upper())}")
     if q.station:
@@ -198,7 +233,7 @@ def recorder_where(q: RecorderQuery, sql: Sql, now: dt.datetime | None = None) -
         parts.append(f"quality >= {sql.p(q.quality_min)}")
     if q.quality_max is not None:
         parts.append(f"quality <= {sql.p(q.quality_max)}")
-    return " AND ".join(parts) or "1 = 1"
+    return parts
 
 
 async def recorder_page(q: RecorderQuery, offset: int, limit: int,
@@ -271,8 +306,6 @@ BILLABLE_COLUMNS = ("id", "call_id", "account_id", "started_at", "caller_id", "c
 
 
 def billable_calls(scope: Scope, date_from: dt.date, date_to: dt.date) -> Any:
-    from tortoise.expressions import Q
-
     worked = Q(direction="outbound") | Q(direction="inbound", answered_at__isnull=False,
                                           assigned_at__isnull=False)
     return restrict(Call.filter(worked, local_date__gte=date_from, local_date__lte=date_to,
@@ -315,51 +348,88 @@ async def info_pages(account_id: int) -> list[AccountInfoPage]:
     return await AccountInfoPage.filter(account_id=account_id).order_by("position", "id")
 
 
-async def billing_history(host: Any, account: Account) -> list[dict[str, Any]]:
-    """Entries other plugins (billing) give through ``gateway_billing_history``, newest first."""
-    from gateway.plugins import await_me_maybe
+async def save_info_page(principal: Principal, account_number: int, page_id: int | None, *,
+                         title: str, body: str, position: int) -> AccountInfoPage:
+    """Add (no ``page_id``) or change an information page of an account the caller sees."""
+    account = await visible_account(principal, account_number, ["input", "accountNumber"])
+    if not title.strip():
+        raise Problem(Code.INVALID, e.TITLE_REQUIRED, ["input", "title"])
+    if page_id is None:
+        return await AccountInfoPage.create(account_id=account.id, title=title.strip(),
+                                            body=body, position=position)
+    page = await AccountInfoPage.get_or_none(id=page_id, account_id=account.id)
+    if page is None:
+        raise Problem(Code.NOT_FOUND, e.UNKNOWN_ACCOUNT, ["input", "id"])
+    page.title, page.body, page.position = title.strip(), body, position
+    await page.save()
+    return page
 
+
+async def request_info_change(host: PluginHost, principal: Principal, account_number: int,
+                              message: str) -> None:
+    """Email the account's reseller's support address a request to change the information
+    pages, on behalf of the caller (queued with the caller's transaction)."""
+    account = await visible_account(principal, account_number, ["input", "accountNumber"])
+    reseller = await Reseller.get(id=account.reseller_id)
+    support = (reseller.branding or {}).get("support_email")
+    if not support:
+        raise Problem(Code.EMAIL_FAILED, e.NO_SUPPORT_EMAIL)
+    user = await User.get_or_none(id=principal.user_id or -1)
+    async with in_transaction():
+        await send_email(
+            to=support, template="callcenter_info_change", language=reseller.default_language,
+            values={"requester": user.full_name if user else "API", "account": account.id,
+                    "account_name": account.name, "message": message},
+            reply_to=user.email if user else None, gateway=host)
+
+
+async def billing_history(host: PluginHost, account: Account) -> list[dict[str, Any]]:
+    """Entries other plugins (billing) give through ``gateway_billing_history``, newest first."""
     entries: list[dict[str, Any]] = []
     for _, contributed in host.each("gateway_billing_history", account=account):
         value = await await_me_maybe(contributed)
         entries.extend(value or [])
-    return sorted(entries, key=lambda e: e["date"], reverse=True)
+    return sorted(entries, key=lambda entry: entry["date"], reverse=True)
 
 
 # ---- retention ---------------------------------------------------------------------------------
 
-async def purge_expired(host: Any, config: CallCenterConfig,
+async def purge_expired(host: PluginHost, config: CallCenterConfig,
                         now: dt.datetime | None = None) -> tuple[int, int]:
     """Remove calls, taken messages and local recordings older than each reseller's retention
     window. Returns (calls, messages) removed."""
     now = now or dt.datetime.now(dt.UTC)
     recordings = config.recordings_path(host).resolve()
-    reseller_ids = set(await Call.all().distinct().values_list("reseller_id", flat=True))
-    reseller_ids |= set(await TakenMessage.all().distinct().values_list("reseller_id", flat=True))
+    with_calls: list[Any] = await Call.all().distinct().values_list("reseller_id", flat=True)
+    with_messages: list[Any] = await TakenMessage.all().distinct().values_list("reseller_id",
+                                                                               flat=True)
     calls = messages_removed = 0
-    for reseller_id in reseller_ids:
+    for reseller_id in set(with_calls) | set(with_messages):
         cutoff = now - dt.timedelta(days=config.retention_for(reseller_id))
         old = Call.filter(reseller_id=reseller_id, started_at__lt=cutoff)
-        for path in await old.filter(recording__isnull=False).values_list("recording", flat=True):
-            local = recording_file(recordings, path)
-            if local is not None:
-                local.unlink(missing_ok=True)
+        await _remove_recordings(recordings, old)
         calls += await old.delete()
         messages_removed += await TakenMessage.filter(reseller_id=reseller_id,
                                                       taken_at__lt=cutoff).delete()
     return calls, messages_removed
 
 
-async def purge_account(host: Any, config: CallCenterConfig, account_id: int) -> int:
+async def purge_account(host: PluginHost, config: CallCenterConfig, account_id: int) -> int:
     """Remove an account's calls and their local recordings (the account is being purged for
     good); its messages, pages and zone record go with the account's row."""
-    recordings = config.recordings_path(host).resolve()
     calls = Call.filter(account_id=account_id)
-    for path in await calls.filter(recording__isnull=False).values_list("recording", flat=True):
-        local = recording_file(recordings, path)
+    await _remove_recordings(config.recordings_path(host).resolve(), calls)
+    return await calls.delete()
+
+
+async def _remove_recordings(root: Path, calls: QuerySet[Call]) -> None:
+    """Delete the local recording files of ``calls`` (URLs and paths outside ``root`` stay)."""
+    paths: list[Any] = await calls.filter(recording__isnull=False).values_list("recording",
+                                                                               flat=True)
+    for path in paths:
+        local = recording_file(root, path)
         if local is not None:
             local.unlink(missing_ok=True)
-    return await calls.delete()
 
 
 def recording_file(root: Path, recording: str | None) -> Path | None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from tortoise import connections
 
-from gateway.i18n import Text
+from gateway.api import Text
 
 TABLE = "callcenter_call"
 
@@ -207,12 +207,25 @@ def after_utc(day: dt.date) -> dt.datetime:
 
 
 def where(f: CallFilter, sql: Sql) -> str:
-    """The WHERE clause of ``f`` (without the keyword)."""
+    """The WHERE clause of ``f`` (without the keyword): whose calls, which days and times,
+    then the other filters, in that order (the placeholders are numbered in it)."""
+    parts = [*_scope_where(f, sql), *_time_where(f, sql), *_call_where(f, sql)]
+    return " AND ".join(parts) or "1 = 1"
+
+
+def _scope_where(f: CallFilter, sql: Sql) -> list[str]:
     parts: list[str] = []
     if f.account_ids is not None:
         parts.append(f"account_id IN ({sql.many(f.account_ids)})" if f.account_ids else "1 = 0")
     if f.reseller_id is not None:
         parts.append(f"reseller_id = {sql.p(f.reseller_id)}")
+    return parts
+
+
+def _time_where(f: CallFilter, sql: Sql) -> list[str]:
+    """Account-local days, times of day and weekdays (days also bound the UTC start, for the
+    indexes)."""
+    parts: list[str] = []
     if f.date_from is not None:
         parts.append(f"local_date >= {sql.p(f.date_from)}")
         parts.append(f"started_at >= {sql.p(earliest_utc(f.date_from))}")
@@ -225,6 +238,12 @@ def where(f: CallFilter, sql: Sql) -> str:
         parts.append(f"local_minute <= {sql.p(f.before_minute)}")
     if f.weekdays:
         parts.append(f"local_weekday IN ({sql.many(f.weekdays)})")
+    return parts
+
+
+def _call_where(f: CallFilter, sql: Sql) -> list[str]:
+    """The agent, hold and answer-delay thresholds, and the account and distribution groups."""
+    parts: list[str] = []
     if f.agent:
         parts.append(f"agent = {sql.p(f.agent.strip().upper())}")
     if f.hold_longer_than is not None:
@@ -240,7 +259,7 @@ def where(f: CallFilter, sql: Sql) -> str:
             parts.append(f"{column} IN ({sql.many(include)})")
         if exclude:
             parts.append(f"({column} IS NULL OR {column} NOT IN ({sql.many(exclude)}))")
-    return " AND ".join(parts) or "1 = 1"
+    return parts
 
 
 def _ratio(numerator: float | None, denominator: float | None, scale: float = 1.0) -> float | None:

@@ -1,0 +1,1 @@
+"""Call restrictions: rules allowing or denying calls, exceptions, and the call decision."""

@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from re import _parser as sre_parse  # the pattern width bounds the search
 from typing import Any
 
 import phonenumbers
@@ -27,6 +26,9 @@ RESELLER = "RESELLER"
 SYSTEM = "SYSTEM"
 LEVELS = (EXCEPTION, ACCOUNT, RESELLER, SYSTEM)
 
+# How deep the digits of a country's leading-digits pattern are searched.
+MAX_LEADING_DIGITS = 6
+
 
 class UnknownCountry(ValueError):
     """The ISO code is not a country phonenumbers knows, or its prefixes cannot be told."""
@@ -34,12 +36,103 @@ class UnknownCountry(ValueError):
 
 # --- Countries to calling-code prefixes -------------------------------------------------------
 
+class _Unbounded(Exception):
+    """The pattern may match more characters than :func:`_widest` can bound."""
+
+
+def _widest(pattern: str) -> int:
+    """The most characters a match of ``pattern`` can take, read in the grammar phonenumbers'
+    leading-digits patterns are written in: characters, escapes such as ``\\d``,
+    ``[classes]``, ``(?:groups)``, ``|`` and the ``?``/``{n}``/``{n,m}`` quantifiers. Anything
+    else (``*``, a lookaround...) answers ``MAX_LEADING_DIGITS``: too high a bound only makes
+    the search longer, never different."""
+    try:
+        width, end = _alternatives(pattern, 0)
+    except _Unbounded:
+        return MAX_LEADING_DIGITS
+    return width if end == len(pattern) else MAX_LEADING_DIGITS
+
+
+def _alternatives(pattern: str, at: int) -> tuple[int, int]:
+    widest = 0
+    while True:
+        width, at = _sequence(pattern, at)
+        widest = max(widest, width)
+        if at == len(pattern) or pattern[at] != "|":
+            return widest, at
+        at += 1
+
+
+def _sequence(pattern: str, at: int) -> tuple[int, int]:
+    total = 0
+    while at < len(pattern) and pattern[at] not in "|)":
+        width, at = _atom(pattern, at)
+        repeat, at = _quantifier(pattern, at)
+        total += width * repeat
+    return total, at
+
+
+def _atom(pattern: str, at: int) -> tuple[int, int]:
+    char = pattern[at]
+    if char == "(":
+        if pattern.startswith("(?", at) and not pattern.startswith("(?:", at):
+            raise _Unbounded  # a lookaround or a flag
+        width, at = _alternatives(pattern, at + (3 if pattern.startswith("(?:", at) else 1))
+        if at == len(pattern):
+            raise _Unbounded
+        return width, at + 1  # the ")"
+    if char == "[":
+        return 1, _class_end(pattern, at)
+    if char == "\\":
+        escaped = pattern[at + 1:at + 2]
+        if not escaped or (escaped.isalnum() and escaped not in "dDsSwW"):
+            raise _Unbounded  # \b, \A, a back reference...
+        return 1, at + 2
+    if char in "*+?{":
+        raise _Unbounded
+    return (0, at + 1) if char in "^$" else (1, at + 1)
+
+
+def _class_end(pattern: str, at: int) -> int:
+    """Where the character class opening at ``at`` ends (after its "]")."""
+    index = at + 1
+    if pattern[index:index + 1] == "^":
+        index += 1
+    if pattern[index:index + 1] == "]":  # "[]...]": the first "]" is a member
+        index += 1
+    while index < len(pattern):
+        if pattern[index] == "\\":
+            index += 2
+        elif pattern[index] == "]":
+            return index + 1
+        else:
+            index += 1
+    raise _Unbounded
+
+
+def _quantifier(pattern: str, at: int) -> tuple[int, int]:
+    """How many times the atom before ``at`` may repeat, at most."""
+    if at == len(pattern):
+        return 1, at
+    if pattern[at] == "?":
+        return 1, at + 1
+    if pattern[at] in "*+":
+        raise _Unbounded
+    if pattern[at] == "{":
+        end = pattern.find("}", at)
+        bounds = pattern[at + 1:end].split(",") if end > 0 else []
+        if len(bounds) not in (1, 2) or not bounds[-1].isdigit():
+            raise _Unbounded
+        return int(bounds[-1]), end + 1
+    return 1, at
+
+
 def _expand_leading_digits(pattern: str) -> list[str]:
     """The shortest digit strings every number starting with which matches ``pattern``
     (phonenumbers' leading-digits regexes are matched at the start of the national number)."""
     compiled = re.compile(pattern)
     # No match is longer than the pattern's widest: the search stops there.
-    max_depth = min(sre_parse.parse(pattern).getwidth()[1], 6)
+    max_depth = min(_widest(pattern), MAX_LEADING_DIGITS)
     found: list[str] = []
     frontier = [""]
     for _ in range(max_depth):
@@ -172,9 +265,10 @@ class PrefixTree:
         node = self.root
         best = None
         for digit in digits:
-            node = node.children.get(digit)  # type: ignore[assignment]
-            if node is None:
+            child = node.children.get(digit)
+            if child is None:
                 break
+            node = child
             if node.entry is not None:
                 best = node.entry
         return best

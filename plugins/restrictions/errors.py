@@ -1,11 +1,11 @@
-"""The ``CallRestrictionError`` type, its codes, and every message of the area (fr/en)."""
+"""The restrictions area's error codes and its messages (fr/en); the shared ones
+(``ACCOUNT_NOT_FOUND``, ``REQUIRED``) are the host's, from ``gateway.api``."""
 
 from __future__ import annotations
 
 from enum import Enum
 
-from gateway.i18n import Text
-from schema.errors import PayloadError, error_type
+from gateway.api import Text
 
 
 class RestrictionErrorCode(Enum):
@@ -21,30 +21,13 @@ class RestrictionErrorCode(Enum):
     ALREADY_EXISTS = "ALREADY_EXISTS"
 
 
-CallRestrictionError = error_type("CallRestriction", RestrictionErrorCode)
+# checkCall's refusal of a string that is not a phone number: a GraphQL error with this code,
+# never a denial (the payload codes above are the mutations').
+INVALID_NUMBER_CODE = "INVALID_NUMBER"
 
-
-class CheckCallError(Exception):
-    """checkCall cannot answer (an unknown account, a number that is not one): a GraphQL error
-    with ``code`` and the message in the caller's language, never a denial."""
-
-    def __init__(self, code: str, text: Text, **values: object) -> None:
-        super().__init__(text.en.format(**values) if values else text.en)
-        self.code = code
-        self.text = text
-        self.values = values
-
-
-def problem(code: RestrictionErrorCode, text: Text, field: list[str] | None = None,
-            **values: object) -> PayloadError:
-    return PayloadError(code, text, field, **values)
-
-
-ACCOUNT_NOT_FOUND = Text(en="No such account.", fr="Ce compte n'existe pas.")
 RESELLER_NOT_FOUND = Text(en="No such reseller.", fr="Ce revendeur n'existe pas.")
 RULE_NOT_FOUND = Text(en="No such call restriction.", fr="Cette restriction d'appels n'existe pas.")
 EXCEPTION_NOT_FOUND = Text(en="No such exception.", fr="Cette exception n'existe pas.")
-REQUIRED = Text(en="This field is required.", fr="Ce champ est obligatoire.")
 NOT_FOR_SCOPE = Text(en="This field does not apply to a {scope} rule.",
                      fr="Ce champ ne s'applique pas à une règle {scope}.")
 SYSTEM_ONLY = Text(en="Only a system administrator manages system-wide rules.",
@@ -82,3 +65,4 @@ ALREADY_EXCEPTED = Text(en="This account already has an exception to this rule."
                         fr="Ce compte a déjà une exception à cette règle.")
 INVALID_NUMBER = Text(en="{number} is not a phone number.",
                       fr="{number} n'est pas un numéro de téléphone.")
+

@@ -6,10 +6,14 @@ Docstrings here become table comments: no quote, no semicolon.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from gateway.api import Account, Reseller, User
 
 
 class RestrictionScope(StrEnum):
@@ -36,10 +40,12 @@ class CallRestriction(Model):
     scope = fields.CharEnumField(RestrictionScope, max_length=10)
     # Null for SYSTEM rules. ACCOUNT rules carry their account reseller too, so that every
     # rule of a tenant is found by its reseller id.
-    reseller = fields.ForeignKeyField("core.Reseller", related_name=False, null=True,
-                                      on_delete=fields.CASCADE)
-    account = fields.ForeignKeyField("core.Account", related_name=False, null=True,
-                                     on_delete=fields.CASCADE)
+    reseller: fields.ForeignKeyNullableRelation[Reseller] = fields.ForeignKeyField(
+        "core.Reseller", related_name=False, null=True, on_delete=fields.CASCADE)
+    reseller_id: int | None
+    account: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name=False, null=True, on_delete=fields.CASCADE)
+    account_id: int | None
     action = fields.CharEnumField(RestrictionAction, max_length=5)
     target = fields.CharEnumField(RestrictionTarget, max_length=10)
     country = fields.CharField(max_length=2, null=True)
@@ -47,8 +53,9 @@ class CallRestriction(Model):
     # E.164 digits without the plus: the area code rule calling code and area code, the
     # destination rule prefix. Null for a country rule (its prefixes come from phonenumbers).
     prefix = fields.CharField(max_length=15, null=True)
-    created_by = fields.ForeignKeyField("core.User", related_name=False, null=True,
-                                        on_delete=fields.SET_NULL)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -62,14 +69,18 @@ class CallRestrictionException(Model):
     """An exception lifting a system or reseller rule for one account only."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.ForeignKeyField("core.Account", related_name=False,
-                                     on_delete=fields.CASCADE)
-    reseller = fields.ForeignKeyField("core.Reseller", related_name=False,
-                                      on_delete=fields.CASCADE)
-    restriction = fields.ForeignKeyField("restrictions.CallRestriction", related_name=False,
-                                         on_delete=fields.CASCADE)
-    created_by = fields.ForeignKeyField("core.User", related_name=False, null=True,
-                                        on_delete=fields.SET_NULL)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name=False, on_delete=fields.CASCADE)
+    account_id: int
+    reseller: fields.ForeignKeyRelation[Reseller] = fields.ForeignKeyField(
+        "core.Reseller", related_name=False, on_delete=fields.CASCADE)
+    reseller_id: int
+    restriction: fields.ForeignKeyRelation[CallRestriction] = fields.ForeignKeyField(
+        "restrictions.CallRestriction", related_name=False, on_delete=fields.CASCADE)
+    restriction_id: int
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -17,22 +17,33 @@ import uuid
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeGuard
 
 import phonenumbers
 from phonenumbers import geocoder
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from gateway.contributions import Principal
-from gateway.i18n import Text
-from gateway.identity import scoping
-from gateway.identity.models import Account
+from gateway.api import (
+    ACCOUNT_NOT_FOUND,
+    REQUIRED,
+    RESELLER_SIDE,
+    Account,
+    Field,
+    Principal,
+    Problem,
+    Role,
+    Text,
+    accounts_visible,
+    resellers_visible,
+)
+from plugins.clients.api import is_test_mode
 from plugins.restrictions import compiler
 from plugins.restrictions import errors as e
-from plugins.restrictions.errors import CheckCallError, problem
 from plugins.restrictions.models import (
     CallRestriction,
     CallRestrictionException,
@@ -41,7 +52,6 @@ from plugins.restrictions.models import (
     RestrictionTarget,
     RuleVersion,
 )
-from schema.permissions import Role
 
 Code = e.RestrictionErrorCode
 RULE_COLUMNS = ("id", "scope", "action", "target", "country", "area_code", "prefix",
@@ -52,8 +62,8 @@ VERSION_ROW = 1
 
 # --- Who sees what -----------------------------------------------------------------------------
 
-def _reseller_wide(principal: Principal | None) -> bool:
-    return (principal is not None and principal.role in scoping.RESELLER_WIDE
+def _reseller_wide(principal: Principal | None) -> TypeGuard[Principal]:
+    return (principal is not None and principal.role in RESELLER_SIDE
             and not principal.direct_access)
 
 
@@ -64,7 +74,7 @@ def rules_visible(principal: Principal | None) -> QuerySet[CallRestriction]:
         return CallRestriction.all()
     if _reseller_wide(principal):
         return CallRestriction.filter(Q(scope=RestrictionScope.SYSTEM)
-                                      | Q(reseller_id=principal.reseller_id or -1))  # type: ignore[union-attr]
+                                      | Q(reseller_id=principal.reseller_id or -1))
     return CallRestriction.filter(id=-1)
 
 
@@ -72,33 +82,77 @@ def exceptions_visible(principal: Principal | None) -> QuerySet[CallRestrictionE
     if principal is not None and principal.role == Role.SYSTEM_ADMIN:
         return CallRestrictionException.all()
     if _reseller_wide(principal):
-        return CallRestrictionException.filter(reseller_id=principal.reseller_id or -1)  # type: ignore[union-attr]
+        return CallRestrictionException.filter(reseller_id=principal.reseller_id or -1)
     return CallRestrictionException.filter(id=-1)
 
 
-async def account_for(principal: Principal | None, account_id: int,
-                      field: list[str] | None = None) -> Account:
-    """An account the caller may manage; any other id is "not found"."""
+async def _managed_account(principal: Principal | None, account_id: int) -> Account | None:
     if principal is None or (principal.role != Role.SYSTEM_ADMIN
                              and not _reseller_wide(principal)):
-        account = None
-    else:
-        account = await scoping.accounts_visible(principal).filter(id=account_id).first()
+        return None
+    return await accounts_visible(principal).filter(id=account_id).first()
+
+
+async def account_for(principal: Principal | None, account_id: int,
+                      field: Field | None = None) -> Account:
+    """An account the caller may manage; any other id is "not found"."""
+    account = await _managed_account(principal, account_id)
     if account is None:
-        raise problem(Code.NOT_FOUND, e.ACCOUNT_NOT_FOUND, field or ["input", "accountId"])
+        raise Problem(Code.NOT_FOUND, ACCOUNT_NOT_FOUND, field or ["input", "accountId"])
     return account
 
 
-async def _rule_for(principal: Principal | None, rule_id: int, field: list[str]) -> CallRestriction:
+async def _rule_for(principal: Principal | None, rule_id: int, field: Field) -> CallRestriction:
     rule = await rules_visible(principal).filter(id=rule_id).first()
     if rule is None:
-        raise problem(Code.NOT_FOUND, e.RULE_NOT_FOUND, field)
+        raise Problem(Code.NOT_FOUND, e.RULE_NOT_FOUND, field)
     return rule
 
 
-def _may_change(principal: Principal, rule: CallRestriction, field: list[str]) -> None:
+def _may_change(principal: Principal, rule: CallRestriction, field: Field) -> None:
     if rule.scope == RestrictionScope.SYSTEM and principal.role != Role.SYSTEM_ADMIN:
-        raise problem(Code.NOT_ALLOWED, e.SYSTEM_ONLY, field)
+        raise Problem(Code.NOT_ALLOWED, e.SYSTEM_ONLY, field)
+
+
+async def rule_row(rule_id: int) -> dict[str, Any]:
+    """One rule's ``RULE_COLUMNS`` (a rule the caller just saved)."""
+    rows = await CallRestriction.filter(id=rule_id).values(*RULE_COLUMNS)
+    return rows[0]
+
+
+# --- Lists --------------------------------------------------------------------------------------
+
+async def rules_listed(principal: Principal, scope: RestrictionScope,
+                       account_id: int | None = None) -> QuerySet[CallRestriction] | None:
+    """The rules of one level the caller sees: SYSTEM (read only for reseller staff),
+    RESELLER (theirs; a system admin names an account to see its reseller's, or sees all),
+    ACCOUNT (an account must be named). None (an empty list) for an account the caller may
+    not manage or no account at the ACCOUNT level."""
+    query = rules_visible(principal).filter(scope=scope)
+    if account_id is not None:
+        account = await _managed_account(principal, account_id)
+        if account is None:
+            return None
+        if scope == RestrictionScope.ACCOUNT:
+            return query.filter(account_id=account.id)
+        if scope == RestrictionScope.RESELLER:
+            return query.filter(reseller_id=account.reseller_id)
+        return query
+    if scope == RestrictionScope.ACCOUNT:
+        return None
+    if scope == RestrictionScope.RESELLER and principal.role != Role.SYSTEM_ADMIN:
+        return query.filter(reseller_id=principal.reseller_id or -1)
+    return query
+
+
+async def exceptions_listed(principal: Principal,
+                            account_id: int) -> QuerySet[CallRestrictionException] | None:
+    """The account's exceptions to wider rules; None for an account the caller may not
+    manage."""
+    account = await _managed_account(principal, account_id)
+    if account is None:
+        return None
+    return exceptions_visible(principal).filter(account_id=account.id)
 
 
 # --- Targets ----------------------------------------------------------------------------------
@@ -118,40 +172,40 @@ def clean_target(country: str | None, area_code: str | None, prefix: str | None)
     prefix = "".join((prefix or "").replace("-", " ").split()) or None
     if prefix is not None:
         if country or area_code:
-            raise problem(Code.ONE_TARGET, e.ONE_TARGET, ["input", "prefix"])
+            raise Problem(Code.ONE_TARGET, e.ONE_TARGET, ["input", "prefix"])
         digits = prefix.removeprefix("+").removeprefix("00") if prefix.startswith(
             ("+", "00")) else prefix
         if not (digits.isdigit() and 1 <= len(digits) <= 15 and digits[0] != "0"):
-            raise problem(Code.INVALID_PREFIX, e.INVALID_PREFIX, ["input", "prefix"])
+            raise Problem(Code.INVALID_PREFIX, e.INVALID_PREFIX, ["input", "prefix"])
         return Target(RestrictionTarget.PREFIX, prefix=digits)
     if country is None:
         field = ["input", "country"]
-        raise problem(Code.REQUIRED if area_code else Code.ONE_TARGET,
-                      e.REQUIRED if area_code else e.ONE_TARGET, field)
+        raise Problem(Code.REQUIRED if area_code else Code.ONE_TARGET,
+                      REQUIRED if area_code else e.ONE_TARGET, field)
     if len(country) != 2 or not country.isalpha() or not phonenumbers.country_code_for_region(
             country):
-        raise problem(Code.INVALID_COUNTRY, e.INVALID_COUNTRY, ["input", "country"],
+        raise Problem(Code.INVALID_COUNTRY, e.INVALID_COUNTRY, ["input", "country"],
                       country=country)
     if area_code is not None:
         if not (area_code.isdigit() and 1 <= len(area_code) <= 6):
-            raise problem(Code.INVALID_AREA_CODE, e.INVALID_AREA_CODE, ["input", "areaCode"])
+            raise Problem(Code.INVALID_AREA_CODE, e.INVALID_AREA_CODE, ["input", "areaCode"])
         full = compiler.area_code_prefix(country, area_code)
         if len(full) > 15:
-            raise problem(Code.INVALID_AREA_CODE, e.INVALID_AREA_CODE, ["input", "areaCode"])
+            raise Problem(Code.INVALID_AREA_CODE, e.INVALID_AREA_CODE, ["input", "areaCode"])
         return Target(RestrictionTarget.AREA_CODE, country=country,
                       area_code=full[len(str(phonenumbers.country_code_for_region(country))):],
                       prefix=full)
     try:
         compiler.country_prefixes(country)
     except compiler.UnknownCountry:
-        raise problem(Code.INVALID_COUNTRY, e.COUNTRY_NEEDS_PREFIX, ["input", "country"],
+        raise Problem(Code.INVALID_COUNTRY, e.COUNTRY_NEEDS_PREFIX, ["input", "country"],
                       country=country) from None
     return Target(RestrictionTarget.COUNTRY, country=country)
 
 
 # --- Changes (each bumps the version in its transaction) ----------------------------------------
 
-async def _bump(connection: Any) -> None:
+async def _bump(connection: BaseDBAsyncClient) -> None:
     """Replace the stamp: every process rebuilds its compiled rules on its next decision."""
     stamp = uuid.uuid4().hex
     updated = await RuleVersion.filter(id=VERSION_ROW).using_db(connection).update(stamp=stamp)
@@ -165,30 +219,30 @@ async def _scope_owner(principal: Principal, scope: RestrictionScope, account_id
     caller's tenancy."""
     if scope == RestrictionScope.SYSTEM:
         if principal.role != Role.SYSTEM_ADMIN:
-            raise problem(Code.NOT_ALLOWED, e.SYSTEM_ONLY, ["input", "scope"])
+            raise Problem(Code.NOT_ALLOWED, e.SYSTEM_ONLY, ["input", "scope"])
         for value, name in ((account_id, "accountId"), (reseller_id, "resellerId")):
             if value is not None:
-                raise problem(Code.INVALID, e.NOT_FOR_SCOPE, ["input", name], scope="SYSTEM")
+                raise Problem(Code.INVALID, e.NOT_FOR_SCOPE, ["input", name], scope="SYSTEM")
         return None, None
     if scope == RestrictionScope.ACCOUNT:
         if account_id is None:
-            raise problem(Code.REQUIRED, e.REQUIRED, ["input", "accountId"])
+            raise Problem(Code.REQUIRED, REQUIRED, ["input", "accountId"])
         account = await account_for(principal, account_id)
-        return account.reseller_id, account.id  # type: ignore[attr-defined]
+        return account.reseller_id, account.id
     # RESELLER: the caller's reseller, or for a system admin the one named (or the account's).
     if account_id is not None:
         account = await account_for(principal, account_id)
-        resolved = account.reseller_id  # type: ignore[attr-defined]
+        resolved = account.reseller_id
         if reseller_id is not None and reseller_id != resolved:
-            raise problem(Code.NOT_FOUND, e.RESELLER_NOT_FOUND, ["input", "resellerId"])
+            raise Problem(Code.NOT_FOUND, e.RESELLER_NOT_FOUND, ["input", "resellerId"])
         return resolved, None
     if reseller_id is None:
         if principal.role == Role.SYSTEM_ADMIN or not principal.reseller_id:
-            raise problem(Code.REQUIRED, e.REQUIRED, ["input", "resellerId"])
+            raise Problem(Code.REQUIRED, REQUIRED, ["input", "resellerId"])
         return principal.reseller_id, None
-    found = await scoping.resellers_visible(principal).filter(id=reseller_id).exists()
+    found = await resellers_visible(principal).filter(id=reseller_id).exists()
     if not found or not (principal.role == Role.SYSTEM_ADMIN or _reseller_wide(principal)):
-        raise problem(Code.NOT_FOUND, e.RESELLER_NOT_FOUND, ["input", "resellerId"])
+        raise Problem(Code.NOT_FOUND, e.RESELLER_NOT_FOUND, ["input", "resellerId"])
     return reseller_id, None
 
 
@@ -253,17 +307,17 @@ async def create_exception(principal: Principal, account_id: int,
     rule = await _rule_for(principal, restriction_id, ["input", "restrictionId"])
     applies = rule.scope == RestrictionScope.SYSTEM or (
         rule.scope == RestrictionScope.RESELLER
-        and rule.reseller_id == account.reseller_id)  # type: ignore[attr-defined]
+        and rule.reseller_id == account.reseller_id)
     if not applies:
-        raise problem(Code.NOT_WIDER, e.NOT_WIDER, ["input", "restrictionId"])
+        raise Problem(Code.NOT_WIDER, e.NOT_WIDER, ["input", "restrictionId"])
     if rule.scope == RestrictionScope.SYSTEM and principal.role != Role.SYSTEM_ADMIN:
-        raise problem(Code.NOT_ALLOWED, e.EXCEPT_SYSTEM, ["input", "restrictionId"])
+        raise Problem(Code.NOT_ALLOWED, e.EXCEPT_SYSTEM, ["input", "restrictionId"])
     async with in_transaction() as connection:
         if await CallRestrictionException.filter(account_id=account.id, restriction_id=rule.id
                                                  ).using_db(connection).exists():
-            raise problem(Code.ALREADY_EXISTS, e.ALREADY_EXCEPTED, ["input", "restrictionId"])
+            raise Problem(Code.ALREADY_EXISTS, e.ALREADY_EXCEPTED, ["input", "restrictionId"])
         exception = await CallRestrictionException.create(
-            account_id=account.id, reseller_id=account.reseller_id,  # type: ignore[attr-defined]
+            account_id=account.id, reseller_id=account.reseller_id,
             restriction_id=rule.id, created_by_id=principal.real_user_id or principal.user_id,
             using_db=connection)
         await _bump(connection)
@@ -273,10 +327,10 @@ async def create_exception(principal: Principal, account_id: int,
 async def delete_exception(principal: Principal, exception_id: int) -> int:
     exception = await exceptions_visible(principal).filter(id=exception_id).first()
     if exception is None:
-        raise problem(Code.NOT_FOUND, e.EXCEPTION_NOT_FOUND, ["input", "id"])
+        raise Problem(Code.NOT_FOUND, e.EXCEPTION_NOT_FOUND, ["input", "id"])
     if principal.role != Role.SYSTEM_ADMIN and await CallRestriction.filter(
-            id=exception.restriction_id, scope=RestrictionScope.SYSTEM).exists():  # type: ignore[attr-defined]
-        raise problem(Code.NOT_ALLOWED, e.EXCEPT_SYSTEM, ["input", "id"])
+            id=exception.restriction_id, scope=RestrictionScope.SYSTEM).exists():
+        raise Problem(Code.NOT_ALLOWED, e.EXCEPT_SYSTEM, ["input", "id"])
     async with in_transaction() as connection:
         await CallRestrictionException.filter(id=exception.id).using_db(connection).delete()
         await _bump(connection)
@@ -342,17 +396,19 @@ class RuleCache:
 
 
 async def current_stamp() -> str | None:
-    stamps = await RuleVersion.filter(id=VERSION_ROW).values_list("stamp", flat=True)
+    stamps: list[Any] = await RuleVersion.filter(id=VERSION_ROW).values_list("stamp",
+                                                                             flat=True)
     return stamps[0] if stamps else None
 
 
 async def load_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     rules = await CallRestriction.all().values(*RULE_COLUMNS)
     exceptions = await CallRestrictionException.all().values(*EXCEPTION_COLUMNS)
-    return [_plain(r) for r in rules], exceptions
+    return [plain_row(r) for r in rules], exceptions
 
 
-def _plain(row: dict[str, Any]) -> dict[str, Any]:
+def plain_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A rule row with its enums as plain text, as the compiler reads it."""
     return {**row, "scope": str(row["scope"]), "action": str(row["action"]),
             "target": str(row["target"])}
 
@@ -367,7 +423,9 @@ CACHE = RuleCache()
 
 # --- The decision --------------------------------------------------------------------------
 
-class Reason:
+class Reason(StrEnum):
+    """What decided a call."""
+
     TEST_MODE = "TEST_MODE"
     EXCEPTION = "EXCEPTION"
     ACCOUNT_RULE = "ACCOUNT_RULE"
@@ -446,7 +504,7 @@ class Decision:
 
     allowed: bool
     number: str
-    reason: str
+    reason: Reason
     rule: dict[str, Any] | None = None
     exception_id: int | None = None
     prefix: str | None = None
@@ -473,9 +531,9 @@ class Decision:
 
 def normalize_dialled(number: str, country: str) -> str:
     """E.164 of a dialled number in any common format, national ones read in the account's
-    country; a string that is not a phone number raises ``CheckCallError`` (INVALID_NUMBER)."""
+    country; a string that is not a phone number is the ``INVALID_NUMBER`` problem."""
     text = str(number).strip()
-    invalid = CheckCallError("INVALID_NUMBER", e.INVALID_NUMBER, number=text[:40] or '""')
+    invalid = Problem(e.INVALID_NUMBER_CODE, e.INVALID_NUMBER, number=text[:40] or '""')
     # Letters would be read as a keypad's digits: a typo must not become someone's number.
     if not text or any(char.isalpha() for char in text):
         raise invalid
@@ -490,12 +548,6 @@ def normalize_dialled(number: str, country: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-async def _in_test_mode(account_id: int) -> bool:
-    from plugins.clients.services import is_test_mode
-
-    return await is_test_mode(account_id)
-
-
 async def decide(account: Account, dialled_number: str, *,
                  cache: RuleCache | None = None) -> Decision:
     """May ``account`` call ``dialled_number``? Everything that places calls asks this.
@@ -504,11 +556,19 @@ async def decide(account: Account, dialled_number: str, *,
     rules, its reseller's rules, the system rules, the first level with a match deciding by
     its longest prefix (DENY wins a tie); no match at all is allowed."""
     number = normalize_dialled(dialled_number, account.country)
-    if await _in_test_mode(account.id):
+    if await is_test_mode(account.id):
         return Decision(allowed=False, number=number, reason=Reason.TEST_MODE)
     ruleset = await (cache or CACHE).current()
-    return decide_compiled(ruleset, account.id, account.reseller_id,  # type: ignore[attr-defined]
-                           number)
+    return decide_compiled(ruleset, account.id, account.reseller_id, number)
+
+
+async def check_call(principal: Principal, account_id: int, dialled_number: str) -> Decision:
+    """The simulator support staff use: the decision for an account the caller manages (any
+    other is the ``NOT_FOUND`` problem, never a denial)."""
+    account = await _managed_account(principal, account_id)
+    if account is None:
+        raise Problem("NOT_FOUND", ACCOUNT_NOT_FOUND)
+    return await decide(account, dialled_number)
 
 
 def decide_compiled(ruleset: compiler.RuleSet, account_id: int, reseller_id: int,

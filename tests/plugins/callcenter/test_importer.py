@@ -12,7 +12,8 @@ from typing import Any
 
 from gateway import db
 from gateway.plugins import PluginHost
-from plugins.callcenter.importer import import_command, import_text
+from plugins.callcenter.commands import import_command
+from plugins.callcenter.importer import import_text
 from plugins.callcenter.models import Call, TakenMessage
 from tests.conftest import Gateway, make_settings, truncate_all
 from tests.plugins.callcenter.factory import call, jsonl

@@ -273,7 +273,7 @@ async def test_a_delegate_and_an_integrator_act_for_their_reseller(gateway: Gate
     made = await create(gateway, headers, scope="RESELLER", action="DENY", prefix="33")
     assert made["errors"] == [], made
     rule = await CallRestriction.get(id=int(made["restriction"]["ruleNumber"]))
-    assert rule.reseller_id == alpha.reseller.id  # type: ignore[attr-defined]
+    assert rule.reseller_id == alpha.reseller.id
 
 
 async def test_list_query_count_does_not_grow_with_page_size(
