@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from gateway.plugins import PluginError
+from gateway.api import PluginHost
 
 PLUGIN_NAME = "account_settings"
 
@@ -20,20 +19,12 @@ class AccountSettingsConfig:
     # The largest voicemail or fax the platform may upload.
     mailbox_upload_max_bytes: int = 20 * 1024 * 1024
 
-    def mailbox_path(self, host: Any) -> Path:
+    def mailbox_path(self, host: PluginHost) -> Path:
         if self.mailbox_dir:
             return Path(self.mailbox_dir)
         return Path(host.settings.var_dir) / "mailbox"
 
-    @classmethod
-    def from_host(cls, host: Any) -> AccountSettingsConfig:
-        raw = host.config_for(PLUGIN_NAME) if host is not None else {}
-        known = {f.name for f in fields(cls)}
-        for key in raw:
-            if key not in known:
-                raise PluginError(f"plugin 'account_settings': unknown config key {key!r}")
-        kinds = {f.name: f.type for f in fields(cls)}
-        try:
-            return cls(**{k: int(v) if kinds[k] == "int" else str(v) for k, v in raw.items()})
-        except (TypeError, ValueError) as error:
-            raise PluginError(f"plugin 'account_settings': bad config value: {error}") from None
+
+def config_of(host: PluginHost) -> AccountSettingsConfig:
+    """The plugin's settings, parsed once (a bad key or value stops start-up, naming it)."""
+    return host.config_for(PLUGIN_NAME, AccountSettingsConfig)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from gateway.identity.models import Account
+from gateway.api import Account, Principal, Problem, raise_all
 from plugins.account_settings import errors as e
 from plugins.account_settings.errors import AccountSettingsErrorCode as Code
-from plugins.account_settings.errors import problem, raise_all
 from plugins.account_settings.models import Device
-from schema.errors import PayloadError
+from plugins.account_settings.services import ensure_may_manage
 
 MAX_NAME = 100
 _SEPARATORS = re.compile(r"[\s:.\-]")
@@ -35,28 +35,43 @@ def display_mac(stored: str) -> str:
     return ":".join(stored[i:i + 2] for i in range(0, 12, 2))
 
 
-async def add_device(account: Account, name: str, mac_address: str) -> Device:
-    """Add an IP phone to the account; the MAC address is validated and must be unique."""
-    problems: list[PayloadError] = []
+async def add_device(account: Account, name: str, mac_address: str, *,
+                     by: Principal | None = None) -> Device:
+    """Add an IP phone to the account; the MAC address is validated and must be unique.
+    ``by``: who asks, refused unless a manager of the account (None: the system)."""
+    if by is not None:
+        await ensure_may_manage(by, account)
+    problems: list[Problem] = []
     name = (name or "").strip()
     if not name:
-        problems.append(problem(Code.REQUIRED, e.REQUIRED, ["input", "name"]))
+        problems.append(Problem(Code.REQUIRED, e.REQUIRED, ["input", "name"]))
     elif len(name) > MAX_NAME:
-        problems.append(problem(Code.INVALID, e.TOO_LONG, ["input", "name"], max=MAX_NAME))
+        problems.append(Problem(Code.INVALID, e.TOO_LONG, ["input", "name"], max=MAX_NAME))
     mac = normalize_mac(mac_address)
     if mac is None:
-        problems.append(problem(Code.INVALID, e.MAC_INVALID, ["input", "macAddress"]))
+        problems.append(Problem(Code.INVALID, e.MAC_INVALID, ["input", "macAddress"]))
     elif await Device.filter(mac_address=mac).exists():
-        problems.append(problem(Code.DUPLICATE, e.MAC_TAKEN, ["input", "macAddress"]))
+        problems.append(Problem(Code.DUPLICATE, e.MAC_TAKEN, ["input", "macAddress"]))
     raise_all(problems)
     try:
         async with in_transaction():
             return await Device.create(account_id=account.id, name=name, mac_address=mac)
     except IntegrityError:  # registered meanwhile
-        raise problem(Code.DUPLICATE, e.MAC_TAKEN, ["input", "macAddress"]) from None
+        raise Problem(Code.DUPLICATE, e.MAC_TAKEN, ["input", "macAddress"]) from None
 
 
-async def remove_device(account_ids: list[int] | object, device_id: int) -> bool:
-    """Remove a device of one of ``account_ids`` (a subquery); False when there is none."""
-    deleted = await Device.filter(id=device_id, account_id__in=account_ids).delete()
-    return bool(deleted)
+async def remove_device(account: Account, device_id: int | None, *,
+                        by: Principal | None = None) -> Device:
+    """Remove a device of the account (``device_id`` None: not an id of one, "not found");
+    the removed row. ``by``: as for :func:`add_device`."""
+    if by is not None:
+        await ensure_may_manage(by, account)
+    row = None if device_id is None else await Device.filter(
+        id=device_id, account_id=account.id).first()
+    if row is None or not await Device.filter(id=row.id, account_id=account.id).delete():
+        raise Problem(Code.NOT_FOUND, e.NOT_FOUND, ["input", "id"])
+    return row
+
+
+def of_account(account_id: int) -> QuerySet[Device]:
+    return Device.filter(account_id=account_id).order_by("name", "id")

@@ -5,35 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from tortoise.expressions import Subquery
 
-from gateway.identity import scoping
-from gateway.identity.models import Account
+from gateway.api import (
+    SIGNED_IN,
+    Connection,
+    DateTime,
+    PhoneNumber,
+    Problem,
+    build_connection,
+    field,
+    given,
+    global_id,
+    mutation,
+    node_pk,
+    object_pk,
+    page_window,
+)
 from plugins.account_settings import contacts as contact_rules
 from plugins.account_settings import devices as device_rules
 from plugins.account_settings import errors as e
 from plugins.account_settings import extensions as extension_rules
-from plugins.account_settings import services
-from plugins.account_settings.errors import AccountSettingsError, InputProblems, problem
 from plugins.account_settings.models import Contact, Device, ExtensionKind
-from plugins.account_settings.schema_common import (
-    ANYONE,
+from plugins.account_settings.settings_schema import (
     MANAGERS,
     READERS,
-    account,
-    errors_of,
-    given,
-    global_id,
-    object_id,
+    AccountSettingsError,
+    target_account,
 )
-from schema.errors import PayloadError
-from schema.pagination import Connection, build_connection, page_window
-from schema.permissions import Role, allow
-from schema.scalars import DateTime, PhoneNumber
 
-Code = e.AccountSettingsErrorCode
-ExtensionKindEnum = strawberry.enum(ExtensionKind, name="ExtensionKind",
-                                    description="USER, GROUP or SERVICE: which range.")
+# Registered here, where it is first annotated; the affiliation plugin's types use it too.
+strawberry.enum(ExtensionKind, name="ExtensionKind",
+                description="USER, GROUP or SERVICE: which range.")
 
 
 # --- Extensions -----------------------------------------------------------------------------
@@ -49,7 +51,7 @@ class AssignUserExtensionInput:
 @strawberry.input
 class ReserveExtensionInput:
     account_id: strawberry.ID
-    kind: ExtensionKindEnum  # type: ignore[valid-type]
+    kind: ExtensionKind
     extension: str | None = strawberry.field(default=None, description="Null: the next free "
                                              "one of the kind's range.")
     label: str = ""
@@ -64,7 +66,8 @@ class ReleaseExtensionInput:
 @strawberry.type
 class ExtensionPayload:
     extension: str | None
-    errors: list[AccountSettingsError]  # type: ignore[valid-type]
+    errors: list[AccountSettingsError] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list)
 
 
 # --- Devices -------------------------------------------------------------------------------
@@ -74,7 +77,7 @@ class DeviceNode:
     row_id: strawberry.Private[int]
     name: str
     mac_address: str = strawberry.field(description="00:04:F2:AB:CD:EF.")
-    created_at: DateTime  # type: ignore[valid-type]
+    created_at: DateTime
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -102,7 +105,8 @@ class RemoveDeviceInput:
 @strawberry.type
 class DevicePayload:
     device: DeviceNode | None
-    errors: list[AccountSettingsError]  # type: ignore[valid-type]
+    errors: list[AccountSettingsError] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list)
 
 
 # --- Contacts ------------------------------------------------------------------------------
@@ -112,7 +116,7 @@ class ContactNode:
     row_id: strawberry.Private[int]
     owner_id: strawberry.Private[int | None]
     name: str
-    phone_number: PhoneNumber | None  # type: ignore[valid-type]
+    phone_number: PhoneNumber | None
     email: str
 
     @strawberry.field
@@ -125,8 +129,8 @@ class ContactNode:
 
     @classmethod
     def from_row(cls, row: Contact) -> ContactNode:
-        return cls(row_id=row.id, owner_id=row.owner_id,  # type: ignore[attr-defined]
-                   name=row.name, phone_number=row.phone_number, email=row.email)
+        return cls(row_id=row.id, owner_id=row.owner_id, name=row.name,
+                   phone_number=row.phone_number, email=row.email)
 
 
 @strawberry.input
@@ -158,80 +162,42 @@ class RemoveContactInput:
 @strawberry.type
 class ContactPayload:
     contact: ContactNode | None
-    errors: list[AccountSettingsError]  # type: ignore[valid-type]
+    errors: list[AccountSettingsError] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list)
 
 
-async def _may_write_shared(info: strawberry.Info, target: Account) -> None:
-    principal = info.context.principal
-    if principal.role == Role.PROFESSIONAL and principal.account_id == target.id:
-        # The voice directory is the account's configuration: not while admin-managed.
-        await services.ensure_self_service(principal, target)
-        return
-    await services.ensure_may_manage(principal, target)
+def _user_id(raw: Any, where: list[str | int]) -> int | None:
+    """The user a contact input names, if it names one."""
+    return node_pk(raw, "User", where, e.WRONG_USER) if given(raw) else None
 
 
-async def _owner(info: strawberry.Info, target: Account, raw_user: Any) -> int:
-    """Whose personal contacts: staff name a user of the account, others are themselves."""
-    principal = info.context.principal
-    if services.is_staff(principal):
-        if not given(raw_user):
-            raise problem(Code.REQUIRED, e.CONTACT_OWNER, ["input", "userId"])
-        return object_id(raw_user, "User", ["input", "userId"], e.WRONG_USER)
-    if given(raw_user) and object_id(raw_user, "User", ["input", "userId"],
-                                     e.WRONG_USER) != principal.user_id:
-        raise problem(Code.NOT_FOUND, e.WRONG_USER, ["input", "userId"])
-    return int(principal.user_id)
-
-
-async def _contact(info: strawberry.Info, raw: Any) -> tuple[Contact, Account]:
-    """A contact the caller may change: its own, or a shared one it may manage."""
-    principal = info.context.principal
-    contact_id = object_id(raw, "Contact", ["input", "id"])
-    visible = Subquery(scoping.accounts_visible(principal).values("id"))
-    row = await Contact.filter(id=contact_id, account_id__in=visible).first()
-    if row is None or (row.owner_id is not None  # type: ignore[attr-defined]
-                       and not services.is_staff(principal)
-                       and row.owner_id != principal.user_id):  # type: ignore[attr-defined]
-        raise problem(Code.NOT_FOUND, e.NO_SUCH_ITEM, ["input", "id"])
-    target = await Account.get(id=row.account_id)  # type: ignore[attr-defined]
-    if row.owner_id is None:  # type: ignore[attr-defined]
-        await _may_write_shared(info, target)
-    return row, target
-
-
-def _contact_payload(row: Contact | None = None, error: Exception | None = None,
-                     language: str = "en") -> ContactPayload:
-    if error is not None:
-        return ContactPayload(contact=None, errors=errors_of(error, language))  # type: ignore[arg-type]
-    return ContactPayload(contact=ContactNode.from_row(row), errors=[])  # type: ignore[arg-type]
+def _contact_data(input: AddContactInput | UpdateContactInput) -> dict[str, Any]:
+    return {"name": input.name, "phone_number": input.phone_number, "email": input.email}
 
 
 @strawberry.type
 class DirectoryQuery:
-    @strawberry.field(extensions=allow(*MANAGERS),
-                      description="The next free extension of a kind, from its range (null "
-                      "when the range is full).")
+    @field(*MANAGERS, description="The next free extension of a kind, from its range (null "
+           "when the range is full).")
     async def next_free_extension(self, info: strawberry.Info, account_id: strawberry.ID,
-                                  kind: ExtensionKindEnum) -> str | None:  # type: ignore[valid-type]
+                                  kind: ExtensionKind) -> str | None:
         try:
-            target = await account(info, account_id, ["accountId"])
-        except PayloadError:
+            target = await target_account(info, account_id, ["accountId"])
+        except Problem:
             return None
-        return await extension_rules.next_free(target.id, ExtensionKind(kind.value))
+        return await extension_rules.next_free(target.id, kind)
 
-    @strawberry.field(extensions=allow(*READERS), description="The account's IP phones.")
+    @field(*READERS, description="The account's IP phones.")
     async def devices(self, info: strawberry.Info,
                       account_id: strawberry.ID) -> list[DeviceNode]:
         try:
-            target = await account(info, account_id, ["accountId"])
-        except PayloadError:
+            target = await target_account(info, account_id, ["accountId"])
+        except Problem:
             return []
-        return [DeviceNode.from_row(d) for d in
-                await Device.filter(account_id=target.id).order_by("name", "id")]
+        return [DeviceNode.from_row(d) for d in await device_rules.of_account(target.id)]
 
-    @strawberry.field(extensions=allow(*ANYONE),
-                      description="Contacts: your own (or a user's, for staff), or the "
-                      "account's shared ones; search by name or number.")
+    @field(*SIGNED_IN, description="Contacts: your own (or a user's, for staff), or the "
+           "account's shared ones; search by name or number.")
     async def contacts(
         self, info: strawberry.Info, account_id: strawberry.ID, shared: bool = False,
         user_id: strawberry.ID | None = None, search: str | None = None,
@@ -239,131 +205,84 @@ class DirectoryQuery:
     ) -> Connection[ContactNode]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
         try:
-            target = await account(info, account_id, ["accountId"])
-            query = Contact.filter(account_id=target.id)
-            if shared:
-                query = query.filter(owner_id__isnull=True)
-            else:
-                query = query.filter(owner_id=await _owner(info, target, user_id))
-        except PayloadError:
+            target = await target_account(info, account_id, ["accountId"])
+            query = contact_rules.listing(
+                info.context.principal, target, shared=shared, search_text=search,
+                user_id=None if shared else _user_id(user_id, ["input", "userId"]))
+        except Problem:
             return build_connection([], offset, limit, 0)
-        query = contact_rules.search(query, search)
         total = await query.count()
-        rows = await query.order_by("name", "id").offset(offset).limit(limit + 1)
+        rows = await query.offset(offset).limit(limit + 1)
         return build_connection(rows, offset, limit, total, ContactNode.from_row)
 
 
 @strawberry.type
 class DirectoryMutation:
-    @strawberry.mutation(extensions=allow(*MANAGERS),
-                         description="Give a user its extension: the one asked for if free "
-                         "and in the users' range, else the next free one.")
+    @mutation(*MANAGERS, errors=AccountSettingsError,
+              description="Give a user its extension: the one asked for if free and in the "
+              "users' range, else the next free one.")
     async def assign_user_extension(self, info: strawberry.Info,
                                     input: AssignUserExtensionInput) -> ExtensionPayload:
-        try:
-            target = await account(info, input.account_id)
-            await services.ensure_may_manage(info.context.principal, target)
-            user_id = object_id(input.user_id, "User", ["input", "userId"], e.WRONG_USER)
-            user = await extension_rules.assign_user_extension(target, user_id,
-                                                               input.extension)
-        except (PayloadError, InputProblems) as error:
-            return ExtensionPayload(extension=None, errors=errors_of(error,
-                                                                     info.context.language))
-        return ExtensionPayload(extension=user.extension, errors=[])
+        target = await target_account(info, input.account_id)
+        user = await extension_rules.assign_user_extension(
+            target, object_pk(input.user_id, "User"), input.extension,
+            by=info.context.principal)
+        return ExtensionPayload(extension=user.extension)
 
-    @strawberry.mutation(extensions=allow(*MANAGERS),
-                         description="Hold an extension for a group or a service.")
+    @mutation(*MANAGERS, errors=AccountSettingsError,
+              description="Hold an extension for a group or a service.")
     async def reserve_extension(self, info: strawberry.Info,
                                 input: ReserveExtensionInput) -> ExtensionPayload:
-        try:
-            target = await account(info, input.account_id)
-            await services.ensure_may_manage(info.context.principal, target)
-            row = await extension_rules.reserve_extension(
-                target, ExtensionKind(input.kind.value), input.extension, input.label)
-        except (PayloadError, InputProblems) as error:
-            return ExtensionPayload(extension=None, errors=errors_of(error,
-                                                                     info.context.language))
-        return ExtensionPayload(extension=row.extension, errors=[])
+        target = await target_account(info, input.account_id)
+        row = await extension_rules.reserve_extension(target, input.kind, input.extension,
+                                                      input.label, by=info.context.principal)
+        return ExtensionPayload(extension=row.extension)
 
-    @strawberry.mutation(extensions=allow(*MANAGERS),
-                         description="Free a group's or a service's extension.")
+    @mutation(*MANAGERS, errors=AccountSettingsError,
+              description="Free a group's or a service's extension.")
     async def release_extension(self, info: strawberry.Info,
                                 input: ReleaseExtensionInput) -> ExtensionPayload:
-        try:
-            target = await account(info, input.account_id)
-            await services.ensure_may_manage(info.context.principal, target)
-            if not await extension_rules.release_extension(target, input.extension):
-                raise problem(Code.NOT_FOUND, e.NO_SUCH_ITEM, ["input", "extension"])
-        except (PayloadError, InputProblems) as error:
-            return ExtensionPayload(extension=None, errors=errors_of(error,
-                                                                     info.context.language))
-        return ExtensionPayload(extension=input.extension.strip(), errors=[])
+        target = await target_account(info, input.account_id)
+        return ExtensionPayload(extension=await extension_rules.release_extension(
+            target, input.extension, by=info.context.principal))
 
-    @strawberry.mutation(extensions=allow(*MANAGERS),
-                         description="Add an IP phone (name, MAC address) to an account.")
+    @mutation(*MANAGERS, errors=AccountSettingsError,
+              description="Add an IP phone (name, MAC address) to an account.")
     async def add_device(self, info: strawberry.Info, input: AddDeviceInput) -> DevicePayload:
-        try:
-            target = await account(info, input.account_id)
-            await services.ensure_may_manage(info.context.principal, target)
-            row = await device_rules.add_device(target, input.name, input.mac_address)
-        except (PayloadError, InputProblems) as error:
-            return DevicePayload(device=None, errors=errors_of(error, info.context.language))
-        return DevicePayload(device=DeviceNode.from_row(row), errors=[])
+        target = await target_account(info, input.account_id)
+        row = await device_rules.add_device(target, input.name, input.mac_address,
+                                            by=info.context.principal)
+        return DevicePayload(device=DeviceNode.from_row(row))
 
-    @strawberry.mutation(extensions=allow(*MANAGERS), description="Remove an IP phone.")
+    @mutation(*MANAGERS, errors=AccountSettingsError, description="Remove an IP phone.")
     async def remove_device(self, info: strawberry.Info,
                             input: RemoveDeviceInput) -> DevicePayload:
-        try:
-            target = await account(info, input.account_id)
-            await services.ensure_may_manage(info.context.principal, target)
-            device_id = object_id(input.id, "Device", ["input", "id"])
-            row = await Device.filter(id=device_id, account_id=target.id).first()
-            if row is None or not await device_rules.remove_device([target.id], device_id):
-                raise problem(Code.NOT_FOUND, e.NO_SUCH_ITEM, ["input", "id"])
-        except (PayloadError, InputProblems) as error:
-            return DevicePayload(device=None, errors=errors_of(error, info.context.language))
-        return DevicePayload(device=DeviceNode.from_row(row), errors=[])
+        target = await target_account(info, input.account_id)
+        row = await device_rules.remove_device(target, object_pk(input.id, "Device"),
+                                               by=info.context.principal)
+        return DevicePayload(device=DeviceNode.from_row(row))
 
-    @strawberry.mutation(extensions=allow(*ANYONE),
-                         description="Add a personal contact, or a shared one to the voice "
-                         "directory, within the account's limits.")
+    @mutation(*SIGNED_IN, errors=AccountSettingsError,
+              description="Add a personal contact, or a shared one to the voice directory, "
+              "within the account's limits.")
     async def add_contact(self, info: strawberry.Info, input: AddContactInput) -> ContactPayload:
-        language = info.context.language
-        try:
-            target = await account(info, input.account_id)
-            if input.shared:
-                if info.context.principal.role == Role.EMPLOYEE:
-                    raise problem(Code.NOT_ALLOWED, e.NOT_ALLOWED)
-                await _may_write_shared(info, target)
-                owner = None
-            else:
-                owner = await _owner(info, target, input.user_id)
-            row = await contact_rules.add_contact(target, owner, {
-                "name": input.name, "phone_number": input.phone_number, "email": input.email})
-        except (PayloadError, InputProblems) as error:
-            return _contact_payload(error=error, language=language)
-        return _contact_payload(row)
+        target = await target_account(info, input.account_id)
+        row = await contact_rules.add_contact_for(
+            info.context.principal, target, shared=input.shared, data=_contact_data(input),
+            user_id=None if input.shared else _user_id(input.user_id, ["input", "userId"]))
+        return ContactPayload(contact=ContactNode.from_row(row))
 
-    @strawberry.mutation(extensions=allow(*ANYONE), description="Change a contact.")
+    @mutation(*SIGNED_IN, errors=AccountSettingsError, description="Change a contact.")
     async def update_contact(self, info: strawberry.Info,
                              input: UpdateContactInput) -> ContactPayload:
-        language = info.context.language
-        try:
-            row, _ = await _contact(info, input.id)
-            row = await contact_rules.update_contact(row, {
-                "name": input.name, "phone_number": input.phone_number, "email": input.email})
-        except (PayloadError, InputProblems) as error:
-            return _contact_payload(error=error, language=language)
-        return _contact_payload(row)
+        row = await contact_rules.update_contact(
+            info.context.principal, node_pk(input.id, "Contact", ["input", "id"]),
+            _contact_data(input))
+        return ContactPayload(contact=ContactNode.from_row(row))
 
-    @strawberry.mutation(extensions=allow(*ANYONE), description="Remove a contact.")
+    @mutation(*SIGNED_IN, errors=AccountSettingsError, description="Remove a contact.")
     async def remove_contact(self, info: strawberry.Info,
                              input: RemoveContactInput) -> ContactPayload:
-        language = info.context.language
-        try:
-            row, _ = await _contact(info, input.id)
-            await Contact.filter(id=row.id).delete()
-        except (PayloadError, InputProblems) as error:
-            return _contact_payload(error=error, language=language)
-        return _contact_payload(row)
-
+        row = await contact_rules.remove_contact(
+            info.context.principal, node_pk(input.id, "Contact", ["input", "id"]))
+        return ContactPayload(contact=ContactNode.from_row(row))

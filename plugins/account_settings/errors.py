@@ -1,16 +1,18 @@
-"""The one ``AccountSettingsError`` type of the account settings area, its codes and messages."""
+"""The account settings area's error codes and messages (the ``AccountSettingsError`` type
+built from them is in ``settings_schema``)."""
 
 from __future__ import annotations
 
 from enum import Enum
 
-from gateway.i18n import Text
-from schema.errors import PayloadError, error_type
-from schema.validation import (  # noqa: F401  (re-exported: the area's messages in one place)
+from gateway.api import (  # noqa: F401  (re-exported: the area's messages in one place)
+    ACCOUNT_NOT_FOUND,
     INVALID_EMAIL,
     INVALID_PHONE,
+    NOT_FOUND,
     REQUIRED,
     TOO_LONG,
+    Text,
 )
 
 
@@ -33,30 +35,6 @@ class AccountSettingsErrorCode(Enum):
     TOO_MANY = "TOO_MANY"
 
 
-AccountSettingsError = error_type("AccountSettings", AccountSettingsErrorCode)
-
-
-class InputProblems(Exception):
-    """Several payload errors found at once: nothing was saved."""
-
-    def __init__(self, problems: list[PayloadError]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
-
-
-def problem(code: AccountSettingsErrorCode, text: Text, field: list[str | int] | None = None,
-            **values: object) -> PayloadError:
-    """A payload error whose field path may hold list positions."""
-    return PayloadError(code, text, [str(part) for part in field] if field else None, **values)
-
-
-def raise_all(problems: list[PayloadError]) -> None:
-    if problems:
-        raise InputProblems(problems)
-
-
-NOT_FOUND = Text(en="No such account.", fr="Ce compte n'existe pas.")
-NO_SUCH_ITEM = Text(en="Not found.", fr="Introuvable.")
 NOT_ALLOWED = Text(en="You are not allowed to change this account.",
                    fr="Vous n'êtes pas autorisé à modifier ce compte.")
 USER_MANAGEMENT_FORBIDDEN = Text(

@@ -12,12 +12,12 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from gateway.identity.models import Account, User
+from gateway.api import Account, Principal, Problem, User
 from plugins.account_settings import errors as e
 from plugins.account_settings.errors import AccountSettingsErrorCode as Code
-from plugins.account_settings.errors import problem
 from plugins.account_settings.models import AccountOptions, ExtensionKind, ExtensionReservation
-from plugins.account_settings.services import _locked_options, get_options
+from plugins.account_settings.options import get_options, locked_options
+from plugins.account_settings.services import ensure_may_manage
 
 _COLUMN = {ExtensionKind.USER: "user", ExtensionKind.GROUP: "group",
            ExtensionKind.SERVICE: "service"}
@@ -30,28 +30,28 @@ def range_of(options: AccountOptions, kind: ExtensionKind) -> tuple[int, int]:
 
 
 async def _organization_of(account_id: int) -> int:
-    found = await Account.filter(id=account_id).values_list("organization_id", flat=True)
-    return (found[0] if found else None) or account_id
+    found = await Account.filter(id=account_id).values_list("organization_id")
+    return (found[0][0] if found else None) or account_id
 
 
 async def dialing_plan(account_id: int) -> list[int]:
     """The accounts whose extensions one dials from this one: the account alone, or every
     account of its organisation (affiliated accounts share one directory and one numbering)."""
     root = await _organization_of(account_id)
-    return list(await Account.filter(Q(id=root) | Q(organization_id=root)).values_list(
-        "id", flat=True)) or [account_id]
+    return [row[0] for row in await Account.filter(
+        Q(id=root) | Q(organization_id=root)).values_list("id")] or [account_id]
 
 
 async def _lock_allocation(account_id: int) -> None:
     """One allocation at a time per organisation: the organisation's settings row is the lock
     (an affiliation locks it too), and the account's own."""
     root = await _organization_of(account_id)
-    await _locked_options(root)
+    await locked_options(root)
     if root != account_id:
-        await _locked_options(account_id)
+        await locked_options(account_id)
     moved = await _organization_of(account_id)  # affiliated meanwhile: that one's lock too
     if moved != root:
-        await _locked_options(moved)
+        await locked_options(moved)
 
 
 async def taken_extensions(account_id: int) -> set[str]:
@@ -82,9 +82,9 @@ async def check_extension(account_id: int, kind: ExtensionKind, value: str,
     first, last = range_of(options, kind)
     text = str(value).strip()
     if not text.isdigit() or len(text) != options.extension_length:
-        raise problem(Code.INVALID, e.EXTENSION_SHAPE, field, length=options.extension_length)
+        raise Problem(Code.INVALID, e.EXTENSION_SHAPE, field, length=options.extension_length)
     if not first <= int(text) <= last:
-        raise problem(Code.OUT_OF_RANGE, e.EXTENSION_OUT_OF_RANGE, field, first=first,
+        raise Problem(Code.OUT_OF_RANGE, e.EXTENSION_OUT_OF_RANGE, field, first=first,
                       last=last)
     accounts = await dialing_plan(account_id)
     users = User.filter(account_id__in=accounts, extension=text)
@@ -92,7 +92,7 @@ async def check_extension(account_id: int, kind: ExtensionKind, value: str,
         users = users.exclude(id=ignore_user)
     if await users.exists() or await ExtensionReservation.filter(
             account_id__in=accounts, extension=text).exists():
-        raise problem(Code.EXTENSION_TAKEN, e.EXTENSION_TAKEN, field)
+        raise Problem(Code.EXTENSION_TAKEN, e.EXTENSION_TAKEN, field)
     return text
 
 
@@ -103,19 +103,26 @@ async def _allocate(account_id: int, kind: ExtensionKind, wanted: str | None,
     found = await next_free(account_id, kind)
     if found is None:
         first, last = range_of(await get_options(account_id), kind)
-        raise problem(Code.RANGE_FULL, e.RANGE_FULL, field, first=first, last=last)
+        raise Problem(Code.RANGE_FULL, e.RANGE_FULL, field, first=first, last=last)
     return found
 
 
-async def assign_user_extension(account: Account, user_id: int,
-                                extension: str | None = None) -> User:
-    """Give a user of the account ``extension`` (checked) or the next free user extension."""
+async def assign_user_extension(account: Account, user_id: int | None,
+                                extension: str | None = None, *,
+                                by: Principal | None = None) -> User:
+    """Give a user of the account ``extension`` (checked) or the next free user extension.
+    ``by``: who asks, refused unless a manager of the account (None: the system, another
+    plugin); ``user_id`` None: not an id of a user ("not found")."""
+    if by is not None:
+        await ensure_may_manage(by, account)
+    if user_id is None:
+        raise Problem(Code.NOT_FOUND, e.WRONG_USER, ["input", "userId"])
     async with in_transaction():
         # One allocation at a time per organisation: two requests cannot take the same number.
         await _lock_allocation(account.id)
         user = await User.filter(id=user_id, account_id=account.id).first()
         if user is None:
-            raise problem(Code.NOT_FOUND, e.WRONG_USER, ["input", "userId"])
+            raise Problem(Code.NOT_FOUND, e.WRONG_USER, ["input", "userId"])
         value = await _allocate(account.id, ExtensionKind.USER, extension,
                                 ["input", "extension"], ignore_user=user.id)
         await User.filter(id=user.id).update(extension=value)
@@ -123,10 +130,14 @@ async def assign_user_extension(account: Account, user_id: int,
 
 
 async def reserve_extension(account: Account, kind: ExtensionKind, extension: str | None = None,
-                            label: str = "") -> ExtensionReservation:
-    """Hold an extension for a group or a service of the account (other plugins call this)."""
+                            label: str = "", *,
+                            by: Principal | None = None) -> ExtensionReservation:
+    """Hold an extension for a group or a service of the account (other plugins call this);
+    ``by`` as for :func:`assign_user_extension`."""
+    if by is not None:
+        await ensure_may_manage(by, account)
     if kind == ExtensionKind.USER:
-        raise problem(Code.INVALID, e.WRONG_USER, ["input", "kind"])
+        raise Problem(Code.INVALID, e.WRONG_USER, ["input", "kind"])
     try:
         async with in_transaction():
             await _lock_allocation(account.id)
@@ -134,11 +145,17 @@ async def reserve_extension(account: Account, kind: ExtensionKind, extension: st
             return await ExtensionReservation.create(account_id=account.id, extension=value,
                                                      kind=kind, label=label.strip()[:100])
     except IntegrityError:
-        raise problem(Code.EXTENSION_TAKEN, e.EXTENSION_TAKEN, ["input", "extension"]) from None
+        raise Problem(Code.EXTENSION_TAKEN, e.EXTENSION_TAKEN, ["input", "extension"]) from None
 
 
-async def release_extension(account: Account, extension: str) -> bool:
-    """Free a reserved group or service extension; False when it was not reserved."""
-    deleted = await ExtensionReservation.filter(account_id=account.id,
-                                                extension=str(extension).strip()).delete()
-    return bool(deleted)
+async def release_extension(account: Account, extension: str, *,
+                            by: Principal | None = None) -> str:
+    """Free a reserved group or service extension (the one freed); "not found" when it was
+    not reserved. ``by`` as for :func:`assign_user_extension`."""
+    if by is not None:
+        await ensure_may_manage(by, account)
+    extension = str(extension).strip()
+    if not await ExtensionReservation.filter(account_id=account.id,
+                                             extension=extension).delete():
+        raise Problem(Code.NOT_FOUND, e.NOT_FOUND, ["input", "extension"])
+    return extension

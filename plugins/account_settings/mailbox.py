@@ -21,18 +21,27 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from gateway.email import MAX_ATTACHMENTS_BYTES, send_email
-from gateway.i18n import Text
-from gateway.identity.models import Account, Reseller, User
+from gateway.api import (
+    MAX_ATTACHMENTS_BYTES,
+    STAFF,
+    Account,
+    PluginHost,
+    Principal,
+    Problem,
+    Text,
+    User,
+    accounts_visible,
+    send_email,
+)
 from plugins.account_settings import errors as e
-from plugins.account_settings.config import AccountSettingsConfig
+from plugins.account_settings.config import config_of
 from plugins.account_settings.errors import AccountSettingsErrorCode as Code
-from plugins.account_settings.errors import problem
 from plugins.account_settings.models import AccountOptions, MailboxKind, MailboxMessage
-from plugins.account_settings.services import _locked_options
-from plugins.clients import services as clients
+from plugins.account_settings.options import locked_options
+from plugins.clients import api as clients
 
 log = logging.getLogger("gateway.account_settings.mailbox")
 
@@ -55,28 +64,28 @@ def limit_of(options: AccountOptions, kind: MailboxKind) -> int:
     return int(getattr(options, LIMIT_COLUMN[kind]))
 
 
-def root(host: Any) -> Path:
-    return AccountSettingsConfig.from_host(host).mailbox_path(host).resolve()
+def root(host: PluginHost) -> Path:
+    return config_of(host).mailbox_path(host).resolve()
 
 
-def file_of(host: Any, message: MailboxMessage | dict[str, Any]) -> Path:
+def file_of(host: PluginHost, message: MailboxMessage | dict[str, Any]) -> Path:
     key = message["storage_key"] if isinstance(message, dict) else message.storage_key
     return root(host) / key[:2] / key
 
 
-async def store(host: Any, *, account_id: int, user_id: int, kind: MailboxKind, content: bytes,
-                content_type: str, received_at: dt.datetime | None = None,
+async def store(host: PluginHost, *, account_id: int, user_id: int, kind: MailboxKind,
+                content: bytes, content_type: str, received_at: dt.datetime | None = None,
                 caller_number: str = "", caller_name: str = "",
                 duration_seconds: int | None = None, pages: int | None = None) -> Stored:
     """Keep one message for a user of the account; the oldest beyond the limit go."""
     suffix = MEDIA_TYPES[kind].get(content_type)
     if suffix is None:
-        raise problem(Code.INVALID, e.MAILBOX_MEDIA, ["contentType"],
+        raise Problem(Code.INVALID, e.MAILBOX_MEDIA, ["contentType"],
                       accepted=", ".join(sorted(MEDIA_TYPES[kind])))
     if not content:
-        raise problem(Code.REQUIRED, e.REQUIRED, ["body"])
+        raise Problem(Code.REQUIRED, e.REQUIRED, ["body"])
     if not await User.filter(id=user_id, account_id=account_id).exists():
-        raise problem(Code.NOT_FOUND, e.WRONG_USER, ["user"])
+        raise Problem(Code.NOT_FOUND, e.WRONG_USER, ["user"])
     key = uuid.uuid4().hex + suffix
     path = file_of(host, {"storage_key": key})
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,7 +94,7 @@ async def store(host: Any, *, account_id: int, user_id: int, kind: MailboxKind, 
     os.replace(partial, path)  # never a half-written file under its real name
     try:
         async with in_transaction():
-            options = await _locked_options(account_id)
+            options = await locked_options(account_id)
             message = await MailboxMessage.create(
                 account_id=account_id, user_id=user_id, kind=kind,
                 received_at=received_at or dt.datetime.now(dt.UTC),
@@ -111,13 +120,14 @@ _TOO_BIG = Text(en="The file is too large to be attached: open it in your portal
 _UNKNOWN_CALLER = Text(en="an unknown caller", fr="un appelant inconnu")
 
 
-async def _email_copy(host: Any, message: MailboxMessage, content: bytes, limit: int) -> None:
+async def _email_copy(host: PluginHost, message: MailboxMessage, content: bytes,
+                      limit: int) -> None:
     """Seed: the user always gets a copy by email; not in test mode (no outgoing email)."""
-    user = await User.get(id=message.user_id)  # type: ignore[attr-defined]
-    account = await Account.get(id=message.account_id)  # type: ignore[attr-defined]
+    user = await User.get(id=message.user_id)
+    account = await Account.get(id=message.account_id)
     if not user.email or await clients.is_test_mode(account.id):
         return
-    reseller = await Reseller.get(id=account.reseller_id)  # type: ignore[attr-defined]
+    reseller = await account.reseller
     language = user.language if user.language in ("fr", "en") else "fr"
     try:
         zone = ZoneInfo(account.time_zone)
@@ -148,11 +158,11 @@ async def _trim(user_id: int, kind: MailboxKind, keep: int) -> list[str]:
     return [row[1] for row in gone]
 
 
-async def trim_account(host: Any, account_id: int) -> int:
+async def trim_account(host: PluginHost, account_id: int) -> int:
     """Apply the account's (new) limits to every mailbox of the account; how many went."""
     removed: list[str] = []
     async with in_transaction():
-        options = await _locked_options(account_id)
+        options = await locked_options(account_id)
         owners = await MailboxMessage.filter(account_id=account_id).distinct().values_list(
             "user_id", "kind")
         for user_id, kind in owners:
@@ -161,19 +171,53 @@ async def trim_account(host: Any, account_id: int) -> int:
     return len(removed)
 
 
-async def delete(host: Any, message: MailboxMessage) -> None:
+def owner_of(principal: Principal, user_id: int | None) -> int | None:
+    """Whose mailbox is read: staff may name a user (or none: the whole account); a
+    subscriber only ever reads the own (naming another user is "not found")."""
+    if principal.role in STAFF and not principal.direct_access:
+        return user_id
+    if user_id is not None and user_id != principal.user_id:
+        raise Problem(Code.NOT_FOUND, e.WRONG_USER, ["userId"])
+    return int(principal.user_id or 0)
+
+
+def messages(principal: Principal, account: Account, kind: MailboxKind,
+             user_id: int | None) -> QuerySet[MailboxMessage]:
+    """The messages of ``kind`` the caller reads in the account, newest first."""
+    query = MailboxMessage.filter(account_id=account.id, kind=kind)
+    owner = owner_of(principal, user_id)
+    if owner is not None:
+        query = query.filter(user_id=owner)
+    return query.order_by("-received_at", "-id")
+
+
+async def delete_message(host: PluginHost, principal: Principal,
+                         message_id: int) -> MailboxMessage:
+    """Delete a message the caller reads (its own; staff: any of the accounts they see); any
+    other is "not found". The deleted row is returned."""
+    row = await MailboxMessage.filter(id=message_id).first()
+    if row is None or not await accounts_visible(principal).filter(id=row.account_id).exists():
+        raise Problem(Code.NOT_FOUND, e.NOT_FOUND, ["id"])
+    owner = owner_of(principal, None)
+    if owner is not None and owner != row.user_id:
+        raise Problem(Code.NOT_FOUND, e.NOT_FOUND, ["id"])
+    await delete(host, row)
+    return row
+
+
+async def delete(host: PluginHost, message: MailboxMessage) -> None:
     await MailboxMessage.filter(id=message.id).delete()
     _unlink(host, [message.storage_key])
 
 
-async def forget_account(host: Any, account_id: int) -> None:
+async def forget_account(host: PluginHost, account_id: int) -> None:
     """The purge: every message of the account and its file."""
-    keys = await MailboxMessage.filter(account_id=account_id).values_list("storage_key", flat=True)
+    rows = await MailboxMessage.filter(account_id=account_id).values_list("storage_key")
     await MailboxMessage.filter(account_id=account_id).delete()
-    _unlink(host, list(keys))
+    _unlink(host, [row[0] for row in rows])
 
 
-def _unlink(host: Any, keys: list[str]) -> None:
+def _unlink(host: PluginHost, keys: list[str]) -> None:
     for key in keys:
         try:
             file_of(host, {"storage_key": key}).unlink(missing_ok=True)

@@ -13,6 +13,8 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from gateway.api import Account, Reseller, User
+
 
 class ExtensionKind(StrEnum):
     USER = "USER"
@@ -24,7 +26,9 @@ class AccountOptions(Model):
     """The sections of the Options page of an account, with the seed defaults."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.OneToOneField("core.Account", related_name=False, on_delete=fields.CASCADE)
+    account: fields.OneToOneRelation[Account] = fields.OneToOneField(
+        "core.Account", related_name=False, on_delete=fields.CASCADE)
+    account_id: int
     # Custom interfaces (company): empty = the system default.
     portal_url = fields.CharField(max_length=500, default="")
     voice_assistant_url = fields.CharField(max_length=500, default="")
@@ -71,7 +75,9 @@ class ExtensionReservation(Model):
     """An extension held by a group or a service of an account (user extensions are on the user)."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.ForeignKeyField("core.Account", related_name=False, on_delete=fields.CASCADE)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name=False, on_delete=fields.CASCADE)
+    account_id: int
     extension = fields.CharField(max_length=10)
     kind = fields.CharEnumField(ExtensionKind, max_length=16)
     label = fields.CharField(max_length=100, default="")
@@ -86,11 +92,13 @@ class PhoneNumber(Model):
     """A phone number (DID) of a reseller pool, free or assigned to one of its accounts."""
 
     id = fields.IntField(primary_key=True)
-    reseller = fields.ForeignKeyField("core.Reseller", related_name=False,
-                                      on_delete=fields.CASCADE)
+    reseller: fields.ForeignKeyRelation[Reseller] = fields.ForeignKeyField(
+        "core.Reseller", related_name=False, on_delete=fields.CASCADE)
+    reseller_id: int
     number = fields.CharField(max_length=20)  # E.164
-    account = fields.ForeignKeyField("core.Account", related_name=False, null=True,
-                                     on_delete=fields.SET_NULL)
+    account: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name=False, null=True, on_delete=fields.SET_NULL)
+    account_id: int | None
     fax_reception = fields.BooleanField(default=False)
     sms = fields.BooleanField(default=False)
     emergency_911 = fields.BooleanField(default=False)
@@ -107,7 +115,9 @@ class Device(Model):
     """An IP phone of an account, known by its MAC address."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.ForeignKeyField("core.Account", related_name=False, on_delete=fields.CASCADE)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name=False, on_delete=fields.CASCADE)
+    account_id: int
     name = fields.CharField(max_length=100)
     mac_address = fields.CharField(max_length=12, unique=True)  # 12 upper-case hex digits
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -121,9 +131,12 @@ class Contact(Model):
     """A contact of a user (personal) or of the account (shared, in the voice directory)."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.ForeignKeyField("core.Account", related_name=False, on_delete=fields.CASCADE)
-    owner = fields.ForeignKeyField("core.User", related_name=False, null=True,
-                                   on_delete=fields.CASCADE)  # null: shared
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name=False, on_delete=fields.CASCADE)
+    account_id: int
+    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name=False, null=True, on_delete=fields.CASCADE)  # null: shared
+    owner_id: int | None
     name = fields.CharField(max_length=200)
     phone_number = fields.CharField(max_length=20, null=True)  # E.164
     email = fields.CharField(max_length=254, default="")
@@ -148,8 +161,12 @@ class MailboxMessage(Model):
     the limit the oldest are removed as new ones arrive (seed: Messages vocaux sur disque)."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.ForeignKeyField("core.Account", related_name=False, on_delete=fields.CASCADE)
-    user = fields.ForeignKeyField("core.User", related_name=False, on_delete=fields.CASCADE)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name=False, on_delete=fields.CASCADE)
+    account_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name=False, on_delete=fields.CASCADE)
+    user_id: int
     kind = fields.CharEnumField(MailboxKind, max_length=16)
     received_at = fields.DatetimeField()
     caller_number = fields.CharField(max_length=32, default="")

@@ -9,20 +9,46 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from gateway.identity.models import Account
+from gateway.api import Account, Principal, Problem, Role, normalize_phone_number
 from plugins.account_settings import errors as e
 from plugins.account_settings.errors import AccountSettingsErrorCode as Code
-from plugins.account_settings.errors import problem
 from plugins.account_settings.models import AccountOptions, PhoneNumber
 from plugins.account_settings.services import as_own_problem
-from plugins.clients import services as clients
-from schema.errors import PayloadError
-from schema.scalars import normalize_phone_number
+from plugins.clients import api as clients
 
 MAX_IMPORT_LINES = 10_000
 OPTIONS = ("fax_reception", "sms", "emergency_911")
+
+
+def pool_of(principal: Principal, reseller_id: int | None, field: list[str | int]) -> int:
+    """The pool worked on: the caller's reseller's; a system admin names one (another
+    reseller's is "not found")."""
+    if reseller_id is None:
+        if principal.role == Role.SYSTEM_ADMIN or not principal.reseller_id:
+            raise Problem(Code.REQUIRED, e.REQUIRED, field)
+        return int(principal.reseller_id)
+    if principal.role != Role.SYSTEM_ADMIN and reseller_id != principal.reseller_id:
+        raise Problem(Code.NOT_FOUND, e.NOT_FOUND, field)
+    return reseller_id
+
+
+def pool(reseller_id: int, available: bool | None,
+         search: str | None) -> QuerySet[PhoneNumber]:
+    """The pool's numbers, free or assigned (``available``), whose digits hold ``search``'s."""
+    query = PhoneNumber.filter(reseller_id=reseller_id)
+    if available is not None:
+        query = query.filter(account_id__isnull=available)
+    digits = "".join(c for c in (search or "") if c.isdigit())
+    if digits:
+        query = query.filter(number__contains=digits)
+    return query.order_by("number", "id")
+
+
+def of_account(account_id: int) -> QuerySet[PhoneNumber]:
+    return PhoneNumber.filter(account_id=account_id).order_by("number")
 
 
 def utcnow() -> dt.datetime:
@@ -31,11 +57,11 @@ def utcnow() -> dt.datetime:
 
 def _normalize(raw: str, field: list[str | int]) -> str:
     if any(char.isalpha() for char in raw):
-        raise problem(Code.IGNORED, e.NUMBER_LETTERS, field)
+        raise Problem(Code.IGNORED, e.NUMBER_LETTERS, field)
     try:
         return normalize_phone_number(raw)
     except ValueError:
-        raise problem(Code.INVALID, e.NUMBER_INVALID, field) from None
+        raise Problem(Code.INVALID, e.NUMBER_INVALID, field) from None
 
 
 async def add_number(reseller_id: int, raw: str) -> PhoneNumber:
@@ -43,19 +69,19 @@ async def add_number(reseller_id: int, raw: str) -> PhoneNumber:
     field: list[str | int] = ["input", "number"]
     number = _normalize(str(raw or "").strip(), field)
     if await PhoneNumber.filter(reseller_id=reseller_id, number=number).exists():
-        raise problem(Code.DUPLICATE, e.NUMBER_DUPLICATE, field, number=number)
+        raise Problem(Code.DUPLICATE, e.NUMBER_DUPLICATE, field, number=number)
     try:
         async with in_transaction():
             return await PhoneNumber.create(reseller_id=reseller_id, number=number)
     except IntegrityError:
-        raise problem(Code.DUPLICATE, e.NUMBER_DUPLICATE, field, number=number) from None
+        raise Problem(Code.DUPLICATE, e.NUMBER_DUPLICATE, field, number=number) from None
 
 
 @dataclass
 class ImportReport:
     added: list[PhoneNumber] = field(default_factory=list)
     # (line number from 1, the error): ignored lines (letters), invalid ones, duplicates.
-    rejected: list[tuple[int, PayloadError]] = field(default_factory=list)
+    rejected: list[tuple[int, Problem]] = field(default_factory=list)
 
 
 async def import_numbers(reseller_id: int, content: str) -> ImportReport:
@@ -64,7 +90,7 @@ async def import_numbers(reseller_id: int, content: str) -> ImportReport:
     already in the pool) reported by line. The good ones are added together."""
     lines = content.splitlines()
     if len(lines) > MAX_IMPORT_LINES:
-        raise problem(Code.TOO_MANY, e.TOO_MANY_LINES, ["input", "content"],
+        raise Problem(Code.TOO_MANY, e.TOO_MANY_LINES, ["input", "content"],
                       max=MAX_IMPORT_LINES)
     report = ImportReport()
     seen: dict[str, int] = {}
@@ -75,20 +101,19 @@ async def import_numbers(reseller_id: int, content: str) -> ImportReport:
         where: list[str | int] = ["input", "content", index]
         try:
             number = _normalize(text, where)
-        except PayloadError as error:
+        except Problem as error:
             report.rejected.append((index, error))
             continue
         if number in seen:
-            report.rejected.append((index, problem(Code.DUPLICATE, e.NUMBER_DUPLICATE_IN_FILE,
+            report.rejected.append((index, Problem(Code.DUPLICATE, e.NUMBER_DUPLICATE_IN_FILE,
                                                    where, number=number, line=seen[number])))
             continue
         seen[number] = index
-    existing = set(await PhoneNumber.filter(reseller_id=reseller_id,
-                                            number__in=list(seen)).values_list("number",
-                                                                               flat=True))
+    existing = {row[0] for row in await PhoneNumber.filter(
+        reseller_id=reseller_id, number__in=list(seen)).values_list("number")}
     for number in existing:
         index = seen.pop(number)
-        report.rejected.append((index, problem(Code.DUPLICATE, e.NUMBER_DUPLICATE,
+        report.rejected.append((index, Problem(Code.DUPLICATE, e.NUMBER_DUPLICATE,
                                                ["input", "content", index], number=number)))
     report.rejected.sort(key=lambda item: item[0])
     if seen:
@@ -100,20 +125,21 @@ async def import_numbers(reseller_id: int, content: str) -> ImportReport:
     return report
 
 
-async def remove_from_pool(reseller_id: int, number_id: int) -> None:
-    """Take a free number out of the pool for good."""
+async def remove_from_pool(reseller_id: int, number_id: int) -> PhoneNumber:
+    """Take a free number out of the pool for good; the row as it was."""
     row = await PhoneNumber.filter(id=number_id, reseller_id=reseller_id).first()
     if row is None:
-        raise problem(Code.NOT_FOUND, e.NO_SUCH_ITEM, ["input", "id"])
-    if row.account_id is not None:  # type: ignore[attr-defined]
-        raise problem(Code.NUMBER_IN_USE, e.NUMBER_IN_USE, ["input", "id"])
+        raise Problem(Code.NOT_FOUND, e.NOT_FOUND, ["input", "id"])
+    if row.account_id is not None:
+        raise Problem(Code.NUMBER_IN_USE, e.NUMBER_IN_USE, ["input", "id"])
     await PhoneNumber.filter(id=number_id, account_id__isnull=True).delete()
+    return row
 
 
 async def _guard(account: Account) -> None:
     try:
         await clients.ensure_can_add_numbers_and_options(account)
-    except PayloadError as error:
+    except Problem as error:
         raise as_own_problem(error, ["input", "accountId"]) from None
 
 
@@ -129,12 +155,11 @@ async def assign_number(account: Account, number_id: int,
     async with in_transaction():
         # Only a free number of this reseller: two accounts cannot both get it.
         changed = await PhoneNumber.filter(
-            id=number_id, reseller_id=account.reseller_id,  # type: ignore[attr-defined]
-            account_id__isnull=True,
+            id=number_id, reseller_id=account.reseller_id, account_id__isnull=True,
         ).update(account_id=account.id, assigned_at=utcnow(),
                  **{name: False for name in OPTIONS} | _options(options or {}))
         if not changed:
-            raise problem(Code.NOT_FOUND, e.NUMBER_NOT_FREE, ["input", "numberId"])
+            raise Problem(Code.NOT_FOUND, e.NUMBER_NOT_FREE, ["input", "numberId"])
     return await PhoneNumber.get(id=number_id)
 
 
@@ -144,7 +169,7 @@ async def set_number_options(account: Account, number_id: int,
     free trial (turning one off never is)."""
     row = await PhoneNumber.filter(id=number_id, account_id=account.id).first()
     if row is None:
-        raise problem(Code.NOT_FOUND, e.NUMBER_NOT_ASSIGNED, ["input", "numberId"])
+        raise Problem(Code.NOT_FOUND, e.NUMBER_NOT_ASSIGNED, ["input", "numberId"])
     wanted = _options(options)
     if any(on and not getattr(row, name) for name, on in wanted.items()):
         await _guard(account)
@@ -159,7 +184,7 @@ async def release_number(account: Account, number_id: int) -> PhoneNumber:
         changed = await PhoneNumber.filter(id=number_id, account_id=account.id).update(
             account_id=None, assigned_at=None, **{name: False for name in OPTIONS})
         if not changed:
-            raise problem(Code.NOT_FOUND, e.NUMBER_NOT_ASSIGNED, ["input", "numberId"])
+            raise Problem(Code.NOT_FOUND, e.NUMBER_NOT_ASSIGNED, ["input", "numberId"])
         row = await PhoneNumber.get(id=number_id)
         await AccountOptions.filter(account_id=account.id, caller_id_number=row.number).update(
             caller_id_number=None)

@@ -1,28 +1,29 @@
 """The account settings plugin (seeds: "Gérer les réglages d'un compte client", the FAQ's
 "Téléphones"): the Options sections, extensions, phone numbers, devices and contacts.
 
-Hook implementations only; the rules are in ``services``, ``extensions``, ``numbers``,
-``devices`` and ``contacts``, the GraphQL in ``settings_schema``, ``numbers_schema`` and
-``directory_schema``.
+Hook implementations only; the rules are in ``services``, ``settings``, ``extensions``,
+``numbers``, ``devices``, ``contacts`` and ``mailbox``, the GraphQL in ``settings_schema``,
+``numbers_schema``, ``directory_schema`` and ``mailbox_schema``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any
 
-from gateway.contributions import ModelApp
-from gateway.hookimpl import hookimpl
+from starlette.routing import BaseRoute
+
+from gateway.api import Account, ModelApp, PluginHost, hookimpl
 
 
 @hookimpl
-def gateway_models(gateway: Any) -> Any:
+def gateway_models(gateway: PluginHost) -> ModelApp:
     return ModelApp(label="account_settings", models=["plugins.account_settings.models"],
                     migrations="plugins.account_settings.migrations")
 
 
 @hookimpl
-def gateway_query(gateway: Any) -> Any:
+def gateway_query(gateway: PluginHost) -> list[type]:
     from plugins.account_settings.directory_schema import DirectoryQuery
     from plugins.account_settings.mailbox_schema import MailboxQuery
     from plugins.account_settings.numbers_schema import NumbersQuery
@@ -32,7 +33,7 @@ def gateway_query(gateway: Any) -> Any:
 
 
 @hookimpl
-def gateway_mutation(gateway: Any) -> Any:
+def gateway_mutation(gateway: PluginHost) -> list[type]:
     from plugins.account_settings.directory_schema import DirectoryMutation
     from plugins.account_settings.mailbox_schema import MailboxMutation
     from plugins.account_settings.numbers_schema import NumbersMutation
@@ -42,34 +43,37 @@ def gateway_mutation(gateway: Any) -> Any:
 
 
 @hookimpl
-def gateway_email_templates(gateway: Any) -> Any:
+def gateway_email_templates(gateway: PluginHost) -> Path:
     return Path(__file__).resolve().parent / "templates"
 
 
 @hookimpl
-def gateway_routes(gateway: Any) -> Any:
+def gateway_routes(gateway: PluginHost) -> list[BaseRoute]:
     from plugins.account_settings.mailbox_routes import routes
 
     return routes()
 
 
 @hookimpl
-def gateway_startup(gateway: Any) -> Any:
-    from plugins.account_settings.config import AccountSettingsConfig
+def gateway_startup(gateway: PluginHost) -> None:
+    from plugins.account_settings.config import config_of
 
-    AccountSettingsConfig.from_host(gateway)  # a bad key stops start-up, naming the plugin
+    config_of(gateway)  # parsed once: a bad key or value stops start-up, naming the plugin
 
 
 @hookimpl
-def gateway_account_unsubscribed(gateway: Any, account: Any) -> Any:
+def gateway_account_unsubscribed(gateway: PluginHost, account: Account) -> Awaitable[None]:
     """FAQ: when a subscriber closes the account, its numbers go back to the reseller's pool."""
     from plugins.account_settings.numbers import return_account_numbers
 
-    return return_account_numbers(account.id)
+    async def give_back() -> None:
+        await return_account_numbers(account.id)
+
+    return give_back()
 
 
 @hookimpl
-def gateway_account_purged(gateway: Any, account_id: int) -> Any:
+def gateway_account_purged(gateway: PluginHost, account_id: int) -> Awaitable[None]:
     """The purge removes what this plugin keeps of the account (its numbers stay in the pool)."""
     from plugins.account_settings import mailbox
     from plugins.account_settings.services import forget_account

@@ -7,25 +7,46 @@ from typing import Any
 
 import strawberry
 
-from gateway.identity.models import Account, AccountKind
-from gateway.identity.types import AccountNode
-from plugins.account_settings import mailbox, services
-from plugins.account_settings.config import AccountSettingsConfig
-from plugins.account_settings.errors import AccountSettingsError, InputProblems
-from plugins.account_settings.models import AccountOptions
-from plugins.account_settings.schema_common import (
-    READERS,
+from gateway.api import (
+    ACCOUNT_NOT_FOUND,
     STAFF,
-    account,
-    account_node,
+    Account,
+    AccountKind,
+    AccountNode,
+    PhoneNumber,
+    Problem,
+    Role,
+    account_for,
+    account_loader,
     as_data,
-    errors_of,
+    error_type,
+    field,
     given,
-    host,
+    mutation,
+    node_pk,
 )
-from schema.errors import PayloadError
-from schema.permissions import allow
-from schema.scalars import PhoneNumber
+from plugins.account_settings import services, settings
+from plugins.account_settings.config import config_of
+from plugins.account_settings.errors import AccountSettingsErrorCode
+from plugins.account_settings.models import AccountOptions
+from plugins.account_settings.options import get_options
+from plugins.clients import api as clients
+
+AccountSettingsError = error_type("AccountSettings", AccountSettingsErrorCode)
+
+# Who reads an account's Options page: the reseller's staff, and the account's own admin.
+READERS = (*STAFF, Role.COMPANY_ADMIN, Role.PROFESSIONAL)
+# Who manages devices and extensions: staff, and a company admin unless it is forbidden.
+MANAGERS = (*STAFF, Role.COMPANY_ADMIN)
+ACCOUNT_ID: list[str | int] = ["input", "accountId"]
+
+
+async def target_account(info: strawberry.Info, raw: Any,
+                         where: list[str | int] | None = None) -> Account:
+    """The account an input names, among those the caller sees ("not found" at ``where``)."""
+    where = where or ACCOUNT_ID
+    return await account_for(info.context.principal,
+                             node_pk(raw, "Account", where, ACCOUNT_NOT_FOUND), where)
 
 
 @strawberry.type
@@ -110,7 +131,7 @@ class SipCredentials:
 @strawberry.type(description="Information affichée pour les appels sortants.")
 class CallerId:
     display_name: str
-    number: PhoneNumber | None  # type: ignore[valid-type]
+    number: PhoneNumber | None
 
 
 @strawberry.type(name="AccountOptions",
@@ -133,18 +154,19 @@ class AccountOptionsView:
 
     @strawberry.field
     async def account(self, info: strawberry.Info) -> AccountNode | None:
-        return await account_node(info, self.account_id)
+        return await account_loader(info).load(self.account_id)
 
 
-async def view(info: strawberry.Info, target: Account, options: AccountOptions) -> Any:
-    cfg = AccountSettingsConfig.from_host(host(info))
-    provisioning = await services.provisioning(target, info.context.principal, host(info),
-                                               cfg.provisioning_ftp_site)
+async def view(info: strawberry.Info, target: Account,
+               options: AccountOptions) -> AccountOptionsView:
+    host = info.context.host
+    provisioning = await services.provisioning(target, info.context.principal, host,
+                                               config_of(host).provisioning_ftp_site)
     company = AccountKind(target.kind) == AccountKind.COMPANY
-    ranges = services.current_ranges(options)
+    ranges = settings.current_ranges(options)
     return AccountOptionsView(
         account_id=target.id,
-        custom_urls=CustomUrls(**{n: getattr(options, n) for n in services.URL_FIELDS})
+        custom_urls=CustomUrls(**{n: getattr(options, n) for n in settings.URL_FIELDS})
         if company else None,
         extensions=ExtensionSettings(length=options.extension_length,
                                      **{n: ExtensionRange(first=r[0], last=r[1])
@@ -152,7 +174,7 @@ async def view(info: strawberry.Info, target: Account, options: AccountOptions) 
         shared_contacts_limit=options.shared_contacts_limit if company else None,
         restrictions=ManagementRestrictions(
             forbid_user_management=options.forbid_user_management,
-            test_mode=await services.is_test_mode(target.id)) if company else None,
+            test_mode=await clients.is_test_mode(target.id)) if company else None,
         provisioning=IpPhoneProvisioning(ftp_site=provisioning.ftp_site,
                                          user=provisioning.user,
                                          password=provisioning.password),
@@ -166,9 +188,9 @@ async def view(info: strawberry.Info, target: Account, options: AccountOptions) 
             stays_on_incoming=options.assistant_stays_on_incoming,
             always_refresh_contacts=options.always_refresh_contacts),
         transcription=None if company else VoicemailTranscription(
-            method=services.effective_transcription(options, host(info)),
+            method=services.effective_transcription(options, host),
             email=options.transcription_email,
-            choices=services.transcription_choices(host(info))),
+            choices=services.transcription_choices(host)),
         admin_managed=None if company else options.admin_managed,
         sip_credentials=None if company else SipCredentials(
             username=options.sip_username, has_secret=bool(options.sip_secret)),
@@ -270,67 +292,67 @@ class UpdateAccountOptionsInput:
 @strawberry.type
 class AccountOptionsPayload:
     options: AccountOptionsView | None
-    errors: list[AccountSettingsError]  # type: ignore[valid-type]
+    errors: list[AccountSettingsError] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list)
 
 
 def _changes(input: UpdateAccountOptionsInput) -> dict[str, Any]:
+    """The sections given, as ``settings.update_settings`` reads them (in this order: a
+    refusal lists the sections in it)."""
     changes: dict[str, Any] = {}
-    for name in ("custom_urls", "restrictions", "limits", "assistant", "transcription", "pin",
-                 "caller_id"):
+    for name in ("custom_urls", "restrictions", "limits", "assistant", "transcription", "pin"):
         value = getattr(input, name)
         if given(value):
             changes[name] = as_data(value)
-    if given(input.caller_id):
+    caller_id = input.caller_id
+    if caller_id is not None:
         # A null number clears it, unlike the other optional fields.
-        changes["caller_id"] = {"display_name": input.caller_id.display_name} if given(
-            input.caller_id.display_name) else {}
-        if input.caller_id.number is not strawberry.UNSET:
-            changes["caller_id"]["number"] = input.caller_id.number
-    if given(input.sip_credentials):
-        changes["sip_credentials"] = {"username": input.sip_credentials.username,
-                                      "secret": input.sip_credentials.secret}
-    if given(input.extensions):
-        ext: dict[str, Any] = {}
-        if given(input.extensions.length):
-            ext["length"] = input.extensions.length
-        for name in services.RANGES:
-            value = getattr(input.extensions, name)
-            if given(value):
-                ext[name] = (value.first, value.last)
-        changes["extensions"] = ext
+        changes["caller_id"] = {"display_name": caller_id.display_name} if given(
+            caller_id.display_name) else {}
+        if caller_id.number is not strawberry.UNSET:
+            changes["caller_id"]["number"] = caller_id.number
+    sip = input.sip_credentials
+    if sip is not None:
+        changes["sip_credentials"] = {"username": sip.username, "secret": sip.secret}
+    if input.extensions is not None:
+        changes["extensions"] = _extension_changes(input.extensions)
     for name in ("shared_contacts_limit", "admin_managed"):
         if given(getattr(input, name)):
             changes[name] = getattr(input, name)
     return changes
 
 
+def _extension_changes(extensions: ExtensionSettingsInput) -> dict[str, Any]:
+    ext: dict[str, Any] = {}
+    if given(extensions.length):
+        ext["length"] = extensions.length
+    for name in settings.RANGES:
+        value = getattr(extensions, name)
+        if given(value):
+            ext[name] = (value.first, value.last)
+    return ext
+
+
 @strawberry.type
 class SettingsQuery:
-    @strawberry.field(extensions=allow(*READERS),
-                      description="Options: the settings of an account, every section with "
-                      "its defaults.")
+    @field(*READERS, description="Options: the settings of an account, every section with its "
+           "defaults.")
     async def account_options(self, info: strawberry.Info,
                               account_id: strawberry.ID) -> AccountOptionsView | None:
         try:
-            target = await account(info, account_id, ["accountId"])
-        except PayloadError:
+            target = await target_account(info, account_id, ["accountId"])
+        except Problem:
             return None
-        return await view(info, target, await services.get_options(target.id))
+        return await view(info, target, await get_options(target.id))
 
 
 @strawberry.type
 class SettingsMutation:
-    @strawberry.mutation(extensions=allow(*STAFF),
-                         description="Save sections of the Options page (reseller staff).")
+    @mutation(*STAFF, errors=AccountSettingsError,
+              description="Save sections of the Options page (reseller staff).")
     async def update_account_options(self, info: strawberry.Info,
                                      input: UpdateAccountOptionsInput) -> AccountOptionsPayload:
-        language = info.context.language
-        try:
-            target = await account(info, input.account_id)
-            options = await services.update_settings(target, _changes(input), host=host(info),
-                                                     principal=info.context.principal)
-            if input.limits is not None:  # a lower limit removes the oldest right away
-                await mailbox.trim_account(host(info), target.id)
-        except (PayloadError, InputProblems) as error:
-            return AccountOptionsPayload(options=None, errors=errors_of(error, language))
-        return AccountOptionsPayload(options=await view(info, target, options), errors=[])
+        target = await target_account(info, input.account_id)
+        options = await settings.update_settings(target, _changes(input), host=info.context.host,
+                                                 principal=info.context.principal)
+        return AccountOptionsPayload(options=await view(info, target, options))

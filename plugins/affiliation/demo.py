@@ -4,26 +4,22 @@ so ORGID, the renumbered extension and ``organizationDirectory`` can be seen in 
 
 from __future__ import annotations
 
-from typing import Any
-
-from gateway.contributions import Principal
-from gateway.identity.models import Account, User
-from plugins.account_settings.extensions import assign_user_extension
+from gateway.api import Account, PluginHost, Principal, Role, User
+from plugins.account_settings.api import assign_user_extension
 from plugins.affiliation.services import affiliate, proposal_for
-from schema.permissions import Role
 
 ORGANIZATION = "Clinique dentaire Pelletier"
 JOINING = "Dre Caroline Fortin"
 
 
-async def demo_data(gateway: Any, size: str) -> list[str] | None:
+async def demo_data(gateway: PluginHost, size: str) -> list[str] | None:
     clinic = await Account.filter(name=ORGANIZATION).order_by("id").first()
     dentist = await Account.filter(name=JOINING).order_by("id").first()
     if clinic is None or dentist is None or dentist.organization_id is not None:
         return None  # not the demo data set, or already done
     for account in (clinic, dentist):  # everyone gets an extension, each in its own numbering
-        for user_id in await User.filter(account_id=account.id, extension__isnull=True
-                                         ).order_by("id").values_list("id", flat=True):
+        for (user_id,) in await User.filter(account_id=account.id, extension__isnull=True
+                                            ).order_by("id").values_list("id"):
             await assign_user_extension(account, user_id)
     system = Principal(role=Role.SYSTEM_ADMIN)
     field = ["input", "accountId"]

@@ -10,9 +10,7 @@ from typing import Any
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from gateway.contributions import Principal
-from gateway.identity import scoping
-from gateway.identity.models import Account, BillingStatus, User
+from gateway.api import Account, BillingStatus, Principal, User, accounts_visible
 from plugins.affiliation.services import is_staff
 
 COLUMNS = ("id", "first_name", "last_name", "login", "extension", "account_id",
@@ -24,7 +22,7 @@ async def organization_of(principal: Principal | None, account_id: int) -> int |
     if principal is None:
         return None
     if is_staff(principal):
-        row = await scoping.accounts_visible(principal).filter(id=account_id).values_list(
+        row = await accounts_visible(principal).filter(id=account_id).values_list(
             "id", "organization_id")
         return (row[0][1] or row[0][0]) if row else None
     own = principal.account_id

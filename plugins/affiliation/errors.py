@@ -1,11 +1,11 @@
-"""The one ``AffiliationError`` type of the affiliation area, its codes and messages."""
+"""The affiliation area's error codes and messages (the ``AffiliationError`` type built from
+them is in ``schema``)."""
 
 from __future__ import annotations
 
 from enum import Enum
 
-from gateway.i18n import Text
-from schema.errors import PayloadError, error_type
+from gateway.api import ACCOUNT_NOT_FOUND, Text  # noqa: F401  (the area's messages in one place)
 
 
 class AffiliationErrorCode(Enum):
@@ -23,23 +23,6 @@ class AffiliationErrorCode(Enum):
     PROPOSAL_STALE = "PROPOSAL_STALE"
 
 
-AffiliationError = error_type("Affiliation", AffiliationErrorCode)
-
-
-class InputProblems(Exception):
-    """Several payload errors found at once: nothing was saved."""
-
-    def __init__(self, problems: list[PayloadError]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
-
-
-def problem(code: AffiliationErrorCode, text: Text, field: list[str] | None = None,
-            **values: object) -> PayloadError:
-    return PayloadError(code, text, field, **values)
-
-
-NOT_FOUND = Text(en="No such account.", fr="Ce compte n'existe pas.")
 NO_SUCH_ORGANIZATION = Text(en="No such organisation among this reseller's accounts.",
                             fr="Aucune organisation de ce nom parmi les comptes de ce "
                             "revendeur.")

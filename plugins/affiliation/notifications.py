@@ -5,14 +5,11 @@ told. Nothing leaves for an account in test mode (the clients plugin's flag)."""
 from __future__ import annotations
 
 import html
-from typing import Any
 
-from gateway.email import SafeHtml, send_email
-from gateway.i18n import LANGUAGES, Text
-from gateway.identity.models import Account, User, UserRole
-from plugins.account_settings.models import ExtensionKind
+from gateway.api import LANGUAGES, Account, PluginHost, SafeHtml, Text, User, UserRole, send_email
+from plugins.account_settings.api import ExtensionKind
 from plugins.affiliation.proposals import Change, items_of
-from plugins.clients.services import is_test_mode
+from plugins.clients.api import is_test_mode
 
 _KIND = {ExtensionKind.USER: Text(en="user", fr="utilisateur"),
          ExtensionKind.GROUP: Text(en="group", fr="groupe"),
@@ -35,7 +32,7 @@ async def _people(account_ids: list[int], role: UserRole | None = None) -> list[
     return list(await query.order_by("account_id", "id"))
 
 
-async def affiliated(host: Any, account: Account, organization: Account,
+async def affiliated(host: PluginHost, account: Account, organization: Account,
                      changes: list[Change]) -> list[str]:
     """Tell the organisation's company admins (else its own address) the joining account's
     extensions, the changed ones with their former number. Returns the addresses."""
@@ -71,7 +68,7 @@ async def affiliated(host: Any, account: Account, organization: Account,
     return [address for _, address in recipients]
 
 
-async def unaffiliated(host: Any, account: Account, organization: Account,
+async def unaffiliated(host: PluginHost, account: Account, organization: Account,
                        remaining: list[int]) -> list[str]:
     """Tell every user of the leaving account and of the organisation's remaining accounts.
     Returns the addresses."""
@@ -79,7 +76,7 @@ async def unaffiliated(host: Any, account: Account, organization: Account,
     quiet = {i for i in accounts if await is_test_mode(i)}
     sent: list[str] = []
     for person in await _people(sorted(set(accounts) - quiet)):
-        own = accounts[person.account_id]  # type: ignore[attr-defined]
+        own = accounts[person.account_id] if person.account_id is not None else account
         template = "affiliation_left" if own.id == account.id else "affiliation_member_left"
         await send_email(
             to=person.email, template=template, language=_language(person, own), gateway=host,

@@ -9,34 +9,33 @@ account's ``organization`` (ORGID), extensions are the account settings plugin's
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from gateway.hookimpl import hookimpl
+from gateway.api import PluginHost, hookimpl
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 @hookimpl
-def gateway_query(gateway: Any) -> Any:
+def gateway_query(gateway: PluginHost) -> type:
     from plugins.affiliation.schema import AffiliationQuery
 
     return AffiliationQuery
 
 
 @hookimpl
-def gateway_mutation(gateway: Any) -> Any:
+def gateway_mutation(gateway: PluginHost) -> type:
     from plugins.affiliation.schema import AffiliationMutation
 
     return AffiliationMutation
 
 
 @hookimpl
-def gateway_email_templates(gateway: Any) -> Any:
+def gateway_email_templates(gateway: PluginHost) -> Path:
     return TEMPLATES
 
 
 @hookimpl
-async def gateway_demo_data(gateway: Any, size: str) -> Any:
+async def gateway_demo_data(gateway: PluginHost, size: str) -> list[str] | None:
     from plugins.affiliation.demo import demo_data
 
     return await demo_data(gateway, size)

@@ -15,14 +15,16 @@ from dataclasses import dataclass, field
 
 from tortoise.expressions import Q
 
-from gateway.identity.models import Account, User
-from plugins.account_settings.extensions import range_of
-from plugins.account_settings.models import AccountOptions, ExtensionKind, ExtensionReservation
-from plugins.account_settings.services import get_options
+from gateway.api import Account, Problem, User
+from plugins.account_settings.api import (
+    AccountOptions,
+    ExtensionKind,
+    ExtensionReservation,
+    get_options,
+    range_of,
+)
 from plugins.affiliation import errors as e
 from plugins.affiliation.errors import AffiliationErrorCode as Code
-from plugins.affiliation.errors import problem
-from schema.errors import PayloadError
 
 _KIND_ORDER = {ExtensionKind.USER: 0, ExtensionKind.GROUP: 1, ExtensionKind.SERVICE: 2}
 
@@ -58,7 +60,7 @@ class Proposal:
     account_id: int
     organization_id: int
     changes: list[Change] = field(default_factory=list)
-    problems: list[PayloadError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def token(self) -> str | None:
@@ -75,8 +77,8 @@ class Proposal:
 
 async def organization_members(organization_id: int) -> list[int]:
     """The organisation's account and its affiliated accounts, by id."""
-    return sorted(await Account.filter(
-        Q(id=organization_id) | Q(organization_id=organization_id)).values_list("id", flat=True))
+    return sorted(row[0] for row in await Account.filter(
+        Q(id=organization_id) | Q(organization_id=organization_id)).values_list("id"))
 
 
 async def items_of(account_ids: Iterable[int]) -> list[Item]:
@@ -130,7 +132,7 @@ async def compute(account: Account, organization: Account, members: list[int],
         replacement = _free_in(options, item.kind, taken)
         if replacement is None:
             first, last = range_of(options, item.kind)
-            proposal.problems.append(problem(Code.RANGE_FULL, e.RANGE_FULL, field_path,
+            proposal.problems.append(Problem(Code.RANGE_FULL, e.RANGE_FULL, field_path,
                                              first=first, last=last,
                                              extension=item.extension))
         else:

@@ -6,44 +6,46 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry import relay
 
-from gateway.i18n import Text
-from gateway.identity.types import AccountNode
-from plugins.account_settings.directory_schema import ExtensionKindEnum
-from plugins.account_settings.models import ExtensionKind
+from gateway.api import (
+    SIGNED_IN,
+    STAFF,
+    AccountNode,
+    Connection,
+    Problem,
+    Problems,
+    ProblemsToPayload,
+    Text,
+    account_loader,
+    allow,
+    build_connection,
+    error_type,
+    global_id,
+    mutation,
+    node_pk,
+    object_pk,
+    page_window,
+    to_errors,
+)
+from plugins.account_settings.api import ExtensionKind
 from plugins.affiliation import directory, services
 from plugins.affiliation import errors as e
-from plugins.affiliation.errors import AffiliationError, InputProblems, problem
+from plugins.affiliation.errors import AffiliationErrorCode
 from plugins.affiliation.proposals import Change
-from schema.errors import PayloadError
-from schema.node import object_pk
-from schema.pagination import Connection, build_connection, page_window
-from schema.permissions import Role, allow
 
-STAFF = services.STAFF
-ANYONE = (*STAFF, Role.COMPANY_ADMIN, Role.EMPLOYEE, Role.PROFESSIONAL)
-Code = e.AffiliationErrorCode
-
-
-def _id(raw: Any, type_name: str, field_path: list[str], not_found: Text = e.NOT_FOUND) -> int:
-    """The database id behind a global id of ``type_name`` (or a plain CID/UID); anything
-    else, a number no row can have included, is "not found" at ``field_path``."""
-    number = object_pk(raw, type_name)
-    if number is None:
-        raise problem(Code.NOT_FOUND, not_found, field_path)
-    return number
-
-
-def _errors(exc: PayloadError | InputProblems, language: str) -> list[Any]:
-    problems = exc.problems if isinstance(exc, InputProblems) else [exc]
-    return [p.to_graphql(AffiliationError, language) for p in problems]
+# ExtensionKind is the account settings plugin's GraphQL enum: its schema modules, loaded
+# first (this plugin requires that one), register it before the types below use it.
+AffiliationError = error_type("Affiliation", AffiliationErrorCode)
 
 
 async def _account(info: strawberry.Info, account_id: int | None) -> AccountNode | None:
     if account_id is None:
         return None
-    return await info.context.loaders["clients.account"].load(account_id)  # type: ignore[no-any-return]
+    return await account_loader(info).load(account_id)
+
+
+def _account_id(raw: Any, where: list[str], text: Text = e.ACCOUNT_NOT_FOUND) -> int:
+    return node_pk(raw, "Account", where, text)
 
 
 # --- Types -------------------------------------------------------------------------------------
@@ -51,7 +53,7 @@ async def _account(info: strawberry.Info, account_id: int | None) -> AccountNode
 @strawberry.type(description="An extension of the organisation that one of the joining "
                  "account's extensions clashes with.")
 class ExtensionHolder:
-    kind: ExtensionKindEnum  # type: ignore[valid-type]
+    kind: ExtensionKind
     extension: str
     name: str = strawberry.field(description="The user's name, or the group's or service's "
                                  "label.")
@@ -62,7 +64,7 @@ class ExtensionHolder:
 @strawberry.type(description="A clashing extension of the joining account and the free one "
                  "proposed in its place, from the account's range of its kind.")
 class ExtensionChange:
-    kind: ExtensionKindEnum  # type: ignore[valid-type]
+    kind: ExtensionKind
     extension: str = strawberry.field(description="The extension now.")
     replacement: str | None = strawberry.field(description="The proposed one; null when the "
                                                "account's range has no free extension left.")
@@ -76,12 +78,11 @@ class ExtensionChange:
     def of(cls, change: Change) -> ExtensionChange:
         item, other = change.item, change.clashes_with
         return cls(
-            kind=ExtensionKindEnum(item.kind.value), extension=item.extension,  # type: ignore[operator]
-            replacement=change.replacement, name=item.name,
-            user_id=strawberry.ID(relay.to_base64("User", item.item_id))
-            if item.kind == ExtensionKind.USER else None,
+            kind=item.kind, extension=item.extension, replacement=change.replacement,
+            name=item.name,
+            user_id=global_id("User", item.item_id) if item.kind == ExtensionKind.USER else None,
             clashes_with=ExtensionHolder(
-                kind=ExtensionKindEnum(other.kind.value), extension=other.extension,  # type: ignore[operator]
+                kind=other.kind, extension=other.extension,
                 name=other.name, account_name=change.clashes_with_account,
                 account_number=other.account_id))
 
@@ -108,7 +109,8 @@ class AffiliationProposal:
 @strawberry.type
 class AffiliationProposalPayload:
     proposal: AffiliationProposal | None
-    errors: list[AffiliationError]  # type: ignore[valid-type]
+    errors: list[AffiliationError] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list)
 
 
 @strawberry.type(description="Something of an account (a group, a call-forwarding schedule…) "
@@ -198,7 +200,7 @@ class DirectoryEntry:
 
     @strawberry.field
     def id(self) -> strawberry.ID:
-        return strawberry.ID(relay.to_base64("User", self.user_id))
+        return global_id("User", self.user_id)
 
     @strawberry.field
     def name(self) -> str:
@@ -215,27 +217,23 @@ class DirectoryEntry:
 
 @strawberry.type
 class AffiliationQuery:
-    @strawberry.field(extensions=allow(*STAFF),
+    @strawberry.field(extensions=[ProblemsToPayload(AffiliationError), *allow(*STAFF)],
                       description="Affilier: the extension clashes between the account and "
                       "every account of the organisation, with a free replacement proposed for "
                       "each. Changes nothing.")
     async def affiliation_proposal(self, info: strawberry.Info, account_id: strawberry.ID,
                                    organization_id: strawberry.ID
                                    ) -> AffiliationProposalPayload:
-        try:
-            _, organization, proposal = await services.proposal_for(
-                info.context.principal, _id(account_id, "Account", ["accountId"]),
-                _id(organization_id, "Account", ["organizationId"], e.NO_SUCH_ORGANIZATION),
-                ["accountId"], ["organizationId"])
-        except (PayloadError, InputProblems) as error:
-            return AffiliationProposalPayload(proposal=None,
-                                              errors=_errors(error, info.context.language))
+        _, organization, proposal = await services.proposal_for(
+            info.context.principal, _account_id(account_id, ["accountId"]),
+            _account_id(organization_id, ["organizationId"], e.NO_SUCH_ORGANIZATION),
+            ["accountId"], ["organizationId"])
         return AffiliationProposalPayload(
             proposal=AffiliationProposal(
                 account_id=proposal.account_id, organization_id=organization.id,
                 changes=[ExtensionChange.of(c) for c in proposal.changes], token=proposal.token),
-            errors=[p.to_graphql(AffiliationError, info.context.language)
-                    for p in proposal.problems])
+            errors=to_errors(Problems(proposal.problems), AffiliationError,
+                             info.context.language) if proposal.problems else [])
 
     @strawberry.field(extensions=allow(*STAFF),
                       description="Désaffilier, beforehand: what the organisation's other "
@@ -245,13 +243,13 @@ class AffiliationQuery:
                                      account_id: strawberry.ID) -> list[AffiliationWarning]:
         try:
             found = await services.unaffiliation_warnings(
-                info.context.principal, _id(account_id, "Account", ["accountId"]),
+                info.context.principal, _account_id(account_id, ["accountId"]),
                 info.context.host, ["accountId"])
-        except (PayloadError, InputProblems):
+        except (Problem, Problems):
             return []
         return [AffiliationWarning.of(w, info.context.language) for w in found]
 
-    @strawberry.field(extensions=allow(*ANYONE),
+    @strawberry.field(extensions=allow(*SIGNED_IN),
                       description="The organisation's shared directory (bottin): the users of "
                       "the account's organisation and of every account affiliated to it, by "
                       "name; search by name or extension.")
@@ -260,11 +258,9 @@ class AffiliationQuery:
         first: int | None = None, after: str | None = None,
     ) -> Connection[DirectoryEntry]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
-        try:
-            organization_id = await directory.organization_of(
-                info.context.principal, _id(account_id, "Account", ["accountId"]))
-        except PayloadError:
-            organization_id = None
+        pk = object_pk(account_id, "Account")  # anything else: nothing to read
+        organization_id = (None if pk is None else
+                           await directory.organization_of(info.context.principal, pk))
         if organization_id is None:
             return build_connection([], offset, limit, 0)
         rows, total = await directory.page(organization_id, search, offset, limit)
@@ -273,40 +269,30 @@ class AffiliationQuery:
 
 @strawberry.type
 class AffiliationMutation:
-    @strawberry.mutation(extensions=allow(*STAFF),
-                         description="Affiliate an account to an organisation: the accepted "
-                         "proposal's extension changes and the link, in one transaction. "
-                         "Refused with PROPOSAL_STALE when the extensions changed since the "
-                         "proposal.")
+    @mutation(*STAFF, errors=AffiliationError,
+              description="Affiliate an account to an organisation: the accepted proposal's "
+              "extension changes and the link, in one transaction. Refused with PROPOSAL_STALE "
+              "when the extensions changed since the proposal.")
     async def affiliate_account(self, info: strawberry.Info,
                                 input: AffiliateAccountInput) -> AffiliateAccountPayload:
-        try:
-            done = await services.affiliate(
-                info.context.principal,
-                _id(input.account_id, "Account", ["input", "accountId"]),
-                _id(input.organization_id, "Account", ["input", "organizationId"],
-                    e.NO_SUCH_ORGANIZATION),
-                token=input.proposal_token, notify=input.notify, host=info.context.host)
-        except (PayloadError, InputProblems) as error:
-            return AffiliateAccountPayload(errors=_errors(error, info.context.language))
+        done = await services.affiliate(
+            info.context.principal, _account_id(input.account_id, ["input", "accountId"]),
+            _account_id(input.organization_id, ["input", "organizationId"],
+                        e.NO_SUCH_ORGANIZATION),
+            token=input.proposal_token, notify=input.notify, host=info.context.host)
         return AffiliateAccountPayload(account_id=done.account.id,
                                        organization_id=done.organization.id,
                                        changes=[ExtensionChange.of(c) for c in done.changes])
 
-    @strawberry.mutation(extensions=allow(*STAFF),
-                         description="End an account's affiliation: its users leave the "
-                         "organisation's shared directory. Returns the plugins' warnings about "
-                         "groups and call-forwarding schedules that pointed at them.")
+    @mutation(*STAFF, errors=AffiliationError,
+              description="End an account's affiliation: its users leave the organisation's "
+              "shared directory. Returns the plugins' warnings about groups and call-forwarding "
+              "schedules that pointed at them.")
     async def unaffiliate_account(self, info: strawberry.Info,
                                   input: UnaffiliateAccountInput) -> UnaffiliateAccountPayload:
-        language = info.context.language
-        try:
-            done = await services.unaffiliate(
-                info.context.principal,
-                _id(input.account_id, "Account", ["input", "accountId"]),
-                notify=input.notify, host=info.context.host)
-        except (PayloadError, InputProblems) as error:
-            return UnaffiliateAccountPayload(errors=_errors(error, language))
+        done = await services.unaffiliate(
+            info.context.principal, _account_id(input.account_id, ["input", "accountId"]),
+            notify=input.notify, host=info.context.host)
         return UnaffiliateAccountPayload(
             account_id=done.account.id, organization_id=done.organization.id,
-            warnings=[AffiliationWarning.of(w, language) for w in done.warnings])
+            warnings=[AffiliationWarning.of(w, info.context.language) for w in done.warnings])

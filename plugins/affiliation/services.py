@@ -14,16 +14,30 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from gateway.contributions import Principal
-from gateway.i18n import Text
-from gateway.identity import scoping
-from gateway.identity.models import Account, AccountKind, BillingStatus, User
-from plugins.account_settings.models import AccountOptions, ExtensionKind, ExtensionReservation
-from plugins.account_settings.services import get_options
+from gateway.api import (
+    STAFF,
+    Account,
+    AccountKind,
+    BillingStatus,
+    PluginHost,
+    Principal,
+    Problem,
+    Text,
+    User,
+    account_for,
+    accounts_visible,
+    await_me_maybe,
+    raise_all,
+)
+from plugins.account_settings.api import (
+    AccountOptions,
+    ExtensionKind,
+    ExtensionReservation,
+    get_options,
+)
 from plugins.affiliation import errors as e
 from plugins.affiliation import notifications
 from plugins.affiliation.errors import AffiliationErrorCode as Code
-from plugins.affiliation.errors import InputProblems, problem
 from plugins.affiliation.proposals import (
     Change,
     Proposal,
@@ -31,12 +45,9 @@ from plugins.affiliation.proposals import (
     items_of,
     organization_members,
 )
-from schema.errors import PayloadError
-from schema.permissions import Role
 
 log = logging.getLogger("gateway.affiliation")
 
-STAFF = (Role.SYSTEM_ADMIN, Role.RESELLER_ADMIN, Role.RESELLER_DELEGATE, Role.INTEGRATOR)
 REFERENCES_HOOK = "gateway_extension_references"
 
 
@@ -46,52 +57,42 @@ def is_staff(principal: Principal | None) -> bool:
 
 # --- Finding the accounts --------------------------------------------------------------------
 
-async def find_account(principal: Principal | None, account_id: int,
-                       field_path: list[str]) -> Account:
-    """An account the caller sees; another reseller's is "not found"."""
-    account = await scoping.accounts_visible(principal).filter(id=account_id).first()
-    if account is None:
-        raise problem(Code.NOT_FOUND, e.NOT_FOUND, field_path)
-    return account
-
-
 async def find_organization(principal: Principal | None, account: Account,
                             organization_id: int, field_path: list[str]) -> Account:
     """The would-be organisation: an account of the same reseller that the caller sees."""
-    organization = await scoping.accounts_visible(principal).filter(
-        id=organization_id, reseller_id=account.reseller_id).first()  # type: ignore[attr-defined]
+    organization = await accounts_visible(principal).filter(
+        id=organization_id, reseller_id=account.reseller_id).first()
     if organization is None:
-        raise problem(Code.NOT_FOUND, e.NO_SUCH_ORGANIZATION, field_path)
+        raise Problem(Code.NOT_FOUND, e.NO_SUCH_ORGANIZATION, field_path)
     return organization
 
 
 async def check_pair(account: Account, organization: Account, account_field: list[str],
                      organization_field: list[str]) -> None:
     """Every reason ``account`` cannot join ``organization`` now, all at once."""
-    problems: list[PayloadError] = []
+    problems: list[Problem] = []
     if account.billing_status == BillingStatus.UNSUBSCRIBED:
-        problems.append(problem(Code.ACCOUNT_UNSUBSCRIBED, e.UNSUBSCRIBED, account_field))
-    if account.organization_id is not None:  # type: ignore[attr-defined]
-        problems.append(problem(Code.ALREADY_AFFILIATED, e.ALREADY_AFFILIATED, account_field,
-                                org_id=account.organization_id))  # type: ignore[attr-defined]
+        problems.append(Problem(Code.ACCOUNT_UNSUBSCRIBED, e.UNSUBSCRIBED, account_field))
+    if account.organization_id is not None:
+        problems.append(Problem(Code.ALREADY_AFFILIATED, e.ALREADY_AFFILIATED, account_field,
+                                org_id=account.organization_id))
     elif await Account.filter(organization_id=account.id).exists():
-        problems.append(problem(Code.ACCOUNT_IS_ORGANIZATION, e.ACCOUNT_IS_ORGANIZATION,
+        problems.append(Problem(Code.ACCOUNT_IS_ORGANIZATION, e.ACCOUNT_IS_ORGANIZATION,
                                 account_field))
     if organization.id == account.id:
-        problems.append(problem(Code.SELF_AFFILIATION, e.SELF, organization_field))
+        problems.append(Problem(Code.SELF_AFFILIATION, e.SELF, organization_field))
     else:
         if organization.kind != AccountKind.COMPANY:
-            problems.append(problem(Code.WRONG_ACCOUNT_KIND, e.COMPANY_ONLY,
+            problems.append(Problem(Code.WRONG_ACCOUNT_KIND, e.COMPANY_ONLY,
                                     organization_field))
-        if organization.organization_id is not None:  # type: ignore[attr-defined]
-            problems.append(problem(
+        if organization.organization_id is not None:
+            problems.append(Problem(
                 Code.ORGANIZATION_AFFILIATED, e.ORGANIZATION_AFFILIATED, organization_field,
-                org_id=organization.organization_id))  # type: ignore[attr-defined]
+                org_id=organization.organization_id))
         if organization.billing_status == BillingStatus.UNSUBSCRIBED:
-            problems.append(problem(Code.ACCOUNT_UNSUBSCRIBED, e.UNSUBSCRIBED,
+            problems.append(Problem(Code.ACCOUNT_UNSUBSCRIBED, e.UNSUBSCRIBED,
                                     organization_field))
-    if problems:
-        raise InputProblems(problems)
+    raise_all(problems)
 
 
 # --- Locks -------------------------------------------------------------------------------------
@@ -112,7 +113,7 @@ async def _lock_options(account_ids: Iterable[int]) -> dict[int, AccountOptions]
         await get_options(missing)
     rows = await AccountOptions.filter(account_id__in=ids).order_by(
         "account_id").select_for_update()
-    return {row.account_id: row for row in rows}  # type: ignore[attr-defined]
+    return {row.account_id: row for row in rows}
 
 
 # --- Proposal, affiliation -------------------------------------------------------------------
@@ -121,7 +122,7 @@ async def proposal_for(principal: Principal | None, account_id: int, organizatio
                        account_field: list[str], organization_field: list[str]
                        ) -> tuple[Account, Account, Proposal]:
     """The clashes and their proposed replacements; nothing is changed."""
-    account = await find_account(principal, account_id, account_field)
+    account = await account_for(principal, account_id, account_field)
     organization = await find_organization(principal, account, organization_id,
                                            organization_field)
     await check_pair(account, organization, account_field, organization_field)
@@ -138,32 +139,31 @@ class Affiliated:
 
 
 async def affiliate(principal: Principal | None, account_id: int, organization_id: int, *,
-                    token: str | None, notify: bool, host: Any) -> Affiliated:
+                    token: str | None, notify: bool, host: PluginHost) -> Affiliated:
     """Affiliate the account to the organisation: the accepted proposal's extension changes
     and the link, in one transaction. Without ``token``, only when nothing clashes; with it,
     only when the proposal computed now is the accepted one (else PROPOSAL_STALE)."""
     account_field, organization_field = ["input", "accountId"], ["input", "organizationId"]
     token_field = ["input", "proposalToken"]
-    account = await find_account(principal, account_id, account_field)
+    account = await account_for(principal, account_id, account_field)
     organization = await find_organization(principal, account, organization_id,
                                            organization_field)
     async with in_transaction():
         locked = await _lock_accounts([account.id, organization.id])
         if account.id not in locked or organization.id not in locked:  # deleted meanwhile
-            raise problem(Code.NOT_FOUND, e.NOT_FOUND, account_field)
+            raise Problem(Code.NOT_FOUND, e.ACCOUNT_NOT_FOUND, account_field)
         account, organization = locked[account.id], locked[organization.id]
         await check_pair(account, organization, account_field, organization_field)
         members = await organization_members(organization.id)
         options = await _lock_options([account.id, *members])
         proposal = await compute(account, organization, members, account_field,
                                  options[account.id])
-        if proposal.problems:
-            raise InputProblems(proposal.problems)
+        raise_all(proposal.problems)
         if token is None:
             if proposal.changes:
-                raise problem(Code.PROPOSAL_REQUIRED, e.PROPOSAL_REQUIRED, token_field)
+                raise Problem(Code.PROPOSAL_REQUIRED, e.PROPOSAL_REQUIRED, token_field)
         elif token.strip() != proposal.token:
-            raise problem(Code.PROPOSAL_STALE, e.PROPOSAL_STALE, token_field)
+            raise Problem(Code.PROPOSAL_STALE, e.PROPOSAL_STALE, token_field)
         for change in proposal.changes:
             model = User if change.item.kind == ExtensionKind.USER else ExtensionReservation
             await model.filter(id=change.item.item_id, account_id=account.id).update(
@@ -199,20 +199,20 @@ class Unaffiliated:
     notified: list[str] = field(default_factory=list)
 
 
-async def unaffiliate(principal: Principal | None, account_id: int, *, notify: bool, host: Any,
-                      account_field: list[str] | None = None) -> Unaffiliated:
+async def unaffiliate(principal: Principal | None, account_id: int, *, notify: bool,
+                      host: PluginHost, account_field: list[str] | None = None) -> Unaffiliated:
     """End the account's affiliation: its users leave the shared directory. Returns the
     warnings of the plugins about what pointed at the extensions that stop being shared."""
     account_field = account_field or ["input", "accountId"]
-    account = await find_account(principal, account_id, account_field)
-    organization_id = account.organization_id  # type: ignore[attr-defined]
+    account = await account_for(principal, account_id, account_field)
+    organization_id = account.organization_id
     if organization_id is None:
-        raise problem(Code.NOT_AFFILIATED, e.NOT_AFFILIATED, account_field)
+        raise Problem(Code.NOT_AFFILIATED, e.NOT_AFFILIATED, account_field)
     async with in_transaction():
         locked = await _lock_accounts([account.id, organization_id])
-        account = locked.get(account.id)  # type: ignore[assignment]
-        if account is None or account.organization_id != organization_id:  # type: ignore[attr-defined]
-            raise problem(Code.NOT_AFFILIATED, e.NOT_AFFILIATED, account_field)
+        mine = locked.get(account.id)
+        if mine is None or mine.organization_id != organization_id:
+            raise Problem(Code.NOT_AFFILIATED, e.NOT_AFFILIATED, account_field)
         organization = locked[organization_id]
         remaining = [m for m in await organization_members(organization_id) if m != account.id]
         leaving_items = await items_of([account.id])
@@ -231,12 +231,13 @@ async def unaffiliate(principal: Principal | None, account_id: int, *, notify: b
     return result
 
 
-async def unaffiliation_warnings(principal: Principal | None, account_id: int, host: Any,
+async def unaffiliation_warnings(principal: Principal | None, account_id: int,
+                                 host: PluginHost,
                                  account_field: list[str]) -> list[ReferenceWarning]:
     """What un-affiliating the account would leave pointing at extensions it no longer
     shares (nothing is changed)."""
-    account = await find_account(principal, account_id, account_field)
-    organization_id = account.organization_id  # type: ignore[attr-defined]
+    account = await account_for(principal, account_id, account_field)
+    organization_id = account.organization_id
     if organization_id is None:
         return []
     remaining = [m for m in await organization_members(organization_id) if m != account.id]
@@ -248,13 +249,11 @@ async def unaffiliation_warnings(principal: Principal | None, account_id: int, h
     ]
 
 
-async def extension_references(host: Any, account_ids: list[int],
+async def extension_references(host: PluginHost, account_ids: list[int],
                                extensions: list[str]) -> list[ReferenceWarning]:
     """The plugins' warnings (``gateway_extension_references``): what the accounts
     ``account_ids`` keep that points at ``extensions``. A plugin that fails is named in a
     warning of its own (and logged), never hides the others."""
-    from gateway.plugins import await_me_maybe
-
     account_ids = sorted(set(account_ids))
     extensions = sorted(set(extensions))
     if not account_ids or not extensions:

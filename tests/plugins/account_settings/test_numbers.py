@@ -147,7 +147,7 @@ async def test_unsubscribed_accounts_numbers_return_to_the_pool(world: World) ->
     assert chosen["updateAccountOptions"]["options"]["callerId"]["number"] == "+15145550171"
 
     await clients.unsubscribe(await Account.get(id=account.id), host=host,
-                              config=ClientsConfig.from_host(host))
+                              config=host.config_for("clients", ClientsConfig))
 
     assert await PhoneNumber.filter(account_id=account.id).count() == 0
     free = await PhoneNumber.filter(reseller_id=world.tenant.reseller.id,
@@ -172,7 +172,7 @@ async def test_the_purge_forgets_the_accounts_rows_but_keeps_the_pools(world: Wo
     await Device.create(account_id=account.id, name="Bureau", mac_address="0004F2000181")
     await Contact.create(account_id=account.id, name="Client", phone_number="+15145550182")
     await AccountOptions.create(account_id=account.id, contacts_limit=42)
-    config = ClientsConfig.from_host(host)
+    config = host.config_for("clients", ClientsConfig)
     await clients.unsubscribe(await Account.get(id=account.id), host=host, config=config)
 
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=config.purge_after_days + 1)
