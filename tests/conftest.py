@@ -142,3 +142,60 @@ async def gateway(migrated: str, settings: Settings) -> AsyncIterator[Gateway]:
         job_options={"relay_interval": 0.05, "scheduler_tick": 0.2, "in_process_workers": True},
     ):
         yield running
+
+
+# --- SQL statements counted ------------------------------------------------------------------
+
+
+class QueryLog:
+    """What the ``count_queries`` fixture gives: ``with count_queries() as statements:`` lists
+    the SQL of every statement Tortoise sends (SQLite or PostgreSQL, in a transaction or not)
+    from the code inside the block: the test's task and the tasks it starts, such as a request
+    through ``Gateway.graphql`` and its DataLoaders; not the job runtime polling meanwhile in
+    tasks of its own."""
+
+    def __init__(self) -> None:
+        import contextvars
+
+        self._current: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+            "count_queries", default=None)
+        self._tokens: list[contextvars.Token[list[str] | None]] = []
+
+    def __call__(self) -> QueryLog:
+        return self
+
+    def __enter__(self) -> list[str]:
+        statements: list[str] = []
+        self._tokens.append(self._current.set(statements))
+        return statements
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._current.reset(self._tokens.pop())
+
+    def record(self, record: Any) -> bool:
+        """A filter of Tortoise's ``tortoise.db_client`` logger, which names each statement as
+        it is sent: ``"%s: %s"`` (SQL, values), or the bare SQL of a script. Lets all through."""
+        statements = self._current.get()
+        if statements is not None:
+            if record.args and record.msg == "%s: %s":
+                statements.append(str(record.args[0]))
+            elif not record.args:
+                statements.append(str(record.msg))
+        return True
+
+
+@pytest.fixture
+def count_queries() -> Iterator[QueryLog]:
+    """``with count_queries() as statements: ...`` then ``len(statements)``: see QueryLog."""
+    import logging
+
+    log = QueryLog()
+    logger = logging.getLogger("tortoise.db_client")
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addFilter(log.record)
+    try:
+        yield log
+    finally:
+        logger.removeFilter(log.record)
+        logger.setLevel(level)
