@@ -177,49 +177,58 @@ class Client:
         self.sequence += 1
         name = f"c{self.number}-{n}"
         email = f"{name}.{tenant.tag.lower().replace(' ', '')}@soak.test"
-        choice = self.random.choices(
-            ["me", "accounts", "drafts", "contacts", "draft", "account", "contact"],
-            weights=[2, 3, 2, 2, 2, 1, 2])[0]
-        if choice == "me":
-            data = await self.call("me", ME)
-            if data and data["me"]["reseller"]["id"] != to_base64("Reseller", tenant.reseller_id):
-                self.tally.leaks.append(f"me answered another reseller to {tenant.tag}")
-        elif choice == "accounts":
-            await self.call("accounts", ACCOUNTS)
-        elif choice == "drafts":
-            data = await self.call("drafts", DRAFTS)
-            for node in (data or {}).get("signupDrafts", {}).get("nodes", []):
-                self.check_names("drafts", {"name": node["customer"]["name"]})
-        elif choice == "contacts":
-            directory = self.random.choice(sorted(tenant.directories))
-            await self.call("contacts", CONTACTS, {"id": to_base64("Account", directory)})
-        elif choice == "draft":
-            result = self.payload("draft", await self.call("draft", SAVE_DRAFT, {"input": {
-                "kind": "COMPANY", "customer": {"name": f"{tenant.tag} brouillon {name}"}}}),
-                "saveSignupDraft")
-            if result:
-                tenant.drafts.append(result["draft"]["id"])
-        elif choice == "account":
-            saved = self.payload("account draft", await self.call(
-                "account draft", SAVE_DRAFT, {"input": ready_draft(tenant.tag, name, email)}),
-                "saveSignupDraft")
-            if not saved:
-                return
-            tenant.drafts.append(saved["draft"]["id"])
-            done = self.payload("account", await self.call("account", COMPLETE, {"input": {
-                "id": saved["draft"]["id"]}}), "completeSignup")
-            if done:
-                tenant.accounts.append(done["account"]["id"])
-        else:
-            directory = self.random.choice(sorted(tenant.directories))
-            result = self.payload("contact", await self.call("contact", ADD_CONTACT, {"input": {
-                "accountId": to_base64("Account", directory), "shared": True,
-                "name": f"{tenant.tag} contact {name}", "email": email}}), "addContact",
-                allowed=("LIMIT_REACHED",))
-            if result and result["contact"]:
-                tenant.contacts.append(result["contact"]["id"])
-            elif result:
-                tenant.refused_contacts += 1
+        steps = {"me": self.read_me, "accounts": self.read_accounts, "drafts": self.read_drafts,
+                 "contacts": self.read_contacts, "draft": self.save_draft,
+                 "account": self.sign_up, "contact": self.add_contact}
+        choice = self.random.choices(list(steps), weights=[2, 3, 2, 2, 2, 1, 2])[0]
+        await steps[choice](tenant, name, email)
+
+    async def read_me(self, tenant: Tenant, name: str, email: str) -> None:
+        data = await self.call("me", ME)
+        if data and data["me"]["reseller"]["id"] != to_base64("Reseller", tenant.reseller_id):
+            self.tally.leaks.append(f"me answered another reseller to {tenant.tag}")
+
+    async def read_accounts(self, tenant: Tenant, name: str, email: str) -> None:
+        await self.call("accounts", ACCOUNTS)
+
+    async def read_drafts(self, tenant: Tenant, name: str, email: str) -> None:
+        data = await self.call("drafts", DRAFTS)
+        for node in (data or {}).get("signupDrafts", {}).get("nodes", []):
+            self.check_names("drafts", {"name": node["customer"]["name"]})
+
+    async def read_contacts(self, tenant: Tenant, name: str, email: str) -> None:
+        directory = self.random.choice(sorted(tenant.directories))
+        await self.call("contacts", CONTACTS, {"id": to_base64("Account", directory)})
+
+    async def save_draft(self, tenant: Tenant, name: str, email: str) -> None:
+        result = self.payload("draft", await self.call("draft", SAVE_DRAFT, {"input": {
+            "kind": "COMPANY", "customer": {"name": f"{tenant.tag} brouillon {name}"}}}),
+            "saveSignupDraft")
+        if result:
+            tenant.drafts.append(result["draft"]["id"])
+
+    async def sign_up(self, tenant: Tenant, name: str, email: str) -> None:
+        saved = self.payload("account draft", await self.call(
+            "account draft", SAVE_DRAFT, {"input": ready_draft(tenant.tag, name, email)}),
+            "saveSignupDraft")
+        if not saved:
+            return
+        tenant.drafts.append(saved["draft"]["id"])
+        done = self.payload("account", await self.call("account", COMPLETE, {"input": {
+            "id": saved["draft"]["id"]}}), "completeSignup")
+        if done:
+            tenant.accounts.append(done["account"]["id"])
+
+    async def add_contact(self, tenant: Tenant, name: str, email: str) -> None:
+        directory = self.random.choice(sorted(tenant.directories))
+        result = self.payload("contact", await self.call("contact", ADD_CONTACT, {"input": {
+            "accountId": to_base64("Account", directory), "shared": True,
+            "name": f"{tenant.tag} contact {name}", "email": email}}), "addContact",
+            allowed=("LIMIT_REACHED",))
+        if result and result["contact"]:
+            tenant.contacts.append(result["contact"]["id"])
+        elif result:
+            tenant.refused_contacts += 1
 
     async def run(self, deadline: float) -> None:
         while time.monotonic() < deadline:

@@ -8,10 +8,7 @@ from typing import Any
 
 import strawberry
 
-from gateway.hookimpl import hookimpl
-from gateway.i18n import Text
-from schema.errors import PayloadError, error_type
-from schema.permissions import SUBSCRIBERS, allow
+from gateway.api import SUBSCRIBERS, Problem, Text, allow, error_type, hookimpl, mutation
 
 PLUGIN_NAME = "audit_probe"
 
@@ -38,18 +35,18 @@ class ProbeInput:
 @strawberry.type
 class ProbePayload:
     name: str | None
-    errors: list[ProbeError]  # type: ignore[valid-type]
+    errors: list[ProbeError] = strawberry.field(default_factory=list)  # type: ignore[valid-type]
 
 
 @strawberry.type
 class ProbeMutation:
-    @strawberry.mutation(extensions=allow(*SUBSCRIBERS))
+    # Through the mutation kit: the refusal raised below is the payload's errors, audited.
+    @mutation(*SUBSCRIBERS, errors=ProbeError)
     async def probe_save(self, info: strawberry.Info, input: ProbeInput) -> ProbePayload:
         if input.name == "bad":
-            error = PayloadError(ProbeErrorCode.INVALID, Text(en="Bad name.", fr="Mauvais nom."),
-                                 ["input", "name"])
-            return ProbePayload(name=None, errors=[error.to_graphql(ProbeError, "en")])
-        return ProbePayload(name=input.name, errors=[])
+            raise Problem(ProbeErrorCode.INVALID, Text(en="Bad name.", fr="Mauvais nom."),
+                          ["input", "name"])
+        return ProbePayload(name=input.name)
 
     @strawberry.mutation(extensions=allow(*SUBSCRIBERS))
     def probe_sync(self, note: str, pin: str) -> bool:
