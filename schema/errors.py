@@ -5,8 +5,9 @@ they become GraphQL (``schema.mutations.mutation`` calls it for every mutation).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 
@@ -26,12 +27,27 @@ class Error:
 _CODES = "__gateway_error_codes__"
 
 
-def error_type(area: str, codes: type[Enum]) -> type:
-    """Build ``<Area>Error`` implementing :class:`Error`, with ``code: <Area>ErrorCode!``."""
-    code_enum = strawberry.enum(codes, name=f"{area}ErrorCode")
-    namespace: dict[str, Any] = {"__annotations__": {"code": code_enum}, _CODES: codes}
-    cls = type(f"{area}Error", (Error,), namespace)
-    return strawberry.type(cls, name=f"{area}Error", description=f"An error of the {area} area.")
+ErrorClass = TypeVar("ErrorClass", bound=type[Error])
+
+
+def error_type(area: str, codes: type[Enum]) -> Callable[[ErrorClass], ErrorClass]:
+    """Make the decorated class ``<Area>Error``, implementing :class:`Error` with
+    ``code: <Area>ErrorCode!`` (``codes`` given to GraphQL under that name)::
+
+        @error_type("CallRestriction", RestrictionErrorCode)
+        class CallRestrictionError(Error):
+            "An error of the call restrictions area."
+
+    A class, so that ``errors: list[CallRestrictionError]`` is a type to type checkers too."""
+
+    def build(cls: ErrorClass) -> ErrorClass:
+        code_enum = strawberry.enum(codes, name=f"{area}ErrorCode")
+        cls.__annotations__ = {"code": code_enum}
+        setattr(cls, _CODES, codes)
+        return strawberry.type(cls, name=f"{area}Error",
+                               description=f"An error of the {area} area.")
+
+    return build
 
 
 def to_errors(exc: Problem | Problems, error_cls: type, language: str) -> list[Any]:

@@ -7,7 +7,7 @@ clients keep both tokens themselves: the reseller's stays valid the whole time.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import strawberry
 
@@ -27,11 +27,10 @@ from schema.errors import Error, error_type
 from schema.mutations import mutation
 from schema.node import node_pk
 
-if TYPE_CHECKING:  # for mypy, the class that error_type() builds
-    class DirectAccessError(Error):
-        code: DirectAccessErrorCode
-else:
-    DirectAccessError = error_type("DirectAccess", DirectAccessErrorCode)
+
+@error_type("DirectAccess", DirectAccessErrorCode)
+class DirectAccessError(Error):
+    """A refusal of direct access."""
 
 
 def _uses_cookie(context: Any) -> bool:

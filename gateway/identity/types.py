@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -38,15 +38,14 @@ strawberry.enum(UserRole, name="UserRole")
 
 # Sign-in, password and API-token payloads have ``errors: [IdentityError!]!``; reseller
 # settings, branding and administrators ``[ResellerError!]!``.
-if TYPE_CHECKING:  # for mypy, the classes that error_type() builds
-    class IdentityError(Error):
-        code: IdentityErrorCode
+@error_type("Identity", IdentityErrorCode)
+class IdentityError(Error):
+    """A refusal of sign-in, passwords and API tokens."""
 
-    class ResellerError(Error):
-        code: ResellerErrorCode
-else:
-    IdentityError = error_type("Identity", IdentityErrorCode)
-    ResellerError = error_type("Reseller", ResellerErrorCode)
+
+@error_type("Reseller", ResellerErrorCode)
+class ResellerError(Error):
+    """A refusal of reseller settings, branding and administrators."""
 
 
 @strawberry.enum

@@ -16,7 +16,7 @@ from gateway.models import OutboxJob, OutboxStatus
 from gateway.problems import Field, Problem
 from gateway.roles import Role
 from gateway.validation import database_id
-from schema.errors import error_type
+from schema.errors import Error, error_type
 from schema.mutations import as_data, field, mutation
 from schema.node import RowNode
 from schema.pagination import Connection, build_connection, page_window
@@ -24,7 +24,9 @@ from schema.scalars import DateTime
 
 strawberry.enum(OutboxStatus, name="JobStatus")
 
-JobError = error_type("Job", JobErrorCode)
+@error_type("Job", JobErrorCode)
+class JobError(Error):
+    """A refusal of the Job area: what was wrong, where, and why."""
 
 
 def job_pk(raw: str, field: Field | None = None) -> int:
@@ -92,7 +94,7 @@ class RerunJobInput:
 @strawberry.type
 class RerunJobPayload:
     job: OutboxJobNode | None
-    errors: list[JobError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[JobError] = strawberry.field(
         default_factory=list
     )
 

@@ -66,7 +66,7 @@ class ReleaseExtensionInput:
 @strawberry.type
 class ExtensionPayload:
     extension: str | None
-    errors: list[AccountSettingsError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[AccountSettingsError] = strawberry.field(
         default_factory=list)
 
 
@@ -105,7 +105,7 @@ class RemoveDeviceInput:
 @strawberry.type
 class DevicePayload:
     device: DeviceNode | None
-    errors: list[AccountSettingsError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[AccountSettingsError] = strawberry.field(
         default_factory=list)
 
 
@@ -162,7 +162,7 @@ class RemoveContactInput:
 @strawberry.type
 class ContactPayload:
     contact: ContactNode | None
-    errors: list[AccountSettingsError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[AccountSettingsError] = strawberry.field(
         default_factory=list)
 
 

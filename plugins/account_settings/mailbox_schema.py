@@ -60,7 +60,7 @@ class MailboxMessageNode:
 @strawberry.type
 class MailboxMessagePayload:
     message: MailboxMessageNode | None
-    errors: list[AccountSettingsError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[AccountSettingsError] = strawberry.field(
         default_factory=list)
 
 

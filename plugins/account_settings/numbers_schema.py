@@ -113,7 +113,7 @@ class RemovePoolPhoneNumberInput:
 @strawberry.type
 class PhoneNumberPayload:
     phone_number: PoolPhoneNumber | None
-    errors: list[AccountSettingsError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[AccountSettingsError] = strawberry.field(
         default_factory=list)
 
 
@@ -129,7 +129,7 @@ class ImportPhoneNumbersPayload:
     added: list[PoolPhoneNumber] = strawberry.field(default_factory=list)
     rejected: list[ImportedLineProblem] = strawberry.field(
         default_factory=list, description="Ignored, invalid and duplicate lines, by line.")
-    errors: list[AccountSettingsError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[AccountSettingsError] = strawberry.field(
         default_factory=list)
 
 

@@ -13,6 +13,7 @@ from gateway.api import (
     Account,
     AccountKind,
     AccountNode,
+    Error,
     PhoneNumber,
     Problem,
     Role,
@@ -32,7 +33,10 @@ from plugins.account_settings.models import AccountOptions
 from plugins.account_settings.options import get_options
 from plugins.clients import api as clients
 
-AccountSettingsError = error_type("AccountSettings", AccountSettingsErrorCode)
+
+@error_type("AccountSettings", AccountSettingsErrorCode)
+class AccountSettingsError(Error):
+    """A refusal of the AccountSettings area: what was wrong, where, and why."""
 
 # Who reads an account's Options page: the reseller's staff, and the account's own admin.
 READERS = (*STAFF, Role.COMPANY_ADMIN, Role.PROFESSIONAL)
@@ -292,7 +296,7 @@ class UpdateAccountOptionsInput:
 @strawberry.type
 class AccountOptionsPayload:
     options: AccountOptionsView | None
-    errors: list[AccountSettingsError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[AccountSettingsError] = strawberry.field(
         default_factory=list)
 
 

@@ -12,6 +12,7 @@ from gateway.api import (
     STAFF,
     AccountNode,
     Connection,
+    Error,
     Problem,
     Problems,
     ProblemsToPayload,
@@ -33,9 +34,12 @@ from plugins.affiliation import errors as e
 from plugins.affiliation.errors import AffiliationErrorCode
 from plugins.affiliation.proposals import Change
 
+
 # ExtensionKind is the account settings plugin's GraphQL enum: its schema modules, loaded
 # first (this plugin requires that one), register it before the types below use it.
-AffiliationError = error_type("Affiliation", AffiliationErrorCode)
+@error_type("Affiliation", AffiliationErrorCode)
+class AffiliationError(Error):
+    """A refusal of the Affiliation area: what was wrong, where, and why."""
 
 
 async def _account(info: strawberry.Info, account_id: int | None) -> AccountNode | None:
@@ -109,7 +113,7 @@ class AffiliationProposal:
 @strawberry.type
 class AffiliationProposalPayload:
     proposal: AffiliationProposal | None
-    errors: list[AffiliationError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[AffiliationError] = strawberry.field(
         default_factory=list)
 
 
@@ -153,7 +157,7 @@ class AffiliateAccountPayload:
     account_id: strawberry.Private[int | None] = None
     organization_id: strawberry.Private[int | None] = None
     changes: list[ExtensionChange] = strawberry.field(default_factory=list)
-    errors: list[AffiliationError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[AffiliationError] = strawberry.field(
         default_factory=list)
 
     @strawberry.field
@@ -177,7 +181,7 @@ class UnaffiliateAccountPayload:
     account_id: strawberry.Private[int | None] = None
     organization_id: strawberry.Private[int | None] = None
     warnings: list[AffiliationWarning] = strawberry.field(default_factory=list)
-    errors: list[AffiliationError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[AffiliationError] = strawberry.field(
         default_factory=list)
 
     @strawberry.field

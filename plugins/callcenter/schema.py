@@ -9,7 +9,7 @@ Resolvers turn inputs into plain data (``filter_schema``), call ``reports``/``se
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import strawberry
 from strawberry.exceptions import StrawberryGraphQLError
@@ -45,11 +45,10 @@ from plugins.callcenter.filter_schema import (
     filter_data,
 )
 
-if TYPE_CHECKING:  # for mypy, the class that error_type() builds
-    class CallCenterError(Error):
-        code: CallCenterErrorCode
-else:
-    CallCenterError = error_type("CallCenter", CallCenterErrorCode)
+
+@error_type("CallCenter", CallCenterErrorCode)
+class CallCenterError(Error):
+    """A refusal of the call-center area."""
 
 READERS = SIGNED_IN
 # Who edits the information pages agents read: no API token.

@@ -269,7 +269,7 @@ class ChangeBillingStatusInput:
 @strawberry.type
 class AccountPayload:
     account: AccountNode | None
-    errors: list[ClientsError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[ClientsError] = strawberry.field(
         default_factory=list)
 
 
@@ -281,7 +281,7 @@ class DeleteAccountInput:
 @strawberry.type
 class DeleteAccountPayload:
     account: AccountNode | None = strawberry.field(description="Now UNSUBSCRIBED.")
-    errors: list[ClientsError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[ClientsError] = strawberry.field(
         default_factory=list)
 
 
@@ -308,7 +308,7 @@ class SendAccountMessageInput:
 @strawberry.type
 class SendAccountMessagePayload:
     messages: list[AccountMessageNode] = strawberry.field(default_factory=list)
-    errors: list[ClientsError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[ClientsError] = strawberry.field(
         default_factory=list)
 
 
@@ -327,7 +327,7 @@ class ExportAccountsPayload:
     export: AccountExportNode | None
     url: str | None = strawberry.field(description="Short-lived signed download URL.")
     job_id: strawberry.ID | None = strawberry.field(description="The PDF's rendering job.")
-    errors: list[ClientsError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[ClientsError] = strawberry.field(
         default_factory=list)
 
 

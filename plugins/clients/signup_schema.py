@@ -19,6 +19,7 @@ from gateway.api import (
     BillingStatus,
     Connection,
     DateTime,
+    Error,
     Principal,
     ProblemsToPayload,
     RowNode,
@@ -39,8 +40,11 @@ from plugins.clients.config import PLUGIN_NAME, ClientsConfig
 from plugins.clients.errors import ClientsErrorCode
 from plugins.clients.models import PaymentMethod, SignupDraft, SignupStatus
 
+
 # The clients area's one error type (the Clients page's mutations in ``schema`` use it too).
-ClientsError = error_type("Clients", ClientsErrorCode)
+@error_type("Clients", ClientsErrorCode)
+class ClientsError(Error):
+    """A refusal of the Clients area: what was wrong, where, and why."""
 
 strawberry.enum(SignupStatus, name="SignupStatus",
                 description="OPEN, SENT to the client, or COMPLETED.")
@@ -361,7 +365,7 @@ class CompleteSignupAsClientInput:
 @strawberry.type
 class SignupDraftPayload:
     draft: SignupDraftNode | None
-    errors: list[ClientsError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[ClientsError] = strawberry.field(
         default_factory=list)
 
 
@@ -369,14 +373,14 @@ class SignupDraftPayload:
 class CompleteSignupPayload:
     account: AccountNode | None
     draft: SignupDraftNode | None
-    errors: list[ClientsError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[ClientsError] = strawberry.field(
         default_factory=list)
 
 
 @strawberry.type(description="The draft a client's sign-up link opens, or why it does not.")
 class SignupInvitation:
     draft: SignupDraftNode | None
-    errors: list[ClientsError] = strawberry.field(  # type: ignore[valid-type]
+    errors: list[ClientsError] = strawberry.field(
         default_factory=list)
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import Any, ClassVar, Self
 
 import strawberry
 from strawberry import relay
@@ -41,11 +41,10 @@ from plugins.restrictions.models import (
 )
 from plugins.restrictions.services import Reason
 
-if TYPE_CHECKING:  # for mypy, the class that error_type() builds
-    class CallRestrictionError(Error):
-        code: e.RestrictionErrorCode
-else:
-    CallRestrictionError = error_type("CallRestriction", e.RestrictionErrorCode)
+
+@error_type("CallRestriction", e.RestrictionErrorCode)
+class CallRestrictionError(Error):
+    """A refusal of the call restrictions area."""
 
 strawberry.enum(RestrictionScope, name="CallRestrictionScope",
                 description="SYSTEM: every account; RESELLER: every account of one reseller; "

@@ -17,7 +17,7 @@ from gateway.i18n import Text
 from gateway.plugins import PluginHost
 from gateway.problems import Problem, Problems
 from schema.build import build_schema
-from schema.errors import error_type
+from schema.errors import Error, error_type
 from schema.mutations import ProblemsToPayload, mutation
 from tests.conftest import make_settings
 
@@ -27,7 +27,11 @@ class KitCode(Enum):
     TOO_LONG = "TOO_LONG"
 
 
-KitError = error_type("Kit", KitCode)
+@error_type("Kit", KitCode)
+class KitError(Error):
+    """A refusal of the Kit area: what was wrong, where, and why."""
+
+
 TOO_LONG = Text(en="At most {max} characters.", fr="Au plus {max} caractères.")
 MISSING = Text(en="No such thing.", fr="Introuvable.")
 
@@ -36,7 +40,7 @@ MISSING = Text(en="No such thing.", fr="Introuvable.")
 class KitPayload:
     name: str | None
     warnings: list[str] = strawberry.field(default_factory=list)
-    errors: list[KitError] = strawberry.field(default_factory=list)  # type: ignore[valid-type]
+    errors: list[KitError] = strawberry.field(default_factory=list)
 
 
 def _helper_that_refuses(name: str) -> None:

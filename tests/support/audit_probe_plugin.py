@@ -8,7 +8,16 @@ from typing import Any
 
 import strawberry
 
-from gateway.api import SUBSCRIBERS, Problem, Text, allow, error_type, hookimpl, mutation
+from gateway.api import (
+    SUBSCRIBERS,
+    Error,
+    Problem,
+    Text,
+    allow,
+    error_type,
+    hookimpl,
+    mutation,
+)
 
 PLUGIN_NAME = "audit_probe"
 
@@ -17,7 +26,9 @@ class ProbeErrorCode(Enum):
     INVALID = "INVALID"
 
 
-ProbeError = error_type("Probe", ProbeErrorCode)
+@error_type("Probe", ProbeErrorCode)
+class ProbeError(Error):
+    """A refusal of the Probe area: what was wrong, where, and why."""
 
 
 @strawberry.input
@@ -35,7 +46,7 @@ class ProbeInput:
 @strawberry.type
 class ProbePayload:
     name: str | None
-    errors: list[ProbeError] = strawberry.field(default_factory=list)  # type: ignore[valid-type]
+    errors: list[ProbeError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
