@@ -16,7 +16,7 @@ from strawberry.types.execution import ExecutionContext
 
 from gateway.i18n import Text
 from gateway.observability import INTERNAL_ERROR, current_request_id
-from gateway.problems import Problem
+from gateway.problems import Problem, Problems
 
 log = logging.getLogger("gateway.graphql")
 
@@ -34,8 +34,9 @@ def _should_mask(error: Any) -> bool:
 
 
 def _is_localized(original: Any) -> bool:
-    """An expected refusal that carries its message in both languages (``text``: Text)."""
-    return isinstance(getattr(original, "text", None), Text)
+    """An expected refusal that carries its message in both languages (``text``: Text), or
+    several problems at once."""
+    return isinstance(original, Problems) or isinstance(getattr(original, "text", None), Text)
 
 
 def _code(original: Any) -> str:
@@ -43,6 +44,11 @@ def _code(original: Any) -> str:
     if isinstance(original, Problem):
         return original.code_name
     return str(getattr(original, "code", "BAD_USER_INPUT"))
+
+
+def _described(problem: Problem, language: str) -> dict[str, Any]:
+    field = [str(part) for part in problem.field] if problem.field is not None else None
+    return {"code": problem.code_name, "field": field, "message": problem.message(language)}
 
 
 def masked_errors() -> MaskErrors:
@@ -66,9 +72,18 @@ class _MaskErrorsWithRequestId(MaskErrors):
         if original is None or not _is_localized(original):
             return error
         language = getattr(self.execution_context.context, "language", "en")
+        if isinstance(original, Problems):
+            # One GraphQL error: the first problem's code, field and message; every problem
+            # in ``extensions.problems``.
+            everything = [_described(p, language) for p in original.problems]
+            original = original.problems[0]
+        else:
+            everything = None
         extensions = {**(error.extensions or {}), "code": _code(original)}
         if isinstance(original, Problem) and original.field is not None:
             extensions["field"] = [str(part) for part in original.field]
+        if everything is not None:
+            extensions["problems"] = everything
         return GraphQLError(
             original.text.render(language, **getattr(original, "values", {})),
             nodes=error.nodes,

@@ -133,3 +133,32 @@ def test_every_payload_of_the_composed_schema_can_carry_errors(tmp_path: Path) -
             if not (nullable or has_default):
                 wrong.append(f"{name}: {payload.__name__}.{field.python_name}")
     assert not wrong, "payload fields that cannot be null on a refusal: " + ", ".join(wrong)
+
+
+@strawberry.type
+class RefusingQuery:
+    @strawberry.field
+    def thing(self, name: str) -> str:
+        _helper_that_refuses(name)
+        return name
+
+
+async def test_a_problem_in_a_query_field_is_a_coded_error_in_the_callers_language() -> None:
+    from schema.masking import masked_errors
+
+    schema = strawberry.Schema(query=RefusingQuery, extensions=[masked_errors])
+    query = "query($n: String!) { thing(name: $n) }"
+    one = await schema.execute(query, variable_values={"n": "missing"},
+                               context_value=_Context("fr"))
+    assert one.errors is not None
+    assert (one.errors[0].message, one.errors[0].extensions) == (
+        "Introuvable.", {"code": "NOT_FOUND", "field": ["input", "id"]})
+    several = await schema.execute(query, variable_values={"n": "abcdef"},
+                                   context_value=_Context("en"))
+    assert several.errors is not None
+    assert several.errors[0].message == "At most 3 characters."
+    assert several.errors[0].extensions == {
+        "code": "TOO_LONG", "field": ["input", "name"], "problems": [
+            {"code": "TOO_LONG", "field": ["input", "name"], "message": "At most 3 characters."},
+            {"code": "NOT_FOUND", "field": ["input", "items", "2"], "message": "No such thing."},
+        ]}
