@@ -19,7 +19,12 @@ Field = Sequence[str | int]
 class Problem(Exception):
     """One refused input: a ``code`` (an area's error code, or its name), the message in both
     languages with its ``values``, and the ``field`` at fault (a path such as
-    ``["input", "email"]``; None for the whole input)."""
+    ``["input", "email"]``; None for the whole input).
+
+    ``details`` is what the refusal tells beside its message, by name (e.g. ``retry_after``
+    seconds): the GraphQL kit gives each to the payload field of the same name."""
+
+    details: dict[str, Any]
 
     def __init__(self, code: Enum | str, text: Text, field: Field | None = None,
                  **values: Any) -> None:
@@ -28,6 +33,7 @@ class Problem(Exception):
         self.text = text
         self.field = list(field) if field is not None else None
         self.values = values
+        self.details = {}
 
     @property
     def code_name(self) -> str:

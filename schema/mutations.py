@@ -48,6 +48,8 @@ class ProblemsToPayload(FieldExtension):
             if f.base_resolver is None and f.python_name != "errors"
             and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         }
+        for problem in exc.problems:  # what a refusal tells beside its message
+            values.update(problem.details)
         values["errors"] = to_errors(exc, self.error_type, info.context.language)
         return definition.origin(**values)
 

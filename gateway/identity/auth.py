@@ -81,6 +81,7 @@ class Throttled(Problem):
             super().__init__(IdentityErrorCode.TOO_MANY_ATTEMPTS, _WAIT_MINUTES, field,
                              minutes=-(-retry_after // 60))
         self.retry_after = retry_after
+        self.details = {"retry_after": retry_after}
 
 
 @dataclass(frozen=True)

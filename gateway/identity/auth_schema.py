@@ -22,10 +22,8 @@ from gateway.identity.types import (
     reseller_node,
     user_node,
 )
-from gateway.problems import Problem, Problems
 from gateway.roles import ANONYMOUS, SIGNED_IN, Role
-from schema.mutations import ProblemsToPayload, field, mutation
-from schema.permissions import allow
+from schema.mutations import field, mutation
 from schema.scalars import DateTime
 
 # "Mémoriser": the login id only, readable by the sign-in page's script; never the password.
@@ -148,16 +146,6 @@ class LoginPayload:
     errors: list[IdentityError] = strawberry.field(default_factory=list)
 
 
-class _LoginProblems(ProblemsToPayload):
-    """The kit's payload errors, plus ``retryAfter`` when the refusal is a :class:`Throttled`."""
-
-    def _payload(self, exc: Problem | Problems, info: strawberry.Info) -> Any:
-        payload = super()._payload(exc, info)
-        if isinstance(exc, auth.Throttled):
-            payload.retry_after = exc.retry_after
-        return payload
-
-
 @strawberry.type
 class LogoutPayload:
     signed_out: bool = strawberry.field(default=False, description="Whether a session was "
@@ -208,10 +196,9 @@ class ResetPasswordPayload:
 
 @strawberry.type
 class AuthMutation:
-    # Not @mutation: a throttled sign-in also says when to try again (see _LoginProblems).
-    @strawberry.mutation(extensions=[_LoginProblems(IdentityError), *allow(ANONYMOUS)],
-                         description="Sign in with a login id or email and a password; opens a "
-                         "session (cookie and token).")
+    # A throttled sign-in also says when to try again: Throttled.details fills retryAfter.
+    @mutation(ANONYMOUS, errors=IdentityError, description="Sign in with a login id or email "
+              "and a password; opens a session (cookie and token).")
     async def login(self, info: strawberry.Info, input: LoginInput) -> LoginPayload:
         context = info.context
         signed_in = await auth.sign_in(

@@ -39,6 +39,7 @@ MISSING = Text(en="No such thing.", fr="Introuvable.")
 @strawberry.type
 class KitPayload:
     name: str | None
+    retry_after: int | None = None
     warnings: list[str] = strawberry.field(default_factory=list)
     errors: list[KitError] = strawberry.field(default_factory=list)
 
@@ -47,6 +48,10 @@ def _helper_that_refuses(name: str) -> None:
     """A service deep below the resolver."""
     if name == "missing":
         raise Problem("NOT_FOUND", MISSING, ["input", "id"])
+    if name == "later":
+        problem = Problem("NOT_FOUND", MISSING)
+        problem.details = {"retry_after": 30}  # told beside the message, as a payload field
+        raise problem
     if len(name) > 3:
         raise Problems([Problem(KitCode.TOO_LONG, TOO_LONG, ["input", "name"], max=3),
                         Problem(KitCode.NOT_FOUND, MISSING, ["input", "items", 2])])
@@ -97,6 +102,13 @@ async def test_a_problem_below_the_resolver_becomes_the_payload_errors(field: st
     # The code is taken by name from the mutation's own error type; fields keep their default.
     assert await _rename("missing", field=field) == {"name": None, "warnings": [], "errors": [
         {"code": "NOT_FOUND", "field": ["input", "id"], "message": "No such thing."}]}
+
+
+async def test_a_problems_details_fill_the_payload_fields_of_their_name() -> None:
+    result = await KIT.execute("mutation { rename(name: \"later\") { name retryAfter "
+                               "errors { code } } }", context_value=_Context("en"))
+    assert result.data == {"rename": {"name": None, "retryAfter": 30,
+                                      "errors": [{"code": "NOT_FOUND"}]}}
 
 
 async def test_several_problems_come_back_together_in_the_callers_language() -> None:
