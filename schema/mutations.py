@@ -48,8 +48,9 @@ class ProblemsToPayload(FieldExtension):
             if f.base_resolver is None and f.python_name != "errors"
             and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         }
-        for problem in exc.problems:  # what a refusal tells beside its message
-            values.update(problem.details)
+        names = {f.python_name for f in definition.fields if f.base_resolver is None}
+        for problem in exc.problems:  # what a refusal tells beside its message, where it fits
+            values.update({k: v for k, v in problem.details.items() if k in names})
         values["errors"] = to_errors(exc, self.error_type, info.context.language)
         return definition.origin(**values)
 

@@ -50,7 +50,9 @@ def _helper_that_refuses(name: str) -> None:
         raise Problem("NOT_FOUND", MISSING, ["input", "id"])
     if name == "later":
         problem = Problem("NOT_FOUND", MISSING)
-        problem.details = {"retry_after": 30}  # told beside the message, as a payload field
+        # Told beside the message, as the payload field of that name (a payload without one
+        # leaves it out).
+        problem.details = {"retry_after": 30, "not_a_payload_field": 1}
         raise problem
     if len(name) > 3:
         raise Problems([Problem(KitCode.TOO_LONG, TOO_LONG, ["input", "name"], max=3),
