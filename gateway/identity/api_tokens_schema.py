@@ -1,5 +1,6 @@
-"""GraphQL of integrators' API tokens: list, create (the token is in that response only),
-revoke. The rules are in :mod:`gateway.identity.api_tokens`."""
+"""GraphQL of integrators' API tokens: list, create (the token is in that response only, with
+its scopes and expiry), revoke. The rules are in :mod:`gateway.identity.api_tokens` and
+:mod:`gateway.identity.scopes`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from gateway.contributions import Principal
 from gateway.identity import api_tokens
 from gateway.identity.errors import API_TOKEN_NOT_FOUND
 from gateway.identity.models import ApiToken
+from gateway.identity.scopes import CORE_AREA
 from gateway.identity.types import IdentityError
 from gateway.roles import Role
 from schema.mutations import field, mutation
@@ -25,7 +27,8 @@ from schema.scalars import DateTime
                  "shown once, when created).")
 class ApiTokenNode(RowNode):
     COLUMNS = ("id", "name", "prefix", "reseller_id", "created_at", "last_used_at", "revoked_at",
-               "created_by__first_name", "created_by__last_name", "created_by__login")
+               "scopes", "expires_at", "created_by__first_name", "created_by__last_name",
+               "created_by__login")
 
     id: relay.NodeID[int]
     name: str
@@ -34,12 +37,17 @@ class ApiTokenNode(RowNode):
     created_at: DateTime
     last_used_at: DateTime | None
     revoked_at: DateTime | None
+    scopes: list[str] = strawberry.field(description="What it may call: <area>:read or "
+                                         "<area>:write (write includes read), the area being "
+                                         "a plugin, core, or * for every area.")
+    expires_at: DateTime | None = strawberry.field(description="It stops working then.")
     created_by_name: str | None = strawberry.field(description="Who created it.")
     reseller_id: strawberry.Private[int]
 
-    @strawberry.field(description="False once revoked.")
+    @strawberry.field(description="False once revoked or expired.")
     def active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and (self.expires_at is None
+                                            or self.expires_at > api_tokens.utcnow())
 
     @classmethod
     def visible(cls, principal: Principal | None) -> QuerySet[ApiToken]:
@@ -54,6 +62,7 @@ class ApiTokenNode(RowNode):
             id=row["id"], name=row["name"], prefix=row["prefix"],
             reseller_id=row["reseller_id"], created_at=row["created_at"],
             last_used_at=row["last_used_at"], revoked_at=row["revoked_at"],
+            scopes=list(row["scopes"] or []), expires_at=row["expires_at"],
             created_by_name=creator,
         )
 
@@ -67,6 +76,13 @@ async def api_token_node(token_id: int) -> ApiTokenNode:
 @strawberry.input
 class CreateApiTokenInput:
     name: str = strawberry.field(description="What the token is for, e.g. the integrator's name.")
+    scopes: list[str] | None = strawberry.field(
+        default=None, description="What it may call: <area>:read or <area>:write, the area "
+        "being one of apiTokenAreas or * for every area. Not given: read-only everywhere "
+        "(*:read).")
+    expires_in_days: int | None = strawberry.field(
+        default=None, description=f"Its lifetime in days, 1 to {api_tokens.MAX_LIFETIME_DAYS} "
+        f"(default {api_tokens.DEFAULT_LIFETIME_DAYS}).")
 
 
 @strawberry.type
@@ -111,6 +127,16 @@ class ApiTokensQuery:
             *ApiTokenNode.COLUMNS)
         return build_connection(rows, offset, limit, total, ApiTokenNode.from_row)
 
+    @field(Role.RESELLER_ADMIN, Role.SYSTEM_ADMIN, description="The areas a token's scopes "
+           "name: core (the gateway's own fields) and every plugin on.")
+    def api_token_areas(self, info: strawberry.Info) -> list[str]:
+        return token_areas(info.context.host)
+
+
+def token_areas(host: Any) -> list[str]:
+    """``core`` and the name of every plugin on: what a scope's area may be."""
+    return [CORE_AREA, *(spec.name for spec in host.enabled if spec.name != CORE_AREA)]
+
 
 @strawberry.type
 class ApiTokensMutation:
@@ -119,7 +145,9 @@ class ApiTokensMutation:
     async def create_api_token(
         self, info: strawberry.Info, input: CreateApiTokenInput
     ) -> CreateApiTokenPayload:
-        created = await api_tokens.create_api_token(info.context.principal, input.name)
+        created = await api_tokens.create_api_token(
+            info.context.principal, input.name, scopes=input.scopes,
+            expires_in_days=input.expires_in_days, areas=token_areas(info.context.host))
         return CreateApiTokenPayload(api_token=await api_token_node(created.row.id),
                                      token=created.token)
 

@@ -1,5 +1,7 @@
-"""The append-only audit log of direct access: its start and end, and every mutation made
-inside it, with who was really there.
+"""The append-only audit log: direct access (its start, its end, refused attempts) and every
+mutation made inside it, by an integrator's API token, or by staff (a system admin, a reseller
+admin or delegate), with who was really there, on behalf of whom, the tenant, the objects
+named and the outcome.
 
 Mutations are recorded generically: ``audit_schema.audit_mutations`` gives every root Mutation
 field a field extension when the schema is built, so a plugin's new mutation is audited
@@ -24,6 +26,7 @@ from gateway.roles import RESELLER_STAFF, Role
 class AuditAction(Enum):
     DIRECT_ACCESS_START = "DIRECT_ACCESS_START"
     DIRECT_ACCESS_END = "DIRECT_ACCESS_END"
+    DIRECT_ACCESS_REFUSED = "DIRECT_ACCESS_REFUSED"
     MUTATION = "MUTATION"
 
 
@@ -71,6 +74,7 @@ async def record(
     acting_as_id: int | None,
     session_id: int | None,
     request_id: str | None,
+    api_token_id: int | None = None,
     operation: str = "",
     detail: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
@@ -82,6 +86,7 @@ async def record(
         actor_id=actor_id,
         acting_as_id=acting_as_id,
         session_id=session_id,
+        api_token_id=api_token_id,
         request_id=request_id,
         operation=(operation or "")[:200],
         detail=redact(dict(detail or {})),

@@ -1,13 +1,17 @@
 """GraphQL of the audit log: ``auditLog`` for reseller staff (their reseller) and system admins
-(everyone's), and the field extension that records every mutation made inside direct access.
+(everyone's), and the field extension that records every mutation made inside direct access,
+by an API token or by staff, and every refused attempt at direct access.
 
 There is no mutation of the log: entries are only ever appended by the gateway itself.
-:func:`audit_mutations` gives every root Mutation field a :class:`DirectAccessAudit` when the
+:func:`audit_mutations` gives every root Mutation field a :class:`MutationAudit` when the
 schema is built, so a plugin's new mutation is audited without doing anything.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from enum import Enum
 from typing import Any, Self, TypeVar
 
 import strawberry
@@ -22,12 +26,14 @@ from tortoise.queryset import QuerySet
 
 from gateway.contributions import Principal
 from gateway.identity import audit
+from gateway.identity.api_tokens_schema import ApiTokenNode
 from gateway.identity.audit import REDACTED, AuditAction, is_secret
 from gateway.identity.models import (
     ACCOUNT_COLUMNS,
     RESELLER_COLUMNS,
     USER_COLUMNS,
     Account,
+    ApiToken,
     AuditEntry,
     Reseller,
     User,
@@ -42,31 +48,40 @@ from schema.scalars import DateTime
 strawberry.enum(AuditAction, name="AuditAction", description="What an audit entry records.")
 
 
-@strawberry.type(name="AuditEntry", description="One line of the append-only audit log of "
-                 "direct access: its start, its end, or a mutation made inside it.")
+@strawberry.type(name="AuditEntry", description="One line of the append-only audit log: a "
+                 "direct access started, ended or refused, or a mutation made inside direct "
+                 "access, by an API token or by staff.")
 class AuditEntryNode(RowNode):
     COLUMNS = ("id", "action", "operation", "detail", "request_id", "session_id", "created_at",
-               "reseller_id", "account_id", "actor_id", "acting_as_id")
+               "reseller_id", "account_id", "actor_id", "acting_as_id", "api_token_id")
 
     id: relay.NodeID[int]
     action: AuditAction
     operation: str = strawberry.field(description="The GraphQL operation name (may be empty).")
     created_at: DateTime
     request_id: str | None
-    session_id: int | None = strawberry.field(description="The direct-access session.")
+    session_id: int | None = strawberry.field(description="The session it was made in (the "
+                                              "direct-access one inside direct access).")
     detail: dict[str, Any] = strawberry.field(graphql_type=JSON, description="Everything "
                                               "recorded; credentials are redacted.")
     # Filled for a whole page at once by with_relations().
     actor: UserNode | None = strawberry.field(default=None, description="Who was really there "
-                                              "(the reseller staff member).")
-    acting_as: UserNode | None = strawberry.field(default=None, description="The account "
-                                                  "administrator whose view was taken.")
-    account: AccountNode | None = None
-    reseller: ResellerNode | None = None
+                                              "(null for an API token).")
+    acting_as: UserNode | None = strawberry.field(default=None, description="Inside direct "
+                                                  "access: the account administrator whose "
+                                                  "view was taken.")
+    api_token: ApiTokenNode | None = strawberry.field(default=None, description="The API token "
+                                                      "that made the mutation.")
+    account: AccountNode | None = strawberry.field(default=None, description="Inside direct "
+                                                   "access: the account entered.")
+    reseller: ResellerNode | None = strawberry.field(default=None, description="The tenant "
+                                                     "(null for a system admin's own "
+                                                     "mutations: see objects).")
     actor_id: strawberry.Private[int | None] = None
     acting_as_id: strawberry.Private[int | None] = None
     account_id: strawberry.Private[int | None] = None
     reseller_id: strawberry.Private[int | None] = None
+    api_token_id: strawberry.Private[int | None] = None
 
     @strawberry.field(description="For a mutation: the root field called.")
     def field_name(self) -> str | None:
@@ -79,6 +94,16 @@ class AuditEntryNode(RowNode):
     @strawberry.field(description="For a mutation: the error codes it answered with.")
     def error_codes(self) -> list[str]:
         return list(self.detail.get("errors") or [])
+
+    @strawberry.field(description="For a mutation: who made it: DIRECT_ACCESS, API_TOKEN, "
+                      "STAFF or SIGNED_IN (a refused direct access).")
+    def via(self) -> str | None:
+        return self.detail.get("via")
+
+    @strawberry.field(description="For a mutation: the ids its arguments name (the objects "
+                      "it touched), as given.")
+    def objects(self) -> list[str]:
+        return [str(item) for item in self.detail.get("objects") or []]
 
     @strawberry.field(description="For a mutation: its arguments, credentials redacted.")
     def arguments(self) -> JSON | None:
@@ -101,6 +126,7 @@ class AuditEntryNode(RowNode):
             session_id=row["session_id"], detail=row["detail"] or {},
             actor_id=row["actor_id"], acting_as_id=row["acting_as_id"],
             account_id=row["account_id"], reseller_id=row["reseller_id"],
+            api_token_id=row["api_token_id"],
         )
 
     @classmethod
@@ -127,13 +153,15 @@ def _one(node: type[_Node], rows: dict[int, dict[str, Any]], pk: int | None) -> 
 
 
 async def with_relations(nodes: list[AuditEntryNode]) -> list[AuditEntryNode]:
-    """Give a page of entries their people, accounts and resellers: three queries whatever the
-    page size."""
+    """Give a page of entries their people, accounts, resellers and tokens: at most four
+    queries whatever the page size."""
     users = await _by_id(User, USER_COLUMNS, {i for n in nodes for i in (n.actor_id,
                                                                           n.acting_as_id)})
     accounts = await _by_id(Account, ACCOUNT_COLUMNS, {n.account_id for n in nodes})
     resellers = await _by_id(Reseller, RESELLER_COLUMNS, {n.reseller_id for n in nodes})
+    tokens = await _by_id(ApiToken, ApiTokenNode.COLUMNS, {n.api_token_id for n in nodes})
     for node in nodes:
+        node.api_token = _one(ApiTokenNode, tokens, node.api_token_id)
         node.actor = _one(UserNode, users, node.actor_id)
         node.acting_as = _one(UserNode, users, node.acting_as_id)
         node.account = _one(AccountNode, accounts, node.account_id)
@@ -164,8 +192,9 @@ def _wanted_id(raw: Any, type_name: str) -> int | None:
 
 @strawberry.type
 class AuditQuery:
-    @field(Role.SYSTEM_ADMIN, *RESELLER_STAFF, description="The direct-access audit log, "
-           "newest first: my reseller's, or everyone's for a system admin.")
+    @field(Role.SYSTEM_ADMIN, *RESELLER_STAFF, description="The audit log (direct access, and "
+           "the mutations of staff and API tokens), newest first: my reseller's, or everyone's "
+           "for a system admin.")
     async def audit_log(
         self, info: strawberry.Info, filter: AuditLogFilter | None = None,
         first: int | None = None, after: str | None = None,
@@ -187,8 +216,38 @@ class AuditQuery:
 
 # ---- the mutation extension -----------------------------------------------------------------
 
-# Fields that write a more telling entry themselves (endDirectAccess writes DIRECT_ACCESS_END).
+# Fields that write a more telling entry themselves (endDirectAccess writes DIRECT_ACCESS_END,
+# a successful startDirectAccess DIRECT_ACCESS_START).
 SELF_AUDITED = frozenset({"endDirectAccess"})
+START_DIRECT_ACCESS = "startDirectAccess"
+# Whose every mutation is audited: the platform's and the resellers' staff.
+AUDITED_ROLES = frozenset({Role.SYSTEM_ADMIN, *RESELLER_STAFF})
+# Argument names whose values name the objects a mutation touches.
+_ID_NAME = re.compile(r"(^id$|Id$|Ids$|^ids$|_id$|_ids$)")
+
+
+class Via(Enum):
+    """Why a mutation was audited: who made it."""
+
+    DIRECT_ACCESS = "DIRECT_ACCESS"
+    API_TOKEN = "API_TOKEN"
+    STAFF = "STAFF"
+    SIGNED_IN = "SIGNED_IN"  # a refused direct access by someone else
+
+
+def _via(principal: Principal | None, field_name: str) -> Via | None:
+    """Whether (and why) a mutation by ``principal`` is audited."""
+    if principal is None or field_name in SELF_AUDITED:
+        return None
+    if principal.direct_access:
+        return Via.DIRECT_ACCESS
+    if principal.api_token_id is not None:
+        return Via.API_TOKEN
+    if principal.role in AUDITED_ROLES:
+        return Via.STAFF
+    if field_name == START_DIRECT_ACCESS:
+        return Via.SIGNED_IN
+    return None
 
 
 def _payload_errors(result: Any) -> list[str]:
@@ -226,28 +285,56 @@ def _field_variables(info: strawberry.Info) -> dict[str, Any]:
             for name, secret in used.items() if name in values}
 
 
+def object_ids(arguments: Any, depth: int = 0) -> list[str]:
+    """The ids a mutation's arguments name (``id``, ``accountId``, ``userIds``… at any depth):
+    which objects it touched. At most 20, as given."""
+    found: list[str] = []
+    if depth > 6 or not isinstance(arguments, Mapping):
+        return found
+    for key, value in arguments.items():
+        if _ID_NAME.search(str(key)) and isinstance(value, str | int):
+            found.append(str(value)[:100])
+        elif _ID_NAME.search(str(key)) and isinstance(value, list):
+            found += [str(v)[:100] for v in value if isinstance(v, str | int)]
+        elif isinstance(value, Mapping):
+            found += object_ids(value, depth + 1)
+        elif isinstance(value, list):
+            for item in value:
+                found += object_ids(item, depth + 1)
+    return found[:20]
+
+
 def _error_code(error: BaseException) -> str:
     extensions = getattr(error, "extensions", None) or {}
     return str(extensions.get("code") or getattr(error, "code", None) or "INTERNAL_ERROR")
 
 
-async def _record_mutation(info: strawberry.Info, principal: Principal, *, outcome: str,
-                           errors: list[str]) -> None:
+async def _record_mutation(info: strawberry.Info, principal: Principal, via: Via, *,
+                           outcome: str, errors: list[str]) -> None:
     operation = info.operation
     selected = info.selected_fields[0] if info.selected_fields else None
+    arguments = selected.arguments if isinstance(selected, SelectedField) else {}
+    inside = principal.direct_access
+    refused_entry = info.field_name == START_DIRECT_ACCESS  # (one started is not recorded here)
     await audit.record(
-        AuditAction.MUTATION,
+        AuditAction.DIRECT_ACCESS_REFUSED if refused_entry else AuditAction.MUTATION,
         reseller_id=principal.reseller_id,
-        account_id=principal.account_id,
-        actor_id=principal.real_user_id,
-        acting_as_id=principal.user_id,
+        # Inside direct access: the account entered; else the entry names the objects.
+        account_id=principal.account_id if inside else None,
+        # Who was really there, and on behalf of whom (direct access: the account admin).
+        actor_id=principal.real_user_id if inside else principal.user_id,
+        acting_as_id=principal.user_id if inside else None,
         session_id=principal.session_id,
+        api_token_id=principal.api_token_id,
         request_id=getattr(info.context, "request_id", None),
         operation=operation.name.value if operation is not None and operation.name else "",
         detail={
             "field": info.field_name,
             "alias": info.path.key if info.path.key != info.field_name else None,
-            "arguments": selected.arguments if isinstance(selected, SelectedField) else {},
+            "via": via.value,
+            "role": str(principal.role),
+            "objects": object_ids(arguments),
+            "arguments": arguments,
             "variables": _field_variables(info),
             "outcome": outcome,
             "errors": errors,
@@ -255,52 +342,57 @@ async def _record_mutation(info: strawberry.Info, principal: Principal, *, outco
     )
 
 
-class DirectAccessAudit(FieldExtension):
-    """On a root Mutation field: inside direct access, append a MUTATION entry once the field
-    is resolved, whatever happened (done, payload errors, refused, failed)."""
+class MutationAudit(FieldExtension):
+    """On a root Mutation field: append a MUTATION entry once the field is resolved, whatever
+    happened (done, payload errors, refused, failed), when it is made inside direct access, by
+    an API token or by staff (system admin, reseller admin or delegate); a refused
+    ``startDirectAccess`` by anyone signed in is a DIRECT_ACCESS_REFUSED entry."""
 
-    def _principal(self, info: strawberry.Info) -> Principal | None:
-        principal: Principal | None = getattr(info.context, "principal", None)
-        if principal is None or not principal.direct_access or info.field_name in SELF_AUDITED:
-            return None
-        return principal
-
-    async def _audited(self, call: Any, info: strawberry.Info, principal: Principal) -> Any:
+    async def _audited(self, call: Any, info: strawberry.Info, principal: Principal,
+                       via: Via) -> Any:
         try:
             result = call()
             if hasattr(result, "__await__"):
                 result = await result
         except Exception as error:
-            await _record_mutation(info, principal, outcome="ERROR",
+            await _record_mutation(info, principal, via, outcome="ERROR",
                                    errors=[_error_code(error)])
             raise
         errors = _payload_errors(result)
-        await _record_mutation(info, principal, outcome="REFUSED" if errors else "OK",
-                               errors=errors)
+        if errors or info.field_name != START_DIRECT_ACCESS or principal.direct_access:
+            # (A direct access started is DIRECT_ACCESS_START, written by its service.)
+            await _record_mutation(info, principal, via, outcome="REFUSED" if errors else "OK",
+                                   errors=errors)
         return result
 
     def resolve(self, next_: Any, source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
-        principal = self._principal(info)
-        if principal is None:
+        principal: Principal | None = getattr(info.context, "principal", None)
+        via = _via(principal, info.field_name)
+        if principal is None or via is None:
             return next_(source, info, **kwargs)
         # A sync resolver still gets its entry: graphql-core awaits what a resolver returns.
-        return self._audited(lambda: next_(source, info, **kwargs), info, principal)
+        return self._audited(lambda: next_(source, info, **kwargs), info, principal, via)
 
     async def resolve_async(self, next_: Any, source: Any, info: strawberry.Info,
                             **kwargs: Any) -> Any:
-        principal = self._principal(info)
-        if principal is None:
+        principal: Principal | None = getattr(info.context, "principal", None)
+        via = _via(principal, info.field_name)
+        if principal is None or via is None:
             return await next_(source, info, **kwargs)
-        return await self._audited(lambda: next_(source, info, **kwargs), info, principal)
+        return await self._audited(lambda: next_(source, info, **kwargs), info, principal, via)
+
+
+# The name it had while it audited direct access only.
+DirectAccessAudit = MutationAudit
 
 
 def audit_mutations(mutation: type | None) -> type | None:
     """Give every field of the composed Mutation type the audit extension (once), outermost so
-    that a refusal by the field's permission is recorded too."""
+    that a refusal by the field's permission (or a token's scopes) is recorded too."""
     if mutation is None:
         return None
     definition = get_object_definition(mutation, strict=True)
     for root_field in definition.fields:
-        if not any(isinstance(e, DirectAccessAudit) for e in root_field.extensions):
-            root_field.extensions = [*root_field.extensions, DirectAccessAudit()]
+        if not any(isinstance(e, MutationAudit) for e in root_field.extensions):
+            root_field.extensions = [*root_field.extensions, MutationAudit()]
     return mutation

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
+import ipaddress
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,6 +163,18 @@ async def _count_attempt(login: str, client_address: str) -> None:
         raise Throttled(wait)
 
 
+async def password_matches(user: User, password: str, *, client_address: str = "") -> bool:
+    """Whether ``password`` is the person's current one (to confirm a change of credentials).
+    A wrong one counts as a failed sign-in of the login: raises :class:`Throttled` when over."""
+    await _count_attempt(user.login, client_address)
+    ok = bool(password) and len(password) <= MAX_PASSWORD_LENGTH and await _verify(
+        user.password_hash, password)
+    if ok:
+        await throttle.clear(throttle.LOGIN, user.login, user.email)
+        await throttle.give_back(throttle.ADDRESS, client_address)
+    return ok
+
+
 async def sign_out(session_id: int | None) -> bool:
     """End the session; from inside direct access, the reseller's session ends as well (the
     person leaves, not only the account). Returns whether a session was open."""
@@ -234,24 +249,45 @@ async def change_password(
     return user
 
 
+# Reset requests being worked on after their answer (see request_password_reset).
+_RESETS: set[asyncio.Task[None]] = set()
+
+
 async def request_password_reset(login: str, *, client_address: str = "", gateway: Any = None
                                  ) -> None:
-    """"Oublié?": email the person a reset link with their login id. Returns the same way
-    whether or not ``login`` exists; raises :class:`Throttled` only for an address that asks
-    too often (which says nothing about the login)."""
+    """"Oublié?": email the person a reset link with their login id. Answers the same way,
+    after the same work, whether or not ``login`` exists: only the per-address limit is
+    checked before the answer (:class:`Throttled`, which says nothing about the login); looking
+    the login up, its own limit and the email happen after it, in a task of their own."""
     wait = await throttle.hit(throttle.RESET_ADDRESS, client_address)
     if wait is not None:
         raise Throttled(wait, ["input", "login"])
-    user = await find_user(login)
-    if user is None or not user.is_active:
-        log.info("password reset asked for an unknown or disabled login id")
-        return
-    if await throttle.hit(throttle.RESET_LOGIN, str(user.id)) is not None:
-        # Quietly: the person already has recent links, and the answer must not differ.
-        log.info("password reset for user %s not sent: too many recent requests", user.id)
-        return
-    await links.send_password_link(user, OneTimeTokenPurpose.RESET_PASSWORD, gateway=gateway)
-    log.info("password reset link emailed to user %s", user.id)
+    task = asyncio.create_task(_send_reset_link(login, gateway))
+    _RESETS.add(task)
+    task.add_done_callback(_RESETS.discard)
+
+
+async def _send_reset_link(login: str, gateway: Any) -> None:
+    try:
+        user = await find_user(login)
+        if user is None or not user.is_active:
+            log.info("password reset asked for an unknown or disabled login id")
+            return
+        if await throttle.hit(throttle.RESET_LOGIN, str(user.id)) is not None:
+            # Quietly: the person already has recent links.
+            log.info("password reset for user %s not sent: too many recent requests", user.id)
+            return
+        await links.send_password_link(user, OneTimeTokenPurpose.RESET_PASSWORD,
+                                       gateway=gateway)
+        log.info("password reset link emailed to user %s", user.id)
+    except Exception:  # nobody waits for this task: its failure is logged, not raised
+        log.exception("a password reset request failed")
+
+
+async def settle_password_resets() -> None:
+    """Wait for the reset requests already answered to be done (tests, shutdown)."""
+    while _RESETS:
+        await asyncio.gather(*list(_RESETS), return_exceptions=True)
 
 
 async def reset_password(token: str, new_password: str) -> User:
@@ -303,8 +339,58 @@ def install_log_redaction() -> None:
 install_log_redaction()
 
 
-def client_address(request: Any) -> str:
-    """The caller's address as the server sees it (what the address limit counts)."""
+def client_address(request: Any, trusted_proxies: Sequence[str] = ()) -> str:
+    """The caller's address, what the per-address limits count: the TCP peer, unless the peer
+    is one of ``trusted_proxies`` (Settings.trusted_proxies, TRUSTED_PROXIES): then the
+    nearest address in X-Forwarded-For that is not a trusted proxy itself. X-Forwarded-For
+    from anyone else is ignored (a client cannot choose its address)."""
     client = getattr(request, "client", None)
     host = getattr(client, "host", "") or ""
-    return host if _ADDRESS.match(host) else "unknown"
+    if not _ADDRESS.match(host):
+        return "unknown"
+    networks = _networks(tuple(trusted_proxies))
+    if not networks or not _within(host, networks):
+        return host
+    hops = [hop.strip() for header in request.headers.getlist("x-forwarded-for")
+            for hop in header.split(",")]
+    nearest = host
+    for hop in reversed(hops):
+        if _within(hop, networks):
+            nearest = hop
+            continue
+        # The first hop that is not a trusted proxy is the client (if it is an address).
+        return hop if _parses(hop) else nearest
+    return nearest
+
+
+def caller_address(context: Any) -> str:
+    """:func:`client_address` of a GraphQL context's request, with its settings' proxies."""
+    settings = getattr(context, "settings", None)
+    return client_address(context.request, getattr(settings, "trusted_proxies", ()))
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(trusted: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network,
+                                                 ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in trusted)
+
+
+def _parses(address: str) -> bool:
+    if not _ADDRESS.match(address):
+        return False
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
+
+
+def _within(address: str, networks: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
+            ) -> bool:
+    if not _ADDRESS.match(address):
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)

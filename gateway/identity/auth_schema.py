@@ -13,6 +13,7 @@ from gateway.identity import auth, links
 from gateway.identity.api_tokens_schema import ApiTokenNode, api_token_node
 from gateway.identity.models import OneTimeTokenPurpose
 from gateway.identity.principal import PARENT_COOKIE, SESSION_COOKIE, secure_cookies
+from gateway.identity.sessions import end_session_of_token
 from gateway.identity.types import (
     AccountNode,
     IdentityError,
@@ -203,9 +204,15 @@ class AuthMutation:
         context = info.context
         signed_in = await auth.sign_in(
             input.login, input.password,
-            client_address=auth.client_address(context.request),
+            client_address=auth.caller_address(context),
             user_agent=context.request.headers.get("user-agent", ""),
         )
+        # Signing in ends the session this browser held (and a direct access waiting in it):
+        # one cookie, one session; a token someone else saw before stops working.
+        for name in (SESSION_COOKIE, PARENT_COOKIE):
+            await end_session_of_token(context.request.cookies.get(name))
+        context.response.delete_cookie(PARENT_COOKIE, path="/", httponly=True, samesite="lax",
+                                       secure=_secure(context))
         secure = _secure(context)
         context.response.set_cookie(SESSION_COOKIE, signed_in.token, httponly=True,
                                     samesite="lax", secure=secure, path="/")
@@ -240,7 +247,7 @@ class AuthMutation:
         context = info.context
         user = await auth.change_password(
             context.principal, input.current_password, input.new_password,
-            client_address=auth.client_address(context.request),
+            client_address=auth.caller_address(context),
         )
         return ChangePasswordPayload(user=await user_node(user.id))
 
@@ -251,7 +258,7 @@ class AuthMutation:
     ) -> RequestPasswordResetPayload:
         context = info.context
         await auth.request_password_reset(
-            input.login, client_address=auth.client_address(context.request),
+            input.login, client_address=auth.caller_address(context),
             gateway=context.host,
         )
         return RequestPasswordResetPayload()

@@ -12,7 +12,7 @@ from typing import Any
 import strawberry
 
 from gateway.identity import direct_access
-from gateway.identity.auth import PEOPLE, client_address
+from gateway.identity.auth import PEOPLE, caller_address
 from gateway.identity.errors import DirectAccessErrorCode
 from gateway.identity.principal import (
     PARENT_COOKIE,
@@ -86,7 +86,7 @@ class DirectAccessMutation:
             context.principal,
             node_pk(input.account_id, "Account", ["input", "accountId"], ACCOUNT_NOT_FOUND,
                     plain=False),
-            client_address=client_address(context.request),
+            client_address=caller_address(context),
             user_agent=context.request.headers.get("user-agent", ""),
             request_id=context.request_id,
         )

@@ -191,8 +191,14 @@ class Session(Model):
         indexes = [Index(fields=("user_id", "ended_at"))]
 
 
+def _read_only() -> list[str]:
+    return ["*:read"]
+
+
 class ApiToken(Model):
-    """An integrator token, scoped to one reseller, of which only the hash is kept."""
+    """An integrator token, scoped to one reseller, of which only the hash is kept. Its
+    ``scopes`` (``<area>:read`` / ``<area>:write``, ``*`` for every area) bound the root fields it
+    may call; it stops working at ``expires_at``."""
 
     id = fields.IntField(primary_key=True)
     reseller: fields.ForeignKeyRelation[Reseller] = fields.ForeignKeyField(
@@ -209,6 +215,11 @@ class ApiToken(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
+    # Read-only everywhere unless said otherwise (gateway.identity.scopes.DEFAULT_SCOPES);
+    # null (never written so: a column added to existing rows) allows nothing.
+    scopes: fields.JSONField[list[str] | None] = fields.JSONField(default=_read_only,
+                                                                   null=True)
+    expires_at = fields.DatetimeField(null=True)  # null: never (none is created so)
 
     class Meta:
         table = "core_api_token"
@@ -252,7 +263,8 @@ class LoginThrottle(Model):
 
 
 class AuditEntry(Model):
-    """Append-only: direct access start/end and every mutation made inside it."""
+    """Append-only: direct access start/end (and refused attempts), every mutation made inside
+    it, by an API token or by staff (system admin, reseller admin or delegate)."""
 
     id = fields.BigIntField(primary_key=True)
     reseller: fields.ForeignKeyNullableRelation[Reseller] = fields.ForeignKeyField(
@@ -272,7 +284,8 @@ class AuditEntry(Model):
     )
     acting_as_id: int | None
     session_id = fields.IntField(null=True)
-    action = fields.CharField(max_length=64)  # DIRECT_ACCESS_START, DIRECT_ACCESS_END, MUTATION
+    api_token_id = fields.IntField(null=True)  # the integrator's token that made the mutation
+    action = fields.CharField(max_length=64)  # DIRECT_ACCESS_START, DIRECT_ACCESS_END, MUTATION…
     operation = fields.CharField(max_length=200, default="")
     detail: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     request_id = fields.CharField(max_length=64, null=True)

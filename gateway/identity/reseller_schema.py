@@ -11,6 +11,7 @@ from __future__ import annotations
 import strawberry
 
 from gateway.identity import resellers
+from gateway.identity.auth import caller_address
 from gateway.identity.branding_schema import BrandingMutation, BrandingQuery
 from gateway.identity.delegates_schema import DelegatesMutation, DelegatesQuery
 from gateway.identity.errors import RESELLER_NOT_FOUND
@@ -97,6 +98,8 @@ class UpdateAccountAdministratorInput:
     language: Language | None = strawberry.UNSET
     email: str | None = strawberry.UNSET
     phone: str | None = strawberry.UNSET
+    current_password: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Required to change the email (the login id).")
 
 
 @strawberry.type
@@ -178,7 +181,8 @@ class _ResellersMutation:
         self, info: strawberry.Info, input: UpdateAccountAdministratorInput
     ) -> AccountAdministratorPayload:
         user = await resellers.update_account_administrator(
-            info.context.principal, sent_fields(input), gateway=info.context.host)
+            info.context.principal, sent_fields(input), gateway=info.context.host,
+            client_address=caller_address(info.context))
         return AccountAdministratorPayload(user=await user_node(user.id))
 
 

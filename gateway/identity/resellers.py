@@ -25,7 +25,7 @@ from tortoise.transactions import in_transaction
 
 from gateway.contributions import Principal
 from gateway.i18n import LANGUAGES, Text
-from gateway.identity import scoping
+from gateway.identity import auth, scoping
 from gateway.identity.codes import new_can
 from gateway.identity.errors import RESELLER_NOT_FOUND, USER_NOT_FOUND, ResellerErrorCode
 from gateway.identity.models import OneTimeTokenPurpose, Reseller, User, UserRole
@@ -50,6 +50,12 @@ _EMAIL_TAKEN = Text(
     en="This email address is already the login id or email of another person.",
     fr="Cette adresse courriel est déjà l'identifiant ou le courriel d'une autre personne.",
 )
+_PASSWORD_FOR_EMAIL = Text(
+    en="Enter your current password to change your login email.",
+    fr="Entrez votre mot de passe actuel pour changer votre courriel de connexion.",
+)
+_WRONG_CURRENT = Text(en="The current password is incorrect.",
+                      fr="Le mot de passe actuel est incorrect.")
 _IN_DIRECT_ACCESS = Text(
     en="Access codes cannot be changed while accessing an account directly. End the direct "
     "access first.",
@@ -321,11 +327,13 @@ async def update_general_info(principal: Principal, changes: Mapping[str, Any]) 
 
 
 async def update_account_administrator(
-    principal: Principal, changes: Mapping[str, Any], *, gateway: Any = None
+    principal: Principal, changes: Mapping[str, Any], *, gateway: Any = None,
+    client_address: str = "",
 ) -> User:
     """Administrateur du compte: the signed-in reseller admin (or delegate) changes their own
     interface language, email (which is also their login id) and phone. Refused inside
-    direct access: the login id is a credential."""
+    direct access: the login id is a credential; changing it needs the current password
+    (``changes["current_password"]``), so a stolen session cannot move the login away."""
     if principal.direct_access:
         raise Problem(ResellerErrorCode.DIRECT_ACCESS_FORBIDDEN, _IN_DIRECT_ACCESS)
     reseller_id = require_staff(principal)
@@ -337,6 +345,8 @@ async def update_account_administrator(
     old_email = user.email
     if not values:
         return user
+    if "email" in values:
+        await _confirm_password(user, changes.get("current_password"), client_address)
     try:
         async with in_transaction():
             for key, value in values.items():
@@ -349,6 +359,19 @@ async def update_account_administrator(
     if "email" in values:
         log.info("user %s changed their login email", user.id)
     return user
+
+
+async def _confirm_password(user: User, password: str | None, client_address: str) -> None:
+    field = ["input", "currentPassword"]
+    if not password:
+        raise Problem(ResellerErrorCode.CURRENT_PASSWORD_REQUIRED, _PASSWORD_FOR_EMAIL, field)
+    try:
+        ok = await auth.password_matches(user, password, client_address=client_address)
+    except auth.Throttled as throttled:
+        raise Problem(ResellerErrorCode.TOO_MANY_ATTEMPTS, throttled.text, field,
+                      **throttled.values) from None
+    if not ok:
+        raise Problem(ResellerErrorCode.WRONG_CURRENT_PASSWORD, _WRONG_CURRENT, field)
 
 
 async def _administrator_values(user: User, changes: Mapping[str, Any], country: str

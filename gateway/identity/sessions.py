@@ -21,6 +21,9 @@ from gateway.roles import Role
 
 IDLE_TIMEOUT = dt.timedelta(minutes=10)  # seeds: the portal ends a session after 10 idle minutes
 ABSOLUTE_MAX = dt.timedelta(hours=12)
+# A direct access (staff inside a subscriber's account) is for support: short, whatever the
+# staff member's own session has left.
+DIRECT_ACCESS_MAX = dt.timedelta(hours=1)
 _TOUCH_EVERY = dt.timedelta(seconds=30)  # spare a write on every request
 
 
@@ -39,7 +42,7 @@ async def open_session(
     """A new session for ``user``; returns it and the token the client keeps (shown once)."""
     token = new_token(SESSION_PREFIX)
     now = utcnow()
-    expires = now + ABSOLUTE_MAX
+    expires = now + (DIRECT_ACCESS_MAX if acting_account is not None else ABSOLUTE_MAX)
     if parent is not None:
         expires = min(expires, parent.expires_at)
     session = await Session.create(
@@ -75,11 +78,17 @@ async def resolve_session(token: str) -> Session | None:
         .first()
     )
     now = utcnow()
-    if session is None or not is_alive(session, now) or not session.user.is_active:
+    if session is None or session.ended_at is not None:
+        return None
+    if not is_alive(session, now) or not session.user.is_active:
+        # Past its idle or absolute limit: ended now, not merely ignored (nothing brings an
+        # idle session back, and it disappears from the open ones).
+        await end_session(session)
         return None
     if session.parent_id is not None:
         parent = await Session.get_or_none(id=session.parent_id)
         if parent is None or not is_alive(parent, now):
+            await end_session(session)
             return None
     if now - session.last_seen_at > _TOUCH_EVERY:
         session.last_seen_at = now
@@ -97,6 +106,18 @@ async def end_session(session: Session) -> None:
     await Session.filter(parent_id=session.id, ended_at__isnull=True).update(ended_at=now)
 
 
+async def end_session_of_token(token: str | None) -> bool:
+    """End the session a client still holds (e.g. the cookie's, when it signs in again) and
+    what was opened from it. Returns whether one was open."""
+    if not token or not token.startswith(SESSION_PREFIX):
+        return False
+    session = await Session.filter(token_hash=token_digest(token), ended_at__isnull=True).first()
+    if session is None:
+        return False
+    await end_session(session)
+    return True
+
+
 async def end_other_sessions(user_id: int, keep_session_id: int | None) -> int:
     """After a password change: every other session of the person ends."""
     query = Session.filter(user_id=user_id, ended_at__isnull=True)
@@ -110,12 +131,14 @@ async def end_other_sessions(user_id: int, keep_session_id: int | None) -> int:
 
 
 async def resolve_api_token(token: str) -> ApiToken | None:
+    """The live token (not revoked, not expired) for ``token``, touched as used."""
+    now = utcnow()
     token_row = await ApiToken.filter(
-        token_hash=token_digest(token), revoked_at__isnull=True
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+        token_hash=token_digest(token), revoked_at__isnull=True,
     ).first()
     if token_row is None:
         return None
-    now = utcnow()
     if token_row.last_used_at is None or now - token_row.last_used_at > _TOUCH_EVERY:
         await ApiToken.filter(id=token_row.id).update(last_used_at=now)
     return token_row
@@ -168,9 +191,33 @@ async def principal_for_session(session: Session) -> Principal:
 
 
 def principal_for_api_token(token: ApiToken) -> Principal:
+    """An integrator of the token's reseller; ``extra["scopes"]`` bounds what it may call."""
     return Principal(
         role=Role.INTEGRATOR,
         reseller_id=token.reseller_id,
         api_token_id=token.id,
         language="en",
+        extra={"scopes": tuple(token.scopes or ())},
     )
+
+
+async def still_signed_in(principal: Principal) -> bool:
+    """Whether the session or API token behind ``principal`` still stands (not ended, revoked
+    or expired, not idle too long, its person still active), without counting as activity:
+    for a long-lived connection (a WebSocket) checking now and then that its caller has not
+    signed out. A principal of neither kind stands."""
+    now = utcnow()
+    if principal.session_id is not None:
+        session = await Session.filter(id=principal.session_id).select_related("user").first()
+        if session is None or not is_alive(session, now) or not session.user.is_active:
+            return False
+        if session.parent_id is not None:
+            parent = await Session.get_or_none(id=session.parent_id)
+            return parent is not None and is_alive(parent, now)
+        return True
+    if principal.api_token_id is not None:
+        return await ApiToken.filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+            id=principal.api_token_id, revoked_at__isnull=True,
+        ).exists()
+    return True

@@ -2,8 +2,14 @@
 
 Counters are ``LoginThrottle`` rows, so every gateway process shares them. An attempt is
 counted *before* the password is checked: two processes racing on one login cannot both slip
-past the limit, and a success then clears (login) or gives back (address) its count. A fixed
-window: after ``limit`` counted attempts, the next ones are refused until the window ends.
+past the limit, and a success then clears (login) or gives back (address) its count.
+
+Sign-in limits are a *progressive delay*, never a long lock: after ``limit`` attempts in the
+window, each further attempt must wait ``1 s, 2 s, 4 s…`` (at most ``max_delay``) after the
+previous one; an attempt refused meanwhile is not counted. Six anonymous requests hold a login
+back for two seconds, not fifteen minutes, and a person can still get in between an
+attacker's attempts. Reset requests (which send email) keep a fixed window: after ``limit``,
+none until the window ends.
 """
 
 from __future__ import annotations
@@ -21,18 +27,20 @@ from gateway.identity.models import LoginThrottle
 
 @dataclass(frozen=True)
 class Limit:
-    """``limit`` attempts per ``window`` for keys ``<prefix>:<value>``."""
+    """``limit`` attempts per ``window`` for keys ``<prefix>:<value>``; beyond, a delay
+    doubling up to ``max_delay`` (progressive), or nothing until the window ends (None)."""
 
     prefix: str
     limit: int
     window: dt.timedelta
+    max_delay: dt.timedelta | None = None
 
     def key(self, value: str) -> str:
         return f"{self.prefix}:{value}"[:300]
 
 
-LOGIN = Limit("login", 5, dt.timedelta(minutes=15))
-ADDRESS = Limit("addr", 20, dt.timedelta(minutes=15))
+LOGIN = Limit("login", 5, dt.timedelta(minutes=15), max_delay=dt.timedelta(seconds=60))
+ADDRESS = Limit("addr", 20, dt.timedelta(minutes=15), max_delay=dt.timedelta(seconds=60))
 # "Oublié?" sends email: bounded so nobody can flood a person's mailbox or our SMTP relay.
 RESET_LOGIN = Limit("reset", 3, dt.timedelta(hours=1))
 RESET_ADDRESS = Limit("reset-addr", 20, dt.timedelta(hours=1))
@@ -47,10 +55,57 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def delay(limit: Limit, attempts: int) -> dt.timedelta | None:
+    """How long after its ``attempts``-th attempt in the window a key must wait (progressive
+    limits): none before ``limit``, then 1 s, 2 s, 4 s… up to ``max_delay``."""
+    if limit.max_delay is None or attempts < limit.limit:
+        return None
+    seconds = 2 ** min(attempts - limit.limit, 30)
+    return min(dt.timedelta(seconds=seconds), limit.max_delay)
+
+
+def _wait(until: dt.datetime, now: dt.datetime) -> int:
+    return max(1, math.ceil((until - now).total_seconds()))
+
+
+async def _hit_progressive(limit: Limit, key: str, now: dt.datetime) -> int | None:
+    """Count one attempt unless the key must still wait (then the seconds, not counted). A
+    compare-and-set on the count: racing processes cannot both pass on one count."""
+    for _ in range(6):
+        row = await LoginThrottle.get_or_none(key=key)
+        if row is None:
+            try:
+                await LoginThrottle.create(key=key, failures=1, window_started_at=now,
+                                           locked_until=_until(limit, 1, now))
+                return None
+            except IntegrityError:  # another process created it first: count on its row
+                continue
+        fresh = row.window_started_at <= now - limit.window
+        if not fresh and row.locked_until is not None and row.locked_until > now:
+            return _wait(row.locked_until, now)
+        attempts = 1 if fresh else row.failures + 1
+        if await LoginThrottle.filter(id=row.id, failures=row.failures).update(
+            failures=attempts, window_started_at=now if fresh else row.window_started_at,
+            locked_until=_until(limit, attempts, now),
+        ):
+            return None
+    return 1  # too many at once on this key: the caller tries again in a second
+
+
+def _until(limit: Limit, attempts: int, now: dt.datetime) -> dt.datetime | None:
+    wait = delay(limit, attempts)
+    return now + wait if wait is not None else None
+
+
 async def hit(limit: Limit, value: str) -> int | None:
     """Count one attempt for ``value``; the seconds to wait when it is over the limit, else None."""
     key = limit.key(value)
     now = utcnow()
+    if limit.max_delay is not None:
+        wait = await _hit_progressive(limit, key, now)
+        if random.random() < _PURGE_CHANCE:
+            await purge_stale()
+        return wait
     cutoff = now - limit.window
     for _ in range(3):
         # One atomic statement per case, so concurrent processes never lose a count.
@@ -82,10 +137,17 @@ async def hit(limit: Limit, value: str) -> int | None:
 async def retry_after(limit: Limit, value: str) -> int | None:
     """Seconds until ``value`` may try again, without counting an attempt; None when free."""
     row = await LoginThrottle.get_or_none(key=limit.key(value))
-    if row is None or row.failures <= limit.limit:
+    now = utcnow()
+    if row is None:
+        return None
+    if limit.max_delay is not None:
+        live = row.window_started_at > now - limit.window
+        return (_wait(row.locked_until, now) if live and row.locked_until is not None
+                and row.locked_until > now else None)
+    if row.failures <= limit.limit:
         return None
     until = row.window_started_at + limit.window
-    wait = math.ceil((until - utcnow()).total_seconds())
+    wait = math.ceil((until - now).total_seconds())
     return wait if wait > 0 else None
 
 

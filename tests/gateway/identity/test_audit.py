@@ -17,7 +17,7 @@ from strawberry.types.base import get_object_definition
 from tortoise import connections
 
 from gateway.identity.audit import REDACTED, redact
-from gateway.identity.audit_schema import DirectAccessAudit
+from gateway.identity.audit_schema import MutationAudit
 from gateway.identity.models import AuditEntry, ResellerDelegate, UserRole
 from gateway.identity.sessions import open_session
 from gateway.plugins import PluginHost, PluginSpec
@@ -90,12 +90,18 @@ async def test_start_every_mutation_inside_and_end_are_logged(probe_gateway: Gat
     await gateway.graphql("{ me { role } }", **inside)  # queries are not mutations: not logged
     ended = await gateway.graphql(END, **inside)
     assert ended["data"]["endDirectAccess"]["errors"] == []
-    # The reseller's own mutations, outside direct access, are not what this log is for.
+    # The reseller's own mutations, outside direct access, are audited too (as staff's).
     await gateway.graphql('mutation { updateResellerGeneralInfo(input: {city: "Y"}) { errors '
                           '{ code } } }', **await bearer_for(alpha.admin))
 
     log = await read_log(gateway, await bearer_for(alpha.admin))
     entries = list(reversed(log["nodes"]))  # oldest first
+    own = entries.pop()
+    assert (own["action"], own["fieldName"], own["outcome"]) == (
+        "MUTATION", "updateResellerGeneralInfo", "OK")
+    assert own["actor"] == {"login": alpha.admin.login} and own["actingAs"] is None
+    assert own["account"] is None and own["reseller"] == {"name": "Alpha"}
+    assert own["detail"]["via"] == "STAFF"
     assert [(e["action"], e["fieldName"], e["outcome"], e["errorCodes"]) for e in entries] == [
         ("DIRECT_ACCESS_START", None, None, []),
         ("MUTATION", "probeSave", "OK", []),
@@ -107,16 +113,18 @@ async def test_start_every_mutation_inside_and_end_are_logged(probe_gateway: Gat
         ("MUTATION", "changePassword", "REFUSED", ["NOT_IN_DIRECT_ACCESS"]),
         ("DIRECT_ACCESS_END", None, None, []),
     ]
-    assert log["totalCount"] == 9
+    assert log["totalCount"] == 10
     for entry in entries:
         assert entry["actor"] == {"login": alpha.admin.login}
         assert entry["actingAs"] == {"login": alpha.company_admin.login}
         assert entry["account"] == {"name": alpha.company.name}
         assert entry["reseller"] == {"name": "Alpha"}
         assert entry["sessionId"] == entries[0]["sessionId"]
-    assert entries[0]["requestId"] == "req-start-001"
+    # The request ids are the gateway's own (a client's X-Request-ID is logged beside them).
+    assert entries[0]["requestId"] and entries[1]["requestId"]
+    assert entries[0]["requestId"] != entries[1]["requestId"]
     saved = entries[1]
-    assert saved["operation"] == "Save" and saved["requestId"] == "req-mutation-01"
+    assert saved["operation"] == "Save"
     assert saved["arguments"] == {"input": {"name": "ok", "credentials": {
         "newPassword": REDACTED, "apiToken": REDACTED}}}
     assert saved["variables"]["input"]["credentials"] == {"newPassword": REDACTED,
@@ -212,12 +220,12 @@ def test_every_mutation_is_audited_and_none_edits_the_log(settings: Any) -> None
                                    strict=True).fields
     assert fields
     for field in fields:
-        audited = [e for e in field.extensions if isinstance(e, DirectAccessAudit)]
+        audited = [e for e in field.extensions if isinstance(e, MutationAudit)]
         assert len(audited) == 1, field.name
         assert field.extensions[-1] is audited[0], f"{field.name}: audit must be outermost"
         assert "audit" not in field.name.lower()
     build_schema(PluginHost(settings))  # building again does not stack a second extension
-    assert all(sum(isinstance(e, DirectAccessAudit) for e in f.extensions) == 1 for f in fields)
+    assert all(sum(isinstance(e, MutationAudit) for e in f.extensions) == 1 for f in fields)
 
 
 def test_redact_hides_credentials_at_any_depth_and_summarises_big_values() -> None:

@@ -174,7 +174,7 @@ async def test_logout_ends_the_session_and_clears_the_cookie(gateway: Gateway) -
     tenant = await make_tenant()
     response = await post(gateway, LOGIN, {"login": tenant.employee.login, "password": PASSWORD})
     token = response.json()["data"]["login"]["token"]
-    other = (await login(gateway, tenant.employee.login, PASSWORD))["token"]
+    _, other = await open_session(tenant.employee)  # another device
 
     response = await post(gateway, "mutation { logout { signedOut errors { code } } }")
     assert response.json()["data"]["logout"] == {"signedOut": True, "errors": []}

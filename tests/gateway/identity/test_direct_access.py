@@ -120,7 +120,11 @@ async def test_another_resellers_or_an_unsubscribed_account_is_refused(gateway: 
     [error] = gone["errors"]
     assert error["code"] == "ACCOUNT_UNSUBSCRIBED" and "désabonné" in error["message"]
     assert not await Session.filter(acting_account_id__isnull=False).exists()
-    assert not await AuditEntry.all().exists()
+    # Every refused attempt is audited (issue 15), none as a start.
+    refusals = await AuditEntry.all().order_by("id").values_list("action", "detail")
+    assert [(action, detail["errors"]) for action, detail in refusals] == [
+        ("DIRECT_ACCESS_REFUSED", ["NOT_FOUND"])] * 3 + [
+        ("DIRECT_ACCESS_REFUSED", ["ACCOUNT_UNSUBSCRIBED"])]
 
 
 async def test_only_reseller_staff_with_a_session_may_start(gateway: Gateway) -> None:

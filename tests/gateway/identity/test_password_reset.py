@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from gateway.identity import throttle
+from gateway.identity.auth import settle_password_resets
 from gateway.identity.links import issue_password_link, send_password_link
 from gateway.identity.models import OneTimeToken, OneTimeTokenPurpose, Session, User
 from gateway.identity.secrets import verify_secret
@@ -20,6 +21,7 @@ from gateway.identity.sessions import open_session
 from gateway.models import OutboxJob
 from gateway.settings import Settings
 from tests.conftest import Gateway
+from tests.gateway.identity.test_audit import counted_queries
 from tests.gateway.identity.test_auth import ME, bearer, login
 from tests.support.identity_factory import PASSWORD, make_tenant
 
@@ -76,8 +78,10 @@ async def outbox_mail(settings: Settings, count: int = 1) -> list[Mail]:
 
 
 async def request_reset(gateway: Gateway, login_id: str, **headers: str) -> dict[str, Any]:
-    return (await gateway.graphql(REQUEST, {"login": login_id}, **headers))[
+    answer = (await gateway.graphql(REQUEST, {"login": login_id}, **headers))[
         "data"]["requestPasswordReset"]
+    await settle_password_resets()  # the link is looked up and emailed after the answer
+    return answer  # type: ignore[no-any-return]
 
 
 async def reset(gateway: Gateway, token: str, password: str = NEW_PASSWORD) -> dict[str, Any]:
@@ -99,6 +103,29 @@ async def test_same_answer_whether_or_not_the_login_exists(
     assert len(mails) == 1  # nothing for the unknown login
     assert mails[0].to == tenant.employee.email
     assert await OutboxJob.filter(job="email.send").count() == 1
+
+
+async def test_the_answer_does_the_same_work_whether_or_not_the_login_exists(
+    gateway: Gateway, settings: Settings
+) -> None:
+    """Timing tells nothing: before answering, the request sends the same SQL statements for a
+    known login as for an unknown one (the lookup and the email come after the answer)."""
+    tenant = await make_tenant()
+
+    async def statements_before_answer(login_id: str) -> list[str]:
+        with counted_queries() as seen:  # this task's: the request, not the work after it
+            answer = (await gateway.graphql(REQUEST, {"login": login_id}))[
+                "data"]["requestPasswordReset"]
+        assert answer["errors"] == []
+        await settle_password_resets()
+        return seen
+
+    await statements_before_answer("warm-up@example.test")  # the address's counter row exists
+    known = await statements_before_answer(tenant.employee.login)
+    unknown = await statements_before_answer("personne@example.test")
+    assert known == unknown
+    assert not any("core_user" in statement for statement in known)
+    assert len(await outbox_mail(settings)) == 1
 
 
 async def test_link_is_emailed_in_the_persons_language_and_resets(

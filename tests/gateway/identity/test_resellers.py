@@ -263,8 +263,8 @@ async def test_account_administrator_changes_language_phone_and_login_email(
     alpha = await make_tenant("Alpha")
     old_email = alpha.admin.email
     result = await gateway.graphql(ADMINISTRATOR, {"input": {
-        "language": "FR", "phone": "(514) 555-0177", "email": " Nouvel.Admin@Alpha.Example "}},
-        **await bearer_for(alpha.admin))
+        "language": "FR", "phone": "(514) 555-0177", "email": " Nouvel.Admin@Alpha.Example ",
+        "currentPassword": "Secret-pass1"}}, **await bearer_for(alpha.admin))
     assert result["data"]["updateAccountAdministrator"] == {
         "user": {"login": "nouvel.admin@alpha.example", "email": "nouvel.admin@alpha.example",
                  "language": "fr", "phone": "+15145550177"}, "errors": []}

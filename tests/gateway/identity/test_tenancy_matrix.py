@@ -163,7 +163,7 @@ async def build_world() -> World:
     await ResellerDelegate.create(reseller=alpha.reseller, user=delegate)
     token = new_token(API_TOKEN_PREFIX)
     await ApiToken.create(reseller=alpha.reseller, name="alpha", prefix=token[:12],
-                          token_hash=token_digest(token))
+                          token_hash=token_digest(token), scopes=["*:write"])
     beta_token = await ApiToken.create(reseller=beta.reseller, name="beta secret integrator",
                                        prefix="gwt_betaXYZ", token_hash=token_digest("gwt_b"))
     beta_entry = await AuditEntry.create(
