@@ -10,34 +10,59 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from gateway import db, pubsub
 from gateway.context import build_context
+from gateway.contributions import Principal
+from gateway.identity.sessions import still_signed_in
 from gateway.jobs.runtime import JobRuntime
-from gateway.observability import RequestIdMiddleware
+from gateway.observability import RequestIdMiddleware, caller_signed_in
 from gateway.operations import healthz, metrics, readyz
 from gateway.plugins import PluginError, PluginHost
-from gateway.security import OriginCheckMiddleware, StrictGraphQLHTTP
+from gateway.security import (
+    GuardedTransportWS,
+    GuardedWebSocket,
+    OriginCheckMiddleware,
+    StrictGraphQLHTTP,
+    metrics_guard,
+    websocket_origin_allowed,
+)
 from gateway.settings import Settings
 from schema.build import build_schema
 
 log = logging.getLogger("gateway.app")
 
+# How often a signed-in WebSocket checks that its caller has not signed out meanwhile (logout,
+# expiry, idle timeout, password change, revoked token); each operation checks anyway.
+CALLER_CHECK_SECONDS = 30.0
+
 
 class GatewayGraphQL(StrictGraphQLHTTP):
     """The strawberry ASGI view with our context; requests of the wrong shape are refused as
-    GraphQL errors in JSON (:class:`gateway.security.StrictGraphQLHTTP`)."""
+    GraphQL errors in JSON (:class:`gateway.security.StrictGraphQLHTTP`).
 
-    def __init__(self, gateway: PluginHost, **kwargs: Any) -> None:
+    Over WebSocket (:class:`gateway.security.GuardedTransportWS`) each operation resolves its
+    caller again, and a signed-in socket's caller is checked every ``caller_check_seconds``:
+    a socket whose session ended or whose token was revoked is closed (4401)."""
+
+    graphql_transport_ws_handler_class = GuardedTransportWS
+    websocket_adapter_class = GuardedWebSocket
+
+    def __init__(self, gateway: PluginHost, *,
+                 caller_check_seconds: float = CALLER_CHECK_SECONDS, **kwargs: Any) -> None:
         self.gateway = gateway
+        self.caller_check_seconds = caller_check_seconds
         super().__init__(**kwargs)
 
     async def get_context(self, request: HTTPConnection, response: Any) -> Any:
         context: Any = await build_context(self.gateway, request, response)
         request.state.language = context.language  # for refusals answered outside GraphQL
+        # Only signed-in callers may name new operations in the metrics' labels.
+        caller_signed_in.set(context.principal is not None)
         if request.scope["type"] == "websocket":
             # Strawberry keeps the connection_init payload where this attribute exists.
             context.connection_params = None
@@ -61,6 +86,50 @@ class GatewayGraphQL(StrictGraphQLHTTP):
             context.request, context.principal = fresh.request, fresh.principal
             context.language = fresh.language
         return await super().on_ws_connect(context)
+
+    def _check_websocket_origin(self, request: Any) -> bool:
+        """Strawberry's check also lets in an Origin equal to the request's Host: here the
+        configured PUBLIC_URL decides, as for HTTP, so a Host-rewriting proxy keeps working
+        and a page cannot pass by choosing the Host."""
+        origin = self.get_websocket_headers(request).get("origin")
+        if websocket_origin_allowed(self.settings, origin):
+            return True
+        log.info("WebSocket handshake refused: Origin %r is not PUBLIC_URL's",
+                 (origin or "")[:200])
+        return False
+
+    async def operation_context(self, connection: Any) -> Any | None:
+        """The context of one operation on a socket, its caller resolved again from the
+        socket's credentials (the handshake's cookie or header, or the connection_init
+        payload's token) as each HTTP request's is; None when the socket's caller has signed
+        out since (the socket then closes). Its response is never sent: a socket sets no
+        cookie."""
+        fresh: Any = await build_context(self.gateway, connection.request, Response())
+        if connection.principal is not None and (
+                _caller_key(fresh.principal) != _caller_key(connection.principal)):
+            return None
+        caller_signed_in.set(fresh.principal is not None)
+        return fresh
+
+    async def caller_still_signed_in(self, connection: Any) -> bool:
+        """Whether a socket's caller is still signed in, checked without counting as the
+        session's activity (an open socket does not keep a session from idling out)."""
+        principal = connection.principal
+        if principal is None:
+            return True
+        if principal.session_id is not None or principal.api_token_id is not None:
+            return await still_signed_in(principal)
+        # A caller named by another plugin's gateway_principal: ask the plugins again.
+        fresh = await build_context(self.gateway, connection.request, Response())
+        return _caller_key(fresh.principal) == _caller_key(principal)
+
+
+def _caller_key(principal: Principal | None) -> tuple[Any, ...] | None:
+    """Who a principal is, for telling the same caller from another or from nobody."""
+    if principal is None:
+        return None
+    return (principal.session_id, principal.api_token_id,
+            principal.real_user_id or principal.user_id, principal.role)
 
 
 def plugin_routes(gateway: PluginHost) -> list[BaseRoute]:
@@ -93,9 +162,11 @@ def create_app(
     run_jobs: bool = True,
     migrate_on_start: bool | None = None,
     job_options: dict[str, Any] | None = None,
+    caller_check_seconds: float = CALLER_CHECK_SECONDS,
 ) -> Starlette:
     """Build the gateway. The lifespan opens the database, migrates (embedded default) and starts
-    the job runtime (relay, scheduler, and workers when the broker is in-process)."""
+    the job runtime (relay, scheduler, and workers when the broker is in-process).
+    ``caller_check_seconds``: how often a signed-in WebSocket checks its caller."""
     settings = settings or Settings.from_env()
     host = host or PluginHost(settings)
     schema = build_schema(host)
@@ -105,10 +176,13 @@ def create_app(
         migrate_on_start = settings.database_url.startswith("sqlite")
     graphql = GatewayGraphQL(
         host,
+        settings=settings,
         schema=schema,
         graphql_ide="graphiql" if settings.graphql_ide else None,
-        allow_queries_via_get=True,
+        # Production has no persisted queries: GET (query text in URLs, logs, caches) is off.
+        allow_queries_via_get=not settings.production,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+        caller_check_seconds=caller_check_seconds,
     )
 
     @contextlib.asynccontextmanager
@@ -135,7 +209,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/metrics", metrics),
+            Route("/metrics", metrics_guard(metrics, settings)),
             *routes_from_plugins,
         ],
         middleware=[

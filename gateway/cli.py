@@ -41,8 +41,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # uvicorn stops gracefully on SIGTERM, then raises it again under the handler it found:
     # this one makes a graceful stop end with status 0, as `gateway worker` does.
     signal.signal(signal.SIGTERM, _exit_cleanly)
+    # A WebSocket message is refused at the GraphQL body limit before uvicorn buffers more.
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False,
-                workers=None, lifespan="on")
+                workers=None, lifespan="on", ws_max_size=settings.max_body_bytes)
     return 0
 
 

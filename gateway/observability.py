@@ -20,6 +20,15 @@ from gateway.i18n import Text, negotiate
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
+# The X-Request-ID a client sent (when sane): logged beside ours, never instead of it.
+client_request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "client_request_id", default=None
+)
+# Whether the GraphQL caller of this request is signed in (set by the GraphQL view): only
+# they may name new operations in the metrics' labels.
+caller_signed_in: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "caller_signed_in", default=False
+)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 GRAPHQL_REQUESTS = Counter(
@@ -58,7 +67,9 @@ def current_request_id() -> str | None:
 
 
 class RequestIdMiddleware:
-    """Give each request an id (or keep a sane incoming X-Request-ID) and echo it back."""
+    """Give each request an id of ours and send it back in X-Request-ID. A sane incoming
+    X-Request-ID is logged beside it (``client_request_id``), never instead of it: a client
+    must not choose the id that logs and audit rows are found by."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -68,8 +79,10 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope.get("headers", [])).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = uuid.uuid4().hex
+        client_id = incoming if _REQUEST_ID.match(incoming) else None
         token = request_id_var.set(request_id)
+        client_token = client_request_id_var.set(client_id)
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status: int | None = None
@@ -115,6 +128,7 @@ class RequestIdMiddleware:
                        "duration_ms": round((time.perf_counter() - started) * 1000, 2)},
             )
             request_id_var.reset(token)
+            client_request_id_var.reset(client_token)
 
 
 _access_log = logging.getLogger("gateway.http")
@@ -137,14 +151,15 @@ def operation_label(name: str | None) -> str:
     """The metrics label for an operation name, with bounded cardinality.
 
     Clients choose operation names, so a hostile one could mint a new time series per request:
-    odd names become ``invalid`` and, once ``_MAX_OPERATION_LABELS`` names are known, new ones
-    become ``other``."""
+    odd names become ``invalid``; a caller who is not signed in only reuses names already
+    known (a new one is counted as ``other``), so anonymous requests cannot fill the slots;
+    once ``_MAX_OPERATION_LABELS`` names are known, new ones become ``other``."""
     if not name:
         return "anonymous"
     if not _OPERATION_NAME.match(name):
         return "invalid"
     if name not in _operation_labels:
-        if len(_operation_labels) >= _MAX_OPERATION_LABELS:
+        if not caller_signed_in.get() or len(_operation_labels) >= _MAX_OPERATION_LABELS:
             return "other"
         _operation_labels.add(name)
     return name
@@ -157,6 +172,9 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "request_id", None) is None:
             record.request_id = request_id_var.get()
+        client_id = client_request_id_var.get()
+        if client_id is not None and getattr(record, "client_request_id", None) is None:
+            record.client_request_id = client_id
         return True
 
 
@@ -176,6 +194,9 @@ class JsonFormatter(logging.Formatter):
             # Stamped when the record was made (RequestIdFilter), else the current request's.
             "request_id": getattr(record, "request_id", None) or request_id_var.get(),
         }
+        client_id = getattr(record, "client_request_id", None) or client_request_id_var.get()
+        if client_id:
+            entry["client_request_id"] = client_id
         for key, value in record.__dict__.items():
             if key not in self._SKIP and key not in entry and not key.startswith("_"):
                 entry[key] = (

@@ -42,9 +42,23 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 4000
     max_page_size: int = 100
+    # What a /graphql request may weigh: its body (413 beyond, before it is all read), its
+    # query text, and its estimated cost (aliases x list sizes x depth, see schema.cost).
+    max_body_bytes: int = 1024 * 1024
+    max_query_length: int = 100_000
+    max_cost: int = 50_000
+    # The parsed and validated documents kept for reuse: at most this many, and this many
+    # bytes of query text in all.
+    document_cache_entries: int = 512
+    document_cache_bytes: int = 8 * 1024 * 1024
+    # /metrics: open in development; in production only with this bearer token, else off.
+    metrics_token: str = ""
     # Entry-point plugins to load: None = all installed, else only these names (datasette's
     # DATASETTE_LOAD_PLUGINS); GATEWAY_LOAD_PLUGINS="" loads none.
     load_plugins: tuple[str, ...] | None = None
+    # The proxies (addresses or CIDRs) whose X-Forwarded-For names the client: sign-in limits
+    # count per client address, so behind a load balancer list it here (TRUSTED_PROXIES).
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def production(self) -> bool:
@@ -54,6 +68,11 @@ class Settings:
     def graphql_ide(self) -> bool:
         """The IDE and introspection are on in development, off in production."""
         return not self.production
+
+    @property
+    def metrics_open(self) -> bool:
+        """/metrics without a token: development and tests only, and only when no token is set."""
+        return not self.production and not self.metrics_token
 
     @property
     def embedded_broker(self) -> bool:
@@ -112,10 +131,12 @@ class Settings:
             var_dir=var_dir,
             plugins_file=Path(env.get("GATEWAY_PLUGINS_FILE", "plugins.toml")),
             email_from=env.get("EMAIL_FROM", "Gateway <no-reply@gateway.local>"),
+            metrics_token=env.get("METRICS_TOKEN", "").strip(),
             **limits,
             load_plugins=None
             if "GATEWAY_LOAD_PLUGINS" not in env
             else tuple(n.strip() for n in env["GATEWAY_LOAD_PLUGINS"].split(",") if n.strip()),
+            trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
         )
 
 
@@ -125,6 +146,11 @@ LIMIT_VARIABLES = {
     "max_aliases": "GRAPHQL_MAX_ALIASES",
     "max_tokens": "GRAPHQL_MAX_TOKENS",
     "max_page_size": "GRAPHQL_MAX_PAGE_SIZE",
+    "max_body_bytes": "GRAPHQL_MAX_BODY_BYTES",
+    "max_query_length": "GRAPHQL_MAX_QUERY_LENGTH",
+    "max_cost": "GRAPHQL_MAX_COST",
+    "document_cache_entries": "GRAPHQL_CACHE_ENTRIES",
+    "document_cache_bytes": "GRAPHQL_CACHE_BYTES",
 }
 
 
@@ -135,6 +161,22 @@ def _positive(env: dict[str, str], variable: str, default: int) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise SettingsError(f"{variable} must be a whole number of at least 1, not {raw!r}")
     return int(raw)
+
+
+def _networks(env: dict[str, str], variable: str) -> tuple[str, ...]:
+    """Comma-separated addresses or CIDRs (``10.0.0.0/8, 192.0.2.7``), each checked."""
+    import ipaddress
+
+    found: list[str] = []
+    for item in (part.strip() for part in env.get(variable, "").split(",")):
+        if not item:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise SettingsError(f"{variable}: {item!r} is not an IP address or CIDR "
+                                "(e.g. 10.0.0.0/8 or 192.0.2.7)") from None
+    return tuple(found)
 
 
 def _development_secret(var_dir: Path) -> str:

@@ -11,9 +11,7 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
@@ -22,8 +20,10 @@ from strawberry.tools import merge_types
 from strawberry.types.base import get_object_definition
 
 from gateway.identity.audit_schema import audit_mutations
+from gateway.identity.scopes_schema import guard_root_fields
 from gateway.plugins import CORE_PLUGIN, PluginError, PluginHost
 from schema.errors import Error
+from schema.limits import cost_budget, document_cache
 from schema.masking import GatewaySchema, OperationNameRequired, masked_errors
 from schema.metrics import OperationMetrics
 from schema.node import Node
@@ -104,8 +104,11 @@ def build_schema(gateway: PluginHost) -> strawberry.Schema:
         raise PluginError("no plugin contributes a Query field")
     mutation = _root("Mutation", roots["Mutation"])
     subscription = _root("Subscription", roots["Subscription"])
-    # Every mutation, whichever plugin made it, is audited when made inside direct access.
+    # Every mutation made by staff, a token or inside direct access is audited, whichever
+    # plugin made it; every root field checks an API token's scopes (the field's area is the
+    # plugin that contributed it), inside the audit so that a refusal is audited too.
     audit_mutations(mutation)
+    guard_root_fields(roots)
     settings = gateway.settings
     # The depth and alias limits are validation rules made once: built per request, each
     # would be a new rule class, and the validation cache (keyed by the rules) would never hit.
@@ -116,11 +119,14 @@ def build_schema(gateway: PluginHost) -> strawberry.Schema:
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(limit_rules),
-        lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
+        # Parsed and validated documents, bounded by entries and bytes of query text.
+        document_cache(settings.document_cache_entries, settings.document_cache_bytes),
         RefuseNulCharacters,  # after the validation cache: it adds to its errors
         OperationNameRequired,  # after the cache: it adds to the errors the cache gave
-        masked_errors,
+        # After the cache too: the document is valid when its cost is estimated.
+        cost_budget(settings.max_page_size, settings.max_cost),
+        # With introspection off, messages name nothing the caller did not type.
+        lambda: masked_errors(hide_schema=not settings.graphql_ide),
         OperationMetrics,
     ]
     if not settings.graphql_ide:

@@ -5,7 +5,9 @@ found before execution given a code, and a document of several operations refuse
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -51,10 +53,43 @@ def _described(problem: Problem, language: str) -> dict[str, Any]:
     return {"code": problem.code_name, "field": field, "message": problem.message(language)}
 
 
-def masked_errors() -> MaskErrors:
+def masked_errors(hide_schema: bool = False) -> MaskErrors:
     """The extension (one per operation) that masks unexpected errors, see
-    :class:`_MaskErrorsWithRequestId`."""
-    return _MaskErrorsWithRequestId(should_mask_error=_should_mask)
+    :class:`_MaskErrorsWithRequestId`; with ``hide_schema`` (introspection off), messages
+    name nothing of the schema the caller did not type (:func:`hide_schema_names`)."""
+    extension = _MaskErrorsWithRequestId(should_mask_error=_should_mask)
+    extension.hide_schema = hide_schema
+    return extension
+
+
+_DID_YOU_MEAN = re.compile(r"\s*Did you mean[^?]*\?")
+_QUOTED = re.compile(r"'([^'\n]*)'")
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+# The built-in scalars are GraphQL's, not this schema's.
+_BUILT_IN = frozenset({"Int", "Float", "String", "Boolean", "ID"})
+HIDDEN = "(hidden)"
+
+
+def typed_names(query: str | None, variables: Any, operation_name: str | None) -> set[str]:
+    """Every name the caller wrote: in the query text, the variables (keys and values) and
+    the operation name."""
+    written = [query or "", operation_name or "", json.dumps(variables or {}, default=str)]
+    return {name for text in written for name in _NAME.findall(text)}
+
+
+def hide_schema_names(message: str, typed: set[str]) -> str:
+    """``message`` without "Did you mean ...?" hints, and with every quoted name the caller
+    did not type (a type, an argument, an enum value) replaced by ``(hidden)``: with
+    introspection off, error messages must not spell the schema out."""
+    message = _DID_YOU_MEAN.sub("", message)
+
+    def keep_or_hide(match: re.Match[str]) -> str:
+        names = _NAME.findall(match.group(1))
+        if all(name in typed or name in _BUILT_IN for name in names):
+            return match.group(0)
+        return HIDDEN
+
+    return _QUOTED.sub(keep_or_hide, message)
 
 
 class _MaskErrorsWithRequestId(MaskErrors):
@@ -63,9 +98,26 @@ class _MaskErrorsWithRequestId(MaskErrors):
     :class:`gateway.problems.Problem` raised by a query field) are given in the caller's
     language with their ``code`` (and a problem's ``field``)."""
 
+    hide_schema = False
+
     def _process_errors(self, errors: list[Any]) -> list[Any]:
-        return [with_request_code(self._localize(error))
-                for error in super()._process_errors(errors)]
+        processed = [with_request_code(self._localize(error))
+                     for error in super()._process_errors(errors)]
+        if self.hide_schema:
+            context = self.execution_context
+            typed = typed_names(context.query, context.variables,
+                                getattr(context, "_provided_operation_name", None))
+            processed = [self._hidden(error, typed) for error in processed]
+        return processed
+
+    @staticmethod
+    def _hidden(error: Any, typed: set[str]) -> Any:
+        message = hide_schema_names(error.message, typed)
+        if message == error.message:
+            return error
+        return GraphQLError(message, nodes=error.nodes, source=error.source,
+                            positions=error.positions, path=error.path,
+                            original_error=error.original_error, extensions=error.extensions)
 
     def _localize(self, error: Any) -> Any:
         original = getattr(error, "original_error", None)
@@ -109,6 +161,12 @@ class _MaskErrorsWithRequestId(MaskErrors):
         )
 
 
+# How graphql-core's lexer words a string literal holding a lone UTF-16 surrogate, escaped
+# ("\\ud800") or raw.
+_UNENCODABLE_SYNTAX = re.compile(
+    r"Invalid Unicode escape sequence|Invalid character within String: U\+D[89A-F]",
+    re.IGNORECASE)
+
 # How graphql-core words a variable whose value is refused (coercion, not validation).
 _BAD_VALUE_PHRASES = ("has invalid value", "got invalid value", "was not provided",
                       "must not be null")
@@ -121,7 +179,9 @@ def with_request_code(error: Any) -> Any:
     Also applied by the HTTP view: with ParserCache, a syntax error skips the extensions."""
     if error.path is not None or (error.extensions or {}).get("code"):
         return error
-    if isinstance(error, GraphQLSyntaxError):
+    if isinstance(error, GraphQLSyntaxError) and _UNENCODABLE_SYNTAX.search(error.message):
+        code = "BAD_USER_INPUT"  # a lone surrogate in a string literal: a bad value
+    elif isinstance(error, GraphQLSyntaxError):
         code = "GRAPHQL_PARSE_FAILED"  # also "Document contains more than N tokens"
     elif error.message.startswith("Variable '$") and any(
             phrase in error.message for phrase in _BAD_VALUE_PHRASES):

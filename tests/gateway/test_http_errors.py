@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.observability import RequestIdFilter
 from gateway.plugins import PluginHost, PluginSpec
 from tests.conftest import Gateway, make_settings, start_gateway
 from tests.support import ops_plugin
@@ -164,10 +165,16 @@ async def test_other_methods_are_refused_with_allow(ops: Gateway) -> None:
 
 
 async def test_an_unknown_operation_name_is_refused(ops: Gateway) -> None:
-    response = await ops.client.post(
-        "/graphql", json={"query": "query A { __typename }", "operationName": "B"}
-    )
-    assert '"B"' in the_error(response, 400, "BAD_REQUEST")["message"]
+    """Under application/json a well-formed request answers 200, with the error (as other
+    document errors do); the GraphQL media type gets 400."""
+    request = {"query": "query A { __typename }", "operationName": "B"}
+    response = await ops.client.post("/graphql", json=request)
+    assert '"B"' in the_error(response, 200, "OPERATION_NOT_FOUND")["message"]
+    french = await ops.client.post("/graphql", json=request, headers={"accept-language": "fr"})
+    assert "opération nommée" in the_error(french, 200, "OPERATION_NOT_FOUND")["message"]
+    strict = await ops.client.post("/graphql", json=request,
+                                   headers={"accept": GRAPHQL_RESPONSE_JSON})
+    the_error(strict, 400, "OPERATION_NOT_FOUND")
 
 
 async def test_several_operations_need_an_operation_name(ops: Gateway) -> None:
@@ -418,12 +425,18 @@ async def test_a_request_id_is_generated_when_absent(ops: Gateway) -> None:
     assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids) and ids[0] != ids[1]
 
 
-async def test_a_sane_client_request_id_is_kept(ops: Gateway) -> None:
+async def test_a_client_request_id_is_logged_beside_ours_never_instead(
+    ops: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
     sent = "client-4f1c.9_A"
+    caplog.set_level(logging.INFO)
+    caplog.handler.addFilter(RequestIdFilter())  # as configure_logging's handler has
     response = await post(ops, "{ boom }", **{"x-request-id": sent})
-    assert response.headers["x-request-id"] == sent
-    assert response.json()["errors"][0]["extensions"]["requestId"] == sent
-    assert response.headers.get_list("x-request-id") == [sent]
+    [ours] = response.headers.get_list("x-request-id")
+    assert re.fullmatch(r"[0-9a-f]{32}", ours)
+    assert response.json()["errors"][0]["extensions"]["requestId"] == ours
+    [failure] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert failure.request_id == ours and failure.client_request_id == sent  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

@@ -98,9 +98,11 @@ def value(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: st
 
 async def test_metrics_count_named_operations_and_their_latency(ops: Gateway) -> None:
     before = await scrape(ops)
+    signed_in = {ops_plugin.ROLE_HEADER: "SYSTEM_ADMIN"}
     for _ in range(2):
-        assert await ops.graphql("query MyOp { double(n: 1) }") == {"data": {"double": 2}}
-    await ops.client.post("/graphql", json={"query": "query MyOp { nope }"})
+        assert await ops.graphql("query MyOp { double(n: 1) }", **signed_in) == {
+            "data": {"double": 2}}
+    await ops.client.post("/graphql", json={"query": "query MyOp { nope }"}, headers=signed_in)
     await ops.graphql("{ boom }")
     after = await scrape(ops)
 
@@ -356,10 +358,14 @@ async def test_a_requests_log_lines_carry_its_request_id(ops: Gateway, json_log:
     response = await ops.client.post(
         "/graphql", json={"query": "{ double(n: 21) }"}, headers={"x-request-id": "trace-me-123"}
     )
-    assert response.headers["x-request-id"] == "trace-me-123"
+    # Our id is the request's; the client's is logged beside it, never instead of it.
+    ours = response.headers["x-request-id"]
+    assert ours != "trace-me-123"
     other = await ops.client.post("/graphql", json={"query": "{ boom }"})
     entries = [json.loads(line) for line in json_log.getvalue().splitlines()]
-    mine = [e for e in entries if e["request_id"] == "trace-me-123"]
+    mine = [e for e in entries if e["request_id"] == ours]
+    assert mine and all(e["client_request_id"] == "trace-me-123" for e in mine)
+    assert not any(e["request_id"] == "trace-me-123" for e in entries)
     assert any(e["message"] == "doubling 21" and e["logger"] == "tests.support.ops"
                for e in mine)
     [access] = [e for e in mine if e["logger"] == "gateway.http"]

@@ -84,3 +84,26 @@ def test_gateway_serve_refuses_production_without_a_secret_key(tmp_path: Path) -
     assert "SECRET_KEY is not set" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "var" / "gateway.sqlite3").exists()
+
+
+def test_the_request_limits_and_the_metrics_token_come_from_the_environment(
+    tmp_path: Path,
+) -> None:
+    defaults = Settings.from_env({"GATEWAY_VAR_DIR": str(tmp_path)})
+    assert defaults.max_body_bytes == 1024 * 1024 and defaults.max_query_length == 100_000
+    assert defaults.max_cost == 50_000
+    assert (defaults.document_cache_entries, defaults.document_cache_bytes) == (512, 8 << 20)
+    assert defaults.metrics_token == "" and defaults.metrics_open
+    tuned = Settings.from_env({
+        "GATEWAY_VAR_DIR": str(tmp_path), "GRAPHQL_MAX_BODY_BYTES": "2048",
+        "GRAPHQL_MAX_QUERY_LENGTH": "500", "GRAPHQL_MAX_COST": "900",
+        "GRAPHQL_CACHE_ENTRIES": "3", "GRAPHQL_CACHE_BYTES": "4096", "METRICS_TOKEN": " t0k ",
+    })
+    assert (tuned.max_body_bytes, tuned.max_query_length, tuned.max_cost) == (2048, 500, 900)
+    assert (tuned.document_cache_entries, tuned.document_cache_bytes) == (3, 4096)
+    assert tuned.metrics_token == "t0k" and not tuned.metrics_open
+    production = Settings.from_env({"GATEWAY_VAR_DIR": str(tmp_path), "GATEWAY_ENV": "production",
+                                    "SECRET_KEY": "k" * 40})
+    assert not production.metrics_open
+    with pytest.raises(SettingsError, match="GRAPHQL_MAX_BODY_BYTES must be a whole number"):
+        Settings.from_env({"GATEWAY_VAR_DIR": str(tmp_path), "GRAPHQL_MAX_BODY_BYTES": "1MB"})

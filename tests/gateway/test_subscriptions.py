@@ -21,6 +21,7 @@ from strawberry.relay import to_base64
 from websockets.asyncio.client import ClientConnection, connect
 
 from gateway import pubsub
+from gateway.identity.models import UserRole
 from gateway.jobs import enqueue, outbox
 from gateway.jobs.relay import wake_relay
 from gateway.jobs.status import MESSAGE_COLUMNS, job_channel, job_message
@@ -28,6 +29,7 @@ from gateway.models import OutboxJob, OutboxStatus
 from gateway.plugins import PluginHost, PluginSpec
 from tests.conftest import ROOT, Gateway, make_settings, start_gateway
 from tests.support import jobs_plugin
+from tests.support.identity_factory import bearer_for, make_user
 from tests.support.ws_principal_plugin import bearer, cookie
 
 # A guard against a hung test, not a measure: every awaited message normally comes at once.
@@ -46,7 +48,7 @@ REDIS_URL = os.environ.get("TEST_BROKER_URL", "")
 WITH_REDIS = REDIS_URL.startswith("redis://")
 
 
-def _specs() -> list[PluginSpec]:
+def ws_specs() -> list[PluginSpec]:
     return [
         PluginSpec(name="testjobs", module="tests.support.jobs_plugin", source="built in"),
         PluginSpec(name="wsprincipal", module="tests.support.ws_principal_plugin",
@@ -143,7 +145,7 @@ async def server(migrated: str, tmp_path: Path) -> AsyncIterator[Server]:
     jobs_plugin.effects.clear()
     jobs_plugin.failures_left.clear()
     settings = make_settings(migrated, tmp_path)
-    host = PluginHost(settings, specs=_specs())
+    host = PluginHost(settings, specs=ws_specs())
     async for gateway in start_gateway(
         settings, host=host,
         job_options={"relay_interval": 0.05, "scheduler_tick": 0.2, "in_process_workers": True},
@@ -152,7 +154,7 @@ async def server(migrated: str, tmp_path: Path) -> AsyncIterator[Server]:
             yield running
 
 
-async def _waiting_job(job: str, payload: dict[str, Any]) -> tuple[int, str]:
+async def waiting_job(job: str, payload: dict[str, Any]) -> tuple[int, str]:
     """A job not due for an hour, so a test subscribes before anything happens to it."""
     row = await enqueue(job, payload, run_after=outbox.utcnow() + dt.timedelta(hours=1))
     assert row is not None
@@ -171,7 +173,7 @@ async def test_system_admin_follows_a_job_until_it_is_done(server: Server, how: 
         "header": {"headers": {"Authorization": bearer("SYSTEM_ADMIN")}},
         "cookie": {"headers": {"Cookie": cookie("SYSTEM_ADMIN")}},
     }[how]
-    job_id, global_id = await _waiting_job("test.record", {"n": 1})
+    job_id, global_id = await waiting_job("test.record", {"n": 1})
     async with server.client(**admin) as client:
         await client.subscribe("1", JOB_STATUS, {"id": global_id})
         first = await client.next_job("1")
@@ -190,7 +192,7 @@ async def test_system_admin_follows_a_job_until_it_is_done(server: Server, how: 
 
 async def test_failed_job_is_announced_then_its_rerun(server: Server) -> None:
     jobs_plugin.failures_left["ws"] = 10
-    job_id, global_id = await _waiting_job("test.flaky", {"key": "ws"})
+    job_id, global_id = await waiting_job("test.flaky", {"key": "ws"})
     async with server.client(payload={"authorization": bearer("SYSTEM_ADMIN")}) as client:
         await client.subscribe("job", JOB_STATUS, {"id": global_id})
         first = await client.next_job("job")
@@ -205,10 +207,11 @@ async def test_failed_job_is_announced_then_its_rerun(server: Server) -> None:
         ]
         assert jobs[-1]["attempts"] == 3 and "flaky failure for ws" in jobs[-1]["lastError"]
 
-        # An operator re-runs it (over HTTP); the subscriber sees it start again and finish.
+        # An operator re-runs it (over HTTP, as a real person: staff mutations are audited);
+        # the subscriber sees it start again and finish.
         jobs_plugin.failures_left["ws"] = 0
-        rerun = await server.gateway.graphql(RERUN, {"id": global_id},
-                                             Authorization=bearer("SYSTEM_ADMIN"))
+        operator = await bearer_for(await make_user(UserRole.SYSTEM_ADMIN))
+        rerun = await server.gateway.graphql(RERUN, {"id": global_id}, **operator)
         # The relay may already have picked it up when the mutation answers.
         assert rerun["data"]["rerunJob"]["errors"] == []
         assert rerun["data"]["rerunJob"]["job"]["status"] in ("PENDING", "QUEUED")
@@ -239,7 +242,7 @@ async def test_failed_job_is_announced_then_its_rerun(server: Server) -> None:
 async def test_only_system_admins_may_follow_jobs(
     server: Server, connection: dict[str, Any], code: str, message: str
 ) -> None:
-    job_id, global_id = await _waiting_job("test.record", {"n": 2})
+    job_id, global_id = await waiting_job("test.record", {"n": 2})
     async with server.client(**connection) as client:
         await client.subscribe("1", JOB_STATUS, {"id": global_id})
         reply = await client.receive()
@@ -270,7 +273,7 @@ async def test_unknown_job_is_not_found(server: Server) -> None:
 
 @pytest.mark.parametrize("how", ["complete", "disconnect"])
 async def test_a_client_that_stops_listening_is_unsubscribed(server: Server, how: str) -> None:
-    job_id, global_id = await _waiting_job("test.record", {"n": 3})
+    job_id, global_id = await waiting_job("test.record", {"n": 3})
     bus = pubsub.current()
     assert bus is not None
     async with server.client(payload={"authorization": bearer("SYSTEM_ADMIN")}) as client:
@@ -296,7 +299,7 @@ async def test_jobs_still_run_when_the_pubsub_is_down(migrated: str, tmp_path: P
         sock.bind(("127.0.0.1", 0))
         dead = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
     settings = make_settings(migrated, tmp_path, pubsub_url=dead)
-    host = PluginHost(settings, specs=_specs())
+    host = PluginHost(settings, specs=ws_specs())
     # aclosing: a failed assertion still runs the lifespan's shutdown (closes the database).
     running = start_gateway(
         settings, host=host, job_options={"relay_interval": 0.05, "in_process_workers": True}
@@ -304,7 +307,7 @@ async def test_jobs_still_run_when_the_pubsub_is_down(migrated: str, tmp_path: P
     async with contextlib.aclosing(running):  # type: ignore[type-var]
         gateway = await anext(running)
         assert isinstance(gateway.app.state.pubsub, pubsub.RedisPubSub)
-        job_id, global_id = await _waiting_job("test.record", {"n": 4})
+        job_id, global_id = await waiting_job("test.record", {"n": 4})
         async with Server(gateway).running() as server:
             async with server.client(payload={"authorization": bearer("SYSTEM_ADMIN")}) as client:
                 await client.subscribe("1", JOB_STATUS, {"id": global_id})
@@ -373,7 +376,7 @@ async def test_a_change_published_elsewhere_reaches_the_subscriber(server: Serve
     With TEST_BROKER_URL=redis://… the pub/sub is Redis and the publisher another process."""
     bus = server.app.state.pubsub
     assert isinstance(bus, pubsub.RedisPubSub if WITH_REDIS else pubsub.InProcessPubSub)
-    job_id, global_id = await _waiting_job("test.record", {"n": 5})
+    job_id, global_id = await waiting_job("test.record", {"n": 5})
     async with server.client(payload={"authorization": bearer("SYSTEM_ADMIN")}) as client:
         await client.subscribe("1", JOB_STATUS, {"id": global_id})
         first = await client.next_job("1")
