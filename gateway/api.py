@@ -19,15 +19,21 @@ from typing import TYPE_CHECKING, Any
 from gateway.context import Context, request_principal
 from gateway.contributions import Command, Job, JobHandler, ModelApp, PeriodicJob, Principal
 from gateway.db import close_db, init_db
+from gateway.downloads import CachedFile, FileCache, download_throttled, in_thread
 from gateway.email import (
     MAX_ATTACHMENTS_BYTES,
+    RECIPIENT_CODES,
     Attachment,
     EmailError,
     EmailTemplateError,
+    RecipientPolicy,
     SafeHtml,
+    check_recipients,
+    count_recipients,
     send_email,
 )
 from gateway.email.service import email_addresses  # send_email's own check
+from gateway.files import known_media_types, matches_media_type, safe_file_headers
 from gateway.hookimpl import hookimpl
 from gateway.i18n import LANGUAGES, Text, negotiate
 from gateway.identity.codes import new_can
@@ -68,6 +74,7 @@ from gateway.roles import (
     Role,
 )
 from gateway.signing import BadSignature, SignatureExpired, sign, unsign
+from gateway.spreadsheet import safe_cell
 from gateway.validation import (
     INVALID_COUNTRY,
     INVALID_EMAIL,
@@ -149,7 +156,15 @@ __all__ = [
     "MAX_ATTACHMENTS_BYTES", "Attachment", "EmailError", "EmailTemplateError", "SafeHtml",
     "email_addresses", "enqueue", "send_email", "BadSignature", "SignatureExpired", "sign",
     "unsign",
+    # every email to typed addresses: recipients checked, capped and rate-limited
+    "RECIPIENT_CODES", "RecipientPolicy", "check_recipients", "count_recipients",
+    # files behind signed URLs: built once per token off the event loop, rate-limited
+    "CachedFile", "FileCache", "download_throttled", "in_thread",
+    # CSV/XLSX cells from user data (no formula injection)
+    "safe_cell",
     "LINK_LIFETIME", "OneTimeTokenPurpose", "OutboxJob", "issue_password_link", "negotiate",
+    # user files: the declared type checked by magic bytes, safe headers when served
+    "known_media_types", "matches_media_type", "safe_file_headers",
     # GraphQL: fields, mutations and their errors
     "Error", "ProblemsToPayload", "allow", "as_data", "error_type", "field", "given",
     "mutation", "to_errors",

@@ -37,8 +37,10 @@ def display_mac(stored: str) -> str:
 
 async def add_device(account: Account, name: str, mac_address: str, *,
                      by: Principal | None = None) -> Device:
-    """Add an IP phone to the account; the MAC address is validated and must be unique.
-    ``by``: who asks, refused unless a manager of the account (None: the system)."""
+    """Add an IP phone to the account; the MAC address is validated and must be unique within
+    the account's reseller (another reseller's device with the same address neither blocks
+    it nor shows). ``by``: who asks, refused unless a manager of the account (None: the
+    system)."""
     if by is not None:
         await ensure_may_manage(by, account)
     problems: list[Problem] = []
@@ -50,12 +52,13 @@ async def add_device(account: Account, name: str, mac_address: str, *,
     mac = normalize_mac(mac_address)
     if mac is None:
         problems.append(Problem(Code.INVALID, e.MAC_INVALID, ["input", "macAddress"]))
-    elif await Device.filter(mac_address=mac).exists():
+    elif await Device.filter(reseller_id=account.reseller_id, mac_address=mac).exists():
         problems.append(Problem(Code.DUPLICATE, e.MAC_TAKEN, ["input", "macAddress"]))
     raise_all(problems)
     try:
         async with in_transaction():
-            return await Device.create(account_id=account.id, name=name, mac_address=mac)
+            return await Device.create(account_id=account.id, reseller_id=account.reseller_id,
+                                       name=name, mac_address=mac)
     except IntegrityError:  # registered meanwhile
         raise Problem(Code.DUPLICATE, e.MAC_TAKEN, ["input", "macAddress"]) from None
 

@@ -33,6 +33,7 @@ class AccountSettingsErrorCode(Enum):
     FREE_TRIAL_RESTRICTION = "FREE_TRIAL_RESTRICTION"
     ACCOUNT_UNSUBSCRIBED = "ACCOUNT_UNSUBSCRIBED"
     TOO_MANY = "TOO_MANY"
+    NUMBER_UNAVAILABLE = "NUMBER_UNAVAILABLE"
 
 
 NOT_ALLOWED = Text(en="You are not allowed to change this account.",
@@ -88,6 +89,13 @@ CALLER_ID_NUMBER = Text(en="The number shown must be one of the account's own nu
                         fr="Le numéro affiché doit être un des numéros du compte.")
 NUMBER_DUPLICATE = Text(en="{number} is already in the pool.",
                         fr="Le {number} est déjà dans la banque.")
+NUMBER_UNAVAILABLE = Text(en="{number} belongs to another pool of the platform: it cannot be "
+                          "added to this one.",
+                          fr="Le {number} appartient à une autre banque de la plateforme : il ne "
+                          "peut pas être ajouté à celle-ci.")
+NUMBER_DUPLICATE_RETRY = Text(en="Numbers of this file were added meanwhile: send it again.",
+                              fr="Des numéros de ce fichier ont été ajoutés entre-temps : "
+                              "envoyez-le de nouveau.")
 NUMBER_DUPLICATE_IN_FILE = Text(en="{number} is already on line {line}.",
                                 fr="Le {number} figure déjà à la ligne {line}.")
 NUMBER_LETTERS = Text(en="Ignored: a number with letters.",
@@ -119,3 +127,5 @@ ADMIN_MANAGED = Text(en="This account is managed by your provider's administrato
                      "demandez-lui la modification.")
 MAILBOX_MEDIA = Text(en="This kind of file is not accepted here; accepted: {accepted}.",
                      fr="Ce type de fichier n'est pas accepté ici; acceptés : {accepted}.")
+MAILBOX_CONTENT = Text(en="The file's content is not of the type declared ({type}).",
+                       fr="Le contenu du fichier n'est pas du type déclaré ({type}).")

@@ -34,6 +34,7 @@ from gateway.api import (
     Text,
     User,
     accounts_visible,
+    matches_media_type,
     send_email,
 )
 from plugins.account_settings import errors as e
@@ -84,6 +85,8 @@ async def store(host: PluginHost, *, account_id: int, user_id: int, kind: Mailbo
                       accepted=", ".join(sorted(MEDIA_TYPES[kind])))
     if not content:
         raise Problem(Code.REQUIRED, e.REQUIRED, ["body"])
+    if not matches_media_type(content, content_type):  # a "voicemail" that is a web page...
+        raise Problem(Code.INVALID, e.MAILBOX_CONTENT, ["body"], type=content_type)
     if not await User.filter(id=user_id, account_id=account_id).exists():
         raise Problem(Code.NOT_FOUND, e.WRONG_USER, ["user"])
     key = uuid.uuid4().hex + suffix

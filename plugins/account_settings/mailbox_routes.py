@@ -5,7 +5,8 @@ signed, expiring URL serves the file (with HTTP Range, so players can seek).
          [&caller=+15145551212][&callerName=...][&receivedAt=<ISO 8601>][&duration=<s>][&pages=<n>]
     body: the file, Content-Type one of the kind's types (audio/wav, audio/mpeg, audio/ogg;
           application/pdf, image/tiff): types a cross-site form cannot send, so a session
-          cookie alone cannot post one.
+          cookie alone cannot post one. The content must start as its type does (its magic
+          bytes): 415 otherwise.
 
 Callers: an API token (integrator) or a session of the account's reseller staff; never a
 subscriber. The answer is 201 with the message id and how many older ones made room for it.
@@ -34,6 +35,7 @@ from gateway.api import (
     accounts_visible,
     negotiate,
     request_principal,
+    safe_file_headers,
     sign,
     unsign,
 )
@@ -75,7 +77,8 @@ def _error(request: Request, status: int, code: str, text: Text, field: str | No
 
 
 async def download(request: Request) -> Response:
-    """GET /mailbox/files/{token}: the file, while the link lasts and the message is kept."""
+    """GET /mailbox/files/{token}: the file, while the link lasts and the message is kept,
+    with the safe headers of user files (no type sniffing, a sandbox when opened alone)."""
     host = request.app.state.host
     try:
         data = unsign(host.settings.secret_key, _SALT, request.path_params["token"],
@@ -92,7 +95,7 @@ async def download(request: Request) -> Response:
     return FileResponse(path, media_type=row.content_type,
                         filename=f"{row.kind.lower()}-{stamp}{path.suffix}",
                         content_disposition_type="inline",
-                        headers={"Cache-Control": "private, no-store"})
+                        headers=safe_file_headers(**{"Cache-Control": "private, no-store"}))
 
 
 class _BadParameter(ValueError):
@@ -193,8 +196,8 @@ async def upload(request: Request) -> Response:
             content_type=media, received_at=wanted.received_at,
             caller_number=params.get("caller", ""), caller_name=params.get("callerName", ""),
             duration_seconds=wanted.duration, pages=wanted.pages)
-    except Problem as error:
-        status = 415 if error.field == ["contentType"] else 400
+    except Problem as error:  # a type not accepted, or a content not of its declared type
+        status = 415 if error.text in (e.MAILBOX_MEDIA, e.MAILBOX_CONTENT) else 400
         return _error(request, status, error.code_name, error.text,
                       ".".join(str(part) for part in error.field or []) or None, **error.values)
     return JSONResponse({"id": stored.message.id, "removed": stored.removed}, status_code=201,

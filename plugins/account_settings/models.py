@@ -89,13 +89,15 @@ class ExtensionReservation(Model):
 
 
 class PhoneNumber(Model):
-    """A phone number (DID) of a reseller pool, free or assigned to one of its accounts."""
+    """A phone number (DID) of a reseller pool, free or assigned to one of its accounts.
+
+    A number is in one pool on the whole platform: two resellers cannot both hand it out."""
 
     id = fields.IntField(primary_key=True)
     reseller: fields.ForeignKeyRelation[Reseller] = fields.ForeignKeyField(
         "core.Reseller", related_name=False, on_delete=fields.CASCADE)
     reseller_id: int
-    number = fields.CharField(max_length=20)  # E.164
+    number = fields.CharField(max_length=20, unique=True)  # E.164
     account: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name=False, null=True, on_delete=fields.SET_NULL)
     account_id: int | None
@@ -107,23 +109,29 @@ class PhoneNumber(Model):
 
     class Meta:
         table = "account_settings_phone_number"
-        unique_together = (("reseller", "number"),)
-        indexes = [Index(fields=("account_id",))]
+        indexes = [Index(fields=("account_id",)), Index(fields=("reseller_id", "number"))]
 
 
 class Device(Model):
-    """An IP phone of an account, known by its MAC address."""
+    """An IP phone of an account, known by its MAC address, unique within the reseller.
+
+    The reseller is the account's, kept here so that the database holds the uniqueness: a MAC
+    address registered by another reseller's account never blocks nor reveals anything."""
 
     id = fields.IntField(primary_key=True)
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name=False, on_delete=fields.CASCADE)
     account_id: int
+    reseller: fields.ForeignKeyRelation[Reseller] = fields.ForeignKeyField(
+        "core.Reseller", related_name=False, on_delete=fields.CASCADE)
+    reseller_id: int
     name = fields.CharField(max_length=100)
-    mac_address = fields.CharField(max_length=12, unique=True)  # 12 upper-case hex digits
+    mac_address = fields.CharField(max_length=12)  # 12 upper-case hex digits
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "account_settings_device"
+        unique_together = (("reseller", "mac_address"),)
         indexes = [Index(fields=("account_id",))]
 
 

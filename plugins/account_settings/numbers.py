@@ -20,6 +20,7 @@ from plugins.account_settings.services import as_own_problem
 from plugins.clients import api as clients
 
 MAX_IMPORT_LINES = 10_000
+LOOKUP_CHUNK = 500  # numbers per statement (SQLite's variables, PostgreSQL's parameters)
 OPTIONS = ("fax_reception", "sms", "emergency_911")
 
 
@@ -64,17 +65,38 @@ def _normalize(raw: str, field: list[str | int]) -> str:
         raise Problem(Code.INVALID, e.NUMBER_INVALID, field) from None
 
 
+def _taken(number: str, holder: int, reseller_id: int, field: list[str | int]) -> Problem:
+    """Why ``number``, held by the pool of reseller ``holder``, cannot join ``reseller_id``'s:
+    already in it, or in another pool of the platform (which one is never said)."""
+    if holder == reseller_id:
+        return Problem(Code.DUPLICATE, e.NUMBER_DUPLICATE, field, number=number)
+    return Problem(Code.NUMBER_UNAVAILABLE, e.NUMBER_UNAVAILABLE, field, number=number)
+
+
+async def _holders(numbers: list[str]) -> dict[str, int]:
+    """The reseller whose pool holds each of ``numbers`` that is in one (looked up by chunks:
+    an import's 10,000 numbers are never one statement's variables)."""
+    held: dict[str, int] = {}
+    for start in range(0, len(numbers), LOOKUP_CHUNK):
+        held |= dict(await PhoneNumber.filter(
+            number__in=numbers[start:start + LOOKUP_CHUNK]).values_list("number", "reseller_id"))
+    return held
+
+
 async def add_number(reseller_id: int, raw: str) -> PhoneNumber:
-    """Add one number to the reseller's pool."""
+    """Add one number to the reseller's pool; a number is in one pool on the whole platform."""
     field: list[str | int] = ["input", "number"]
     number = _normalize(str(raw or "").strip(), field)
-    if await PhoneNumber.filter(reseller_id=reseller_id, number=number).exists():
-        raise Problem(Code.DUPLICATE, e.NUMBER_DUPLICATE, field, number=number)
-    try:
-        async with in_transaction():
-            return await PhoneNumber.create(reseller_id=reseller_id, number=number)
-    except IntegrityError:
-        raise Problem(Code.DUPLICATE, e.NUMBER_DUPLICATE, field, number=number) from None
+    for _attempt in range(2):
+        holder = (await _holders([number])).get(number)
+        if holder is not None:
+            raise _taken(number, holder, reseller_id, field)
+        try:
+            async with in_transaction():
+                return await PhoneNumber.create(reseller_id=reseller_id, number=number)
+        except IntegrityError:  # added meanwhile: say by whom, as above
+            continue
+    raise Problem(Code.DUPLICATE, e.NUMBER_DUPLICATE, field, number=number)
 
 
 @dataclass
@@ -86,12 +108,22 @@ class ImportReport:
 
 async def import_numbers(reseller_id: int, content: str) -> ImportReport:
     """Read one number a line ("+1 (514) 555-1212", "+44 7979-123456"); blank lines are
-    skipped, numbers with letters ignored, invalid lines and duplicates (in the file or
-    already in the pool) reported by line. The good ones are added together."""
+    skipped, numbers with letters ignored, invalid lines and duplicates (in the file, already
+    in the pool, or in another pool of the platform) reported by line. The good ones are
+    added together."""
     lines = content.splitlines()
     if len(lines) > MAX_IMPORT_LINES:
         raise Problem(Code.TOO_MANY, e.TOO_MANY_LINES, ["input", "content"],
                       max=MAX_IMPORT_LINES)
+    for _attempt in range(2):
+        try:
+            return await _import_lines(reseller_id, lines)
+        except IntegrityError:  # a number was added meanwhile: read the pools again
+            continue
+    raise Problem(Code.DUPLICATE, e.NUMBER_DUPLICATE_RETRY, ["input", "content"])
+
+
+async def _import_lines(reseller_id: int, lines: list[str]) -> ImportReport:
     report = ImportReport()
     seen: dict[str, int] = {}
     for index, line in enumerate(lines, start=1):
@@ -109,19 +141,20 @@ async def import_numbers(reseller_id: int, content: str) -> ImportReport:
                                                    where, number=number, line=seen[number])))
             continue
         seen[number] = index
-    existing = {row[0] for row in await PhoneNumber.filter(
-        reseller_id=reseller_id, number__in=list(seen)).values_list("number")}
-    for number in existing:
+    for number, holder in (await _holders(list(seen))).items():
         index = seen.pop(number)
-        report.rejected.append((index, Problem(Code.DUPLICATE, e.NUMBER_DUPLICATE,
-                                               ["input", "content", index], number=number)))
+        report.rejected.append((index, _taken(number, holder, reseller_id,
+                                              ["input", "content", index])))
     report.rejected.sort(key=lambda item: item[0])
     if seen:
         async with in_transaction():
             await PhoneNumber.bulk_create([PhoneNumber(reseller_id=reseller_id, number=n)
-                                           for n in seen])
-        report.added = list(await PhoneNumber.filter(
-            reseller_id=reseller_id, number__in=list(seen)).order_by("id"))
+                                           for n in seen], batch_size=LOOKUP_CHUNK)
+        added = list(seen)
+        for start in range(0, len(added), LOOKUP_CHUNK):
+            report.added += await PhoneNumber.filter(
+                reseller_id=reseller_id, number__in=added[start:start + LOOKUP_CHUNK])
+        report.added.sort(key=lambda row: row.id)
     return report
 
 

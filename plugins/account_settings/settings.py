@@ -23,6 +23,7 @@ from gateway.api import (
     UserRole,
     hash_secret,
     is_email,
+    normalize_phone_number,
     raise_all,
 )
 from plugins.account_settings import errors as e
@@ -263,12 +264,27 @@ async def _clean_caller_id(data: Mapping[str, Any], check: _Check) -> dict[str, 
                          max=CALLER_ID_NAME_MAX)
         updates["caller_id_name"] = name
     if "number" in data:
-        number = data["number"]
-        if number and not await PhoneNumber.filter(account_id=check.account.id,
-                                                   number=number).exists():
-            check.refuse(Code.INVALID, e.CALLER_ID_NUMBER, [*field, "number"])
-        updates["caller_id_number"] = number or None
+        number = str(data["number"] or "").strip() or None
+        if number is not None:
+            try:
+                number = normalize_phone_number(number)
+            except ValueError:
+                check.refuse(Code.INVALID, e.CALLER_ID_NUMBER, [*field, "number"])
+                return updates
+            if not await _owned(check.account.id, number):
+                check.refuse(Code.INVALID, e.CALLER_ID_NUMBER, [*field, "number"])
+        updates["caller_id_number"] = number
     return updates
+
+
+async def _owned(account_id: int, number: str, *, lock: bool = False) -> bool:
+    """Whether ``number`` is one of the account's own numbers (assigned to it from its
+    reseller's pool: a number is in one pool on the whole platform). ``lock``: the number's
+    row stays locked until the transaction ends, so that it cannot be released meanwhile."""
+    query = PhoneNumber.filter(account_id=account_id, number=number)
+    if lock:
+        return await query.select_for_update().only("id").first() is not None
+    return await query.exists()
 
 
 # The sections of update_settings, in the order they are checked (and their problems listed).
@@ -322,6 +338,9 @@ async def update_settings(account: Account, changes: Mapping[str, Any], *, host:
     pin_holder: tuple[int, str] | None = updates.pop(_PIN_HOLDER, None)
     async with in_transaction():
         await locked_options(account.id)
+        caller_number = updates.get("caller_id_number")
+        if caller_number and not await _owned(account.id, caller_number, lock=True):
+            raise Problem(Code.INVALID, e.CALLER_ID_NUMBER, ["input", "callerId", "number"])
         if updates:
             await AccountOptions.filter(account_id=account.id).update(**updates)
         if test_mode is not None:

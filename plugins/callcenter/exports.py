@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import logging
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -22,24 +23,26 @@ from gateway.api import (
     NOT_FOUND,
     STAFF,
     BadSignature,
-    EmailError,
+    FileCache,
     PluginHost,
     Principal,
-    Problem,
+    RecipientPolicy,
     Role,
     SignatureExpired,
     Text,
-    email_addresses,
+    check_recipients,
+    download_throttled,
     enqueue,
+    in_thread,
     negotiate,
     request_principal,
+    safe_cell,
+    safe_file_headers,
     sign,
     unsign,
 )
-from plugins.callcenter import errors as e
 from plugins.callcenter import reports, services
 from plugins.callcenter.config import PLUGIN_NAME, CallCenterConfig
-from plugins.callcenter.errors import CallCenterErrorCode as Code
 from plugins.callcenter.importer import import_text
 from plugins.callcenter.models import Call
 from plugins.callcenter.services import Scope
@@ -127,7 +130,7 @@ async def recording(request: Request) -> Response:
     # FileResponse answers Range requests (206, Content-Range) and advertises Accept-Ranges.
     return FileResponse(path, media_type=media, filename=f"{row[0]['call_id']}{path.suffix}",
                         content_disposition_type="inline",
-                        headers={"Cache-Control": "private, no-store"})
+                        headers=safe_file_headers(**{"Cache-Control": "private, no-store"}))
 
 
 # ---- report files -------------------------------------------------------------------------------
@@ -140,11 +143,8 @@ def report_url(host: PluginHost, report: str, file_format: str, scope: Scope, da
     return _base(host) + REPORT_PATH.format(token=token)
 
 
-def _cell(value: Any) -> Any:
-    # A caller name typed as "=HYPERLINK(...)" must stay text in a spreadsheet.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
+# A caller name typed as "=HYPERLINK(...)" must stay text in a spreadsheet.
+_cell = safe_cell
 
 
 def csv_bytes(table: reports.Table, language: str) -> bytes:
@@ -184,13 +184,32 @@ async def report_file(report: str, file_format: str, scope: Scope, data: dict[st
     """(file name, content type, bytes) of a report."""
     table = await reports.table(report, scope, data, language, limit)
     content_type, extension = FORMATS[file_format]
-    body = xlsx_bytes(table, language) if file_format == "XLSX" else csv_bytes(table, language)
+    # Writing the file is CPU work: a worker thread, not the event loop.
+    body = await in_thread(xlsx_bytes if file_format == "XLSX" else csv_bytes, table, language)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
     return f"{FILE_STEMS[report]}-{stamp}.{extension}", content_type, body
 
 
+_caches: dict[Path, FileCache] = {}
+_SLOW_DOWN = Text(en="Too many downloads: try again in a moment.",
+                  fr="Trop de téléchargements : réessayez dans un moment.")
+
+
+def report_cache(host: PluginHost) -> FileCache:
+    """The built report files, one per signed URL, kept as long as the URL works."""
+    config = host.config_for(PLUGIN_NAME, CallCenterConfig)
+    folder = Path(host.settings.var_dir) / "callcenter-reports"
+    cache = _caches.get(folder)
+    if cache is None:
+        cache = _caches[folder] = FileCache(
+            folder, dt.timedelta(minutes=config.download_url_minutes))
+    return cache
+
+
 async def report_download(request: Request) -> Response:
-    """GET /callcenter/reports/{token}: the report the signed token names, as CSV or XLSX."""
+    """GET /callcenter/reports/{token}: the report the signed token names, as CSV or XLSX;
+    built once per URL (the file is written in a worker thread) and served again from disk
+    while the URL works; too many downloads of one URL or from one address answer 429."""
     host: PluginHost = request.app.state.host
     try:
         data = _token(request, _REPORT_SALT)
@@ -199,11 +218,24 @@ async def report_download(request: Request) -> Response:
     except BadSignature:
         return _answer(request, 404, NOT_FOUND, "NOT_FOUND")
     config = host.config_for(PLUGIN_NAME, CallCenterConfig)
-    name, content_type, body = await report_file(
-        data["k"], data["f"], scope_from(data["s"]), data["d"], data["l"], config.export_max_rows)
-    return Response(body, media_type=content_type,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "Cache-Control": "no-store"})
+    token = request.path_params["token"]
+    wait = await download_throttled(
+        request, "callcenter.report", token,
+        lifetime=dt.timedelta(minutes=config.download_url_minutes),
+        per_token=config.downloads_per_url,
+        per_address_per_minute=config.downloads_per_address_minute)
+    if wait is not None:
+        response = _answer(request, 429, _SLOW_DOWN, "RATE_LIMITED")
+        response.headers["Retry-After"] = str(wait)
+        return response
+
+    async def build() -> tuple[str, str, bytes]:
+        return await report_file(data["k"], data["f"], scope_from(data["s"]), data["d"],
+                                 data["l"], config.export_max_rows)
+
+    cached = await report_cache(host).get_or_build(token, build)
+    return FileResponse(cached.path, media_type=cached.content_type, filename=cached.name,
+                        headers=safe_file_headers(**{"Cache-Control": "no-store"}))
 
 
 # ---- reports sent by email ----------------------------------------------------------------------
@@ -214,19 +246,17 @@ REPORT_INPUTS = {"RECORDER": "recorder", "MESSAGES": "messages",
 
 
 async def queue_report_email(principal: Principal, report: str, file_format: str,
-                             data: dict[str, Any], to: list[str], language: str) -> None:
+                             data: dict[str, Any], to: list[str], language: str,
+                             policy: RecipientPolicy | None = None) -> None:
     """Queue the job that emails ``report`` (filter ``data``) to ``to`` as an attachment:
-    the filter is checked now, against the caller's scope, not in the job."""
+    the filter is checked now, against the caller's scope, not in the job; the addresses go
+    through the core's ``check_recipients`` (count, shape, who may write where, rate limits)."""
     with reports.fields_under("input", REPORT_INPUTS[report]):
         scope = await services.scope_for(principal, data.get("account_number"),
                                          data.get("billing_number"), ["accountNumber"])
         reports.check(report, scope, data)
-    try:
-        recipients = email_addresses("to", to)
-    except EmailError:
-        recipients = []
-    if not recipients:
-        raise Problem(Code.INVALID, e.BAD_EMAIL, ["input", "to"])
+    recipients = await check_recipients(principal, to, field=["input", "to"],
+                                        policy=policy or CallCenterConfig().recipient_policy)
     await enqueue(EMAIL_REPORT_JOB, {
         "report": report, "format": file_format, "scope": scope_data(scope), "filter": data,
         "language": language, "to": recipients, "reseller_id": principal.reseller_id,

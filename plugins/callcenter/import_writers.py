@@ -18,7 +18,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClie
 from plugins.callcenter.localisation import LOCAL_WEEK
 from plugins.callcenter.models import Call, TakenMessage
 
-# The columns of the tuples the importer builds, in order; the first is the conflict key. The
+# The columns of the tuples the importer builds, in order; the first two (the platform's id,
+# then the reseller) are the conflict key: ids are unique per reseller (issue 15). The
 # database computes local_week and imported_at itself (encoding a date for COPY costs more
 # than the database's arithmetic).
 CALL_FIELDS = (
@@ -36,7 +37,7 @@ MESSAGE_FIELDS = ("message_id", "reseller_id", "account_id", "call_id", "agent",
 @dataclass(frozen=True)
 class Target:
     table: str
-    columns: tuple[str, ...]  # the values of each row; the first is the conflict key
+    columns: tuple[str, ...]  # the values of each row; the first two are the conflict key
     computed: dict[str, dict[str, str]]  # column: {dialect: SQL over the other columns}
 
     def upsert(self, dialect: str, source: str) -> str:
@@ -44,9 +45,9 @@ class Target:
         extra = {name: sql[dialect] for name, sql in self.computed.items()}
         names = ", ".join([*self.columns, *extra, "imported_at"])
         updates = ", ".join(f"{c} = excluded.{c}"
-                            for c in [*self.columns[1:], *extra, "imported_at"])
+                            for c in [*self.columns[2:], *extra, "imported_at"])
         return (f"INSERT INTO {self.table} ({names}) {source} "
-                f"ON CONFLICT ({self.columns[0]}) DO UPDATE SET {updates}")
+                f"ON CONFLICT ({self.columns[1]}, {self.columns[0]}) DO UPDATE SET {updates}")
 
 
 CALLS = Target(Call._meta.db_table, CALL_FIELDS, {"local_week": LOCAL_WEEK})

@@ -21,7 +21,9 @@ class Call(Model):
     """One call handled by the answering platform"""
 
     id = fields.BigIntField(primary_key=True)
-    call_id = fields.CharField(max_length=64, unique=True)  # the platform's call number
+    # The platform's call number, unique per reseller: another tenant's ids are neither
+    # blocked nor revealed (issue 15); the importer upserts on (reseller_id, call_id).
+    call_id = fields.CharField(max_length=64)
     reseller_id = fields.IntField()  # denormalised: tenancy filters without a join
     # No database constraint: checking it locked the account row once per inserted call,
     # a fifth of the import's database time. The importer only writes known accounts and the
@@ -73,13 +75,14 @@ class Call(Model):
             Index(fields=("account_id", "started_at")),
             Index(fields=("started_at",)),
         ]
+        unique_together = (("reseller_id", "call_id"),)
 
 
 class TakenMessage(Model):
     """A message an agent took for the account, with its delivery history"""
 
     id = fields.BigIntField(primary_key=True)
-    message_id = fields.CharField(max_length=64, unique=True)
+    message_id = fields.CharField(max_length=64)  # unique per reseller, as call_id
     reseller_id = fields.IntField()
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name=False, on_delete=fields.CASCADE
@@ -98,6 +101,7 @@ class TakenMessage(Model):
         table_description = "Messages taken by agents"
         indexes = [Index(fields=("account_id", "taken_at")),
                    Index(fields=("reseller_id", "taken_at"))]
+        unique_together = (("reseller_id", "message_id"),)
 
 
 class AccountInfoPage(Model):

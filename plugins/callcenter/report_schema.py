@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NewType
 
 import strawberry
 
-from gateway.api import Connection, DateTime, PluginHost
+from gateway.api import Connection, DateTime, PluginHost, build_connection
 from plugins.callcenter import exports, reports, services
 from plugins.callcenter import statistics as stats
 from plugins.callcenter.models import AccountInfoPage
@@ -154,12 +154,14 @@ class BillableCall:
     statistic: str = strawberry.field(description="mm:ss, as the seed shows it.")
 
 
-@strawberry.type(description="Appels facturables: the calls and the seed's totals.")
-class BillableCalls:
+@strawberry.type(description="Appels facturables: a page of the billable calls, oldest "
+                 "first (nodes, edges, pageInfo; `first` at most the page cap), and the seed's "
+                 "totals over every one of them.")
+class BillableCalls(Connection[BillableCall]):
     date_from: dt.date = strawberry.field(name="from")
     date_to: dt.date = strawberry.field(name="to")
-    calls: list[BillableCall]
-    total_calls: int
+    total_calls: int = strawberry.field(description="Total Calls: every billable call of the "
+                                        "dates, not only this page's.")
     total_stat_minutes: float
     average_stat_minutes: float | None
 
@@ -200,17 +202,24 @@ def taken_message(row: dict[str, Any]) -> TakenMessage:
                                  for h in row["history"] or []])
 
 
-def billable_calls(start: dt.date, end: dt.date, report: services.BillableReport) -> BillableCalls:
+def billable_call(row: dict[str, Any]) -> BillableCall:
+    seconds = services.statistic_seconds(row)
+    return BillableCall(started_at=row["started_at"], description=row["direction"],
+                        number=row["caller_id"], caller_name=row["caller_name"],
+                        agent=row["agent"], statistic_seconds=seconds,
+                        statistic=reports.minutes_seconds(seconds))
+
+
+def billable_calls(start: dt.date, end: dt.date, report: services.BillableReport, offset: int,
+                   limit: int) -> BillableCalls:
+    """The page (``report.rows``: ``limit`` + 1 rows from ``offset``) and the totals."""
+    page = build_connection(report.rows, offset, limit, report.total_calls, billable_call)
     return BillableCalls(
+        edges=page.edges, page_info=page.page_info, total_count=page.total_count,
         date_from=start, date_to=end, total_calls=report.total_calls,
         total_stat_minutes=round(report.total_minutes, 2),
         average_stat_minutes=None if report.average_minutes is None
-        else round(report.average_minutes, 2),
-        calls=[BillableCall(started_at=r["started_at"], description=r["direction"],
-                            number=r["caller_id"], caller_name=r["caller_name"],
-                            agent=r["agent"], statistic_seconds=services.statistic_seconds(r),
-                            statistic=reports.minutes_seconds(services.statistic_seconds(r)))
-               for r in report.rows])
+        else round(report.average_minutes, 2))
 
 
 def information_page(page: AccountInfoPage) -> AccountInformationPage:

@@ -16,7 +16,14 @@ from typing import Any
 
 from gateway.api import Problem, Problems, Text
 from plugins.callcenter import services, statistics
-from plugins.callcenter.errors import BAD_RANGE, BAD_TIME, DATE_OUT_OF_RANGE, TOO_LONG_FILTER
+from plugins.callcenter.errors import (
+    BAD_RANGE,
+    BAD_TIME,
+    DATE_OUT_OF_RANGE,
+    TOO_LONG_FILTER,
+    TOO_MANY_BUCKETS,
+    TOO_MANY_VALUES,
+)
 from plugins.callcenter.errors import CallCenterErrorCode as Code
 from plugins.callcenter.services import Scope
 
@@ -47,6 +54,17 @@ TEXT_FILTERS = {"agent": ("agent", 16), "station": ("station", 16),
                 "caller_id": ("callerId", 40), "call_number": ("callNumber", 64),
                 "account_name": ("accountName", 200), "keyword": ("keyword", 1000)}
 EARLIEST_DAY, LATEST_DAY = dt.date(1970, 1, 1), dt.date(9998, 12, 31)
+# List filters: at most this many values each (a longer list is refused, never sent to the
+# database as thousands of SQL variables).
+MAX_FILTER_VALUES = 100
+LIST_FILTERS = {"weekdays": ("weekdays", len(WEEKDAYS)),
+                "include_account_groups": ("includeAccountGroups", MAX_FILTER_VALUES),
+                "exclude_account_groups": ("excludeAccountGroups", MAX_FILTER_VALUES),
+                "include_distribution_groups": ("includeDistributionGroups", MAX_FILTER_VALUES),
+                "exclude_distribution_groups": ("excludeDistributionGroups", MAX_FILTER_VALUES)}
+# The most buckets one time series may have (hours, days or weeks of the dates asked).
+MAX_SERIES_BUCKETS = 1000
+_BUCKET_DAYS = {"HOUR": 1 / 24, "DAY": 1, "WEEK": 7}
 
 
 def check_filter(data: dict[str, Any]) -> None:
@@ -55,6 +73,10 @@ def check_filter(data: dict[str, Any]) -> None:
         value = data.get(name)
         if isinstance(value, str) and len(value.strip()) > limit:
             raise _invalid(TOO_LONG_FILTER, field_name)
+    for name, (field_name, most) in LIST_FILTERS.items():
+        values = data.get(name)
+        if isinstance(values, list) and len(values) > most:
+            raise Problem(Code.INVALID, TOO_MANY_VALUES, [field_name], max=most)
     for name, field_name in (("date_from", "from"), ("date_to", "to"), ("cycle", "cycle"),
                              ("start", "start"), ("end", "end")):
         value = data.get(name)
@@ -114,6 +136,13 @@ def statistics_filter(scope: Scope, data: dict[str, Any]) -> statistics.CallFilt
         include_distribution_groups=list(data.get("include_distribution_groups") or []),
         exclude_distribution_groups=list(data.get("exclude_distribution_groups") or []),
     )
+
+
+def check_series(f: statistics.CallFilter, interval: str) -> None:
+    """Refuse a time series of more than ``MAX_SERIES_BUCKETS`` buckets."""
+    days = (f.date_to - f.date_from).days + 1 if f.date_from and f.date_to else 1
+    if days / _BUCKET_DAYS[interval] > MAX_SERIES_BUCKETS:
+        raise Problem(Code.INVALID, TOO_MANY_BUCKETS, ["interval"], max=MAX_SERIES_BUCKETS)
 
 
 def recorder_query(scope: Scope, data: dict[str, Any]) -> services.RecorderQuery:

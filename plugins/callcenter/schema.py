@@ -112,7 +112,9 @@ class CallCenterQuery:
     async def call_statistics_series(
         self, info: strawberry.Info, filter: CallStatisticsFilter, interval: StatisticsInterval
     ) -> list[out.CallStatisticsBucket]:
-        buckets = await stats.series(await _statistics_filter(info, filter), interval.value)
+        call_filter = await _statistics_filter(info, filter)
+        reports.check_series(call_filter, interval.value)
+        buckets = await stats.series(call_filter, interval.value)
         return [out.CallStatisticsBucket(
             start=b.start.strftime("%Y-%m-%dT%H:%M"),
             statistics=out.call_statistics(b.metrics, info.context.language))
@@ -149,14 +151,17 @@ class CallCenterQuery:
         return build_connection(rows, offset, limit, await query.count(), out.taken_message)
 
     @_report_field("Appels facturables: the billable calls of the current billing cycle (20th "
-                   "to 19th) by default, with the totals.")
+                   "to 19th) by default, a page at a time (oldest first), with the totals of "
+                   "all of them.")
     async def billable_calls(self, info: strawberry.Info,
-                             filter: BillableCallFilter | None = None) -> out.BillableCalls:
+                             filter: BillableCallFilter | None = None, first: int | None = None,
+                             after: str | None = None) -> out.BillableCalls:
         data = filter_data(filter)
         scope = await _scope(info, data)
         start, end = reports.billable_range(scope, data)
-        report = await services.billable_report(scope, start, end, _config(info).export_max_rows)
-        return out.billable_calls(start, end, report)
+        offset, limit = page_window(first, after, _config(info).max_page_size)
+        report = await services.billable_report(scope, start, end, limit + 1, offset)
+        return out.billable_calls(start, end, report, offset, limit)
 
     @_report_field("A signed, short-lived URL of a report as XLSX or CSV (Ouvrir dans Excel); "
                    "give the filter of that report.")
@@ -249,7 +254,7 @@ class CallCenterMutation:
         await exports.queue_report_email(
             info.context.principal, report, input.format.value,
             filter_data(getattr(input, REPORT_FILTERS[report])), input.to,
-            info.context.language)
+            info.context.language, _config(info).recipient_policy)
         return EmailCallCenterReportPayload()
 
     @mutation(*PAGE_EDITORS, errors=CallCenterError)

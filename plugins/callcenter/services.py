@@ -330,9 +330,11 @@ class BillableReport:
 
 
 async def billable_report(scope: Scope, date_from: dt.date, date_to: dt.date,
-                          limit: int) -> BillableReport:
-    rows = await billable_calls(scope, date_from, date_to).order_by("started_at", "id").limit(
-        limit).values(*BILLABLE_COLUMNS)
+                          limit: int, offset: int = 0) -> BillableReport:
+    """The billable calls from ``offset`` (at most ``limit``), oldest first, and the totals of
+    every one of them."""
+    rows = await billable_calls(scope, date_from, date_to).order_by("started_at", "id").offset(
+        offset).limit(limit).values(*BILLABLE_COLUMNS)
     await localise(rows, scope, "started_at")
     totals = await billable_calls(scope, date_from, date_to).annotate(
         n=Count("id"), talk=Sum("agent_seconds"), wrap=Sum("wrap_seconds")).values(
@@ -344,8 +346,15 @@ async def billable_report(scope: Scope, date_from: dt.date, date_to: dt.date,
 
 # ---- information pages and billing history ----------------------------------------------------
 
+# Information pages an account may have (the list is returned whole), and billing history
+# entries returned (newest first).
+MAX_INFO_PAGES = 200
+MAX_BILLING_ENTRIES = 500
+
+
 async def info_pages(account_id: int) -> list[AccountInfoPage]:
-    return await AccountInfoPage.filter(account_id=account_id).order_by("position", "id")
+    return await AccountInfoPage.filter(account_id=account_id).order_by(
+        "position", "id").limit(MAX_INFO_PAGES)
 
 
 async def save_info_page(principal: Principal, account_number: int, page_id: int | None, *,
@@ -355,6 +364,9 @@ async def save_info_page(principal: Principal, account_number: int, page_id: int
     if not title.strip():
         raise Problem(Code.INVALID, e.TITLE_REQUIRED, ["input", "title"])
     if page_id is None:
+        if await AccountInfoPage.filter(account_id=account.id).count() >= MAX_INFO_PAGES:
+            raise Problem(Code.TOO_MANY, e.TOO_MANY_PAGES, ["input", "accountNumber"],
+                          max=MAX_INFO_PAGES)
         return await AccountInfoPage.create(account_id=account.id, title=title.strip(),
                                             body=body, position=position)
     page = await AccountInfoPage.get_or_none(id=page_id, account_id=account.id)
@@ -389,7 +401,7 @@ async def billing_history(host: PluginHost, account: Account) -> list[dict[str, 
     for _, contributed in host.each("gateway_billing_history", account=account):
         value = await await_me_maybe(contributed)
         entries.extend(value or [])
-    return sorted(entries, key=lambda entry: entry["date"], reverse=True)
+    return sorted(entries, key=lambda entry: entry["date"], reverse=True)[:MAX_BILLING_ENTRIES]
 
 
 # ---- retention ---------------------------------------------------------------------------------

@@ -28,6 +28,9 @@ UNANSWERED = f"({ASSIGNED} AND answered_at IS NULL)"
 ANSWERED = f"({ASSIGNED} AND answered_at IS NOT NULL)"
 ON_HOLD = f"({TOTAL_INBOUND} AND hold_max > 10)"
 WORKED = f"({ANSWERED} OR direction = 'outbound')"
+# Seed, items 14 and 15: calls "during which a caller is transferred", among the total inbound
+# calls (an outbound or a 6-second call with a transfer does not count).
+TRANSFERRED = f"({TOTAL_INBOUND} AND transfer_count > 0)"
 
 
 def _count(condition: str) -> str:
@@ -50,9 +53,9 @@ AGGREGATES: dict[str, str] = {
     "hold_seconds": _sum(ON_HOLD, "hold_total"),
     "answer_wait_seconds": _sum(ANSWERED, "answered_at - queued_at"),
     "answered_within_30s": _count(f"({ANSWERED} AND answered_at - queued_at <= 30)"),
-    "transfers": _count("transfer_count > 0"),
-    "transfer_count": "SUM(transfer_count)",
-    "transfer_seconds": "SUM(transfer_total)",
+    "transfers": _count(TRANSFERRED),
+    "transfer_count": _sum(TRANSFERRED, "transfer_count"),
+    "transfer_seconds": _sum(TRANSFERRED, "transfer_total"),
     "busy": _count("(direction = 'inbound' AND busy)"),
 }
 
@@ -126,13 +129,17 @@ DEFINITIONS: dict[str, Text] = {
         fr="Appels répondus dans un délai de 30 secondes ou moins. Pourcentage des appels "
            "répondus."),
     "transfers": Text(
-        en="Calls during which the caller was transferred to another number or an extension.",
-        fr="Nombre d'appels lors desquels un appelant est transféré vers un autre numéro ou sur "
-           "un poste."),
+        en="Inbound calls (of the total inbound calls: longer than 6 seconds) during which the "
+           "caller was transferred to another number or an extension; outbound calls are not "
+           "counted.",
+        fr="Nombre d'appels entrants (du total des appels entrants : plus de 6 secondes) lors "
+           "desquels un appelant est transféré vers un autre numéro ou sur un poste; les appels "
+           "sortants n'en font pas partie."),
     "average_transfer_time": Text(
-        en="Average time (minutes) a transfer took, over all transfers.",
-        fr="Moyenne de la durée (en minutes) requise pour effectuer un transfert, sur tous les "
-           "transferts."),
+        en="Average time (minutes) a transfer took, over the transfers of the transferred "
+           "inbound calls (of the total inbound calls).",
+        fr="Moyenne de la durée (en minutes) requise pour effectuer un transfert, sur les "
+           "transferts des appels entrants transférés (du total des appels entrants)."),
     "busy": Text(
         en="Inbound calls where the caller heard a busy signal, whatever their duration.",
         fr="Appels entrants où l'appelant a entendu un signal occupé, quelle que soit leur durée."),

@@ -26,9 +26,17 @@ class ClientsConfig:
     export_retention_hours: int = 24
     # How often the purge looks for accounts past their retention.
     purge_every_seconds: int = 3600
+    # Sign-up links emailed to a typed address (the core's recipient check and rate limits):
+    # at most this many an hour per user (or API token), and per reseller.
+    signup_invitations_per_user_hour: int = 30
+    signup_invitations_per_reseller_hour: int = 200
 
     def __post_init__(self) -> None:
         if not 15 <= self.trial_days_default <= 90:
             raise ValueError("trial_days_default must be 15 to 90 (seeds)")
         if self.purge_after_days < 1:
             raise ValueError("purge_after_days must be at least 1")
+        if min(self.signup_invitations_per_user_hour,
+               self.signup_invitations_per_reseller_hour) < 1:
+            raise ValueError("signup_invitations_per_user_hour and "
+                             "signup_invitations_per_reseller_hour must be at least 1")

@@ -42,6 +42,9 @@ class ClientsErrorCode(Enum):
     NOT_UNSUBSCRIBED = "NOT_UNSUBSCRIBED"
     # Messages and exports
     SENDER_NOT_ADMIN = "SENDER_NOT_ADMIN"
+    # Raised by the core's check of typed email addresses (gateway.api.check_recipients).
+    RECIPIENT_NOT_ALLOWED = "RECIPIENT_NOT_ALLOWED"
+    RATE_LIMITED = "RATE_LIMITED"
     NO_ADDRESS = "NO_ADDRESS"
     TOO_MANY_ROWS = "TOO_MANY_ROWS"
 

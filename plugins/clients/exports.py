@@ -3,10 +3,11 @@ list's columns, headers in the reader's language, behind short-lived signed down
 
 The export's request (kind, ids or filter, order) is kept in a row; the URL carries that row's
 id and the reseller, signed with ``SECRET_KEY`` (itsdangerous) and dated, so the download route
-trusts the signature, never the client. CSV is written while it is downloaded, in keyset
-batches; a PDF is drawn by a job (DESIGN: never in the request), page by page as the batches
-arrive, and the same URL answers 202 until the file is ready. Neither holds the whole list in
-memory (``python -m bench.exports`` measures it).
+trusts the signature, never the client. A CSV is written on its URL's first download, in
+keyset batches formatted in a worker thread, to a file served again to every replay of that
+URL (``gateway.api.FileCache``); a PDF is drawn by a job (DESIGN: never in the request), page
+by page as the batches arrive, and the same URL answers 202 until the file is ready. Neither
+holds the whole list in memory (``python -m bench.exports`` measures it).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -32,6 +33,7 @@ from gateway.api import (
     STAFF,
     AccountKind,
     BadSignature,
+    FileCache,
     OutboxJob,
     PluginHost,
     Principal,
@@ -42,9 +44,13 @@ from gateway.api import (
     Text,
     accounts_visible,
     current_host,
+    download_throttled,
     enqueue,
+    in_thread,
     negotiate,
     raise_all,
+    safe_cell,
+    safe_file_headers,
     sign,
     unsign,
 )
@@ -212,7 +218,7 @@ def _cell(column: str, row: dict[str, Any], language: str) -> str:
 
 def _spreadsheet_safe(value: str) -> str:
     # A name typed as "=HYPERLINK(...)" must stay text in a spreadsheet (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return str(safe_cell(value))
 
 
 async def csv_chunks(export: AccountExport) -> AsyncIterator[bytes]:
@@ -225,15 +231,19 @@ async def csv_chunks(export: AccountExport) -> AsyncIterator[bytes]:
     writer.writerow([HEADERS[kind][c].render(export.language) for c in columns])
     yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
     async for batch in listing.iter_batches(_query_of(export), CSV_BATCH):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for row in batch:
-            writer.writerow([
-                _spreadsheet_safe(_cell(c, row, export.language)) if c == "NAME"
-                else _cell(c, row, export.language)
-                for c in columns
-            ])
-        yield buffer.getvalue().encode("utf-8")
+        # Formatting rows is CPU work: a worker thread, not the event loop.
+        yield await in_thread(_csv_batch, batch, columns, export.language)
+
+
+def _csv_batch(batch: list[dict[str, Any]], columns: tuple[str, ...], language: str) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in batch:
+        writer.writerow([
+            _spreadsheet_safe(_cell(c, row, language)) if c == "NAME" else _cell(c, row, language)
+            for c in columns
+        ])
+    return buffer.getvalue().encode("utf-8")
 
 
 # The PDF's page: US letter, landscape, 1.5 cm margins; 9 pt rows under a bold header that
@@ -427,8 +437,25 @@ def _answer(request: Request, status: int, text: Text, state: str, **headers: st
                         status_code=status, headers={"Cache-Control": "no-store", **headers})
 
 
+_SLOW_DOWN = Text(en="Too many downloads: try again in a moment.",
+                  fr="Trop de téléchargements : réessayez dans un moment.")
+_csv_caches: dict[Path, FileCache] = {}
+
+
+def csv_cache(host: PluginHost, config: ClientsConfig) -> FileCache:
+    """CSV files, one per signed URL, written once and kept as long as the URL works."""
+    folder = exports_dir(host) / "csv"
+    cache = _csv_caches.get(folder)
+    if cache is None:
+        cache = _csv_caches[folder] = FileCache(
+            folder, dt.timedelta(minutes=config.download_url_minutes))
+    return cache
+
+
 async def download(request: Request) -> Response:
-    """GET /clients/exports/{token}: the export the signed token names, as a file."""
+    """GET /clients/exports/{token}: the export the signed token names, as a file. A CSV is
+    written once per URL (rows formatted in a worker thread) and served again from disk while
+    the URL works; too many downloads of one URL or from one address answer 429."""
     host: PluginHost = request.app.state.host
     config = host.config_for(PLUGIN_NAME, ClientsConfig)
     try:
@@ -441,20 +468,29 @@ async def download(request: Request) -> Response:
     export = await AccountExport.get_or_none(id=data.get("e"))
     if export is None or export.reseller_id != data.get("r"):
         return _answer(request, 404, _UNKNOWN, "NOT_FOUND")
+    token = request.path_params["token"]
+    wait = await download_throttled(request, "clients.export", token, lifetime=dt.timedelta(
+        minutes=config.download_url_minutes))
+    if wait is not None:
+        return _answer(request, 429, _SLOW_DOWN, "RATE_LIMITED", **{"Retry-After": str(wait)})
     disposition = f'attachment; filename="{file_name(export)}"'
     if export.format == ExportFormat.CSV:
-        return StreamingResponse(
-            csv_chunks(export), media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
-        )
+
+        async def build() -> tuple[str, str, AsyncIterator[bytes]]:
+            return file_name(export), "text/csv; charset=utf-8", csv_chunks(export)
+
+        cached = await csv_cache(host, config).get_or_build(token, build)
+        return FileResponse(cached.path, media_type=cached.content_type,
+                            headers=safe_file_headers(**{"Content-Disposition": disposition,
+                                                         "Cache-Control": "no-store"}))
     if export.status == ExportStatus.PENDING:
         return _answer(request, 202, _PENDING, "PENDING", **{"Retry-After": "2"})
     path = pdf_path(host, export.id)
     if export.status == ExportStatus.FAILED or not path.exists():
         return _answer(request, 500, _FAILED, "FAILED")
     return FileResponse(path, media_type="application/pdf",
-                        headers={"Content-Disposition": disposition,
-                                 "Cache-Control": "no-store"})
+                        headers=safe_file_headers(**{"Content-Disposition": disposition,
+                                                     "Cache-Control": "no-store"}))
 
 
 def routes() -> list[Route]:

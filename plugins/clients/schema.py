@@ -456,6 +456,9 @@ class ClientsMutation:
               "addresses.")
     async def send_account_message(self, info: strawberry.Info,
                                    input: SendAccountMessageInput) -> SendAccountMessagePayload:
+        if len(input.account_ids) > services.MAX_MESSAGE_ACCOUNTS:  # before reading them
+            raise Problem(Code.TOO_MANY, e.TOO_MANY_IDS, ["input", "accountIds"],
+                          max=services.MAX_MESSAGE_ACCOUNTS)
         ids = [object_pk(raw, "Account") for raw in input.account_ids]
         sender_id = node_pk(input.from_id, "User", ["input", "fromId"], text=e.SENDER_NOT_ADMIN)
         raise_all([Problem(Code.NOT_FOUND, e.NOT_FOUND, ["input", "accountIds", i])

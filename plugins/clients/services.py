@@ -34,6 +34,8 @@ from gateway.api import (
     PluginHost,
     Principal,
     Problem,
+    Problems,
+    RecipientPolicy,
     Reseller,
     ResellerDelegate,
     SafeHtml,
@@ -44,6 +46,8 @@ from gateway.api import (
     UserRole,
     account_admin,
     accounts_visible,
+    check_recipients,
+    count_recipients,
     issue_password_link,
     raise_all,
     send_email,
@@ -69,13 +73,16 @@ from plugins.clients.signup import (
     billing_missing,
     clean_steps,
     save_billing_profile,
-    valid_email,
 )
 
 log = logging.getLogger("gateway.clients")
 
 MAX_MESSAGE_ACCOUNTS = 100
-MAX_COPIES = 20
+MAX_COPIES = 10
+# Copies (cc, bcc) are typed addresses: the core's check (gateway.api.check_recipients), at
+# most MAX_COPIES each, counted per hour in emails (copies x accounts) per user and reseller.
+COPIES_POLICY = RecipientPolicy(max_recipients=MAX_COPIES, per_user_per_hour=2000,
+                                per_account_per_hour=5000, name="clients.messages")
 _PREVIEW_SALT = "clients.invoice-preview"
 PREVIEW_LIFETIME = dt.timedelta(hours=1)
 
@@ -601,15 +608,20 @@ async def _is_reseller_admin(user_id: int, reseller_id: int) -> User | None:
 ACCESS_CODES_SUBJECT = Text(en="Your access codes", fr="Vos codes d'accès")
 
 
-def _copy_problems(cc: Sequence[str], bcc: Sequence[str]) -> list[Problem]:
-    problems = []
+async def _copies(principal: Principal, cc: Sequence[str], bcc: Sequence[str]
+                  ) -> tuple[dict[str, list[str]], list[Problem]]:
+    """The copies checked by the core (shape, count, who may write where), not counted yet;
+    and what is wrong with them."""
+    copies: dict[str, list[str]] = {}
+    problems: list[Problem] = []
     for name, addresses in (("cc", cc), ("bcc", bcc)):
-        if len(addresses) > MAX_COPIES:
-            problems.append(Problem(Code.TOO_MANY, e.TOO_MANY_ITEMS, ["input", name],
-                                    max=MAX_COPIES))
-        problems += [Problem(Code.INVALID, e.INVALID_EMAIL, ["input", name, i])
-                     for i, address in enumerate(addresses) if not valid_email(address.strip())]
-    return problems
+        try:
+            copies[name] = await check_recipients(principal, addresses, field=["input", name],
+                                                  policy=COPIES_POLICY, required=False,
+                                                  rate_limit=False)
+        except (Problem, Problems) as exc:
+            problems += exc.problems
+    return copies, problems
 
 
 async def _recipients(principal: Principal, account_ids: Sequence[int]
@@ -683,7 +695,8 @@ async def send_messages(
                       max=MAX_MESSAGE_ACCOUNTS)
     problems = [] if account_ids else [Problem(Code.REQUIRED, e.REQUIRED,
                                                ["input", "accountIds"])]
-    problems += _copy_problems(cc, bcc)
+    copies, copy_problems = await _copies(principal, cc, bcc)
+    problems += copy_problems
     subject = (subject or "").strip()[:200]
     body = (body or "").strip()
     if kind == MessageKind.CUSTOM and (not subject or not body):
@@ -693,7 +706,8 @@ async def send_messages(
     senders, refused = await _senders(sender_id, accounts)
     admins, missing = await _admins(kind, accounts)
     raise_all([*problems, *found, *refused, *missing])
-    copies = {"cc": [a.strip() for a in cc], "bcc": [a.strip() for a in bcc]}
+    await count_recipients(principal, (len(copies["cc"]) + len(copies["bcc"])) * len(accounts),
+                           policy=COPIES_POLICY, field=["input", "cc"])
     messages = []
     async with in_transaction():
         for account in accounts:

@@ -38,12 +38,14 @@ from gateway.api import (
     PluginHost,
     Principal,
     Problem,
+    RecipientPolicy,
     Reseller,
     Role,
     SignatureExpired,
     Text,
     User,
     UserRole,
+    check_recipients,
     is_email,
     issue_password_link,
     new_can,
@@ -73,6 +75,15 @@ SIGNUP_STATUSES = (BillingStatus.FREE_TRIAL, BillingStatus.IN_PRODUCTION,
 MIN_TRIAL_DAYS, MAX_TRIAL_DAYS = 15, 90
 MAX_NUMBERS = 50
 MAX_ITEMS = 50
+
+
+def invitation_policy(config: ClientsConfig) -> RecipientPolicy:
+    """Sign-up links emailed to a typed address: one address at a time, rate-limited per user
+    and per reseller by the core (gateway.api.check_recipients), as the config says."""
+    return RecipientPolicy(max_recipients=1,
+                           per_user_per_hour=config.signup_invitations_per_user_hour,
+                           per_account_per_hour=config.signup_invitations_per_reseller_hour,
+                           name="clients.signup_invitation")
 _LINK_SALT = "clients.signup-link"
 
 
@@ -152,6 +163,18 @@ class _Checker:
             return None
 
 
+def _voice_languages(voices: list[Any], kind: AccountKind, c: _Checker) -> list[str] | None:
+    """A company's voice languages (at most MAX_ITEMS, each once); None when refused."""
+    if kind != AccountKind.COMPANY:
+        c.add(["voiceLanguages"], Code.INVALID, e.WRONG_KIND_FIELD)
+        return None
+    if len(voices) > MAX_ITEMS:
+        c.add(["voiceLanguages"], Code.TOO_MANY, e.TOO_MANY_ITEMS, max=MAX_ITEMS)
+        return None
+    cleaned = [c.language(v, ["voiceLanguages", i]) for i, v in enumerate(voices)]
+    return list(dict.fromkeys(v for v in cleaned if v))
+
+
 def clean_customer(data: Mapping[str, Any], kind: AccountKind, c: _Checker) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, name, size in (("name", "name", 200), ("address", "address", 200),
@@ -175,12 +198,8 @@ def clean_customer(data: Mapping[str, Any], kind: AccountKind, c: _Checker) -> d
     if (language := c.language(data.get("language"), ["language"])) is not None:
         out["language"] = language
     voices = data.get("voice_languages")
-    if voices is not None:
-        if kind != AccountKind.COMPANY:
-            c.add(["voiceLanguages"], Code.INVALID, e.WRONG_KIND_FIELD)
-        else:
-            cleaned = [c.language(v, ["voiceLanguages", i]) for i, v in enumerate(voices)]
-            out["voice_languages"] = list(dict.fromkeys(v for v in cleaned if v))
+    if voices is not None and (cleaned := _voice_languages(voices, kind, c)) is not None:
+        out["voice_languages"] = cleaned
     zone = data.get("time_zone")
     if zone is not None and str(zone).strip():
         if str(zone).strip() not in _time_zones():
@@ -440,8 +459,12 @@ def signup_link(host: PluginHost, draft: SignupDraft, config: ClientsConfig) -> 
 
 
 async def send_to_client(draft: SignupDraft, *, email: str | None, language: str | None,
-                         host: PluginHost, config: ClientsConfig) -> SignupDraft:
-    """Email the client a link to read and finish this draft; an earlier link stops working."""
+                         host: PluginHost, config: ClientsConfig,
+                         principal: Principal) -> SignupDraft:
+    """Email the client a link to read and finish this draft; an earlier link stops working.
+    The address (``email``, else the customer's of the draft) is a typed one: it goes through
+    the core's check (``check_recipients``: one bare address, rate-limited per user and
+    reseller, see :func:`invitation_policy`) as ``principal``, the caller."""
     if language is not None and language not in LANGUAGES:
         raise Problem(Code.INVALID, e.INVALID_LANGUAGE, ["input", "language"])
     if draft.status == SignupStatus.COMPLETED:
@@ -452,6 +475,8 @@ async def send_to_client(draft: SignupDraft, *, email: str | None, language: str
     raise_all(checker.problems)
     if not address:
         raise Problem(Code.REQUIRED, e.REQUIRED, ["input", "email"])
+    (address,) = await check_recipients(principal, [address], field=["input", "email"],
+                                        policy=invitation_policy(config))
     reseller = await Reseller.get(id=draft.reseller_id)
     language = language or customer.get("language") or reseller.default_language
     async with in_transaction():

@@ -443,7 +443,8 @@ class SignupMutation:
                                     input: SendSignupToClientInput) -> SignupDraftPayload:
         draft = await signup.draft_for(info.context.principal, _draft_id(input.id))
         draft = await signup.send_to_client(draft, email=input.email, language=input.language,
-                                            host=info.context.host, config=_config(info))
+                                            host=info.context.host, config=_config(info),
+                                            principal=info.context.principal)
         return SignupDraftPayload(draft=SignupDraftNode.from_model(draft))
 
     @mutation(*RESELLER_SIDE, errors=ClientsError,

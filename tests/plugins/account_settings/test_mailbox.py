@@ -25,10 +25,11 @@ DELETE = """mutation($id: ID!) { deleteMailboxMessage(id: $id) {
 LIMITS = """mutation($input: UpdateAccountOptionsInput!) { updateAccountOptions(input: $input)
   { errors { code field } } }"""
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+WAV = b"RIFF\x24\x00\x00\x00WAVEfmt "  # a WAV file's first bytes (its type is checked)
 
 
 async def upload(world: World, who: str, *, account: Any, kind: str = "VOICEMAIL",
-                 body: bytes = b"RIFF....WAVEfmt ", media: str = "audio/wav",
+                 body: bytes = WAV, media: str = "audio/wav",
                  **params: Any) -> httpx.Response:
     query = {"account": account.id, "kind": kind, **params}
     return await world.gateway.client.post("/mailbox/messages", params=query, content=body,
@@ -41,7 +42,8 @@ async def voicemail(world: World, minutes: int, who: str = "staff", **params: An
     response = await upload(world, who, account=tenant.professional_account,
                             user=tenant.professional.id, caller=f"+1514555{minutes:04d}",
                             receivedAt=(T0 + dt.timedelta(minutes=minutes)).isoformat(),
-                            duration=minutes, body=f"audio-{minutes}".encode() * 50, **params)
+                            duration=minutes, body=WAV + f"audio-{minutes}".encode() * 50,
+                            **params)
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -73,15 +75,15 @@ async def test_the_oldest_voicemails_go_beyond_the_limit(world: World) -> None:
     assert page["totalCount"] == 3
     assert [n["durationSeconds"] for n in page["nodes"]] == [40, 30, 20]
     assert len(files(root)) == 3  # the removed messages' files are gone too
-    assert page["nodes"][0]["size"] == len(b"audio-40" * 50)
+    assert page["nodes"][0]["size"] == len(WAV + b"audio-40" * 50)
 
     # The file itself, whole and by range, through the signed URL.
     url = page["nodes"][0]["downloadUrl"]
     assert url.startswith("http://testserver/mailbox/files/")
     whole = await world.gateway.client.get(url)
-    assert whole.status_code == 200 and whole.content == b"audio-40" * 50
+    assert whole.status_code == 200 and whole.content == WAV + b"audio-40" * 50
     assert whole.headers["content-type"] == "audio/wav"
-    part = await world.gateway.client.get(url, headers={"Range": "bytes=0-7"})
+    part = await world.gateway.client.get(url, headers={"Range": "bytes=16-23"})
     assert part.status_code == 206 and part.content == b"audio-40"
     forged = await world.gateway.client.get(url[:-3] + "xyz")
     assert forged.status_code == 404
@@ -184,7 +186,7 @@ async def test_the_user_gets_a_copy_by_email_except_in_test_mode(world: World) -
     assert "25 au plus" in text and "Le fichier est joint" in text
     (attached,) = list(copy.iter_attachments())
     assert attached.get_content_type() == "audio/wav"
-    assert attached.get_payload(decode=True) == b"audio-7" * 50
+    assert attached.get_payload(decode=True) == WAV + b"audio-7" * 50
 
     await set_test_mode(tenant.professional_account.id, True)
     await voicemail(world, 8)

@@ -5,7 +5,8 @@ reseller's staff; two SQL statements a page, whatever its size."""
 from __future__ import annotations
 
 from gateway.identity.models import Account, BillingStatus, User, UserRole
-from tests.plugins.affiliation.conftest import DIRECTORY, StatementLog, World, gid, give
+from tests.conftest import QueryLog
+from tests.plugins.affiliation.conftest import DIRECTORY, World, gid, give
 from tests.support.identity_factory import bearer_for, make_account, make_user
 
 
@@ -95,7 +96,7 @@ async def test_who_sees_the_directory(world: World) -> None:
 
 
 async def test_a_page_is_two_statements_whatever_its_size(
-    world: World, sql_log: StatementLog
+    world: World, count_queries: QueryLog
 ) -> None:
     await _organisation(world)
     await User.bulk_create([
@@ -105,14 +106,13 @@ async def test_a_page_is_two_statements_whatever_its_size(
     headers = world.headers["branch employee"]
     counts = {}
     for size in (2, 30):
-        request_id = f"directory-{size}"
-        sql_log.watch(request_id)
-        result = await world.gateway.graphql(DIRECTORY, {"a": gid(world.org), "first": size},
-                                             **headers, **{"X-Request-ID": request_id})
+        with count_queries() as statements:
+            result = await world.gateway.graphql(DIRECTORY, {"a": gid(world.org),
+                                                             "first": size}, **headers)
         assert len(result["data"]["organizationDirectory"]["nodes"]) == size
-        reading = [s for s in sql_log.statements if "core_user" in s and "SELECT" in s
+        reading = [s for s in statements if "core_user" in s and "SELECT" in s
                    and "core_session" not in s]
         assert len(reading) == 2, reading  # the total, then the page with account names
-        counts[size] = len(sql_log.statements)
+        counts[size] = len(statements)
     # With the session check and the caller's scope: the same few statements.
     assert counts[2] == counts[30] <= 5

@@ -94,10 +94,15 @@ async def test_upload_over_http_is_limited_to_the_callers_reseller(gateway: Gate
     response = await gateway.client.post("/callcenter/import", content=body, headers=headers)
     assert response.status_code == 200, response.text
     answer = response.json()
-    assert answer["calls"] == 1
-    assert [e["line"] for e in answer["errors"]] == [2, 3]
+    # Ids are unique per reseller (issue 15, item 5): Beta's "BETA-1" neither blocks Alpha's
+    # nor is revealed to Alpha (no error line for it), and it is not taken over.
+    assert answer["calls"] == 2
+    assert [e["line"] for e in answer["errors"]] == [2]
     assert "matches no account" in answer["errors"][0]["message"]
-    assert (await Call.get(call_id="BETA-1")).account_id == beta.company.id  # not taken over
+    assert (await Call.get(call_id="BETA-1", reseller_id=beta.reseller.id)).account_id == (
+        beta.company.id)
+    assert (await Call.get(call_id="BETA-1", reseller_id=alpha.reseller.id)).account_id == (
+        alpha.company.id)
     anonymous = await gateway.client.post("/callcenter/import", content=body,
                                           headers={"Content-Type": "application/x-ndjson"})
     assert anonymous.status_code == 401
@@ -242,3 +247,35 @@ async def test_an_import_inside_a_transaction_commits_or_rolls_back_with_it(
     except Abandoned:
         pass
     assert not await Call.filter(call_id="U1").exists()
+
+
+async def test_hostile_lines_are_reported_by_number_not_a_server_error(gateway: Gateway) -> None:
+    """Issue 15, item 11: a line of JSON nested thousands deep and a CSV field over the csv
+    module's limit are each `line N: reason`; the other lines load."""
+    tenant = await make_tenant()
+    headers = {**await bearer_for(tenant.admin), "Content-Type": "application/x-ndjson"}
+    deep = "[" * 100_000 + "]" * 100_000
+    body = (jsonl([call(tenant.company, RECENT, call_id="OK-1")])
+            + '{"call_id": "DEEP", "caller_name": ' + deep + "}\n"
+            + jsonl([call(tenant.company, RECENT, call_id="OK-2")]))
+    response = await gateway.client.post("/callcenter/import", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["calls"] == 2
+    assert [(e["line"], e["message"]) for e in response.json()["errors"]] == [
+        (2, "not valid JSON: nested too deeply")]
+
+    record = call(tenant.company, RECENT)
+    columns = [k for k in record if k not in ("holds", "transfers")]
+    rows = [",".join(columns)]
+    for call_id, name in (("CSV-1", "Appelant"), ("CSV-2", "x" * 200_000), ("CSV-3", "Autre")):
+        values = {**record, "call_id": call_id, "caller_name": name}
+        rows.append(",".join("" if values[c] is None else str(values[c]) for c in columns))
+    response = await gateway.client.post(
+        "/callcenter/import", content="\n".join(rows) + "\n",
+        headers={**headers, "Content-Type": "text/csv"})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["calls"] == 2
+    assert [e["line"] for e in answer["errors"]] == [3]
+    assert answer["errors"][0]["message"].startswith("not valid CSV: field larger")
+    assert await Call.filter(call_id__in=["CSV-1", "CSV-3"]).count() == 2

@@ -77,9 +77,11 @@ def test_billing_cycles_run_from_the_20th_to_the_19th() -> None:
     assert cycle(dt.date(2026, 1, 5)) == (dt.date(2025, 12, 20), dt.date(2026, 1, 19))
 
 
-BILLABLE = """query B($filter: BillableCallFilter) { billableCalls(filter: $filter) {
-  from to totalCalls totalStatMinutes averageStatMinutes
-  calls { agent statistic statisticSeconds description } } }"""
+BILLABLE = """query B($filter: BillableCallFilter, $first: Int, $after: String) {
+  billableCalls(filter: $filter, first: $first, after: $after) {
+  from to totalCalls totalCount totalStatMinutes averageStatMinutes
+  pageInfo { hasNextPage endCursor }
+  nodes { agent statistic statisticSeconds description } } }"""
 
 
 async def test_billable_calls_and_their_totals(gateway: Gateway) -> None:
@@ -96,7 +98,7 @@ async def test_billable_calls_and_their_totals(gateway: Gateway) -> None:
     day = YESTERDAY.isoformat()
     response = await gateway.graphql(BILLABLE, {"filter": {"from": day, "to": day}}, **company)
     report = response["data"]["billableCalls"]
-    assert [(c["agent"], c["statistic"]) for c in report["calls"]] == [
+    assert [(c["agent"], c["statistic"]) for c in report["nodes"]] == [
         ("FA1", "01:45"), ("MF1", "00:15")]
     assert (report["totalCalls"], report["totalStatMinutes"], report["averageStatMinutes"]) == (
         2, 2.0, 1.0)
@@ -170,7 +172,7 @@ async def test_a_report_is_emailed_as_an_attachment(gateway: Gateway, settings: 
     assert rows[1][4:] == ("FA1", "01:10")
     bad = await gateway.graphql(EMAIL, {"input": {"report": "STATISTICS", "to": ["nope"]}},
                                 **company)
-    assert bad["data"]["emailCallCenterReport"]["errors"][0]["field"] == ["input", "to"]
+    assert bad["data"]["emailCallCenterReport"]["errors"][0]["field"] == ["input", "to", "0"]
 
 
 async def test_information_pages_and_change_requests(gateway: Gateway, settings: Any) -> None:
@@ -276,3 +278,134 @@ async def test_filters_no_call_can_match_are_clear_errors_not_crashes(gateway: G
         [error] = response["errors"]
         assert error["extensions"]["code"] == code, (query, error)
         assert error["extensions"].get("field") == field, (query, error)
+
+
+async def test_emailing_a_report_is_not_an_open_relay(gateway: Gateway) -> None:
+    """Issue 15, item 4: at most 10 recipients; display names and malformed addresses are
+    refused one by one; an employee writes only to its own account's users; rate limits."""
+    tenant = await make_tenant()
+    company = await bearer_for(tenant.company_admin)
+    employee = await bearer_for(tenant.employee)
+
+    async def errors(headers: dict[str, str], to: Any) -> list[tuple[str, list[str]]]:
+        response = await gateway.graphql(EMAIL, {"input": {"report": "STATISTICS", "to": to}},
+                                         **headers)
+        assert "errors" not in response, response
+        payload = response["data"]["emailCallCenterReport"]
+        return [(e["code"], e["field"]) for e in payload["errors"]]
+
+    many = [f"person{i}@outside.example" for i in range(11)]
+    assert await errors(company, many) == [("TOO_MANY", ["input", "to"])]
+    assert await errors(company, ["ok@outside.example", '"Boss" <boss@outside.example>',
+                                  "a@b.example, c@d.example", "x@y.example\r\nBcc: z@z.example",
+                                  "Boss <boss@outside.example>"]) == [
+        ("INVALID", ["input", "to", "1"]), ("INVALID", ["input", "to", "2"]),
+        ("INVALID", ["input", "to", "3"]), ("INVALID", ["input", "to", "4"])]
+    assert await errors(company, []) == [("INVALID", ["input", "to"])]
+    # An employee: its account's users only.
+    assert await errors(employee, ["someone@outside.example", tenant.company_admin.email]) == [
+        ("RECIPIENT_NOT_ALLOWED", ["input", "to", "0"])]
+    assert await errors(employee, [tenant.company_admin.email]) == []
+    assert await errors(company, ["someone@outside.example"]) == []
+    # Rate limit: 100 recipients an hour for a user (10 a request here).
+    for _ in range(9):
+        assert await errors(company, many[:10]) == []
+    assert await errors(company, many[:10]) == [("RATE_LIMITED", ["input", "to"])]
+
+
+async def test_billable_calls_come_a_page_at_a_time_with_the_totals_of_all(
+        gateway: Gateway) -> None:
+    """Issue 15, item 2: billableCalls is a connection; `first` is capped (max_page_size), the
+    totals cover every billable call of the dates."""
+    tenant = await make_tenant()
+    await load([call(tenant.company, at(YESTERDAY, 13 + n), agent=f"A{n}", agent_seconds=60,
+                     wrap_seconds=0) for n in range(1, 6)])
+    company = await bearer_for(tenant.company_admin)
+    day = YESTERDAY.isoformat()
+    first = await gateway.graphql(BILLABLE, {"filter": {"from": day, "to": day}, "first": 2},
+                                  **company)
+    page = first["data"]["billableCalls"]
+    assert [n["agent"] for n in page["nodes"]] == ["A1", "A2"]
+    assert (page["totalCalls"], page["totalCount"], page["totalStatMinutes"]) == (5, 5, 5.0)
+    assert page["pageInfo"]["hasNextPage"] is True
+    second = await gateway.graphql(BILLABLE, {"filter": {"from": day, "to": day}, "first": 10,
+                                              "after": page["pageInfo"]["endCursor"]}, **company)
+    assert [n["agent"] for n in second["data"]["billableCalls"]["nodes"]] == ["A3", "A4", "A5"]
+    too_many = await gateway.graphql(BILLABLE, {"filter": {"from": day, "to": day},
+                                                "first": 100_000}, **company)
+    assert too_many["data"] is None or too_many["data"]["billableCalls"] is None
+    assert too_many["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_list_filters_are_capped_not_sent_as_thousands_of_sql_variables(
+        gateway: Gateway) -> None:
+    """Issue 15, item 2: group filters longer than 100 values, weekdays beyond 7 and series of
+    more than 1000 buckets are BAD_USER_INPUT naming the field."""
+    tenant = await make_tenant()
+    company = await bearer_for(tenant.company_admin)
+    day = YESTERDAY.isoformat()
+    query = """query S($filter: CallStatisticsFilter!) { callStatistics(filter: $filter) {
+      totalInbound { value } } }"""
+    for field, values in (("includeAccountGroups", list(range(40_000))),
+                          ("excludeDistributionGroups", list(range(101))),
+                          ("weekdays", ["MONDAY"] * 8)):
+        response = await gateway.graphql(query, {"filter": {"from": day, "to": day,
+                                                            field: values}}, **company)
+        error = response["errors"][0]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}, error
+        assert "too many SQL variables" not in error["message"]
+    fine = await gateway.graphql(query, {"filter": {"from": day, "to": day,
+                                                    "includeAccountGroups": list(range(100))}},
+                                 **company)
+    assert "errors" not in fine, fine
+    series = """query T($filter: CallStatisticsFilter!) { callStatisticsSeries(filter: $filter,
+      interval: HOUR) { start } }"""
+    long = await gateway.graphql(series, {"filter": {"from": "2020-01-01", "to": day}},
+                                 **company)
+    assert long["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "interval"}
+
+
+async def test_a_report_url_is_built_once_served_from_cache_and_rate_limited(
+        gateway: Gateway, settings: Any) -> None:
+    """Issue 15, item 3: the file of a signed URL is built once (in a worker thread) and kept
+    for the URL's lifetime: replays are served from the cache, not rebuilt (a call added since
+    does not appear); past downloads_per_url downloads the route answers 429."""
+    tenant = await make_tenant()
+    await load([call(tenant.company, at(YESTERDAY, 14), call_id="K1")])
+    company = await bearer_for(tenant.company_admin)
+    query = """query D($rec: CallRecorderFilter) { callCenterReportDownload(report: RECORDER,
+      format: XLSX, recorder: $rec) }"""
+    recorder = {"preset": "CUSTOM", "start": at(YESTERDAY, 0), "end": at(TODAY, 23)}
+    url = (await gateway.graphql(query, {"rec": recorder}, **company))["data"][
+        "callCenterReportDownload"].removeprefix("http://testserver")
+    first = await gateway.client.get(url)
+    assert first.status_code == 200
+    assert first.headers["content-disposition"].startswith("attachment;")
+    # Item 12: a file from user data is never sniffed nor run as a page.
+    assert first.headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in first.headers["content-security-policy"]
+    await load([call(tenant.company, at(YESTERDAY, 15), call_id="K2")])
+    again = await gateway.client.get(url)
+    assert again.content == first.content  # the cached file, not a second build
+    cached = list((Path(settings.var_dir) / "callcenter-reports").glob("*.file"))
+    assert len(cached) == 1
+    statuses = [(await gateway.client.get(url)).status_code for _ in range(20)]
+    assert statuses.count(429) == 2 and statuses[-1] == 429  # 20 downloads per URL
+    limited = await gateway.client.get(url)
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
+
+
+async def test_a_caller_name_hiding_a_formula_behind_blanks_stays_text(gateway: Gateway) -> None:
+    """Issue 15, item 13: leading spaces and line breaks do not hide a formula (CSV and XLSX)."""
+    tenant = await make_tenant()
+    await load([call(tenant.company, at(YESTERDAY, 14), caller_name=" =HYPERLINK(1)"),
+                call(tenant.company, at(YESTERDAY, 15), caller_name="\n@SUM(1)")])
+    company = await bearer_for(tenant.company_admin)
+    query = """query D($f: ReportFileFormat!, $rec: CallRecorderFilter) {
+      callCenterReportDownload(report: RECORDER, format: $f, recorder: $rec) }"""
+    recorder = {"preset": "CUSTOM", "start": at(YESTERDAY, 0), "end": at(TODAY, 0)}
+    response = await gateway.graphql(query, {"f": "XLSX", "rec": recorder}, **company)
+    xlsx = await gateway.client.get(
+        response["data"]["callCenterReportDownload"].removeprefix("http://testserver"))
+    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
+    assert sorted(row[4] for row in rows[1:3]) == ["'\n@SUM(1)", "' =HYPERLINK(1)"]

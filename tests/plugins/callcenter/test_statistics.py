@@ -223,3 +223,27 @@ async def test_local_days_follow_each_accounts_time_zone(gateway: Gateway) -> No
     assert await total(gateway, headers, **{"from": DAY, "to": DAY}) == 0
     assert await total(gateway, headers, **{"from": WED, "to": WED},
                        after="05:00", before="05:00", weekdays=["WEDNESDAY"]) == 1
+
+
+async def test_transfers_count_only_among_the_total_inbound_calls(gateway: Gateway) -> None:
+    """Issue 15, item 21: items 14 and 15 count the transferred calls of the total inbound
+    calls (inbound, longer than 6 s); an outbound call or a 6 s call with a transfer does not
+    count, nor do its transfers' durations."""
+    tenant = await make_tenant()
+    a = tenant.company
+    at = local(DAY, "10:00")
+    await load([
+        call(a, at, transfers=[60]),  # counts
+        call(a, at, direction="outbound", queued_at=None, assigned_at=None, answered_at=None,
+             transfers=[600, 600]),  # outbound: not counted
+        call(a, at, duration=6, queued_at=None, assigned_at=None, answered_at=None,
+             transfers=[300]),  # 6 s: not an inbound call of the report
+    ])
+    result = figures(await statistics(gateway, await bearer_for(tenant.company_admin),
+                                      **{"from": DAY, "to": DAY}))
+    assert result["totalInbound"] == (1, 100.0)
+    assert result["transfers"] == (1, None)
+    assert result["averageTransferTime"] == (1.0, None)
+    english = await statistics(gateway, await bearer_for(tenant.company_admin),
+                               **{"from": DAY, "to": DAY})
+    assert "total inbound calls" in english["transfers"]["definition"]

@@ -272,3 +272,38 @@ async def test_a_pdf_too_long_is_refused(small_pdf_gateway: Gateway) -> None:
         ("TOO_MANY_ROWS", ["input", "format"])]
     assert "CSV" in payload["errors"][0]["message"]
     assert not await AccountExport.all().exists()
+
+
+async def test_a_formula_after_blanks_or_a_line_break_stays_text(gateway: Gateway) -> None:
+    """Issue 15, item 13: leading spaces, tabs and line breaks do not hide a formula."""
+    clients = await make_clients()
+    names = [" =1+1", "\n=HYPERLINK(\"http://x\")", " \t@SUM(A1)", "Plain name"]
+    accounts = [await add_account(clients.tenant, AccountKind.COMPANY, name) for name in names]
+    payload = await _export(gateway, await bearer_for(clients.tenant.admin), kind="COMPANY",
+                            format="CSV", ids=[str(a.id) for a in accounts])
+    rows = _csv((await gateway.client.get(_path(payload["url"]))).content)
+    assert sorted(r[1] for r in rows[1:]) == sorted(
+        ["' =1+1", "'\n=HYPERLINK(\"http://x\")", "' \t@SUM(A1)", "Plain name"])
+
+
+async def test_a_csv_url_is_written_once_then_served_and_rate_limited(gateway: Gateway) -> None:
+    """Issue 15, item 3: the CSV of a signed URL is written once and replays are served from
+    that file (an account added since does not appear); past 20 downloads of the URL, 429."""
+    clients = await make_clients()
+    headers = await bearer_for(clients.tenant.admin)
+    payload = await _export(gateway, headers, kind="COMPANY", format="CSV")
+    url = _path(payload["url"])
+    first = await gateway.client.get(url)
+    assert first.status_code == 200
+    assert first.headers["content-disposition"] == 'attachment; filename="Compagnies.csv"'
+    # Item 12: a file from user data is never sniffed nor run as a page.
+    assert first.headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in first.headers["content-security-policy"]
+    await add_account(clients.tenant, AccountKind.COMPANY, "Added afterwards")
+    again = await gateway.client.get(url)
+    assert again.content == first.content
+    statuses = [(await gateway.client.get(url)).status_code for _ in range(19)]
+    assert statuses.count(429) == 1 and statuses[-1] == 429
+    limited = await gateway.client.get(url)
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
+    assert limited.json()["status"] == "RATE_LIMITED"

@@ -131,3 +131,19 @@ async def test_nothing_is_sent_when_anything_is_wrong(clients_gateway: Gateway) 
                                                    kind="ACCESS_CODES"), **headers)
     assert delegated["data"]["sendAccountMessage"]["errors"] == []
     await received(gateway.smtp, 1)  # type: ignore[attr-defined]
+
+
+async def test_copies_go_through_the_core_recipient_check(clients_gateway: Gateway) -> None:
+    """Issue 15, item 4: copies are typed addresses: at most 10 each, bare addresses only
+    (a display name is refused at its index), and nothing is sent when one is refused."""
+    gateway = clients_gateway
+    tenant = await make_tenant()
+    headers = await bearer_for(tenant.admin)
+    result = await gateway.graphql(SEND, _input(
+        [tenant.company], tenant.admin, kind="CUSTOM", subject="Bonjour", body="Texte",
+        cc=["ok@alpha.test", '"Anyone" <victim@outside.test>'],
+        bcc=[f"b{i}@alpha.test" for i in range(11)]), **headers)
+    errors = result["data"]["sendAccountMessage"]["errors"]
+    assert {(e["code"], tuple(e["field"])) for e in errors} == {
+        ("INVALID", ("input", "cc", "1")), ("TOO_MANY", ("input", "bcc"))}
+    assert not await AccountMessage.all().exists()
