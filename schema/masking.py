@@ -15,12 +15,19 @@ import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types.execution import ExecutionContext
+from tortoise.exceptions import ValidationError
 
 from gateway.i18n import Text
 from gateway.observability import INTERNAL_ERROR, current_request_id
 from gateway.problems import Problem, Problems
 
 log = logging.getLogger("gateway.graphql")
+
+# The database refused a value no check caught before it (text longer than its column, a
+# number out of range): the caller's input, said as such; the trace is logged as a warning so
+# the missing check gets written.
+_DOES_NOT_FIT = Text(en="A value is too long or out of range for this field.",
+                     fr="Une valeur est trop longue ou hors limites pour ce champ.")
 
 
 def _should_mask(error: Any) -> bool:
@@ -37,8 +44,9 @@ def _should_mask(error: Any) -> bool:
 
 def _is_localized(original: Any) -> bool:
     """An expected refusal that carries its message in both languages (``text``: Text), or
-    several problems at once."""
-    return isinstance(original, Problems) or isinstance(getattr(original, "text", None), Text)
+    several problems at once, or a value the database's field validation refused."""
+    return (isinstance(original, Problems | ValidationError)
+            or isinstance(getattr(original, "text", None), Text))
 
 
 def _code(original: Any) -> str:
@@ -124,6 +132,11 @@ class _MaskErrorsWithRequestId(MaskErrors):
         if original is None or not _is_localized(original):
             return error
         language = getattr(self.execution_context.context, "language", "en")
+        if isinstance(original, ValidationError):
+            log.warning("a value reached the database unchecked (field %s): %s",
+                        ".".join(str(p) for p in error.path or ()) or "-", original,
+                        exc_info=original)
+            original = Problem("BAD_USER_INPUT", _DOES_NOT_FIT)
         if isinstance(original, Problems):
             # One GraphQL error: the first problem's code, field and message; every problem
             # in ``extensions.problems``.

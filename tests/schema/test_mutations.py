@@ -176,3 +176,24 @@ async def test_a_problem_in_a_query_field_is_a_coded_error_in_the_callers_langua
             {"code": "TOO_LONG", "field": ["input", "name"], "message": "At most 3 characters."},
             {"code": "NOT_FOUND", "field": ["input", "items", "2"], "message": "No such thing."},
         ]}
+
+
+@strawberry.type
+class UncheckedQuery:
+    @strawberry.field
+    def save(self, name: str) -> str:
+        from tortoise.exceptions import ValidationError
+
+        raise ValidationError(f"name: Length of '{name}' {len(name)} > 10")
+
+
+async def test_a_value_the_database_refuses_is_bad_input_not_an_internal_error() -> None:
+    """A safety net under the services' checks (schemathesis found text longer than a column
+    reaching a filter): the caller is told its input does not fit, in its language."""
+    from schema.masking import masked_errors
+
+    schema = strawberry.Schema(query=UncheckedQuery, extensions=[masked_errors])
+    result = await schema.execute('{ save(name: "abcdefghijkl") }', context_value=_Context("fr"))
+    assert result.errors is not None
+    assert result.errors[0].extensions == {"code": "BAD_USER_INPUT"}
+    assert result.errors[0].message == "Une valeur est trop longue ou hors limites pour ce champ."

@@ -180,3 +180,17 @@ async def test_an_import_is_capped_and_read_in_bounded_statements(
              )["importPhoneNumbers"]
     assert again["added"] == [] and {r["code"] for r in again["rejected"]} == {
         "NUMBER_UNAVAILABLE"} and len(again["rejected"]) == 2000
+
+
+RELEASE_EXTENSION = """mutation($input: ReleaseExtensionInput!) { releaseExtension(
+  input: $input) { extension errors { code field } } }"""
+
+
+async def test_releasing_text_no_extension_can_be_is_not_found(world: World) -> None:
+    """Found by schemathesis: text longer than the extension column reached the database
+    filter, whose validation failed as an INTERNAL_ERROR."""
+    for text in ("1" * 11, "È0Ü×W£Ы'ÛVî'^àÆF" * 2):
+        data = await world.call("staff", RELEASE_EXTENSION, {"input": {
+            "accountId": world.company_id, "extension": text}})
+        assert data["releaseExtension"] == {"extension": None, "errors": [
+            {"code": "NOT_FOUND", "field": ["input", "extension"]}]}
