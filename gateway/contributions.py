@@ -5,10 +5,27 @@ from __future__ import annotations
 import argparse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 if TYPE_CHECKING:
-    from gateway.plugins import PluginHost
+    from gateway.settings import Settings
+
+ConfigT = TypeVar("ConfigT")
+
+
+class Gateway(Protocol):
+    """What hooks and commands are given as ``gateway``: the running
+    :class:`gateway.plugins.PluginHost`, seen through what a plugin uses of it (declared here so
+    that the hookspecs need not import the host that loads them)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @overload
+    def config_for(self, name: str) -> dict[str, Any]: ...
+
+    @overload
+    def config_for(self, name: str, shape: type[ConfigT]) -> ConfigT: ...
 
 
 @dataclass(frozen=True)
@@ -57,7 +74,7 @@ class Command:
 
     name: str
     help: str
-    run: Callable[[PluginHost, argparse.Namespace], int | None]
+    run: Callable[[Any, argparse.Namespace], int | None]  # (the running PluginHost, args)
     configure: Callable[[argparse.ArgumentParser], None] | None = None
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
 
 from pluggy import HookspecMarker
 
@@ -17,12 +17,21 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
     from strawberry.dataloader import DataLoader
 
-    from gateway.context import Context
-    from gateway.contributions import Command, Job, ModelApp, PeriodicJob, Principal
+    from gateway.contributions import Command, Gateway, Job, ModelApp, PeriodicJob, Principal
     from gateway.identity.models import Account
-    from gateway.plugins import PluginHost
 
 hookspec = HookspecMarker("gateway")
+
+
+class RequestContext(Protocol):
+    """The per-request GraphQL context (:class:`gateway.context.Context`) as a DataLoader hook
+    reads it."""
+
+    @property
+    def principal(self) -> Principal | None: ...
+
+    @property
+    def language(self) -> str: ...
 
 T = TypeVar("T")
 # What a hook contributing several things returns: one, a list or a tuple of them (exactly
@@ -31,116 +40,116 @@ Some: TypeAlias = T | list[T] | tuple[T, ...] | None
 
 
 @hookspec
-def gateway_models(gateway: PluginHost) -> Some[ModelApp]:
+def gateway_models(gateway: Gateway) -> Some[ModelApp]:
     """Return a ``ModelApp`` (Tortoise app label, model modules, migrations package) or None."""
 
 
 @hookspec
-def gateway_query(gateway: PluginHost) -> Some[type]:
+def gateway_query(gateway: Gateway) -> Some[type]:
     """Return a strawberry type (or a list of them) whose fields join the root Query."""
 
 
 @hookspec
-def gateway_mutation(gateway: PluginHost) -> Some[type]:
+def gateway_mutation(gateway: Gateway) -> Some[type]:
     """Return a strawberry type (or a list of them) whose fields join the root Mutation."""
 
 
 @hookspec
-def gateway_subscription(gateway: PluginHost) -> Some[type]:
+def gateway_subscription(gateway: Gateway) -> Some[type]:
     """Return a strawberry type (or a list of them) whose fields join the root Subscription."""
 
 
 @hookspec
-def gateway_types(gateway: PluginHost) -> Some[type]:
+def gateway_types(gateway: Gateway) -> Some[type]:
     """Return extra strawberry types to add to the schema (e.g. Node implementations)."""
 
 
 @hookspec
 def gateway_loaders(
-    gateway: PluginHost, context: Context
+    gateway: Gateway, context: RequestContext
 ) -> Mapping[str, DataLoader[Any, Any]] | None:
     """Return a dict of per-request DataLoaders, keyed by the name resolvers look them up by."""
 
 
 @hookspec
-def gateway_jobs(gateway: PluginHost) -> Some[Job]:
+def gateway_jobs(gateway: Gateway) -> Some[Job]:
     """Return ``Job`` definitions; each becomes a Dramatiq actor fed by the outbox."""
 
 
 @hookspec
-def gateway_periodic_jobs(gateway: PluginHost) -> Some[PeriodicJob]:
+def gateway_periodic_jobs(gateway: Gateway) -> Some[PeriodicJob]:
     """Return ``PeriodicJob`` definitions the scheduler enqueues on their interval."""
 
 
 @hookspec
-def gateway_routes(gateway: PluginHost) -> Some[BaseRoute]:
+def gateway_routes(gateway: Gateway) -> Some[BaseRoute]:
     """Return Starlette routes (webhooks, downloads) mounted beside /graphql."""
 
 
 @hookspec
-def gateway_startup(gateway: PluginHost) -> Awaitable[None] | None:
+def gateway_startup(gateway: Gateway) -> Awaitable[None] | None:
     """Run at start-up, after the database is ready; may return an awaitable."""
 
 
 @hookspec
-def gateway_shutdown(gateway: PluginHost) -> Awaitable[None] | None:
+def gateway_shutdown(gateway: Gateway) -> Awaitable[None] | None:
     """Run at shut-down, before the database closes; may return an awaitable."""
 
 
 @hookspec
-def gateway_commands(gateway: PluginHost) -> Some[Command]:
+def gateway_commands(gateway: Gateway) -> Some[Command]:
     """Return ``Command`` definitions added to the ``gateway`` CLI."""
 
 
 @hookspec
-def gateway_email_templates(gateway: PluginHost) -> Path | None:
+def gateway_email_templates(gateway: Gateway) -> Path | None:
     """Return a folder holding ``<name>.<lang>.{subject,txt,html}`` email templates."""
 
 
 @hookspec(firstresult=True)
 def gateway_principal(
-    gateway: PluginHost, request: HTTPConnection
+    gateway: Gateway, request: HTTPConnection
 ) -> Principal | Awaitable[Principal | None] | None:
     """Return the ``Principal`` who sent this request (session cookie, bearer token) or None."""
 
 
 @hookspec(firstresult=True)
-def gateway_provider(gateway: PluginHost, kind: str, name: str) -> object | None:
+def gateway_provider(gateway: Gateway, kind: str, name: str) -> object | None:
     """Return the provider of ``kind`` called ``name`` (e.g. a transcription engine), or None."""
 
 
 @hookspec
-def gateway_provider_names(gateway: PluginHost, kind: str) -> Iterable[str] | None:
+def gateway_provider_names(gateway: Gateway, kind: str) -> Iterable[str] | None:
     """Return the names of the providers of ``kind`` this plugin offers."""
 
 
 @hookspec
-def gateway_account_created(gateway: PluginHost, account: Account) -> Awaitable[None] | None:
+def gateway_account_created(gateway: Gateway, account: Account) -> Awaitable[None] | None:
     """React to a new subscriber account, inside the transaction that created it."""
 
 
 @hookspec
 def gateway_account_unsubscribed(
-    gateway: PluginHost, account: Account
+    gateway: Gateway, account: Account
 ) -> Awaitable[None] | None:
     """React to an account being unsubscribed (stop billing, deprovision), in its transaction."""
 
 
 @hookspec
 def gateway_account_reactivated(
-    gateway: PluginHost, account: Account
+    gateway: Gateway, account: Account
 ) -> Awaitable[None] | None:
     """React to an unsubscribed account being reactivated by a system admin."""
 
 
 @hookspec
-def gateway_account_purged(gateway: PluginHost, account_id: int) -> Awaitable[None] | None:
+def gateway_account_purged(gateway: Gateway, account_id: int) -> Awaitable[None] | None:
     """Remove what this plugin keeps for an account that is being purged for good."""
 
 
 @hookspec
 def gateway_demo_data(
-    gateway: PluginHost, size: str
+    gateway: Gateway, size: str
 ) -> Some[str] | Awaitable[Some[str]]:
     """Load this plugin's demo data (idempotent); ``size`` is small or large. May be async.
 
@@ -150,7 +159,7 @@ def gateway_demo_data(
 
 @hookspec
 def gateway_billing_history(
-    gateway: PluginHost, account: Account
+    gateway: Gateway, account: Account
 ) -> Iterable[dict[str, Any]] | Awaitable[Iterable[dict[str, Any]]] | None:
     """Return the account's billing history lines (the portal's "Historique de facturation"):
     dicts with ``date`` (a date), ``description``, ``amount`` (Decimal) and ``currency``. May be
@@ -159,7 +168,7 @@ def gateway_billing_history(
 
 @hookspec
 def gateway_extension_references(
-    gateway: PluginHost, account_ids: list[int], extensions: list[str]
+    gateway: Gateway, account_ids: list[int], extensions: list[str]
 ) -> Iterable[dict[str, Any]] | Awaitable[Iterable[dict[str, Any]]] | None:
     """Return warnings about what the accounts ``account_ids`` keep (groups, call-forwarding
     schedules…) that points at ``extensions`` (strings), which no longer reach anyone from

@@ -9,8 +9,8 @@
 2. **A stated plugin API.** A plugin imports only ``gateway.api``, its own package, the ``api``
    module of a plugin it ``requires`` in plugins.toml, and libraries — never ``schema`` or
    another ``gateway`` module (parsed from the source, imports inside functions included).
-3. **No import cycles**, lazy imports included (``if TYPE_CHECKING:`` blocks never run and do
-   not count).
+3. **No import cycles**, lazy imports and ``if TYPE_CHECKING:`` ones included (a type-only
+   import is a dependency too: the hookspecs name the host's types through protocols).
 """
 
 from __future__ import annotations
@@ -74,14 +74,16 @@ def _in_type_checking(node: ast.If) -> bool:
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
-def imports_of(module: Module) -> Iterator[tuple[str, list[str], int]]:
-    """(imported module, names imported from it, line) for every import the module can run:
-    top-level or inside functions, but not under ``if TYPE_CHECKING:``."""
+def imports_of(module: Module, *, typing_too: bool = True
+               ) -> Iterator[tuple[str, list[str], int]]:
+    """(imported module, names imported from it, line) for every import of the module:
+    top-level or inside functions, and (unless ``typing_too`` is false) those under
+    ``if TYPE_CHECKING:``, which never run but are still a dependency of the module."""
     tree = ast.parse(module.path.read_text(), str(module.path))
     package = module.name if module.is_package else module.name.rpartition(".")[0]
 
     def visit(node: ast.AST) -> Iterator[tuple[str, list[str], int]]:
-        if isinstance(node, ast.If) and _in_type_checking(node):
+        if isinstance(node, ast.If) and _in_type_checking(node) and not typing_too:
             for child in node.orelse:
                 yield from visit(child)
             return
