@@ -13,6 +13,7 @@ import httpx
 import pytest
 from tortoise import Tortoise, connections
 
+import gateway.app as gateway_app
 from gateway import db
 from gateway.app import create_app
 from gateway.plugins import PluginHost
@@ -125,7 +126,34 @@ class Gateway:
         return response.json()
 
 
+def _schema_once_per_plugin_set(build: Any) -> Any:
+    """``build_schema``, remembered per set of loaded plugin objects and the settings it reads:
+    composing the schema takes ~0.1 s and the suite starts an app for most tests. The key holds
+    the plugin objects themselves, so a test's own plugin never shares another's schema."""
+    built: dict[tuple[Any, ...], Any] = {}
+
+    def cached(host: PluginHost) -> Any:
+        s = host.settings
+        key = (tuple(host.pm.list_name_plugin()), s.max_query_depth, s.max_aliases,
+               s.max_tokens, s.document_cache_entries, s.document_cache_bytes, s.max_page_size,
+               s.max_cost, s.graphql_ide)
+        if key not in built:
+            built[key] = build(host)
+        return built[key]
+
+    return cached
+
+
+gateway_app.build_schema = _schema_once_per_plugin_set(gateway_app.build_schema)
+
+# An idle job worker looks this often whether it must stop: stopping an app waits that long
+# (production: 100 ms; hundreds of apps are started and stopped in a run).
+WORKER_TIMEOUT_MS = 20
+
+
 async def start_gateway(settings: Settings, **options: Any) -> AsyncIterator[Gateway]:
+    options["job_options"] = {"worker_timeout_ms": WORKER_TIMEOUT_MS,
+                              **(options.get("job_options") or {})}
     app = create_app(settings, migrate_on_start=False, **options)
     async with app.router.lifespan_context(app):
         await truncate_all()

@@ -65,6 +65,7 @@ class JobRuntime:
         relay_interval: float = 1.0,
         scheduler_tick: float = 5.0,
         worker_threads: int = 2,
+        worker_timeout_ms: int = 100,
     ) -> None:
         connect_outbox()
         self.gateway = gateway
@@ -77,6 +78,9 @@ class JobRuntime:
         self.relay_interval = relay_interval
         self.scheduler_tick = scheduler_tick
         self.worker_threads = worker_threads
+        # How long an idle worker or consumer thread waits before looking whether it must stop:
+        # stopping the runtime waits about that long.
+        self.worker_timeout_ms = worker_timeout_ms
         self.definitions = job_definitions(gateway)
         self.periodic: list[PeriodicJob] = gateway.collect("gateway_periodic_jobs")
         self.broker: dramatiq.Broker | None = None
@@ -117,7 +121,7 @@ class JobRuntime:
     def start_worker(self) -> None:
         assert self.broker is not None
         self.worker = dramatiq.Worker(self.broker, worker_threads=self.worker_threads,
-                                      worker_timeout=100)
+                                      worker_timeout=self.worker_timeout_ms)
         self.worker.start()
 
     async def stop(self) -> None:
