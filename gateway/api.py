@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from gateway.console import gateway_command
 from gateway.context import Context, request_principal
 from gateway.contributions import Command, Job, JobHandler, ModelApp, PeriodicJob, Principal
 from gateway.db import close_db, init_db
@@ -33,6 +34,7 @@ from gateway.email import (
     send_email,
 )
 from gateway.email.service import email_addresses  # send_email's own check
+from gateway.encryption import decrypt, encrypt
 from gateway.files import known_media_types, matches_media_type, safe_file_headers
 from gateway.hookimpl import hookimpl
 from gateway.i18n import LANGUAGES, Text, negotiate
@@ -47,6 +49,7 @@ from gateway.identity.models import (
     OneTimeTokenPurpose,
     Reseller,
     ResellerDelegate,
+    ResellerImage,
     Session,
     User,
     UserRole,
@@ -62,8 +65,13 @@ from gateway.identity.sessions import account_admin
 from gateway.jobs import enqueue
 from gateway.jobs.registry import current_host
 from gateway.models import OutboxJob
+from gateway.pdf import FONTS_DIR as PDF_FONTS_DIR
+from gateway.pdf import UNICODE_FONT_FAMILY, PdfError, render_pdf, render_pdf_async
 from gateway.plugins import PluginError, PluginHost, await_me_maybe
 from gateway.problems import ACCOUNT_NOT_FOUND, NOT_FOUND, Field, Problem, Problems, raise_all
+from gateway.pubsub import PubSub, PubSubError, Subscription
+from gateway.pubsub import current as current_pubsub
+from gateway.pubsub import publish as publish_event
 from gateway.roles import (
     ANONYMOUS,
     RESELLER_SIDE,
@@ -75,6 +83,14 @@ from gateway.roles import (
 )
 from gateway.signing import BadSignature, SignatureExpired, sign, unsign
 from gateway.spreadsheet import safe_cell
+from gateway.transcription import (
+    Audio,
+    Forwarded,
+    Transcript,
+    TranscriptionFailed,
+    TranscriptionProvider,
+    load_entry_point_providers,
+)
 from gateway.validation import (
     INVALID_COUNTRY,
     INVALID_EMAIL,
@@ -94,7 +110,7 @@ if TYPE_CHECKING:
     from gateway.identity.types import ACCOUNT_COLUMNS, AccountNode, ResellerNode, UserNode
     from schema.errors import Error, error_type, to_errors
     from schema.mutations import ProblemsToPayload, as_data, field, given, mutation
-    from schema.node import Node, RowNode, global_id, node_pk, object_pk
+    from schema.node import Node, RowNode, global_id, listed_pk, node_pk, object_pk
     from schema.pagination import (
         Connection,
         OrderDirection,
@@ -114,7 +130,8 @@ _GRAPHQL = {
     **dict.fromkeys(("Error", "error_type", "to_errors"), "schema.errors"),
     **dict.fromkeys(("ProblemsToPayload", "as_data", "field", "given", "mutation"),
                     "schema.mutations"),
-    **dict.fromkeys(("Node", "RowNode", "global_id", "node_pk", "object_pk"), "schema.node"),
+    **dict.fromkeys(("Node", "RowNode", "global_id", "listed_pk", "node_pk", "object_pk"),
+                    "schema.node"),
     **dict.fromkeys(("Connection", "OrderDirection", "PaginationError", "build_connection",
                      "encode_cursor", "page_window"), "schema.pagination"),
     "allow": "schema.permissions",
@@ -135,6 +152,7 @@ __all__ = [
     # hooks and what plugins contribute through them
     "Command", "Context", "Job", "JobHandler", "ModelApp", "PeriodicJob", "PluginError",
     "PluginHost", "await_me_maybe", "current_host", "hookimpl", "init_db", "close_db",
+    "gateway_command",
     # who is calling, and what they may see
     "ANONYMOUS", "RESELLER_SIDE", "RESELLER_STAFF", "SIGNED_IN", "STAFF", "SUBSCRIBERS",
     "Principal", "Role", "request_principal", "account_for", "accounts_visible",
@@ -152,6 +170,8 @@ __all__ = [
     "normalize_phone_number",
     # (account settings: a professional's PIN is kept like a password)
     "hash_secret",
+    # secrets kept at rest (SIP secrets, provider tokens): Fernet, a key per purpose
+    "decrypt", "encrypt",
     # jobs, email, signed links
     "MAX_ATTACHMENTS_BYTES", "Attachment", "EmailError", "EmailTemplateError", "SafeHtml",
     "email_addresses", "enqueue", "send_email", "BadSignature", "SignatureExpired", "sign",
@@ -160,8 +180,19 @@ __all__ = [
     "RECIPIENT_CODES", "RecipientPolicy", "check_recipients", "count_recipients",
     # files behind signed URLs: built once per token off the event loop, rate-limited
     "CachedFile", "FileCache", "download_throttled", "in_thread",
+    # live events: publish to a channel (every process the pub/sub reaches), subscribe to one
+    "PubSub", "PubSubError", "Subscription", "current_pubsub", "publish_event",
     # CSV/XLSX cells from user data (no formula injection)
     "safe_cell",
+    # PDFs from HTML (xhtml2pdf), in jobs; "Gateway Unicode" prints any script DejaVu has
+    "PdfError", "UNICODE_FONT_FAMILY", "render_pdf", "render_pdf_async",
+    # (the clients plugin's streaming PDF writer embeds the same DejaVu Sans files)
+    "PDF_FONTS_DIR",
+    # (billing: a statement prints the reseller's uploaded logo)
+    "ResellerImage",
+    # voicemail transcription providers (plugins' hooks and the entry-point group)
+    "Audio", "Forwarded", "Transcript", "TranscriptionFailed", "TranscriptionProvider",
+    "load_entry_point_providers",
     "LINK_LIFETIME", "OneTimeTokenPurpose", "OutboxJob", "issue_password_link", "negotiate",
     # user files: the declared type checked by magic bytes, safe headers when served
     "known_media_types", "matches_media_type", "safe_file_headers",
@@ -172,5 +203,5 @@ __all__ = [
     "ACCOUNT_COLUMNS", "AccountNode", "Connection", "DateTime", "Decimal_", "Money", "Node",
     "OrderDirection", "PaginationError", "PhoneNumber", "ResellerNode", "RowNode", "UserNode",
     "account_loader", "build_connection", "encode_cursor", "global_id", "node_pk", "object_pk",
-    "page_window",
+    "page_window", "listed_pk",
 ]

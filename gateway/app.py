@@ -11,13 +11,15 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from gateway import db, pubsub
 from gateway.context import build_context
 from gateway.contributions import Principal
+from gateway.home import GRAPHIQL_ASSETS, GRAPHIQL_PATH, graphiql_html, home
 from gateway.identity.sessions import still_signed_in
 from gateway.jobs.runtime import JobRuntime
 from gateway.observability import RequestIdMiddleware, caller_signed_in
@@ -87,6 +89,11 @@ class GatewayGraphQL(StrictGraphQLHTTP):
             context.language = fresh.language
         return await super().on_ws_connect(context)
 
+    @property
+    def graphql_ide_html(self) -> str:
+        """Strawberry's GraphiQL, its assets served from the package (works offline)."""
+        return graphiql_html()
+
     def _check_websocket_origin(self, request: Any) -> bool:
         """Strawberry's check also lets in an Origin equal to the request's Host: here the
         configured PUBLIC_URL decides, as for HTTP, so a Host-rewriting proxy keeps working
@@ -135,7 +142,7 @@ def _caller_key(principal: Principal | None) -> tuple[Any, ...] | None:
 def plugin_routes(gateway: PluginHost) -> list[BaseRoute]:
     """Routes from plugins; the same path and method from two plugins is refused."""
     reserved = {("/graphql", "*"): "core", ("/healthz", "*"): "core", ("/readyz", "*"): "core",
-                ("/metrics", "*"): "core"}
+                ("/metrics", "*"): "core", ("/", "*"): "core", (GRAPHIQL_PATH, "*"): "core"}
     owners = dict(reserved)
     routes: list[BaseRoute] = []
     for plugin, route in gateway.each("gateway_routes"):
@@ -203,8 +210,14 @@ def create_app(
             await pubsub.stop(app.state.pubsub)
             await db.close_db()
 
+    # GraphiQL's scripts and styles, pinned in the package, where its page loads them.
+    ide_assets: list[BaseRoute] = [
+        Mount(GRAPHIQL_PATH, app=StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql")
+    ] if settings.graphql_ide else []
     app = Starlette(
         routes=[
+            Route("/", home, methods=["GET", "HEAD"]),
+            *ide_assets,
             Route("/graphql", graphql),  # the view refuses other methods, in JSON
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),

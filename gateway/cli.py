@@ -1,4 +1,5 @@
-"""The ``gateway`` command: serve, worker, migrate, demo, schema, plugins and plugins' commands."""
+"""The ``gateway`` command: serve, worker, check, migrate, demo, schema, plugins and plugins'
+commands; ``gateway <command> --help`` says what each does, with examples."""
 
 from __future__ import annotations
 
@@ -9,32 +10,48 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from gateway.console import HelpFormatter, gateway_command
 from gateway.plugins import PluginError, PluginHost
-from gateway.settings import Settings, SettingsError
+from gateway.settings import SettingsError, redacted
 
 
-def _gateway() -> PluginHost:
-    """The host of the gateway core and the configured plugins."""
-    return PluginHost(Settings.from_env())
+def _refused(problems: list[str]) -> int:
+    """Print one line per problem, no traceback; the status of a configuration error."""
+    for line in problems:
+        print(f"gateway: {line}", file=sys.stderr)
+    return 2
+
+
+def _checked(gateway: PluginHost, *, only: tuple[str, ...] | None = None,
+             listen: tuple[str, int] | None = None) -> list[str]:
+    """The start-up checks' problems (files, connections tried once, the port)."""
+    from gateway.checks import run_checks
+
+    return run_checks(gateway.settings, plugins=False, only=only, listen=listen).problems
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from gateway.observability import configure_logging
+
+    gateway: PluginHost = args.gateway
+    settings = gateway.settings
+    host, port = args.host or settings.host, settings.port if args.port is None else args.port
+    problems = _checked(gateway, listen=(host, port))
+    if problems:
+        return _refused(problems)
     import uvicorn
 
     from gateway.app import create_app
-    from gateway.observability import configure_logging
 
-    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
-    settings = Settings.from_env()
-    host, port = args.host or settings.host, args.port or settings.port
+    configure_logging(settings.log_level)
     if not os.environ.get("PUBLIC_URL") and (host, port) != (settings.host, settings.port):
         # Links in emails and downloads (and the URL printed below) follow --host/--port.
         settings = dataclasses.replace(settings, host=host, port=port,
                                        public_url=f"http://{host}:{port}")
-    app = create_app(settings)
+    app = create_app(settings, gateway if settings is gateway.settings else None)
     print(f"Gateway: {settings.public_url}/graphql  (env={settings.env}, "
           f"database={settings.database_url.split('://')[0]}, broker={settings.broker_url})",
           flush=True)
@@ -57,12 +74,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from gateway.jobs.runtime import JobRuntime
     from gateway.observability import configure_logging
 
-    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
-    gateway = _gateway()
+    gateway: PluginHost = args.gateway
     if gateway.settings.embedded_broker:
-        print("gateway worker needs BROKER_URL=redis://… or amqp://…; with memory:// "
-              "`gateway serve` runs the workers itself.", file=sys.stderr)
-        return 2
+        return _refused([
+            "BROKER_URL is memory:// (in-process), which a separate worker cannot share: with "
+            "it `gateway serve` runs the workers itself; e.g. BROKER_URL=redis://127.0.0.1:6379/0"
+        ])
+    problems = _checked(gateway)
+    if problems:
+        return _refused(problems)
+    configure_logging(gateway.settings.log_level)
     runtime = JobRuntime(gateway, in_process_workers=True, worker_threads=args.threads)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -72,7 +93,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
         await db.init_db(gateway)
         await runtime.start()
         await gateway.call_async("gateway_startup")
-        print(f"Worker: {args.threads} threads on {gateway.settings.broker_url}", flush=True)
+        print(f"Worker: {args.threads} threads on {redacted(gateway.settings.broker_url)}",
+              flush=True)
         while not stop.is_set():
             await asyncio.sleep(0.2)
         await gateway.call_async("gateway_shutdown")
@@ -83,10 +105,33 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Every setting, the files, the plugins and the connections; exit 2 on any problem."""
+    from gateway.checks import run_checks
+
+    gateway: PluginHost = args.gateway
+    settings = gateway.settings
+    listen = (settings.host, settings.port) if args.listen else None
+    report = run_checks(settings, plugins=False, connections=not args.offline, listen=listen,
+                        timeout=args.timeout)
+    names = [spec.name for spec in gateway.enabled]
+    print(f"ok  settings: env={settings.env}")
+    print(f"ok  plugins: {len(names)} on ({', '.join(names) or 'none'})")
+    for line in report.passed:
+        print(f"ok  {line}")
+    if report.problems:
+        return _refused(report.problems)
+    print("All checks passed.")
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from gateway import db
 
-    gateway = _gateway()
+    gateway: PluginHost = args.gateway
+    problems = _checked(gateway, only=("database",))
+    if problems:
+        return _refused(problems)
 
     async def main() -> None:
         await db.migrate(gateway)
@@ -110,7 +155,10 @@ def cmd_makemigrations(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from gateway import db
 
-    gateway = _gateway()
+    gateway: PluginHost = args.gateway
+    problems = _checked(gateway, only=("database",))
+    if problems:
+        return _refused(problems)
 
     async def main() -> list[Any]:
         await db.migrate(gateway)
@@ -127,51 +175,156 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not results:
         # Say so, rather than leave a newcomer wondering whether anything happened.
         print("Database migrated; no enabled plugin contributes demo data yet.")
+    print(f"Serve it:  {gateway_command('serve')}")
     return 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from schema.build import build_schema
 
-    sys.stdout.write(build_schema(_gateway()).as_str() + "\n")
+    sys.stdout.write(build_schema(args.gateway).as_str() + "\n")
     return 0
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
     from gateway.introspection import describe_plugins
 
-    for line in describe_plugins(_gateway()):
+    for line in describe_plugins(args.gateway):
         print(line)
     return 0
 
 
-BUILTIN: dict[str, tuple[str, Any]] = {
-    "serve": ("Serve GraphQL (and, on the embedded default, run the jobs).", cmd_serve),
-    "worker": ("Run job workers for a redis:// or amqp:// broker.", cmd_worker),
-    "migrate": ("Apply every enabled plugin's pending migrations.", cmd_migrate),
-    "makemigrations": ("Write migrations for changed models (developers).", cmd_makemigrations),
-    "demo": ("Load the demo data set (idempotent).", cmd_demo),
-    "schema": ("Print the GraphQL schema (SDL).", cmd_schema),
-    "plugins": ("List plugins, their origin, state and contributions.", cmd_plugins),
+@dataclasses.dataclass(frozen=True)
+class Builtin:
+    """A built-in command: its one-line summary, what it does, its examples, its options."""
+
+    summary: str
+    description: str
+    examples: tuple[tuple[str, str], ...]
+    run: Callable[[argparse.Namespace], int]
+    options: Callable[[argparse.ArgumentParser], None] | None = None
+
+
+def _serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to listen on (default: HOST, else 127.0.0.1; "
+                        "0.0.0.0 for every interface)")
+    parser.add_argument("--port", type=int, help="TCP port (default: PORT, else 8000; 0: any "
+                        "free port)")
+
+
+def _worker_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--threads", type=int, default=4,
+                        help="worker threads running jobs at the same time (default: 4)")
+
+
+def _check_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--listen", action="store_true",
+                        help="also check that `gateway serve` can listen on HOST:PORT")
+    parser.add_argument("--offline", action="store_true",
+                        help="check the settings and files only, not the connections")
+    parser.add_argument("--timeout", type=float, default=3.0, metavar="SECONDS",
+                        help="how long each connection may take to answer (default: 3)")
+
+
+def _makemigrations_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("apps", nargs="*", metavar="APP",
+                        help="the model apps to look at (default: every enabled one)")
+    parser.add_argument("--name", help="a name for the migration file")
+
+
+def _demo_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--size", choices=["small", "large"], default="small",
+                        help="small: a few accounts per reseller (default); large: about 60")
+
+
+BUILTIN: dict[str, Builtin] = {
+    "serve": Builtin(
+        "Serve GraphQL (and, on the embedded default, run the jobs).",
+        "Check the settings and connections, then serve GraphQL on HOST:PORT with uvicorn: "
+        "POST /graphql, subscriptions over WebSocket, GraphiQL in a browser in development, "
+        "/healthz, /readyz, /metrics. On SQLite it applies pending migrations first; with "
+        "BROKER_URL=memory:// it also runs the job workers. Stops gracefully on Ctrl-C or "
+        "SIGTERM.",
+        (("serve on 127.0.0.1:8000", "serve"),
+         ("every interface, another port", "serve --host 0.0.0.0 --port 8080")),
+        cmd_serve, _serve_options),
+    "worker": Builtin(
+        "Run job workers for a redis:// or amqp:// broker.",
+        "Run background jobs (email, PDFs, providers) from BROKER_URL's queues, with a relay "
+        "and the scheduler; for scale-out beside `serve` processes. Refuses memory://, where "
+        "`serve` runs the jobs itself.",
+        (("8 threads on Redis", "worker --threads 8"),),
+        cmd_worker, _worker_options),
+    "check": Builtin(
+        "Check every setting, file, plugin and connection, then exit.",
+        "What `serve` and `worker` check before starting: every setting of the environment, "
+        "the folders and files it needs, the plugins file, and the database, broker, pub/sub "
+        "and SMTP connections (each tried once). Prints what is fine; each problem is one line "
+        "naming the setting, what is wrong and an example of a right value. Exit status: 0 "
+        "when all is fine, 2 otherwise.",
+        (("before starting a deployment", "check"),
+         ("also that the port is free", "check --listen"),
+         ("no network", "check --offline")),
+        cmd_check, _check_options),
+    "migrate": Builtin(
+        "Apply every enabled plugin's pending migrations.",
+        "Apply pending database migrations: the core first, then each enabled plugin in "
+        "plugins.toml's order. Safe to run again. Run it once per deployment on PostgreSQL "
+        "(`serve` migrates SQLite by itself).",
+        (("", "migrate"),),
+        cmd_migrate),
+    "makemigrations": Builtin(
+        "Write migrations for changed models (developers).",
+        "Write new migration files for changed models with Tortoise's autodetector "
+        "(developers; plugins that reference core tables hand-write theirs).",
+        (("the core app", "makemigrations models --name add_column"),),
+        cmd_makemigrations, _makemigrations_options),
+    "demo": Builtin(
+        "Load the demo data set (idempotent).",
+        "Migrate, then load the demo data set every plugin contributes (two resellers, their "
+        "accounts and people); prints the demo logins, their password and the ids the "
+        "README's walk needs. Running it again creates nothing new.",
+        (("", "demo"), ("about 60 accounts per reseller", "demo --size large")),
+        cmd_demo, _demo_options),
+    "schema": Builtin(
+        "Print the GraphQL schema (SDL).",
+        "Print the composed GraphQL schema (core and enabled plugins) as SDL, for client code "
+        "generators and reviews.",
+        (("into a file", "schema > schema.graphql"),),
+        cmd_schema),
+    "plugins": Builtin(
+        "List plugins, their origin, state and contributions.",
+        "List the plugins: built in or installed (entry point), on or off, and what each "
+        "contributes (fields, types, jobs, routes, commands, models).",
+        (("", "plugins"),),
+        cmd_plugins),
 }
 
 
+def _epilog(examples: Sequence[tuple[str, str]]) -> str:
+    shown = [(f"{gateway_command()} {command}", what) for what, command in examples]
+    width = max(len(command) for command, _ in shown)
+    return "\n".join(["examples:"] + [
+        f"  {command.ljust(width)}  # {what}" if what else f"  {command}"
+        for command, what in shown])
+
+
 def build_parser(gateway: PluginHost | None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gateway", description="The reseller GraphQL gateway.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name, (help_text, func) in BUILTIN.items():
-        command = sub.add_parser(name, help=help_text)
-        command.set_defaults(func=func)
-        if name == "serve":
-            command.add_argument("--host")
-            command.add_argument("--port", type=int)
-        elif name == "worker":
-            command.add_argument("--threads", type=int, default=4)
-        elif name == "makemigrations":
-            command.add_argument("apps", nargs="*")
-            command.add_argument("--name")
-        elif name == "demo":
-            command.add_argument("--size", choices=["small", "large"], default="small")
+    parser = argparse.ArgumentParser(
+        prog="gateway", formatter_class=HelpFormatter,
+        description="The reseller GraphQL gateway. Settings come from the environment "
+        "(GATEWAY_ENV, DATABASE_URL, BROKER_URL, EMAIL_URL, SECRET_KEY, PUBLIC_URL, HOST, "
+        "PORT, ...); `gateway check` tells whether they work.",
+        epilog=_epilog((("try it", "demo"), ("", "serve"), ("more about a command",
+                                                            "serve --help"))))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, builtin in BUILTIN.items():
+        command = sub.add_parser(name, help=builtin.summary, description=builtin.description,
+                                 epilog=_epilog(builtin.examples),
+                                 formatter_class=HelpFormatter)
+        command.set_defaults(func=builtin.run)
+        if builtin.options:
+            builtin.options(command)
     if gateway is not None:
         owners: dict[str, str] = {}
         for plugin, contributed in gateway.each("gateway_commands"):
@@ -185,7 +338,9 @@ def build_parser(gateway: PluginHost | None) -> argparse.ArgumentParser:
                     f"plugin {owners[contributed.name]!r}"
                 )
             owners[contributed.name] = plugin
-            command = sub.add_parser(contributed.name, help=contributed.help)
+            command = sub.add_parser(contributed.name, help=contributed.help,
+                                     description=contributed.help,
+                                     formatter_class=HelpFormatter)
             if contributed.configure:
                 contributed.configure(command)
             command.set_defaults(
@@ -195,17 +350,21 @@ def build_parser(gateway: PluginHost | None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from gateway.checks import load_settings
+
+    settings, report = load_settings()
+    if settings is None:
+        return _refused(report.problems)
     try:
-        gateway = _gateway()
-    except (SettingsError, PluginError) as exc:
-        print(f"gateway: {exc}", file=sys.stderr)
-        return 2
+        gateway = PluginHost(settings)
+    except PluginError as exc:
+        return _refused(str(exc).splitlines())
     try:
         args = build_parser(gateway).parse_args(argv)
+        args.gateway = gateway
         return int(args.func(args) or 0)
     except (SettingsError, PluginError) as exc:
-        print(f"gateway: {exc}", file=sys.stderr)
-        return 2
+        return _refused(str(exc).splitlines())
 
 
 if __name__ == "__main__":

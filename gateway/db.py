@@ -49,7 +49,12 @@ def tortoise_config(gateway: PluginHost, database_url: str | None = None) -> dic
         if path and path != ":memory:":
             from pathlib import Path
 
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(path).parent
+            if not folder.is_dir():
+                # Said, not silent (start-up checks refuse a folder outside the working tree).
+                logging.getLogger("gateway.db").warning(
+                    "creating the folder %s for the SQLite database", folder.resolve())
+                folder.mkdir(parents=True, exist_ok=True)
     return {
         "connections": {"default": url},
         "apps": {

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
 from pluggy import HookspecMarker
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from starlette.requests import HTTPConnection
     from starlette.routing import BaseRoute
     from strawberry.dataloader import DataLoader
@@ -177,3 +179,39 @@ def gateway_extension_references(
     ``account_id``, ``extension``, ``kind`` (e.g. ``"GROUP"``) and ``message`` (a str or a
     ``gateway.i18n.Text``, shown in the reader's language). May be async; a failure is logged
     and reported as a warning naming the plugin."""
+
+
+@hookspec
+def gateway_billable_usage(
+    gateway: Gateway, account_ids: list[int], start: dt.date, end: dt.date
+) -> Iterable[dict[str, Any]] | Awaitable[Iterable[dict[str, Any]]] | None:
+    """Return the usage the accounts ``account_ids`` made from the day ``start`` to the day
+    ``end`` (``datetime.date``, both included, each account's local days): the billing cycle
+    being closed or previewed. Each item is a dict with ``account_id``, ``unit`` (the usage
+    key a plan may include, e.g. ``"CALL_MINUTES"``), ``quantity`` (a ``Decimal``) and
+    ``description`` (a str or a ``gateway.i18n.Text``); items of one account and unit are
+    added up. Read only:
+    the billing plugin prices what exceeds the plan and, once the cycle is closed, calls
+    ``gateway_billable_usage_billed``. May be async."""
+
+
+@hookspec
+def gateway_billable_usage_billed(
+    gateway: Gateway, account_ids: list[int], start: dt.date, end: dt.date
+) -> Awaitable[None] | None:
+    """Record that the usage of ``account_ids`` from ``start`` to ``end`` (dates, included) is
+    on a closed statement (e.g. the call-center plugin's "Appels facturables" then lists those
+    calls). Called once per closed cycle and account batch, possibly again after a crash:
+    must be idempotent. May be async."""
+
+
+@hookspec
+def gateway_voicemail_received(
+    gateway: Gateway, message_id: int, account_id: int, user_id: int
+) -> bool | Awaitable[bool | None] | None:
+    """React to a voicemail kept for user ``user_id`` of account ``account_id`` (the account
+    settings plugin's mailbox message ``message_id``), inside the transaction that stores it
+    (e.g. enqueue its transcription). Return True to take over the user's email copy of the
+    voicemail: the mailbox then does not send it, and the plugin sends it later (with the
+    transcript) through the account settings plugin's ``api.send_voicemail_copy``. May be
+    async."""

@@ -1,8 +1,11 @@
 """HTML to PDF with xhtml2pdf, for jobs only: a long document takes seconds of CPU.
 
-Text is set in Bitstream Vera, the TrueType family that ships inside ReportLab, so accents,
-« guillemets », œ and € render the same on every machine and are embedded in the file. Use the
-``"Gateway Sans"`` family name in your own CSS, or nothing: it is the default.
+Text is set in DejaVu Sans, the TrueType family shipped in ``gateway/fonts`` (with its licence),
+and embedded in every file: accents, « guillemets », œ, €, ’ and names in Greek, Cyrillic,
+Hebrew, Arabic, Georgian, Armenian… letters print the same on every machine, with nothing to
+install. Use the ``"Gateway Sans"`` family name in your own CSS, or nothing: it is the default
+(``"Gateway Unicode"`` names the same family). Scripts DejaVu has no glyphs for (Chinese,
+Japanese, Korean) print as blanks.
 
 The HTML cannot make the renderer fetch anything from the network, nor read files outside
 the font folder and the ``base_dir`` the caller names (for a logo, say).
@@ -15,9 +18,14 @@ import io
 from pathlib import Path
 
 FONT_FAMILY = "Gateway Sans"
+UNICODE_FONT_FAMILY = "Gateway Unicode"
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+_FACES = (("DejaVuSans.ttf", "normal", "normal"), ("DejaVuSans-Bold.ttf", "bold", "normal"),
+          ("DejaVuSans-Oblique.ttf", "normal", "italic"),
+          ("DejaVuSans-BoldOblique.ttf", "bold", "italic"))
 
-# Narrow no-break spaces (French thousands separator, before « » ; : ! ?) are not in Vera; a
-# plain no-break space keeps the same line-breaking rule.
+# Narrow no-break spaces (French thousands separator, before « » ; : ! ?): a plain no-break
+# space keeps the same line-breaking rule and measures the same in every viewer.
 _SPACES = str.maketrans({"\u202f": "\u00a0", "\u2007": "\u00a0"})
 
 
@@ -25,23 +33,12 @@ class PdfError(RuntimeError):
     """xhtml2pdf could not render the document."""
 
 
-def _fonts_dir() -> Path:
-    import reportlab
-
-    return Path(reportlab.__file__).resolve().parent / "fonts"
-
-
-def _font_css(fonts: Path) -> str:
-    faces = [
-        ("Vera.ttf", "normal", "normal"),
-        ("VeraBd.ttf", "bold", "normal"),
-        ("VeraIt.ttf", "normal", "italic"),
-        ("VeraBI.ttf", "bold", "italic"),
-    ]
+def _font_css() -> str:
     rules = [
-        f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url("{(fonts / name).as_posix()}"); '
+        f'@font-face {{ font-family: "{family}"; src: url("{(FONTS_DIR / name).as_posix()}"); '
         f"font-weight: {weight}; font-style: {style}; }}"
-        for name, weight, style in faces
+        for family in (FONT_FAMILY, UNICODE_FONT_FAMILY)
+        for name, weight, style in _FACES
     ]
     rules.append(f'html, body, p, td, th, li, h1, h2, h3, h4, h5, h6, div, span {{ '
                  f'font-family: "{FONT_FAMILY}"; }}')
@@ -59,10 +56,9 @@ def render_pdf(html: str, *, base_dir: Path | None = None) -> bytes:
     from xhtml2pdf.config.resources import ResourceAccessPolicy
     from xhtml2pdf.default import DEFAULT_CSS
 
-    fonts = _fonts_dir()
     policy = ResourceAccessPolicy.server(
         base_dir=base_dir,
-        extra_roots=(fonts,),
+        extra_roots=(FONTS_DIR,),
         allow_remote=False,
         # Room for a thousand-row report, still a bound on a runaway document.
         max_render_seconds=300,
@@ -73,7 +69,7 @@ def render_pdf(html: str, *, base_dir: Path | None = None) -> bytes:
             html.translate(_SPACES),
             dest=out,
             path=str(base_dir / "document.html") if base_dir else "",
-            default_css=DEFAULT_CSS + "\n" + _font_css(fonts),
+            default_css=DEFAULT_CSS + "\n" + _font_css(),
             encoding="utf-8",
             resource_policy=policy,
         )

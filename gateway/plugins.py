@@ -17,7 +17,7 @@ from typing import Any, TypeVar, overload
 import pluggy
 
 from gateway import hookspecs
-from gateway.settings import Settings
+from gateway.settings import Settings, plugins_file_problem
 
 ENTRY_POINT_GROUP = "gateway.plugins"
 ConfigT = TypeVar("ConfigT")
@@ -271,10 +271,15 @@ def read_plugin_specs(path: Path, load: tuple[str, ...] | None = None) -> list[P
     """plugins.toml (built-in and listed plugins) plus entry-point plugins, in that order.
 
     ``load`` restricts which entry-point plugins are looked at (None: all installed)."""
-    table: dict[str, Any] = {}
-    if path.exists():
+    if not path.is_file():
+        # Never a silent gateway with no plugins: the file is named, and how to name another.
+        raise PluginError(plugins_file_problem(path))
+    try:
         with path.open("rb") as fh:
-            table = tomllib.load(fh).get("plugins", {})
+            table: dict[str, Any] = tomllib.load(fh).get("plugins", {})
+    except tomllib.TOMLDecodeError as exc:
+        raise PluginError(f"GATEWAY_PLUGINS_FILE: {path} is not valid TOML ({exc}); see "
+                          "plugins.toml in the gateway's checkout for an example") from None
     discovered = {
         ep.name: ep.value
         for ep in entry_points(group=ENTRY_POINT_GROUP)

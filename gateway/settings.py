@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 class SettingsError(RuntimeError):
-    """The environment asks for something the gateway refuses to start with."""
+    """The environment asks for something the gateway refuses to start with: ``problems``
+    holds one line per setting, naming it, what is wrong and an example of a right value."""
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 # A key anyone could guess ("changeme", "secret") would let them forge sessions and links.
@@ -38,6 +46,9 @@ class Settings:
     var_dir: Path = field(default_factory=_default_var_dir)
     plugins_file: Path = Path("plugins.toml")
     email_from: str = "Gateway <no-reply@gateway.local>"
+    log_level: str = "INFO"
+    # Where the gateway's documentation is published, linked from GET / (DOCS_URL).
+    docs_url: str = ""
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 4000
@@ -89,54 +100,84 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        """Read the settings; a production start without SECRET_KEY is refused."""
+        """Read the settings; every unusable value is refused at once, one line each (see
+        :class:`SettingsError`), and a production start without SECRET_KEY too."""
         env = dict(os.environ if environ is None else environ)
+        problems: list[str] = []
         gateway_env = env.get("GATEWAY_ENV", "development")
         if gateway_env not in ("development", "production", "test"):
-            raise SettingsError(
-                f"GATEWAY_ENV must be development, production or test, not {gateway_env!r}"
-            )
+            problems.append(problem(
+                "GATEWAY_ENV", f"must be development, production or test, not {gateway_env!r}",
+                "production"))
         var_dir = Path(env.get("GATEWAY_VAR_DIR", "var")).resolve()
         secret_key = env.get("SECRET_KEY", "")
-        if not secret_key:
-            if gateway_env == "production":
-                raise SettingsError(
-                    "SECRET_KEY is not set: a production gateway signs sessions and download "
-                    "links with it. Set SECRET_KEY to a long random string "
-                    "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
-                )
-            secret_key = _development_secret(var_dir)
-        elif gateway_env == "production" and len(secret_key) < MIN_SECRET_KEY_LENGTH:
-            raise SettingsError(
-                f"SECRET_KEY is too short ({len(secret_key)} characters): a production gateway "
-                f"needs at least {MIN_SECRET_KEY_LENGTH} random characters "
-                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
-            )
-        port = env.get("PORT", "8000")
+        problems += _secret_key_problems(gateway_env, secret_key)
+        port = env.get("PORT", "8000").strip()
         if not port.isdigit() or not 0 < int(port) < 65536:
-            raise SettingsError(f"PORT must be a TCP port number (1-65535), not {port!r}")
-        limits = {name: _positive(env, variable, getattr(cls, name))
+            problems.append(problem("PORT", f"must be a TCP port number (1-65535), not {port!r}",
+                                    "8080"))
+            port = "8000"
+        host = env.get("HOST", "127.0.0.1").strip()
+        problems += _host_problems(host)
+        public_url = env.get("PUBLIC_URL", "").strip().rstrip("/")
+        if public_url:
+            problems += _http_url_problems("PUBLIC_URL", public_url)
+        docs_url = env.get("DOCS_URL", "").strip()
+        if docs_url:
+            problems += _http_url_problems("DOCS_URL", docs_url, query=True)
+        database_url = (env.get("DATABASE_URL", "").strip()
+                        or f"sqlite://{var_dir / 'gateway.sqlite3'}")
+        problems += database_url_problems(database_url)
+        broker_url = env.get("BROKER_URL", "").strip() or "memory://"
+        problems += _queue_url_problems("BROKER_URL", broker_url, BROKER_SCHEMES,
+                                        "redis://127.0.0.1:6379/0")
+        pubsub_url = env.get("PUBSUB_URL", "").strip()
+        if pubsub_url:
+            problems += _queue_url_problems("PUBSUB_URL", pubsub_url, PUBSUB_SCHEMES,
+                                            "redis://127.0.0.1:6379/1")
+        email_url = env.get("EMAIL_URL", "").strip() or f"file://{var_dir / 'outbox'}"
+        problems += email_url_problems(email_url)
+        email_from = env.get("EMAIL_FROM", "").strip() or DEFAULT_EMAIL_FROM
+        problems += _email_from_problems(email_from)
+        metrics_token = env.get("METRICS_TOKEN", "").strip()
+        if metrics_token and not re.fullmatch(r"[\x21-\x7e]+", metrics_token):
+            problems.append(problem(
+                "METRICS_TOKEN", "must be printable ASCII without spaces (it travels in an "
+                "Authorization header)", "<the output of python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'>"))
+        log_level = env.get("LOG_LEVEL", "").strip().upper() or "INFO"
+        if log_level not in LOG_LEVELS:
+            problems.append(problem("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}, "
+                                    f"not {env['LOG_LEVEL']!r}", "INFO"))
+        limits = {name: _collect(problems, _positive, env, variable, getattr(cls, name))
                   for name, variable in LIMIT_VARIABLES.items()}
+        trusted_proxies = _collect(problems, _networks, env, "TRUSTED_PROXIES") or ()
+        plugins_file = env.get("GATEWAY_PLUGINS_FILE", "").strip() or "plugins.toml"
+        if problems:
+            raise SettingsError(problems)
+        if not secret_key:
+            secret_key = _development_secret(var_dir)
         return cls(
             env=gateway_env,
-            database_url=env.get("DATABASE_URL") or f"sqlite://{var_dir / 'gateway.sqlite3'}",
-            broker_url=env.get("BROKER_URL", "memory://"),
-            pubsub_url=env.get("PUBSUB_URL", ""),
-            email_url=env.get("EMAIL_URL") or f"file://{var_dir / 'outbox'}",
+            database_url=database_url,
+            broker_url=broker_url,
+            pubsub_url=pubsub_url,
+            email_url=email_url,
             secret_key=secret_key,
-            public_url=env.get("PUBLIC_URL", "").rstrip("/")
-            or f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}",
-            host=env.get("HOST", "127.0.0.1"),
+            public_url=public_url or f"http://{host}:{port}",
+            host=host,
             port=int(port),
             var_dir=var_dir,
-            plugins_file=Path(env.get("GATEWAY_PLUGINS_FILE", "plugins.toml")),
-            email_from=env.get("EMAIL_FROM", "Gateway <no-reply@gateway.local>"),
-            metrics_token=env.get("METRICS_TOKEN", "").strip(),
+            plugins_file=Path(plugins_file),
+            email_from=email_from,
+            metrics_token=metrics_token,
+            log_level=log_level,
+            docs_url=docs_url,
             **limits,
             load_plugins=None
             if "GATEWAY_LOAD_PLUGINS" not in env
             else tuple(n.strip() for n in env["GATEWAY_LOAD_PLUGINS"].split(",") if n.strip()),
-            trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
+            trusted_proxies=trusted_proxies,
         )
 
 
@@ -153,13 +194,171 @@ LIMIT_VARIABLES = {
     "document_cache_bytes": "GRAPHQL_CACHE_BYTES",
 }
 
+DEFAULT_EMAIL_FROM = "Gateway <no-reply@gateway.local>"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg")
+BROKER_SCHEMES = ("memory", "redis", "rediss", "amqp", "amqps")
+PUBSUB_SCHEMES = ("memory", "redis", "rediss")
+DATABASE_EXAMPLE = ("sqlite:///srv/gateway/gateway.sqlite3 or "
+                    "DATABASE_URL=postgres://gateway:secret@127.0.0.1:5432/gateway")
+
+
+def plugins_file_problem(path: Path) -> str:
+    """GATEWAY_PLUGINS_FILE names no file: never a gateway silently without its plugins."""
+    where = path if path.is_absolute() else f"{path} (in {Path.cwd()})"
+    return problem("GATEWAY_PLUGINS_FILE", f"names {where}, which does not exist; run the "
+                   "gateway from its checkout (where plugins.toml is) or point at the file,",
+                   "/etc/gateway/plugins.toml")
+
+
+def _collect(problems: list[str], read: Any, *args: Any) -> Any:
+    """``read(*args)``, or None with its problems added to ``problems``."""
+    try:
+        return read(*args)
+    except SettingsError as exc:
+        problems += exc.problems
+        return None
+
+
+def _secret_key_problems(gateway_env: str, secret_key: str) -> list[str]:
+    if gateway_env != "production":
+        return []
+    make_one = "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+    if not secret_key:
+        return ["SECRET_KEY is not set: a production gateway signs sessions and download "
+                f"links with it; set it to a long random string, e.g. {make_one}"]
+    if len(secret_key) < MIN_SECRET_KEY_LENGTH:
+        return [f"SECRET_KEY is too short ({len(secret_key)} characters): a production gateway "
+                f"needs at least {MIN_SECRET_KEY_LENGTH} random characters, e.g. {make_one}"]
+    return []
+
+
+def problem(variable: str, what: str, example: str) -> str:
+    """One line an operator can act on: the setting, what is wrong, a right value."""
+    return f"{variable} {what}; e.g. {variable}={example}"
+
+
+def _host_problems(host: str) -> list[str]:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+        return []
+    except ValueError:
+        pass
+    if re.fullmatch(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                    r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*", host):
+        return []
+    return [problem("HOST", f"must be an IP address or a host name to listen on, not {host!r}",
+                    "0.0.0.0")]
+
+
+def _http_url_problems(variable: str, url: str, *, query: bool = False) -> list[str]:
+    example = "https://gateway.example.com" + ("/docs" if query else "")
+    parts = urllib.parse.urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        return [problem(variable, f"has a port that is not a number: {url!r}", example)]
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return [problem(variable, f"must be an http:// or https:// address, not {url!r}",
+                        example)]
+    if not query and (parts.query or parts.fragment):
+        return [problem(variable, f"must not have a query or a fragment: {url!r}", example)]
+    return []
+
+
+def database_url_problems(url: str) -> list[str]:
+    """What is wrong with a DATABASE_URL's shape (whether it answers is a start-up check)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in DATABASE_SCHEMES:
+        return [problem("DATABASE_URL", f"must be a sqlite:// or postgres:// URL, not "
+                        f"{redacted(url)!r}", DATABASE_EXAMPLE)]
+    if scheme == "sqlite":
+        if not rest:
+            return [problem("DATABASE_URL", "sqlite:// needs the path of the database file",
+                            DATABASE_EXAMPLE)]
+        return []
+    parts = urllib.parse.urlsplit(url)
+    try:
+        parts.port  # noqa: B018
+    except ValueError:
+        return [problem("DATABASE_URL", f"has a port that is not a number: {redacted(url)!r}",
+                        DATABASE_EXAMPLE)]
+    if not parts.hostname:
+        return [problem("DATABASE_URL", f"names no database server: {redacted(url)!r}",
+                        DATABASE_EXAMPLE)]
+    if not parts.path.strip("/"):
+        return [problem("DATABASE_URL", f"names no database after the server: "
+                        f"{redacted(url)!r}", DATABASE_EXAMPLE)]
+    return []
+
+
+def _queue_url_problems(variable: str, url: str, schemes: tuple[str, ...],
+                        example: str) -> list[str]:
+    scheme, sep, _ = url.partition("://")
+    if not sep or scheme not in schemes:
+        known = " or ".join(f"{s}://" for s in schemes)
+        return [problem(variable, f"must be a {known} URL, not {redacted(url)!r}", example)]
+    if scheme == "memory":
+        return []
+    parts = urllib.parse.urlsplit(url)
+    try:
+        parts.port  # noqa: B018
+    except ValueError:
+        return [problem(variable, f"has a port that is not a number: {redacted(url)!r}",
+                        example)]
+    if not parts.hostname:
+        return [problem(variable, f"names no server: {redacted(url)!r}", example)]
+    if scheme.startswith("redis") and parts.path.strip("/") and \
+            not parts.path.strip("/").isdigit():
+        return [problem(variable, f"names Redis database {parts.path.strip('/')!r}: Redis "
+                        "databases are numbers", example)]
+    return []
+
+
+def email_url_problems(url: str) -> list[str]:
+    from gateway.email.transport import EmailTransportError, parse_email_url
+
+    try:
+        parse_email_url(url)
+    except EmailTransportError as exc:
+        what = str(exc).removeprefix("EMAIL_URL").lstrip(": ")
+        return [problem("EMAIL_URL", f"is not usable: {what}",
+                        "smtp://user:secret@smtp.example.com:587?starttls=1")]
+    return []
+
+
+def _email_from_problems(value: str) -> list[str]:
+    from email.utils import parseaddr
+
+    _, address = parseaddr(value)
+    local, at, domain = address.rpartition("@")
+    if not at or not local or "." not in domain and domain != "localhost":
+        return [problem("EMAIL_FROM", f"must be an email address, not {value!r}",
+                        "'Gateway <no-reply@example.com>'")]
+    return []
+
+
+def redacted(url: str) -> str:
+    """A URL as it may be printed: its password replaced."""
+    parts = urllib.parse.urlsplit(url)
+    try:
+        password = parts.password
+    except ValueError:
+        password = None
+    if password:
+        return url.replace(f":{password}@", ":***@", 1)
+    return url
+
 
 def _positive(env: dict[str, str], variable: str, default: int) -> int:
     raw = env.get(variable, "").strip()
     if not raw:
         return default
     if not raw.isdigit() or int(raw) < 1:
-        raise SettingsError(f"{variable} must be a whole number of at least 1, not {raw!r}")
+        raise SettingsError([problem(variable, f"must be a whole number of at least 1, not "
+                                     f"{raw!r}", str(default))])
     return int(raw)
 
 
@@ -174,8 +373,8 @@ def _networks(env: dict[str, str], variable: str) -> tuple[str, ...]:
         try:
             found.append(str(ipaddress.ip_network(item, strict=False)))
         except ValueError:
-            raise SettingsError(f"{variable}: {item!r} is not an IP address or CIDR "
-                                "(e.g. 10.0.0.0/8 or 192.0.2.7)") from None
+            raise SettingsError(f"{variable}: {item!r} is not an IP address or CIDR; e.g. "
+                                f"{variable}=10.0.0.0/8,192.0.2.7") from None
     return tuple(found)
 
 
@@ -185,7 +384,18 @@ def _development_secret(var_dir: Path) -> str:
     try:
         return path.read_text().strip()
     except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise SettingsError(_var_dir_problem(var_dir, exc)) from None
+    value = secrets.token_urlsafe(48)
+    try:
         var_dir.mkdir(parents=True, exist_ok=True)
-        value = secrets.token_urlsafe(48)
         path.write_text(value)
-        return value
+    except OSError as exc:
+        raise SettingsError(_var_dir_problem(var_dir, exc)) from None
+    return value
+
+
+def _var_dir_problem(var_dir: Path, exc: OSError) -> str:
+    return problem("GATEWAY_VAR_DIR", f"{var_dir} cannot be written ({exc.strerror or exc})",
+                   "/var/lib/gateway")

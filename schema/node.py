@@ -36,6 +36,39 @@ def object_pk(raw: Any, type_name: str, *, plain: bool = True) -> int | None:
     return database_id(global_id.node_id) if global_id.type_name == type_name else None
 
 
+MALFORMED_ID = Text(
+    en="{value} is not an id of {type_name}: ids are the id field of a {type_name} read "
+       "from this API{plain}.",
+    fr="{value} n'est pas un identifiant de {type_name} : les identifiants sont le champ id "
+       "d'un {type_name} lu dans cette API{plain_fr}.",
+)
+
+
+def listed_pk(raw: Any, type_name: str, field: Field | None = None, *,
+              plain: bool = True) -> int:
+    """The row id a list's filter names, for a query field: a malformed id (neither a number
+    nor a global id ``Type:number``) raises ``BAD_USER_INPUT`` at ``field``, rather than
+    answering an empty list that looks like "nothing there". A well-formed id of no row the
+    caller may see is -1, which finds nothing (not found, as another tenant's id is): a global
+    id of another type, a number no row can have, a plain number where ``plain`` is false."""
+    text = str(raw).strip()
+    if text.isdigit():
+        return (database_id(text) or -1) if plain else -1
+    try:
+        named = relay.GlobalID.from_id(text)
+    except Exception:
+        named = None
+    if named is None or not named.type_name or not str(named.node_id).isdigit():
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        raise Problem("BAD_USER_INPUT", MALFORMED_ID, field, value=repr(shown),
+                      type_name=type_name,
+                      plain=" or its plain number" if plain else "",
+                      plain_fr=" ou son numéro" if plain else "")
+    if named.type_name != type_name:
+        return -1
+    return database_id(named.node_id) or -1
+
+
 def node_pk(raw: Any, type_name: str, field: Field | None = None,
             text: Text = NOT_FOUND, *, plain: bool = True) -> int:
     """The row id behind ``raw`` (a global id of ``type_name`` or, unless ``plain`` is false, a

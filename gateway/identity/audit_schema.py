@@ -41,7 +41,7 @@ from gateway.identity.models import (
 from gateway.identity.types import AccountNode, ResellerNode, UserNode
 from gateway.roles import RESELLER_STAFF, Role
 from schema.mutations import field
-from schema.node import RowNode, object_pk
+from schema.node import RowNode, listed_pk
 from schema.pagination import Connection, build_connection, page_window
 from schema.scalars import DateTime
 
@@ -183,11 +183,11 @@ class AuditLogFilter:
                                            "instant.")
 
 
-def _wanted_id(raw: Any, type_name: str) -> int | None:
+def _wanted_id(raw: Any, type_name: str, name: str) -> int | None:
     if raw is None:
         return None
-    found = object_pk(raw, type_name, plain=False)
-    return -1 if found is None else found  # an id of nothing finds nothing
+    # A malformed id is BAD_USER_INPUT; an id of nothing (-1) finds nothing.
+    return listed_pk(raw, type_name, ["filter", name], plain=False)
 
 
 @strawberry.type
@@ -202,9 +202,9 @@ class AuditQuery:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
         wanted = filter or AuditLogFilter()
         query = audit.audit_query(info.context.principal, audit.AuditFilter(
-            account_id=_wanted_id(wanted.account_id, "Account"),
-            actor_id=_wanted_id(wanted.actor_id, "User"),
-            reseller_id=_wanted_id(wanted.reseller_id, "Reseller"),
+            account_id=_wanted_id(wanted.account_id, "Account", "accountId"),
+            actor_id=_wanted_id(wanted.actor_id, "User", "actorId"),
+            reseller_id=_wanted_id(wanted.reseller_id, "Reseller", "resellerId"),
             action=wanted.action, since=wanted.from_, until=wanted.to,
         ))
         total = await query.count()

@@ -279,7 +279,8 @@ async def _send_reset_link(login: str, gateway: Any) -> None:
             return
         await links.send_password_link(user, OneTimeTokenPurpose.RESET_PASSWORD,
                                        gateway=gateway)
-        log.info("password reset link emailed to user %s", user.id)
+        # Queued, not sent yet: the email job logs its delivery (or its failed attempts).
+        log.info("password reset link queued for user %s (email job)", user.id)
     except Exception:  # nobody waits for this task: its failure is logged, not raised
         log.exception("a password reset request failed")
 

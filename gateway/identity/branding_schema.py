@@ -11,7 +11,7 @@ from gateway.identity import branding
 from gateway.identity.types import ResellerError, sent_fields
 from gateway.roles import RESELLER_STAFF, SIGNED_IN
 from schema.mutations import field, mutation
-from schema.node import object_pk
+from schema.node import listed_pk
 
 
 @strawberry.type(name="ResellerBranding", description="How a reseller presents itself to its "
@@ -59,7 +59,7 @@ class BrandingQuery:
         self, info: strawberry.Info, reseller_id: strawberry.ID | None = None
     ) -> ResellerBrandingType | None:
         principal = info.context.principal
-        wanted = (object_pk(reseller_id, "Reseller", plain=False) if reseller_id
+        wanted = (listed_pk(reseller_id, "Reseller", ["resellerId"], plain=False) if reseller_id
                   else principal.reseller_id)
         shown = await branding.branding_for(principal, wanted, info.context.settings.public_url)
         return ResellerBrandingType.of(shown) if shown else None

@@ -12,7 +12,7 @@ from gateway.identity.errors import USER_NOT_FOUND
 from gateway.identity.types import AccountNode, ResellerError, UserNode
 from gateway.roles import RESELLER_STAFF, Role
 from schema.mutations import field, mutation
-from schema.node import global_id, node_pk, object_pk
+from schema.node import global_id, listed_pk, node_pk
 from schema.pagination import Connection, build_connection, page_window
 from schema.scalars import DateTime
 
@@ -79,7 +79,7 @@ class DelegatesQuery:
         self, info: strawberry.Info, reseller_id: strawberry.ID | None = None
     ) -> list[ResellerAdministratorType]:
         principal = info.context.principal
-        wanted = (object_pk(reseller_id, "Reseller", plain=False) if reseller_id
+        wanted = (listed_pk(reseller_id, "Reseller", ["resellerId"], plain=False) if reseller_id
                   else principal.reseller_id)
         return [ResellerAdministratorType.of(a)
                 for a in await delegates.administrators_for(principal, wanted)]

@@ -10,6 +10,7 @@ kept in ``<var_dir>/demo_password``.
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import logging
 import os
@@ -324,10 +325,18 @@ def _phone(spec: DemoReseller, n: int) -> str:
 
 @dataclass
 class _Shown:
-    """The demo logins worth trying, per reseller."""
+    """The demo logins worth trying, per reseller, and the GraphQL ids of its first accounts
+    (the README's walk pastes them: startDirectAccess, organizationDirectory)."""
 
     reseller: str
     rows: list[tuple[str, str]] = field(default_factory=list)
+    accounts: list[tuple[str, str]] = field(default_factory=list)
+
+
+def graphql_id(type_name: str, pk: int) -> str:
+    """The global id GraphQL shows for row ``pk`` of ``type_name`` (Relay's base64 of
+    ``Type:pk``, as schema.node.global_id makes it)."""
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 async def _load_reseller(loader: _Loader, spec: DemoReseller) -> _Shown:
@@ -339,6 +348,8 @@ async def _load_reseller(loader: _Loader, spec: DemoReseller) -> _Shown:
             reseller, spec, AccountKind.COMPANY, company.name, company.domain, company.admin,
             company.in_production, number)
         number += 1
+        if index < 3:
+            shown.accounts.append((company.name, graphql_id("Account", account.id)))
         employees = []
         for person in company.employees:
             employees.append(await loader.person(
@@ -354,12 +365,13 @@ async def _load_reseller(loader: _Loader, spec: DemoReseller) -> _Shown:
             if employees:
                 shown.rows.append((f"employee ({company.name})", employees[0].login))
     for index, professional in enumerate(spec.professionals):
-        _, user = await loader.account(
+        account, user = await loader.account(
             reseller, spec, AccountKind.PROFESSIONAL, professional.name, professional.domain,
             professional.person, professional.in_production, number)
         number += 1
         if index == 0:
             shown.rows.append((f"professional ({professional.name})", user.login))
+            shown.accounts.append((professional.name, graphql_id("Account", account.id)))
     return shown
 
 
@@ -388,4 +400,8 @@ async def load_demo_data(gateway: Any, size: str = "small") -> list[str]:
     for group in shown:
         for role, login in group.rows:
             lines.append(f"  {group.reseller + ' ' + role:<48} {login}")
+    lines.append("Account ids for the README's walk (startDirectAccess, organizationDirectory):")
+    for group in shown:
+        for name, account_id in group.accounts:
+            lines.append(f"  {group.reseller + ' ' + name:<48} {account_id}")
     return lines

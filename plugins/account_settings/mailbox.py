@@ -41,7 +41,7 @@ from plugins.account_settings import errors as e
 from plugins.account_settings.config import config_of
 from plugins.account_settings.errors import AccountSettingsErrorCode as Code
 from plugins.account_settings.models import AccountOptions, MailboxKind, MailboxMessage
-from plugins.account_settings.options import locked_options
+from plugins.account_settings.options import get_options, locked_options
 from plugins.clients import api as clients
 
 log = logging.getLogger("gateway.account_settings.mailbox")
@@ -105,7 +105,11 @@ async def store(host: PluginHost, *, account_id: int, user_id: int, kind: Mailbo
                 duration_seconds=duration_seconds, pages=pages, content_type=content_type,
                 size=len(content), storage_key=key)
             removed = await _trim(user_id, kind, limit_of(options, kind))
-            await _email_copy(host, message, content, limit_of(options, kind))
+            taken_over = kind == MailboxKind.VOICEMAIL and any(await host.call_async(
+                "gateway_voicemail_received", message_id=message.id, account_id=account_id,
+                user_id=user_id))  # e.g. transcription: the copy then carries the transcript
+            if not taken_over:
+                await _email_copy(host, message, content, limit_of(options, kind))
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -123,8 +127,25 @@ _TOO_BIG = Text(en="The file is too large to be attached: open it in your portal
 _UNKNOWN_CALLER = Text(en="an unknown caller", fr="un appelant inconnu")
 
 
+async def send_voicemail_copy(host: PluginHost, message_id: int, transcript: str) -> bool:
+    """The user's email copy of a voicemail whose copy a plugin took over (see the hook
+    ``gateway_voicemail_received``), with ``transcript`` (a paragraph in the user's language:
+    the text, or why there is none). False when the message is no longer kept."""
+    message = await MailboxMessage.filter(id=message_id).first()
+    if message is None:
+        return False
+    options = await get_options(message.account_id)
+    try:
+        content = file_of(host, message).read_bytes()
+    except OSError:
+        return False
+    await _email_copy(host, message, content, limit_of(options, MailboxKind(message.kind)),
+                      transcript=transcript)
+    return True
+
+
 async def _email_copy(host: PluginHost, message: MailboxMessage, content: bytes,
-                      limit: int) -> None:
+                      limit: int, transcript: str = "") -> None:
     """Seed: the user always gets a copy by email; not in test mode (no outgoing email)."""
     user = await User.get(id=message.user_id)
     account = await Account.get(id=message.account_id)
@@ -145,7 +166,7 @@ async def _email_copy(host: PluginHost, message: MailboxMessage, content: bytes,
                 "caller": caller or _UNKNOWN_CALLER.render(language),
                 "received": message.received_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                 "attached": (_ATTACHED if fits else _TOO_BIG).render(language),
-                "limit": limit, "reseller": reseller.name},
+                "limit": limit, "reseller": reseller.name, "transcript": transcript},
         attachments=[(file_of(host, message).name, message.content_type, content)] if fits
         else (),
         dedupe_key=f"mailbox-copy-{message.storage_key}")

@@ -4,13 +4,9 @@ here, and what the purge forgets (saving the page is in ``settings``)."""
 
 from __future__ import annotations
 
-import base64
 import secrets
 from dataclasses import dataclass
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from tortoise.transactions import in_transaction
 
 from gateway.api import (
@@ -22,6 +18,8 @@ from gateway.api import (
     Problem,
     Role,
 )
+from gateway.api import decrypt as decrypt
+from gateway.api import encrypt as encrypt
 from plugins.account_settings import errors as e
 from plugins.account_settings.errors import AccountSettingsErrorCode as Code
 from plugins.account_settings.models import (
@@ -83,27 +81,8 @@ def as_own_problem(error: Problem, field: list[str | int] | None = None) -> Prob
 
 # --- Secrets at rest ----------------------------------------------------------------------
 
-def _fernet(host: PluginHost) -> Fernet:
-    # A key of its own, derived from the gateway's secret: rotating the secret key makes
-    # the stored SIP secrets unreadable, so they must be entered again.
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-               info=b"gateway.account_settings.secrets.v1").derive(
-        host.settings.secret_key.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
-def encrypt(host: PluginHost, value: str) -> str:
-    return _fernet(host).encrypt(value.encode()).decode()
-
-
-def decrypt(host: PluginHost, token: str) -> str | None:
-    """The clear value, or None when it was encrypted under another secret key."""
-    if not token:
-        return None
-    try:
-        return _fernet(host).decrypt(token.encode()).decode()
-    except InvalidToken:
-        return None
+# encrypt(host, value) / decrypt(host, token) moved to the core (gateway.api, same key); they
+# are still importable from here.
 
 
 # --- Reading ------------------------------------------------------------------------------

@@ -22,9 +22,9 @@ from gateway.api import (
     build_connection,
     error_type,
     global_id,
+    listed_pk,
     mutation,
     node_pk,
-    object_pk,
     page_window,
     to_errors,
 )
@@ -262,9 +262,9 @@ class AffiliationQuery:
         first: int | None = None, after: str | None = None,
     ) -> Connection[DirectoryEntry]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
-        pk = object_pk(account_id, "Account")  # anything else: nothing to read
-        organization_id = (None if pk is None else
-                           await directory.organization_of(info.context.principal, pk))
+        # A malformed id is BAD_USER_INPUT; an id of nothing (-1) reads nothing.
+        pk = listed_pk(account_id, "Account", ["accountId"])
+        organization_id = await directory.organization_of(info.context.principal, pk)
         if organization_id is None:
             return build_connection([], offset, limit, 0)
         rows, total = await directory.page(organization_id, search, offset, limit)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from gateway.api import Account, PluginHost
+from gateway.api import Account, PluginHost, gateway_command
 from plugins.callcenter import services
 
 AGENTS = ("ELD", "DOM", "KAL", "JOH", "VDP", "MKM")
@@ -91,7 +91,7 @@ async def demo_data(host: PluginHost, size: str) -> list[str]:
     return [
         f"Call-center demo records: {path} ({count + recent} calls and {count // 20} taken "
         f"messages of the last 30 days, for every demo account).",
-        f"  Load them:  gateway callcenter import {path}",
+        f"  Load them:  {gateway_command('callcenter', 'import', str(path))}",
         f"  Then, in GraphiQL signed in as reseller@alpha.example: {{ callStatistics(filter: "
         f"{{accountNumber: {shown.id}, from: \"{start}\", to: \"{today}\"}}) {{ "
         f"totalInbound {{ value percent definition }} answered {{ value percent }} "

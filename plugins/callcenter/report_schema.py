@@ -53,9 +53,11 @@ else:
                  "has one, and its definition in the caller's language.")
 class CallMetric:
     value: float | None = strawberry.field(
-        description="The count, or the average; null when its denominator is empty.")
+        description="The count, or the average rounded as its definition says (seconds to "
+        "the second or the tenth, minutes to the tenth); null when its denominator is empty.")
     percent: float | None = strawberry.field(
-        description="0-100 where the metric has one; null when its denominator is empty.")
+        description="0-100, rounded to a tenth, where the metric has one; null when its "
+        "denominator is empty.")
     definition: str
 
 

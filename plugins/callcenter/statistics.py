@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from tortoise import connections
@@ -146,6 +147,38 @@ DEFINITIONS: dict[str, Text] = {
 }
 
 
+# How a figure is rounded for people (the seed's report: "8.2%", "111" seconds of work time,
+# "31.0" seconds of wait): percentages to a tenth, averages as below, counts are whole.
+PERCENT_DECIMALS = 1
+AVERAGE_DECIMALS = {"average_work_time": 0, "average_hold_time": 0, "average_answer_wait": 1,
+                    "average_transfer_time": 1}
+
+_COUNT_AND_PERCENT = Text(en="Value: a number of calls; percent: 0-100, rounded to a tenth.",
+                          fr="Valeur : un nombre d'appels; pourcentage : de 0 à 100, arrondi au "
+                             "dixième.")
+_COUNT = Text(en="Value: a number of calls.", fr="Valeur : un nombre d'appels.")
+UNITS = {
+    "average_work_time": Text(en="Value: seconds, rounded to the second.",
+                              fr="Valeur : en secondes, arrondie à la seconde."),
+    "average_hold_time": Text(en="Value: seconds, rounded to the second.",
+                              fr="Valeur : en secondes, arrondie à la seconde."),
+    "average_answer_wait": Text(en="Value: seconds, rounded to a tenth of a second.",
+                                fr="Valeur : en secondes, arrondie au dixième de seconde."),
+    "average_transfer_time": Text(en="Value: minutes, rounded to a tenth of a minute.",
+                                  fr="Valeur : en minutes, arrondie au dixième de minute."),
+    "transfers": _COUNT,
+    "busy": _COUNT,
+}
+
+
+def rounded(figure: float | None, decimals: int) -> float | None:
+    """``figure`` as a person reads it: half rounds up (31.05 s is 31.1 s), as on paper."""
+    if figure is None:
+        return None
+    step = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(figure)).quantize(step, rounding=ROUND_HALF_UP))
+
+
 @dataclass(frozen=True)
 class Metric:
     value: float | None
@@ -153,7 +186,9 @@ class Metric:
     name: str
 
     def definition(self, language: str) -> str:
-        return DEFINITIONS[self.name].render(language)
+        """The metric's definition, then its unit and rounding, in ``language``."""
+        unit = UNITS.get(self.name, _COUNT_AND_PERCENT)
+        return f"{DEFINITIONS[self.name].render(language)} {unit.render(language)}"
 
 
 @dataclass
@@ -302,7 +337,9 @@ def metrics(row: dict[str, Any]) -> dict[str, Metric]:
                                   None),
         "busy": (n["busy"], None),
     }
-    return {name: Metric(value, percent, name) for name, (value, percent) in values.items()}
+    return {name: Metric(rounded(value, AVERAGE_DECIMALS.get(name, 0)),
+                         rounded(percent, PERCENT_DECIMALS), name)
+            for name, (value, percent) in values.items()}
 
 
 def _select() -> str:

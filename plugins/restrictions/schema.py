@@ -24,9 +24,9 @@ from gateway.api import (
     field,
     given,
     global_id,
+    listed_pk,
     mutation,
     node_pk,
-    object_pk,
     page_window,
 )
 from plugins.restrictions import errors as e
@@ -208,10 +208,9 @@ class CallRestrictionExceptionPayload:
 
 
 def _listed_account(raw: strawberry.ID | None) -> int:
-    """The account a list names; an id that cannot be an account's is -1, which names no row
-    (the list is then empty, as for another tenant's account)."""
-    pk = object_pk(raw, "Account")
-    return -1 if pk is None else pk
+    """The account a list names; a malformed id is BAD_USER_INPUT, an id of no row -1, which
+    names no row (the list is then empty, as for another tenant's account)."""
+    return listed_pk(raw, "Account", ["accountId"])
 
 
 def _account_pk(raw: strawberry.ID | None) -> int:

@@ -138,23 +138,38 @@ async def test_jobs_lists_failed_then_other_statuses_and_reruns(
                         finished_at=finished)
     pending = await _job(OutboxStatus.PENDING, "test.record")
     done = await _job(OutboxStatus.DONE, "test.done", attempts=1, finished_at=finished)
+    # A job that cannot succeed does not look merely pending: it is listed, with its error.
+    next_attempt = dt.datetime(2026, 3, 4, 6, 0, 0, tzinfo=dt.UTC)
+    retrying = await _job(OutboxStatus.PENDING, "email.send", attempts=2, max_attempts=8,
+                          last_error="SMTPConnectError: connection refused",
+                          run_after=next_attempt)
     env = gateway_env(tmp_path, DATABASE_URL=migrated)
 
     lines = run_gateway("jobs", env=env).stdout.splitlines()
-    assert lines[0].split() == ["ID", "ACTOR", "ATTEMPTS", "TIME", "(UTC)", "LAST", "ERROR"]
-    assert len(lines) == 2
-    assert lines[1].split() == [str(failed.id), "email.send", "5/5", "2026-03-04", "05:06:07",
-                                "SMTPRecipientsRefused:", "nobody@example.com"]
+    assert lines[0].split() == ["ID", "ACTOR", "STATE", "ATTEMPTS", "TIME", "(UTC)", "LAST",
+                                "ERROR"]
+    assert len(lines) == 4
+    assert lines[1].split() == [str(retrying.id), "email.send", "retrying", "2/8",
+                                "2026-03-04", "06:00:00", "SMTPConnectError:", "connection",
+                                "refused"]
+    assert lines[2].split() == [str(failed.id), "email.send", "failed", "5/5", "2026-03-04",
+                                "05:06:07", "SMTPRecipientsRefused:", "nobody@example.com"]
+    assert "next attempt" in lines[3]
 
     lines = run_gateway("jobs", "--status", "pending", env=env).stdout.splitlines()
-    assert [line.split()[:3] for line in lines[1:]] == [[str(pending.id), "test.record", "0/5"]]
+    assert [line.split()[:4] for line in lines[1:3]] == [
+        [str(retrying.id), "email.send", "retrying", "2/8"],
+        [str(pending.id), "test.record", "pending", "0/5"]]
+    lines = run_gateway("jobs", "--status", "retrying", env=env).stdout.splitlines()
+    assert [line.split()[0] for line in lines[1:-1]] == [str(retrying.id)]
     assert run_gateway("jobs", "--status", "running", env=env).stdout == "No running jobs.\n"
+    await OutboxJob.filter(id=retrying.id).delete()
 
     rerun = run_gateway("jobs", "rerun", str(failed.id), env=env)
     assert f"Job {failed.id} (email.send) is pending again" in rerun.stdout
     row = await OutboxJob.get(id=failed.id)
     assert (row.status, row.attempts, row.finished_at) == (OutboxStatus.PENDING, 0, None)
-    assert run_gateway("jobs", env=env).stdout == "No failed jobs.\n"
+    assert run_gateway("jobs", env=env).stdout == "No failed or retrying jobs.\n"
 
     refused = run_gateway("jobs", "rerun", str(done.id), env=env, expect=1)
     assert f"job {done.id} is done; only a failed job can be re-run" in refused.stderr
@@ -165,7 +180,7 @@ async def test_jobs_lists_failed_then_other_statuses_and_reruns(
 
 def test_jobs_on_an_unmigrated_database_says_to_migrate(tmp_path: Path) -> None:
     done = run_gateway("jobs", env=gateway_env(tmp_path), expect=1)
-    assert "run `gateway migrate` first" in done.stderr
+    assert "gateway migrate` first" in done.stderr
 
 
 def _probe(host: Any, args: Any) -> int:
@@ -234,3 +249,52 @@ def test_a_command_clash_stops_the_cli_with_the_plugins_names(tmp_path: Path) ->
     assert done.stderr == (
         "gateway: plugin 'second': command 'probe' is already contributed by plugin 'first'\n"
     )
+
+
+def _help(parser: Any, *args: str, capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exited:
+        parser.parse_args([*args, "--help"])
+    assert exited.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_every_command_has_a_real_help(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """What it does, its options (each explained) and an example that works as printed."""
+    from gateway.cli import BUILTIN
+    from gateway.console import gateway_command
+
+    parser = build_parser(PluginHost(make_settings("sqlite://:memory:", tmp_path)))
+    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for name in [*BUILTIN, "jobs"]:
+        text = _help(parser, name, capsys=capsys)
+        usage, _, rest = text.partition("\n\n")
+        assert usage.startswith(f"usage: gateway {name} "), usage
+        description = rest.split("\n\n", 1)[0]
+        assert len(description) > 60, (name, description)  # says what it does
+        assert f"\n  {gateway_command(name)}" in text, (name, text)  # an example
+        command = commands[name]
+        for action in command._actions:  # each option and argument is explained
+            assert action.help, (name, action.dest)
+    rerun = _help(parser, "jobs", "rerun", capsys=capsys)
+    # Was garbled ("gateway jobs [--status …]\n gateway jobs rerun ID rerun [-h] ID").
+    assert rerun.startswith("usage: gateway jobs rerun [-h] ID\n"), rerun
+    assert gateway_command("jobs", "rerun", "42") in rerun
+
+
+def test_printed_commands_work_as_shown(tmp_path: Path) -> None:
+    """The demo and the help print `gateway …` only when that is this installation's script
+    on PATH; else the script's path (.venv/bin/gateway from the checkout)."""
+    script = Path(sys.executable).parent / "gateway"
+    code = "from gateway.console import gateway_command; print(gateway_command('jobs'))"
+    without = {k: v for k, v in os.environ.items() if k != "PATH"}
+    shown = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                           text=True, env={**without, "PATH": "/usr/bin:/bin"}).stdout.strip()
+    assert shown == f"{os.path.relpath(script, ROOT)} jobs"
+    assert (ROOT / shown.split()[0]).resolve() == script.resolve()
+    activated = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                               text=True, env={**without, "PATH": f"{script.parent}:/usr/bin"})
+    assert activated.stdout.strip() == "gateway jobs"
+    elsewhere = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                               text=True, env={**without, "PATH": "/usr/bin:/bin",
+                                               "PYTHONPATH": str(ROOT)}).stdout.strip()
+    assert elsewhere == f"{script} jobs"  # outside the checkout: the absolute path

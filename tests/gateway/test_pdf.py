@@ -48,9 +48,23 @@ def test_french_text_reads_back_in_an_embedded_font() -> None:
     assert _spaced(FRENCH) in _spaced(text)
     assert "Gras é" in text and "italique ç" in text and "Réception" in text
     fonts = _fonts(reader)
-    assert {"BitstreamVeraSans-Roman", "BitstreamVeraSans-Bold", "BitstreamVeraSans-Oblique"} <= {
+    assert {"DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique"} <= {
         name.split("+", 1)[-1] for name in fonts
     }
+
+
+def test_names_from_any_script_print_in_the_shipped_font() -> None:
+    # Every PDF of the gateway (exports, statements) sets text in the DejaVu Sans shipped in
+    # gateway/fonts: no character becomes "?" or a blank box, whatever is installed.
+    names = ["Œuvre d’art — 12,50 €", "Σοφία Παπαδοπούλου", "Дмитрий Иванов",
+             "Ørsted Åse Ærø", "Ğüneş İnşaat"]
+    reader = _reader(render_pdf("<html><body>" + "".join(f"<p>{n}</p>" for n in names)
+                                + "</body></html>"))
+    text = reader.pages[0].extract_text()
+    for name in names:
+        assert _spaced(name) in _spaced(text), name
+    assert "?" not in text
+    assert "DejaVuSans" in {name.split("+", 1)[-1] for name in _fonts(reader)}
 
 
 async def test_async_rendering_gives_the_same_document() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ def printed_password(lines: list[str]) -> str:
 
 
 def printed_logins(lines: list[str]) -> list[str]:
-    return [line.split()[-1] for line in lines if line.startswith("  ")]
+    return [line.split()[-1] for line in lines if line.startswith("  ") and "@" in line]
 
 
 async def counts() -> tuple[int, int, int, int]:
@@ -63,6 +64,18 @@ async def test_demo_creates_tenants_once_with_a_kept_generated_password(
     for login_id in logins:
         signed_in = await login(gateway, login_id, password)
         assert signed_in["errors"] == [], login_id
+
+    # The GraphQL ids the README's walk pastes (startDirectAccess, organizationDirectory).
+    header = first.index(
+        "Account ids for the README's walk (startDirectAccess, organizationDirectory):")
+    shown = dict(line.strip().rsplit(None, 1) for line in first[header + 1:]
+                 if line.startswith("  "))
+    assert len(shown) == 8
+    for label, account_id in shown.items():
+        kind, pk = base64.b64decode(account_id).decode().split(":")
+        account = await Account.get(id=int(pk))
+        assert kind == "Account" and label.endswith(account.name), (label, account.name)
+    assert "Alpha Clinique dentaire Pelletier" in shown
 
 
 async def test_demo_people_roles_and_tenancy(gateway: Gateway, monkeypatch: pytest.MonkeyPatch

@@ -73,17 +73,18 @@ async def test_the_sixteen_definitions_on_a_hand_worked_data_set(gateway: Gatewa
     ])
     headers = await bearer_for(tenant.company_admin)
     result = await statistics(gateway, headers, **{"from": DAY, "to": DAY})
+    # As a person reads them (the seed's report: "8.2%"): percentages to a tenth.
     assert figures(result) == {
         "totalInbound": (6, 100.0),
-        "automated": (2, 33.33),
-        "agentCalls": (4, 66.67),
+        "automated": (2, 33.3),
+        "agentCalls": (4, 66.7),
         "abandoned": (1, 25.0),  # of agent calls
         "assigned": (3, 50.0),
-        "unanswered": (1, 33.33),  # of assigned calls
-        "answered": (2, 33.33),
-        "assignedAnswered": (2, 66.67),  # answered / assigned
+        "unanswered": (1, 33.3),  # of assigned calls
+        "answered": (2, 33.3),
+        "assignedAnswered": (2, 66.7),  # answered / assigned
         "averageWorkTime": (105.0, None),  # (60 + 120 + outbound 30) / 2 answered
-        "onHold": (1, 16.67),
+        "onHold": (1, 16.7),
         "averageHoldTime": (15.0, None),
         "averageAnswerWait": (30.5, None),
         "answeredWithin30s": (1, 50.0),
@@ -92,11 +93,17 @@ async def test_the_sixteen_definitions_on_a_hand_worked_data_set(gateway: Gatewa
         "busy": (1, None),
     }
     assert result["totalInbound"]["definition"].startswith("Inbound calls of the account")
+    # Units and rounding are part of the definitions, in both languages.
+    assert result["averageAnswerWait"]["definition"].endswith(
+        "Value: seconds, rounded to a tenth of a second.")
+    assert result["automated"]["definition"].endswith("percent: 0-100, rounded to a tenth.")
     await User.filter(id=tenant.company_admin.id).update(language="fr")
     french = await statistics(gateway, await bearer_for(await User.get(id=tenant.company_admin.id)),
                               **{"from": DAY, "to": DAY})
     assert french["totalInbound"]["definition"].startswith("Appels entrants du compte client")
     assert french["automated"]["value"] == 2
+    assert french["averageTransferTime"]["definition"].endswith(
+        "Valeur : en minutes, arrondie au dixième de minute.")
 
 
 async def test_empty_denominators_are_null_not_zero(gateway: Gateway) -> None:
@@ -247,3 +254,13 @@ async def test_transfers_count_only_among_the_total_inbound_calls(gateway: Gatew
     english = await statistics(gateway, await bearer_for(tenant.company_admin),
                                **{"from": DAY, "to": DAY})
     assert "total inbound calls" in english["transfers"]["definition"]
+
+
+def test_figures_are_rounded_half_up_as_a_person_reads_them() -> None:
+    from plugins.callcenter.statistics import metrics, rounded
+
+    assert rounded(31.05, 1) == 31.1 and rounded(110.5, 0) == 111.0 and rounded(None, 1) is None
+    figures = metrics({"total_inbound": 3, "automated": 1, "answer_wait_seconds": 100,
+                       "transfer_seconds": 100, "transfer_count": 3})
+    assert (figures["automated"].value, figures["automated"].percent) == (1.0, 33.3)
+    assert figures["average_transfer_time"].value == 0.6  # 100 s / 3 = 0.5555 min
