@@ -250,13 +250,15 @@ def _csv_batch(batch: list[dict[str, Any]], columns: tuple[str, ...], language: 
 # every page repeats. Column widths (points) share the 707 pt between the margins.
 _PAGE_WIDTH, _PAGE_HEIGHT = 792.0, 612.0
 _MARGIN = 42.5
-_FONT, _BOLD, _SIZE, _LEADING = "Helvetica", "Helvetica-Bold", 9.0, 12.0
+# DejaVu Sans (pdf_writer.FONTS): every script DejaVu has prints, embedded in the file.
+_FONT, _BOLD, _SIZE, _LEADING = "DejaVuSans", "DejaVuSans-Bold", 9.0, 12.0
 _WIDTHS: dict[AccountKind, tuple[float, ...]] = {
     AccountKind.COMPANY: (60, 217, 60, 68, 95, 95, 112),
     AccountKind.PROFESSIONAL: (60, 60, 195, 55, 35, 95, 95, 112),
 }
 _ELLIPSIS = "\u2026"
-# Narrow no-break spaces (French thousands separator) are not in WinAnsi: plain no-break ones.
+# Narrow no-break spaces (French thousands separator): plain no-break ones, as gateway.pdf does
+# (the same line-breaking rule, measured the same in every viewer).
 _SPACES = str.maketrans({"\u202f": "\u00a0", "\u2007": "\u00a0"})
 
 
@@ -318,25 +320,23 @@ class _PdfPages:
 
     @staticmethod
     def _fit(text: str, room: float, font: str, size: float) -> str:
-        from reportlab.pdfbase.pdfmetrics import stringWidth
+        from plugins.clients.pdf_writer import string_width
 
         text = " ".join(text.translate(_SPACES).split())  # one line: no tab, no newline
-        # No glyph of Helvetica is wider than 1.05 times its size ("@"): short texts need no
-        # measuring.
-        if len(text) * size * 1.05 <= room or stringWidth(text, font, size) <= room:
+        if string_width(text, font, size) <= room:
             return text
-        while text and stringWidth(text + _ELLIPSIS, font, size) > room:
+        while text and string_width(text + _ELLIPSIS, font, size) > room:
             text = text[:-1]
         return text + _ELLIPSIS
 
     @classmethod
     def _wrap(cls, text: str, room: float) -> list[str]:
         """A header on as many lines as its words need (headers are never cut)."""
-        from reportlab.pdfbase.pdfmetrics import stringWidth
+        from plugins.clients.pdf_writer import string_width
 
         lines: list[str] = []
         for word in text.split():
-            if lines and stringWidth(f"{lines[-1]} {word}", _BOLD, _SIZE) <= room:
+            if lines and string_width(f"{lines[-1]} {word}", _BOLD, _SIZE) <= room:
                 lines[-1] = f"{lines[-1]} {word}"
             else:
                 lines.append(cls._fit(word, room, _BOLD, _SIZE))

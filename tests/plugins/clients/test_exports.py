@@ -190,6 +190,46 @@ async def test_a_long_pdf_has_every_row_once_and_the_header_on_every_page(
     assert state["accountExport"]["rowCount"] == companies
 
 
+async def test_a_pdf_prints_every_script_in_an_embedded_unicode_font(gateway: Gateway) -> None:
+    """Issue 21, item 7: names in Greek, Cyrillic, Turkish, Polish, with œ, ’ and € read back
+    exactly, set in DejaVu Sans embedded in the file; a long name is cut to its column by the
+    font's own widths; a character DejaVu lacks (Japanese) does not stop the export."""
+    from plugins.clients.pdf_writer import string_width
+
+    clients = await make_clients("Ωμέγα Τηλεπικοινωνίες")
+    names = ["Σοφία Παπαδοπούλου", "Дмитрий Иванов", "Œuvre d’art — 12,50 €", "Ğüneş İnşaat",
+             "Łódź", "株式会社 Tanaka"]
+    long_name = "Общество с ограниченной ответственностью «Северная звезда» и партнёры"
+    accounts = [await add_account(clients.tenant, AccountKind.COMPANY, name)
+                for name in [*names, long_name]]
+    headers = await bearer_for(clients.tenant.admin)  # English
+    payload = await _export(gateway, headers, kind="COMPANY", format="PDF",
+                            ids=[str(a.id) for a in accounts])
+    await _ready(gateway, headers, payload["export"]["id"])
+    response = await gateway.client.get(_path(payload["url"]))
+    reader = PdfReader(io.BytesIO(response.content), strict=True)
+    text = reader.pages[0].extract_text()
+    assert "Companies — Ωμέγα Τηλεπικοινωνίες" in text.splitlines()[0]  # the bold title
+    for name in names[:-1]:
+        assert name in text, name
+    assert "\ufffd\ufffd\ufffd\ufffd Tanaka" in text  # no glyph: .notdef, read back as U+FFFD
+    room = 217 - 4  # the companies' name column, less its padding
+    cut = next(line for line in text.splitlines() if "Общество" in line)
+    cut = cut[cut.index("Общество"):cut.index("…") + 1]
+    assert long_name.startswith(cut[:-1]) and len(cut) < len(long_name)
+    assert room - 6 < string_width(cut, "DejaVuSans", 9) <= room  # filled, not overflowing
+    # The fonts: DejaVu Sans and its bold, embedded (a subset: "ABCDEF+DejaVuSans").
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    names_of_fonts = set()
+    for key in fonts:
+        font = fonts[key].get_object()
+        names_of_fonts.add(str(font["/BaseFont"]).split("+")[1])
+        descriptor = font["/DescendantFonts"][0]["/FontDescriptor"]
+        assert len(descriptor["/FontFile2"].get_data()) > 1000
+    assert names_of_fonts == {"DejaVuSans", "DejaVuSans-Bold"}
+    assert b"/FontFile2" in response.content and b"Helvetica" not in response.content
+
+
 async def test_pdf_answers_202_until_ready(gateway: Gateway) -> None:
     clients = await make_clients()
     # Not enqueued through the mutation: the row alone, as it is before its job runs.
