@@ -141,3 +141,27 @@ class LocalisedAccount(Model):
     class Meta:
         table = "callcenter_localised_account"
         table_description = "The time zone of the local columns of each account"
+
+
+class BilledCycle(Model):
+    """A billing cycle of an account whose billable calls are on a closed statement
+
+    Written when the billing plugin closes a cycle (``gateway_billable_usage_billed``); the
+    seed's "Appels facturables" lists only the calls of the account's billed cycles. One row
+    per account and cycle, rather than a mark on each call: closing a cycle costs one row per
+    account whatever the number of calls.
+    """
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name=False, on_delete=fields.CASCADE
+    )
+    account_id: int
+    first_day = fields.DateField()  # account-local days, both included
+    last_day = fields.DateField()
+    billed_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "callcenter_billed_cycle"
+        table_description = "Billing cycles whose billable calls are on a closed statement"
+        unique_together = (("account_id", "first_day"),)

@@ -8,8 +8,10 @@ and ``filter_schema`` (enums and filters). Settings: ``config.CallCenterConfig``
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from starlette.routing import BaseRoute
 
@@ -103,3 +105,19 @@ async def gateway_demo_data(gateway: PluginHost, size: str) -> list[str]:
     from plugins.callcenter.demo import demo_data
 
     return await demo_data(gateway, size)
+
+
+@hookimpl
+async def gateway_billable_usage(gateway: PluginHost, account_ids: list[int], start: dt.date,
+                                 end: dt.date) -> list[dict[str, Any]]:
+    from plugins.callcenter.billing import billable_usage
+
+    return await billable_usage(account_ids, start, end)
+
+
+@hookimpl
+async def gateway_billable_usage_billed(gateway: PluginHost, account_ids: list[int],
+                                        start: dt.date, end: dt.date) -> None:
+    from plugins.callcenter.billing import record_billed
+
+    await record_billed(account_ids, start, end)

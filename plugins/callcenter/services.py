@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise import connections
-from tortoise.expressions import Q
+from tortoise.expressions import Q, RawSQL
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -305,12 +305,27 @@ BILLABLE_COLUMNS = ("id", "call_id", "account_id", "started_at", "caller_id", "c
                     "agent", "direction", "agent_seconds", "wrap_seconds")
 
 
-def billable_calls(scope: Scope, date_from: dt.date, date_to: dt.date) -> Any:
+# The seed: "Appels facturables" shows only calls already billed, i.e. of a billing cycle of
+# their account that a closed statement holds (``BilledCycle``, written by the billing plugin).
+_BILLED = RawSQL(
+    "CASE WHEN EXISTS (SELECT 1 FROM callcenter_billed_cycle b"
+    ' WHERE b.account_id = "callcenter_call"."account_id"'
+    ' AND "callcenter_call"."local_date" BETWEEN b.first_day AND b.last_day) THEN 1 ELSE 0 END')
+
+
+def worked_calls(date_from: dt.date, date_to: dt.date) -> Any:
+    """Every billable call of the dates (account-local days), billed yet or not."""
     worked = Q(direction="outbound") | Q(direction="inbound", answered_at__isnull=False,
                                           assigned_at__isnull=False)
-    return restrict(Call.filter(worked, local_date__gte=date_from, local_date__lte=date_to,
-                                started_at__gte=earliest_utc(date_from),
-                                started_at__lt=after_utc(date_to)), scope)
+    return Call.filter(worked, local_date__gte=date_from, local_date__lte=date_to,
+                       started_at__gte=earliest_utc(date_from),
+                       started_at__lt=after_utc(date_to))
+
+
+def billable_calls(scope: Scope, date_from: dt.date, date_to: dt.date) -> Any:
+    """The billable calls of the dates that a closed billing cycle holds (the seed's rule)."""
+    return restrict(worked_calls(date_from, date_to).annotate(billed=_BILLED).filter(billed=1),
+                    scope)
 
 
 def statistic_seconds(row: dict[str, Any]) -> float:

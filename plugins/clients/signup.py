@@ -418,10 +418,24 @@ async def draft_for(principal: Principal, draft_id: int) -> SignupDraft:
     return draft
 
 
+async def check_subscription_choice(host: PluginHost | None, reseller_id: int,
+                                    cleaned: Mapping[str, Any]) -> None:
+    """With a billing plugin (an ``invoice_preview``-like provider of kind
+    ``signup_subscription``: ``async (reseller_id, subscription) -> None`` raising problems),
+    the "Abonnement" step picks from the reseller's offer; without one it stays free text."""
+    if host is None or "subscription" not in cleaned:
+        return
+    check = host.pm.hook.gateway_provider(gateway=host, kind="signup_subscription",
+                                          name="default")
+    if check is not None:
+        await check(reseller_id, cleaned["subscription"])
+
+
 async def create_draft(principal: Principal, kind: AccountKind, steps: Mapping[str, Any],
-                       config: ClientsConfig) -> SignupDraft:
+                       config: ClientsConfig, host: PluginHost | None = None) -> SignupDraft:
     """A new draft for the caller's reseller, with whatever steps are already known."""
     cleaned = clean_steps(steps, kind, config)
+    await check_subscription_choice(host, principal.reseller_id or -1, cleaned)
     return await SignupDraft.create(
         reseller_id=principal.reseller_id, kind=kind, data=cleaned,
         created_by_id=principal.user_id if not principal.direct_access else None,
@@ -429,22 +443,24 @@ async def create_draft(principal: Principal, kind: AccountKind, steps: Mapping[s
 
 
 async def save_draft(principal: Principal, draft_id: int | None, kind: AccountKind | None,
-                     steps: Mapping[str, Any], config: ClientsConfig) -> SignupDraft:
+                     steps: Mapping[str, Any], config: ClientsConfig,
+                     host: PluginHost | None = None) -> SignupDraft:
     """The wizard's Suivant / Précédent: a new draft (its ``kind`` is then required), or the
     given steps saved on the caller's draft ``draft_id``."""
     if draft_id is None:
         if kind is None:
             raise Problem(Code.REQUIRED, e.REQUIRED, ["input", "kind"])
-        return await create_draft(principal, kind, steps, config)
-    return await save_steps(await draft_for(principal, draft_id), steps, config)
+        return await create_draft(principal, kind, steps, config, host)
+    return await save_steps(await draft_for(principal, draft_id), steps, config, host)
 
 
 async def save_steps(draft: SignupDraft, steps: Mapping[str, Any],
-                     config: ClientsConfig) -> SignupDraft:
+                     config: ClientsConfig, host: PluginHost | None = None) -> SignupDraft:
     """Replace the given steps of a draft (each step is saved whole, as the wizard sends it)."""
     if draft.status == SignupStatus.COMPLETED:
         raise Problem(Code.DRAFT_COMPLETED, e.DRAFT_COMPLETED, ["input"])
     cleaned = clean_steps(steps, draft.kind, config)
+    await check_subscription_choice(host, draft.reseller_id, cleaned)
     draft.data = {**(draft.data or {}), **cleaned}
     await draft.save(update_fields=["data", "updated_at"])
     return draft
@@ -550,6 +566,7 @@ async def complete(draft: SignupDraft, *, host: PluginHost, config: ClientsConfi
         Problem(Code.REQUIRED, e.REQUIRED, ["input", step, *name.split(".")])
         for step, names in missing_fields(data, draft.kind).items() for name in names
     ])
+    await check_subscription_choice(host, draft.reseller_id, data)
     reseller = await Reseller.get(id=draft.reseller_id)
     customer, admin = data["customer"], data.get("administrator") or {}
     login = admin.get("email") or customer["email"]

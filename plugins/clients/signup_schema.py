@@ -433,7 +433,7 @@ class SignupMutation:
                                 input: SaveSignupDraftInput) -> SignupDraftPayload:
         draft = await signup.save_draft(
             info.context.principal, None if input.id is None else _draft_id(input.id),
-            input.kind, _steps(input), _config(info))
+            input.kind, _steps(input), _config(info), info.context.host)
         return SignupDraftPayload(draft=SignupDraftNode.from_model(draft))
 
     @mutation(*RESELLER_SIDE, errors=ClientsError,
@@ -469,7 +469,7 @@ class SignupMutation:
         self, info: strawberry.Info, input: SaveSignupDraftAsClientInput
     ) -> SignupDraftPayload:
         draft = await signup.draft_for_token(input.token, info.context.host, _config(info))
-        draft = await signup.save_steps(draft, _steps(input), _config(info))
+        draft = await signup.save_steps(draft, _steps(input), _config(info), info.context.host)
         return SignupDraftPayload(draft=SignupDraftNode.from_model(draft))
 
     @mutation(ANONYMOUS, errors=ClientsError,

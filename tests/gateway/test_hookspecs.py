@@ -309,6 +309,25 @@ async def test_extension_references_hook_feeds_the_unaffiliation_warnings(
     assert (call["account_ids"], call["extensions"]) == ([3, 7], ["100", "101"])
 
 
+@covers("gateway_billable_usage", "gateway_billable_usage_billed")
+async def test_usage_hooks_feed_the_billing_cycle(settings: Settings) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from plugins.billing.closing import collect_usage, mark_billed
+
+    host = hooks_host(settings)
+    start, end = dt.date(2026, 10, 20), dt.date(2026, 11, 19)
+    usage = await collect_usage(host, [7, 8], start, end)
+    assert usage == [{"account_id": 7, "unit": "PROBE_UNITS", "quantity": Decimal("2.5"),
+                      "description": "probe usage"}]
+    await mark_billed(host, [7, 8], start, end)
+    for hook in ("gateway_billable_usage", "gateway_billable_usage_billed"):
+        (call,) = hooks_plugin.called(hook)
+        assert call["gateway"] is host
+        assert (call["account_ids"], call["start"], call["end"]) == ([7, 8], start, end)
+
+
 # --- data: models and demo ------------------------------------------------------------------------
 
 
@@ -346,3 +365,15 @@ def test_demo_data_hook_runs_from_gateway_demo(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "hooks demo data loaded (size=small)" in result.stdout.splitlines()
+
+
+@covers("gateway_voicemail_received")
+async def test_voicemail_received_hook_is_awaited_with_the_message(settings: Settings) -> None:
+    # The mailbox (account settings) calls it in the storing transaction; the transcription
+    # tests follow it end to end (tests/plugins/transcription/test_pipeline.py).
+    host = hooks_host(settings)
+    taken_over = await host.call_async("gateway_voicemail_received", message_id=7,
+                                       account_id=3, user_id=5)
+    assert taken_over == [True]
+    [call] = hooks_plugin.called("gateway_voicemail_received")
+    assert (call["message_id"], call["account_id"], call["user_id"]) == (7, 3, 5)

@@ -238,3 +238,27 @@ async def gateway_extension_references(gateway: Any, account_ids: Any, extension
             extensions=extensions)
     return [{"account_id": account_ids[0], "extension": extensions[0], "kind": "GROUP",
              "message": "probe group"}]
+
+
+@hookimpl
+async def gateway_billable_usage(gateway: Any, account_ids: Any, start: Any, end: Any) -> Any:
+    from decimal import Decimal
+
+    _record("gateway_billable_usage", gateway=gateway, account_ids=account_ids, start=start,
+            end=end)
+    return [{"account_id": account_ids[0], "unit": "PROBE_UNITS", "quantity": Decimal("2.5"),
+             "description": "probe usage"}]
+
+
+@hookimpl
+def gateway_billable_usage_billed(gateway: Any, account_ids: Any, start: Any, end: Any) -> None:
+    _record("gateway_billable_usage_billed", gateway=gateway, account_ids=account_ids,
+            start=start, end=end)
+
+
+@hookimpl
+async def gateway_voicemail_received(gateway: Any, message_id: Any, account_id: Any,
+                                     user_id: Any) -> bool:
+    _record("gateway_voicemail_received", gateway=gateway, message_id=message_id,
+            account_id=account_id, user_id=user_id)
+    return True

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from gateway.identity.models import Reseller
 from plugins.callcenter import services
 from plugins.callcenter.config import CallCenterConfig
-from plugins.callcenter.models import Call, TakenMessage
+from plugins.callcenter.models import BilledCycle, Call, TakenMessage
 from tests.conftest import Gateway
 from tests.gateway.test_jobs import wait_for
 from tests.plugins.callcenter.factory import call, load
@@ -27,6 +27,13 @@ YESTERDAY = TODAY - dt.timedelta(days=1)
 
 def at(day: dt.date, hour: int) -> str:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC).isoformat()
+
+
+async def billed(account: Any, day: dt.date) -> None:
+    """The billing cycle holding ``day`` closed for ``account`` (issue 16: "Appels
+    facturables" lists only billed calls), as the billing plugin's close records it."""
+    first, last = services.billing_cycle(day)
+    await BilledCycle.create(account_id=account.id, first_day=first, last_day=last)
 
 
 MESSAGES = """query M($filter: TakenMessageFilter) { takenMessages(filter: $filter) {
@@ -96,6 +103,9 @@ async def test_billable_calls_and_their_totals(gateway: Gateway) -> None:
     ])
     company = await bearer_for(tenant.company_admin)
     day = YESTERDAY.isoformat()
+    unbilled = await gateway.graphql(BILLABLE, {"filter": {"from": day, "to": day}}, **company)
+    assert unbilled["data"]["billableCalls"]["totalCalls"] == 0  # only calls already billed
+    await billed(a, YESTERDAY)
     response = await gateway.graphql(BILLABLE, {"filter": {"from": day, "to": day}}, **company)
     report = response["data"]["billableCalls"]
     assert [(c["agent"], c["statistic"]) for c in report["nodes"]] == [
@@ -150,6 +160,7 @@ EMAIL = """mutation E($input: EmailCallCenterReportInput!) { emailCallCenterRepo
 async def test_a_report_is_emailed_as_an_attachment(gateway: Gateway, settings: Any) -> None:
     tenant = await make_tenant()
     await load([call(tenant.company, at(YESTERDAY, 14), agent="FA1")])
+    await billed(tenant.company, YESTERDAY)
     company = await bearer_for(tenant.company_admin)
     day = YESTERDAY.isoformat()
     response = await gateway.graphql(EMAIL, {"input": {
@@ -320,6 +331,7 @@ async def test_billable_calls_come_a_page_at_a_time_with_the_totals_of_all(
     tenant = await make_tenant()
     await load([call(tenant.company, at(YESTERDAY, 13 + n), agent=f"A{n}", agent_seconds=60,
                      wrap_seconds=0) for n in range(1, 6)])
+    await billed(tenant.company, YESTERDAY)
     company = await bearer_for(tenant.company_admin)
     day = YESTERDAY.isoformat()
     first = await gateway.graphql(BILLABLE, {"filter": {"from": day, "to": day}, "first": 2},
