@@ -26,7 +26,6 @@ import asyncio
 import json
 import re
 import shutil
-import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,17 +34,15 @@ from typing import Any
 import httpx
 
 from bench.support import (
-    BENCH_SECRET_KEY,
     PYTHON,
     ROOT,
     Options,
     Row,
+    ServeProcess,
     child_env,
-    free_port,
     main_for,
     note,
     settings_for,
-    wait_for_port,
     write_plugins_file,
 )
 
@@ -184,51 +181,6 @@ async def prepare(settings: Any, accounts: int) -> tuple[int, str]:
     return reseller_id, token
 
 
-def gateway_command() -> list[str]:
-    script = Path(PYTHON).parent / "gateway"
-    if script.exists():
-        return [str(script)]
-    return [PYTHON, "-c", "import sys; from gateway.cli import main; sys.exit(main())"]
-
-
-class Server:
-    """`gateway serve` as an operator starts it (production settings), plus the bench plugin."""
-
-    def __init__(self, settings: Any, plugins_file: Path, folder: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = folder / "serve.log"
-        env = child_env(
-            GATEWAY_ENV="production", SECRET_KEY=BENCH_SECRET_KEY,
-            DATABASE_URL=settings.database_url, BROKER_URL="memory://",
-            GATEWAY_VAR_DIR=str(folder), GATEWAY_PLUGINS_FILE=str(plugins_file),
-            EMAIL_URL=f"file://{folder / 'outbox'}", PUBLIC_URL=self.base,
-            HOST="127.0.0.1", PORT=str(self.port))
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen([*gateway_command(), "serve"], cwd=ROOT, env=env,
-                                            stdout=log, stderr=subprocess.STDOUT)
-
-    async def __aenter__(self) -> Server:
-        try:
-            await wait_for_port(self.port, self.process)
-        except RuntimeError as exc:
-            self.stop()
-            raise RuntimeError(f"{exc}\n{self.log.read_text()[-3000:]}") from None
-        return self
-
-    async def __aexit__(self, *exc: Any) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
 # --- The benchmark -----------------------------------------------------------------------------
 
 async def check_answers(client: httpx.AsyncClient, token: str) -> dict[str, Any]:
@@ -290,7 +242,7 @@ async def _run(options: Options) -> list[Row]:
         "Python load generator" + ("" if shutil.which("wrk") else " (wrk not installed)"))
     note(f"api_overhead: load by {generator}, {connections} connections, {seconds}s each")
     loads: dict[str, Load] = {}
-    async with Server(settings, plugins_file, folder) as server:
+    async with ServeProcess(settings, folder, plugins_file) as server:
         async with httpx.AsyncClient(base_url=server.base, timeout=60) as client:
             await check_answers(client, token)
             statements = await count_statements(client, token)

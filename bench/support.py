@@ -8,6 +8,7 @@ import dataclasses
 import os
 import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -233,6 +234,56 @@ async def wait_for_port(port: int, process: subprocess.Popen[Any], timeout: floa
         except OSError:
             await asyncio.sleep(0.1)
     raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
+
+
+def gateway_command() -> list[str]:
+    """The ``gateway`` command of this interpreter's environment."""
+    script = Path(PYTHON).parent / "gateway"
+    if script.exists():
+        return [str(script)]
+    return [PYTHON, "-c", "import sys; from gateway.cli import main; sys.exit(main())"]
+
+
+class ServeProcess:
+    """`gateway serve` as an operator starts it (production settings), in a child process on a
+    free port; ``async with`` waits until it listens and stops it (SIGTERM) at the end.
+    ``settings``: the database to use; ``extra``: more environment (e.g. ``PUBSUB_URL``)."""
+
+    def __init__(self, settings: Any, folder: Path, plugins_file: Path | None = None,
+                 **extra: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = folder / "serve.log"
+        env = child_env(
+            GATEWAY_ENV="production", SECRET_KEY=BENCH_SECRET_KEY,
+            DATABASE_URL=settings.database_url, BROKER_URL="memory://",
+            GATEWAY_VAR_DIR=str(folder),
+            GATEWAY_PLUGINS_FILE=str(plugins_file or ROOT / "plugins.toml"),
+            EMAIL_URL=f"file://{folder / 'outbox'}", PUBLIC_URL=self.base,
+            HOST="127.0.0.1", PORT=str(self.port), **extra)
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen([*gateway_command(), "serve"], cwd=ROOT, env=env,
+                                            stdout=log, stderr=subprocess.STDOUT)
+
+    async def __aenter__(self) -> Any:
+        try:
+            await wait_for_port(self.port, self.process)
+        except RuntimeError as exc:
+            self.stop()
+            raise RuntimeError(f"{exc}\n{self.log.read_text()[-3000:]}") from None
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 def rate(count: float, seconds: float) -> str:
