@@ -1,0 +1,216 @@
+"""GraphQL of voicemail transcription: the voicemails with their transcript (searchable), asking
+for a transcript again with another provider, and the providers the system admin approves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from gateway.api import (
+    SIGNED_IN,
+    Connection,
+    DateTime,
+    Error,
+    PluginHost,
+    Problem,
+    Role,
+    account_for,
+    build_connection,
+    error_type,
+    field,
+    given,
+    global_id,
+    mutation,
+    node_pk,
+    page_window,
+)
+from plugins.account_settings import api as mailbox
+from plugins.transcription import errors as e
+from plugins.transcription import services
+from plugins.transcription.models import TranscriptStatus
+from plugins.transcription.models import VoicemailTranscript as TranscriptRow
+
+MAX_SEARCH = 200
+
+strawberry.enum(TranscriptStatus, name="TranscriptStatus",
+                description="PENDING: being transcribed (or tried again after an outage); "
+                "DONE: text stored; FORWARDED: sent to a provider that answers the user itself "
+                "(MyScribbit); UNTRANSCRIBED: not transcribed for good (language, format), see "
+                "reason; FAILED: every attempt failed, see reason.")
+
+
+@error_type("Transcription", e.TranscriptionErrorCode)
+class TranscriptionError(Error):
+    """A refusal of the transcription area."""
+
+
+@strawberry.type(name="VoicemailTranscript",
+                 description="The transcript of a voicemail by the provider last asked.")
+class VoicemailTranscriptNode:
+    status: TranscriptStatus
+    provider: str
+    language: str = strawberry.field(description="fr or en: the mailbox owner's language.")
+    text: str = strawberry.field(description="Empty until DONE.")
+    confidence: float | None = strawberry.field(description="0 to 1, when the engine gives one.")
+    reason_code: str = strawberry.field(description="Why there is no text (e.g. "
+                                        "LANGUAGE_NOT_SUPPORTED, UNAVAILABLE), or empty.")
+    attempts: int
+    requested_at: DateTime
+    completed_at: DateTime | None
+    row: strawberry.Private[TranscriptRow]
+
+    @strawberry.field(description="Why there is no text, in the caller's language.")
+    def reason(self, info: strawberry.Info) -> str:
+        return self.row.reason_fr if info.context.language == "fr" else self.row.reason_en
+
+    @classmethod
+    def from_row(cls, row: TranscriptRow) -> VoicemailTranscriptNode:
+        return cls(status=TranscriptStatus(row.status), provider=row.provider,
+                   language=row.language, text=row.text, confidence=row.confidence,
+                   reason_code=row.reason_code, attempts=row.attempts,
+                   requested_at=row.requested_at, completed_at=row.completed_at, row=row)
+
+
+@strawberry.type(description="A voicemail of the mailbox with its transcript.")
+class Voicemail:
+    row_id: strawberry.Private[int]
+    user_row_id: strawberry.Private[int]
+    received_at: DateTime
+    caller_number: str
+    caller_name: str
+    duration_seconds: int | None
+    content_type: str
+    download_url: str = strawberry.field(description="Signed, expiring URL of the file.")
+    transcription: VoicemailTranscriptNode | None = strawberry.field(
+        description="None: never transcribed (the method was NONE when it arrived).")
+
+    @strawberry.field(description="The mailbox message's id (as in mailboxMessages).")
+    def id(self) -> strawberry.ID:
+        return global_id("MailboxMessage", self.row_id)
+
+    @strawberry.field(description="The mailbox's owner.")
+    def user_id(self) -> strawberry.ID:
+        return global_id("User", self.user_row_id)
+
+    @classmethod
+    def build(cls, message: Any, transcript: TranscriptRow | None,
+              host: PluginHost) -> Voicemail:
+        return cls(row_id=message.id, user_row_id=message.user_id,
+                   received_at=message.received_at, caller_number=message.caller_number,
+                   caller_name=message.caller_name, duration_seconds=message.duration_seconds,
+                   content_type=message.content_type,
+                   download_url=mailbox.download_url(host, message),
+                   transcription=VoicemailTranscriptNode.from_row(transcript)
+                   if transcript is not None else None)
+
+
+@strawberry.type(name="TranscriptionProvider",
+                 description="A voicemail transcription provider installed on the gateway.")
+class TranscriptionProviderInfo:
+    name: str = strawberry.field(description="What accountOptions' transcription.method "
+                                 "takes.")
+    languages: list[str] = strawberry.field(description="The languages it transcribes.")
+    approved: bool = strawberry.field(description="Offered to users (system admin's choice).")
+    source: str = strawberry.field(description="built in, package (an entry point) or the "
+                                   "plugin that contributes it.")
+    send_only: bool = strawberry.field(description="Sends the voicemail away and answers the "
+                                       "user itself (needs the user's address).")
+    info: strawberry.Private[services.ProviderInfo]
+
+    @strawberry.field(description="What it is, in the caller's language.")
+    def label(self, info: strawberry.Info) -> str:
+        return self.info.label.render(info.context.language)
+
+    @classmethod
+    def build(cls, item: services.ProviderInfo) -> TranscriptionProviderInfo:
+        return cls(name=item.name, languages=item.languages, approved=item.approved,
+                   source=item.source, send_only=item.send_only, info=item)
+
+
+@strawberry.input
+class TranscribeVoicemailInput:
+    voicemail_id: strawberry.ID = strawberry.field(description="A voicemail's id.")
+    provider: str = strawberry.field(description="An approved provider's name (not NONE).")
+
+
+@strawberry.input
+class ApproveTranscriptionProvidersInput:
+    names: list[str] = strawberry.field(description="Every provider offered to users from now "
+                                        f"on (at most {services.MAX_APPROVED}); NONE always is.")
+
+
+@strawberry.type
+class TranscribeVoicemailPayload:
+    voicemail: Voicemail | None
+    errors: list[TranscriptionError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ApproveTranscriptionProvidersPayload:
+    providers: list[TranscriptionProviderInfo] | None
+    errors: list[TranscriptionError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class TranscriptionQuery:
+    @field(*SIGNED_IN, description="Voicemails with their transcript, newest first: yours, or "
+           "(staff) a user's or the whole account's; search finds words of the transcript, the "
+           "caller's name or number.")
+    async def voicemails(
+        self, info: strawberry.Info, account_id: strawberry.ID,
+        user_id: strawberry.ID | None = None, search: str | None = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[Voicemail]:
+        offset, limit = page_window(first, after, info.context.settings.max_page_size)
+        principal = info.context.principal
+        try:
+            account = await account_for(principal, node_pk(account_id, "Account",
+                                                           ["accountId"]), ["accountId"])
+            user = node_pk(user_id, "User", ["userId"]) if given(user_id) else None
+            query = await services.voicemails(principal, account, user,
+                                              (search or "")[:MAX_SEARCH])
+        except Problem:
+            return build_connection([], offset, limit, 0)
+        total = await query.count()
+        rows = await query.offset(offset).limit(limit + 1)
+        transcripts = await services.transcripts_of([row.id for row in rows])
+        host = info.context.host
+        return build_connection(rows, offset, limit, total,
+                                lambda row: Voicemail.build(row, transcripts.get(row.id), host))
+
+    @field(*SIGNED_IN, description="The transcription providers: the approved ones and NONE "
+           "(system admins: every installed one, approved or not).")
+    def transcription_providers(self, info: strawberry.Info) -> list[TranscriptionProviderInfo]:
+        return [TranscriptionProviderInfo.build(item) for item in
+                services.provider_infos(info.context.host, info.context.principal)]
+
+
+@strawberry.type
+class TranscriptionMutation:
+    @mutation(*SIGNED_IN, errors=TranscriptionError,
+              description="Transcribe a voicemail again with another approved provider "
+              "(yours; staff: any of the accounts they see).")
+    async def transcribe_voicemail(self, info: strawberry.Info,
+                                   input: TranscribeVoicemailInput
+                                   ) -> TranscribeVoicemailPayload:
+        host = info.context.host
+        message = await services.transcribe_again(
+            host, info.context.principal,
+            node_pk(input.voicemail_id, "MailboxMessage", ["input", "voicemailId"]),
+            input.provider)
+        transcripts = await services.transcripts_of([message.id])
+        return TranscribeVoicemailPayload(
+            voicemail=Voicemail.build(message, transcripts.get(message.id), host))
+
+    @mutation(Role.SYSTEM_ADMIN, errors=TranscriptionError,
+              description="Choose the transcription providers offered to users (la liste des "
+              "fournisseurs homologués du système).")
+    async def approve_transcription_providers(
+        self, info: strawberry.Info, input: ApproveTranscriptionProvidersInput,
+    ) -> ApproveTranscriptionProvidersPayload:
+        host = info.context.host
+        await services.approve(host, info.context.principal, input.names)
+        return ApproveTranscriptionProvidersPayload(providers=[
+            TranscriptionProviderInfo.build(item)
+            for item in services.provider_infos(host, info.context.principal)])
