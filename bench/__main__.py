@@ -47,6 +47,11 @@ BENCHMARKS = {
     "decisions": "restrictions",
     "exports": "exports",
     "jobs": "jobs",
+    "chat": "chat",  # live chat fan-out through Redis (bench/chat.py)
+    "chat_hours": "chat_hours",  # is chat open: the rules vs a minute-of-week table
+    "billing": "billing",  # closing a billing cycle vs one SQL aggregation (bench/billing.py)
+    "transcription": "transcription",  # the offline engine through the pipeline
+    "twilio": "twilio_voip",  # incoming-call webhooks vs a hand-written handler
 }
 DEFAULT_OUTPUT = ROOT / "bench" / "last-run.md"
 
