@@ -64,10 +64,6 @@ async def connect(principal: Principal, host: PluginHost, config: TwilioVoipConf
         problems.append(Problem(Code.INVALID, e.BAD_TOKEN, ["input", "authToken"]))
     if problems:
         raise problems[0] if len(problems) == 1 else Problems(problems)
-    taken = await TwilioAccount.filter(account_sid=sid, active=True).exclude(
-        account_id=account_id).exists()
-    if taken:
-        raise Problem(Code.ALREADY_CONNECTED, e.SID_TAKEN, ["input", "accountSid"])
     api = TwilioApi(sid, token, base_url=config.api_base_url,
                     timeout=config.api_timeout_seconds)
     try:
@@ -80,6 +76,11 @@ async def connect(principal: Principal, host: PluginHost, config: TwilioVoipConf
     if info.status.lower() != "active":
         raise Problem(Code.NOT_ALLOWED, e.ACCOUNT_INACTIVE, ["input", "accountSid"],
                       status=info.status)
+    # Only once Twilio accepted the token: a SID alone must not tell whose it is.
+    taken = await TwilioAccount.filter(account_sid=sid, active=True).exclude(
+        account_id=account_id).exists()
+    if taken:
+        raise Problem(Code.ALREADY_CONNECTED, e.SID_TAKEN, ["input", "accountSid"])
     previous = await TwilioAccount.get_or_none(account_id=account_id)
     try:  # the browser softphone: an API key to sign Access Tokens, a TwiML app for calls out
         key_sid, key_secret = await api.create_key("Gateway softphone")

@@ -100,6 +100,10 @@ async def test_a_twilio_account_connects_to_one_account_only(
     data = await second.call("admin", CONNECT, {"sid": first.twilio.sid,
                                                 "token": first.twilio.token})
     assert data["connectTwilio"]["errors"][0]["code"] == "ALREADY_CONNECTED"
+    # Without the token, another account's SID tells nothing about whose it is.
+    data = await second.call("admin", CONNECT, {"sid": first.twilio.sid,
+                                                "token": "f" * 32})
+    assert data["connectTwilio"]["errors"][0]["code"] == "BAD_CREDENTIALS"
 
 
 async def test_disconnect_stops_webhooks_and_keeps_the_call_log(voip: Voip) -> None:
