@@ -151,11 +151,15 @@ def root_fields(schema: Any, root: str, caller: str) -> tuple[list[str], list[st
 
 
 def documents(schema: Any, root: str, caller: str, keys: dict[str, list[int]],
-              hidden: dict[str, list[int]]) -> st.SearchStrategy[str]:
-    """Documents of one to three root fields, mostly ones the caller may call (a refused
-    non-null field nulls the whole answer, and a refused mutation stops the ones after it)."""
+              hidden: dict[str, list[int]], only: frozenset[str] | None = None
+              ) -> st.SearchStrategy[str]:
+    """Documents of one to three root fields (of ``only`` when given), mostly ones the caller
+    may call (a refused non-null field nulls the whole answer, and a refused mutation stops the
+    ones after it)."""
     build = queries if root == "Query" else mutations
     allowed, refused = root_fields(schema, root, caller)
+    if only is not None:
+        allowed, refused = [f for f in allowed if f in only], [f for f in refused if f in only]
     scalars = scalar_strategies(schema._schema, keys, hidden)
     cache: dict[tuple[str, ...], st.SearchStrategy[str]] = {}
 
@@ -310,7 +314,8 @@ def _with_settings(test: Any, shrink: bool = True) -> Any:
 
 
 async def fuzz(world: World, caller: str, root: str, after_each: Any = None,
-               report: str | None = FUZZ_REPORT, shrink: bool = True) -> int:
+               report: str | None = FUZZ_REPORT, shrink: bool = True,
+               only: frozenset[str] | None = None) -> int:
     """Send ``FUZZ_EXAMPLES`` documents of ``root`` as ``caller``, checking each answer (and
     ``after_each()`` when given); returns how many were sent. A query naming objects the
     caller may not see is sent again with missing objects in their place: both answers must
@@ -319,7 +324,7 @@ async def fuzz(world: World, caller: str, root: str, after_each: Any = None,
     gateway = world.gateway
     schema = gateway.app.state.schema
     hidden = await world.hidden_from(caller)
-    strategy = documents(schema, root, caller, await keys_by_model(), hidden.keys)
+    strategy = documents(schema, root, caller, await keys_by_model(), hidden.keys, only)
     user = {"anonymous": None, "reseller": world.mine.admin,
             "company admin": world.mine.company_admin}[caller]
     sent, findings = 0, []
@@ -421,8 +426,11 @@ async def test_the_fuzzer_finds_a_planted_leak(
     scoped = scoping.accounts_visible
     monkeypatch.setattr(scoping, "accounts_visible", lambda principal: Account.all()
                         if principal is not None else scoped(principal))
+    # Drawn among the fields that read accounts, so that the schema growing elsewhere does not
+    # make the fixed-seed draw miss them.
     with pytest.raises(Exception) as failed:
-        await fuzz(world, "reseller", "Query", report=None, shrink=False)
+        await fuzz(world, "reseller", "Query", report=None, shrink=False,
+                   only=frozenset({"accounts", "node", "invoicePreview"}))
     assert "may not see" in str(failed.value) or any(
         "may not see" in str(e) for e in getattr(failed.value, "exceptions", []))
 
