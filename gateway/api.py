@@ -108,6 +108,7 @@ from gateway.validation import (
 if TYPE_CHECKING:
     from gateway.identity.loaders import account_loader
     from gateway.identity.types import ACCOUNT_COLUMNS, AccountNode, ResellerNode, UserNode
+    from schema.descriptions import describe_enum_values
     from schema.errors import Error, error_type, to_errors
     from schema.mutations import ProblemsToPayload, as_data, field, given, mutation
     from schema.node import Node, RowNode, global_id, listed_pk, node_pk, object_pk
@@ -128,6 +129,7 @@ _GRAPHQL = {
     **dict.fromkeys(("ACCOUNT_COLUMNS", "AccountNode", "ResellerNode", "UserNode"),
                     "gateway.identity.types"),
     **dict.fromkeys(("Error", "error_type", "to_errors"), "schema.errors"),
+    "describe_enum_values": "schema.descriptions",
     **dict.fromkeys(("ProblemsToPayload", "as_data", "field", "given", "mutation"),
                     "schema.mutations"),
     **dict.fromkeys(("Node", "RowNode", "global_id", "listed_pk", "node_pk", "object_pk"),
@@ -199,6 +201,8 @@ __all__ = [
     # GraphQL: fields, mutations and their errors
     "Error", "ProblemsToPayload", "allow", "as_data", "error_type", "field", "given",
     "mutation", "to_errors",
+    # (descriptions of a model's enum values, or of an error type's codes, by member name)
+    "describe_enum_values",
     # GraphQL: nodes, ids, lists, scalars, the core's nodes and the account loader
     "ACCOUNT_COLUMNS", "AccountNode", "Connection", "DateTime", "Decimal_", "Money", "Node",
     "OrderDirection", "PaginationError", "PhoneNumber", "ResellerNode", "RowNode", "UserNode",

@@ -8,6 +8,7 @@ import asyncio
 import dataclasses
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -47,21 +48,55 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from gateway.app import create_app
 
     configure_logging(settings.log_level)
+    # Bound here, before the app is made: with --port 0 the system picks the port, and the
+    # printed URL and the links in emails must name the port really bound, never ":0".
+    try:
+        listening = _listen(host, port)
+    except OSError as exc:
+        return _refused([f"cannot listen on {host}:{port}: {exc.strerror or exc}"])
+    port = listening.getsockname()[1]
     if not os.environ.get("PUBLIC_URL") and (host, port) != (settings.host, settings.port):
         # Links in emails and downloads (and the URL printed below) follow --host/--port.
         settings = dataclasses.replace(settings, host=host, port=port,
-                                       public_url=f"http://{host}:{port}")
+                                       public_url=f"http://{_url_host(host)}:{port}")
     app = create_app(settings, gateway if settings is gateway.settings else None)
-    print(f"Gateway: {settings.public_url}/graphql  (env={settings.env}, "
+    # With PUBLIC_URL set (a proxy in front), where this process listens is said too.
+    bound = "" if settings.public_url == f"http://{_url_host(host)}:{port}" else (
+        f"listening on {_url_host(host)}:{port}, ")
+    print(f"Gateway: {settings.public_url}/graphql  ({bound}env={settings.env}, "
           f"database={settings.database_url.split('://')[0]}, broker={settings.broker_url})",
           flush=True)
     # uvicorn stops gracefully on SIGTERM, then raises it again under the handler it found:
     # this one makes a graceful stop end with status 0, as `gateway worker` does.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     # A WebSocket message is refused at the GraphQL body limit before uvicorn buffers more.
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False,
-                workers=None, lifespan="on", ws_max_size=settings.max_body_bytes)
-    return 0
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
+                            workers=None, lifespan="on", ws_max_size=settings.max_body_bytes)
+    server = uvicorn.Server(config)
+    with listening:
+        server.run(sockets=[listening])
+    # As uvicorn.run does: a start-up that failed (the lifespan refused) is not a success.
+    return 0 if server.started else 3
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host``:``port`` (0: a free port the system picks), as uvicorn
+    binds its own."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((host, port))
+    except OSError:
+        listening.close()
+        raise
+    listening.set_inheritable(True)
+    return listening
+
+
+def _url_host(host: str) -> str:
+    """``host`` as a URL names it (an IPv6 address in brackets)."""
+    return f"[{host}]" if ":" in host else host
 
 
 def _exit_cleanly(signum: int, frame: Any) -> None:
@@ -309,6 +344,35 @@ def _epilog(examples: Sequence[tuple[str, str]]) -> str:
         for command, what in shown])
 
 
+def _usage_examples(name: str, parser: argparse.ArgumentParser) -> tuple[tuple[str, str], ...]:
+    """Examples for a plugin's command that gives none: each action (sub-command) with what
+    it requires, described by its help; or the command itself with what it requires."""
+    actions = [action for action in parser._actions
+               if isinstance(action, argparse._SubParsersAction)]
+    if not actions:
+        return ((parser.description or "", " ".join([name, *_required(parser)])),)
+    helps = {choice.dest: choice.help for choice in actions[0]._choices_actions}
+    return tuple(
+        (helps.get(action) or sub.description or "", " ".join([name, action, *_required(sub)]))
+        for action, sub in actions[0].choices.items()
+    )
+
+
+def _required(parser: argparse.ArgumentParser) -> list[str]:
+    """What an invocation must give: positional arguments and required options."""
+    words: list[str] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction | argparse._HelpAction):
+            continue
+        metavar = action.metavar if isinstance(action.metavar, str) else None
+        if not action.option_strings:
+            words.append(metavar or action.dest.upper())
+        elif action.required:
+            value = "" if action.nargs == 0 else f" {metavar or action.dest.upper()}"
+            words.append(f"{action.option_strings[-1]}{value}")
+    return words
+
+
 def build_parser(gateway: PluginHost | None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gateway", formatter_class=HelpFormatter,
@@ -343,6 +407,9 @@ def build_parser(gateway: PluginHost | None) -> argparse.ArgumentParser:
                                      formatter_class=HelpFormatter)
             if contributed.configure:
                 contributed.configure(command)
+            examples = contributed.examples or _usage_examples(contributed.name, command)
+            if examples and not command.epilog:  # a plugin writing its own epilog keeps it
+                command.epilog = _epilog(examples)
             command.set_defaults(
                 func=lambda a, c=contributed: c.run(gateway, a) or 0, plugin=plugin
             )

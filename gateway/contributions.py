@@ -70,12 +70,18 @@ class PeriodicJob:
 
 @dataclass(frozen=True)
 class Command:
-    """A ``gateway`` CLI sub-command contributed by a plugin."""
+    """A ``gateway`` CLI sub-command contributed by a plugin.
+
+    ``examples`` are shown by ``gateway <name> --help``, as the built-in commands show theirs:
+    each a pair (what it does, the arguments after ``gateway``), e.g.
+    ``("close the cycle of 19 November", "billing close-cycle --date 2026-11-19")``. Without
+    any, the help shows a generic one per action, built from the parser ``configure`` made."""
 
     name: str
     help: str
     run: Callable[[Any, argparse.Namespace], int | None]  # (the running PluginHost, args)
     configure: Callable[[argparse.ArgumentParser], None] | None = None
+    examples: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,16 @@ def gateway_principal(
     """Return the ``Principal`` who sent this request (session cookie, bearer token) or None."""
 
 
+@hookspec
+def gateway_capabilities(
+    gateway: Gateway, principal: Principal
+) -> Awaitable[Iterable[str]] | Iterable[str] | None:
+    """Return the names of the features this plugin makes available to the signed-in
+    ``principal``, e.g. ``"VOIP"`` (issue #18: ``me`` tells a user whether VoIP is available to
+    them). ``Me.capabilities`` lists every plugin's, de-duplicated and sorted. May be async; a
+    plugin that raises is logged and its capabilities left out, never breaking ``me``."""
+
+
 @hookspec(firstresult=True)
 def gateway_provider(gateway: Gateway, kind: str, name: str) -> object | None:
     """Return the provider of ``kind`` called ``name`` (e.g. a transcription engine), or None."""
@@ -142,6 +152,17 @@ def gateway_account_reactivated(
     gateway: Gateway, account: Account
 ) -> Awaitable[None] | None:
     """React to an unsubscribed account being reactivated by a system admin."""
+
+
+@hookspec
+def gateway_account_management_restricted(
+    gateway: Gateway, account: Account
+) -> Awaitable[bool] | bool | None:
+    """True when the reseller's "Restrictions de gestion du compte" forbid the account's own
+    users to change its configuration (a professional account "géré par l'administrateur", a
+    company whose reseller chose "Interdire la gestion des utilisateurs"); the reseller's staff
+    still can. Plugins offering self-service (plans, numbers...) ask before a subscriber's
+    change."""
 
 
 @hookspec
@@ -192,7 +213,9 @@ def gateway_billable_usage(
     ``description`` (a str or a ``gateway.i18n.Text``); items of one account and unit are
     added up. Read only:
     the billing plugin prices what exceeds the plan and, once the cycle is closed, calls
-    ``gateway_billable_usage_billed``. May be async."""
+    ``gateway_billable_usage_billed``. An item with ``"late": True`` is usage of earlier days
+    that was not there when their cycle closed, billed now as late usage (report it with every
+    ``start`` of the cycle; it counts once). May be async."""
 
 
 @hookspec
@@ -202,7 +225,9 @@ def gateway_billable_usage_billed(
     """Record that the usage of ``account_ids`` from ``start`` to ``end`` (dates, included) is
     on a closed statement (e.g. the call-center plugin's "Appels facturables" then lists those
     calls). Called once per closed cycle and account batch, possibly again after a crash:
-    must be idempotent. May be async."""
+    must be idempotent. It is called before ``gateway_billable_usage`` is read for the close,
+    in the same transaction: record what you will report (e.g. the highest id), so that usage
+    arriving meanwhile is billed by this close or the next, never both. May be async."""
 
 
 @hookspec

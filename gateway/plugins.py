@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import logging
 import os
 import tomllib
 import typing
@@ -18,6 +19,11 @@ import pluggy
 
 from gateway import hookspecs
 from gateway.settings import Settings, plugins_file_problem
+
+if typing.TYPE_CHECKING:
+    from gateway.contributions import Principal
+
+log = logging.getLogger("gateway.plugins")
 
 ENTRY_POINT_GROUP = "gateway.plugins"
 ConfigT = TypeVar("ConfigT")
@@ -189,6 +195,30 @@ class PluginHost:
     async def call_async(self, hook_name: str, **kwargs: Any) -> list[Any]:
         """Call a hook and await whatever the implementations returned."""
         return [await await_me_maybe(item) for item in self.collect(hook_name, **kwargs)]
+
+    async def capabilities(self, principal: Principal) -> list[str]:
+        """The features the plugins make available to ``principal`` (``gateway_capabilities``),
+        de-duplicated and sorted. A plugin that raises (or answers something that is not names)
+        is logged and left out; the others still count."""
+        order = self.load_order()
+        impls = sorted(self.pm.hook.gateway_capabilities.get_hookimpls(),
+                       key=lambda impl: order.get(impl.plugin_name, len(order)))
+        arguments = {"gateway": self, "principal": principal}
+        found: set[str] = set()
+        for impl in impls:
+            try:
+                value = await await_me_maybe(
+                    impl.function(**{name: arguments[name] for name in impl.argnames}))
+                if value is None:
+                    continue
+                names = [value] if isinstance(value, str) else list(value)
+                if not all(isinstance(name, str) for name in names):
+                    raise TypeError(f"capabilities must be strings, got {names!r}")
+            except Exception:
+                log.exception("plugin %s failed to tell its capabilities", impl.plugin_name)
+                continue
+            found.update(name for name in names if name)
+        return sorted(found)
 
 
 def parse_config(plugin: str, shape: type[ConfigT], raw: dict[str, Any]) -> ConfigT:

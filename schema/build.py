@@ -22,6 +22,7 @@ from strawberry.types.base import get_object_definition
 from gateway.identity.audit_schema import audit_mutations
 from gateway.identity.scopes_schema import guard_root_fields
 from gateway.plugins import CORE_PLUGIN, PluginError, PluginHost
+from schema.descriptions import describe_conventions
 from schema.errors import Error
 from schema.limits import cost_budget, document_cache
 from schema.masking import GatewaySchema, OperationNameRequired, masked_errors
@@ -133,7 +134,7 @@ def build_schema(gateway: PluginHost) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     contributed = extra_types(gateway)
     try:
-        return GatewaySchema(
+        schema = GatewaySchema(
             query=query,
             mutation=mutation,
             subscription=subscription,
@@ -144,6 +145,9 @@ def build_schema(gateway: PluginHost) -> strawberry.Schema:
         )
     except DuplicatedTypeName as exc:
         raise PluginError(_duplicate_type_message(gateway, exc)) from None
+    # Connections, first/after, payload errors, Node ids...: described once for every plugin.
+    describe_conventions(schema._schema)
+    return schema
 
 
 def _duplicate_type_message(gateway: PluginHost, exc: DuplicatedTypeName) -> str:

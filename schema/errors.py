@@ -41,8 +41,14 @@ def error_type(area: str, codes: type[Enum]) -> Callable[[ErrorClass], ErrorClas
     A class, so that ``errors: list[CallRestrictionError]`` is a type to type checkers too."""
 
     def build(cls: ErrorClass) -> ErrorClass:
-        code_enum = strawberry.enum(codes, name=f"{area}ErrorCode")
+        code_enum = strawberry.enum(
+            codes, name=f"{area}ErrorCode",
+            description=f"What went wrong in the {area} area: the `code` of {area}Error, "
+            "stable for clients to test on (the message is for people).")
         cls.__annotations__ = {"code": code_enum}
+        cls.code = strawberry.field(  # type: ignore[attr-defined]
+            description="What went wrong, as a stable code to test on; `message` says it to "
+            "people.")
         setattr(cls, _CODES, codes)
         return strawberry.type(cls, name=f"{area}Error",
                                description=f"An error of the {area} area.")

@@ -4,7 +4,7 @@ the pieces every area's nodes share: :class:`RowNode`, :func:`node_pk`, :func:`g
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
 import strawberry
 from strawberry import relay
@@ -138,7 +138,11 @@ class NodeQuery:
         extensions=allow(*SIGNED_IN),
         description="Any object by its global id; another tenant's object is null (not found).",
     )
-    async def node(self, info: strawberry.Info, id: strawberry.ID) -> relay.Node | None:
+    async def node(
+        self, info: strawberry.Info,
+        id: Annotated[strawberry.ID, strawberry.argument(
+            description="The object's global ID, as its `id` field gives it.")],
+    ) -> relay.Node | None:
         try:
             global_id = relay.GlobalID.from_id(id)
         except Exception:  # a malformed id is simply not found

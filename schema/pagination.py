@@ -35,16 +35,22 @@ class PaginationError(ValueError):
 
 @strawberry.enum(description="Sort order of a list's orderBy.")
 class OrderDirection(Enum):
-    ASC = "ASC"
-    DESC = "DESC"
+    ASC = strawberry.enum_value("ASC", description="Ascending: smallest, earliest or A first.")
+    DESC = strawberry.enum_value("DESC", description="Descending: largest, latest or Z first.")
 
 
-@strawberry.type
+@strawberry.type(description="Where a page lies in its list (Relay): whether items follow or "
+                 "precede it, and the cursors of its first and last items.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="Whether items follow this page: ask for them with `after: endCursor`.")
+    has_previous_page: bool = strawberry.field(
+        description="Whether items precede this page (it was asked for with `after`).")
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the page's first item; null when the page is empty.")
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the page's last item, to pass as `after` for the next page; "
+        "null when the page is empty.")
 
 
 @strawberry.type

@@ -22,8 +22,20 @@ from gateway.roles import (  # noqa: F401  (the groups, for fields that declare 
     SUBSCRIBERS,
     Role,
 )
+from schema.descriptions import describe_enum_values
 
-strawberry.enum(Role)
+strawberry.enum(Role, description="The role a caller acts with (rôle), which decides what "
+                "each field lets them see and do.")
+describe_enum_values(Role, {
+    "SYSTEM_ADMIN": "Runs the platform: sees every reseller and account.",
+    "RESELLER_ADMIN": "Administers one reseller (revendeur) and its subscriber accounts.",
+    "RESELLER_DELEGATE": "A company administrator given delegated rights over a reseller "
+    "(administrateur délégué).",
+    "COMPANY_ADMIN": "Administers a company account (administrateur d'entreprise).",
+    "EMPLOYEE": "An employee of a company account (employé).",
+    "PROFESSIONAL": "The one person of a professional account (professionnel).",
+    "INTEGRATOR": "A reseller's API token, limited by its scopes.",
+})
 
 _NOT_SIGNED_IN = Text(en="You are not signed in.", fr="Vous n'êtes pas connecté.")
 _NOT_ALLOWED = Text(

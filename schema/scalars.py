@@ -76,5 +76,7 @@ else:
 
 @strawberry.type(description="An amount of money: a decimal string and an ISO 4217 currency.")
 class Money:
-    amount: Decimal_
-    currency: str
+    amount: Decimal_ = strawberry.field(
+        description="The amount in the currency's units, not cents (e.g. \"19.95\").")
+    currency: str = strawberry.field(
+        description="The ISO 4217 currency code, e.g. CAD or USD.")

@@ -4,7 +4,7 @@ its scopes and expiry), revoke. The rules are in :mod:`gateway.identity.api_toke
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
@@ -31,12 +31,15 @@ class ApiTokenNode(RowNode):
                "created_by__login")
 
     id: relay.NodeID[int]
-    name: str
+    name: str = strawberry.field(description="What the token is for, e.g. the integrator's "
+                                 "name.")
     prefix: str = strawberry.field(description="The first characters of the token, to "
                                    "recognise it.")
-    created_at: DateTime
-    last_used_at: DateTime | None
-    revoked_at: DateTime | None
+    created_at: DateTime = strawberry.field(description="When the token was created.")
+    last_used_at: DateTime | None = strawberry.field(
+        description="When a request last came with it; null if never used.")
+    revoked_at: DateTime | None = strawberry.field(
+        description="When it was revoked; null while not revoked.")
     scopes: list[str] = strawberry.field(description="What it may call: <area>:read or "
                                          "<area>:write (write includes read), the area being "
                                          "a plugin, core, or * for every area.")
@@ -73,7 +76,7 @@ async def api_token_node(token_id: int) -> ApiTokenNode:
     return ApiTokenNode.from_row(rows[0])
 
 
-@strawberry.input
+@strawberry.input(description="A new API token for an integrator of my reseller.")
 class CreateApiTokenInput:
     name: str = strawberry.field(description="What the token is for, e.g. the integrator's name.")
     scopes: list[str] | None = strawberry.field(
@@ -85,27 +88,29 @@ class CreateApiTokenInput:
         f"(default {api_tokens.DEFAULT_LIFETIME_DAYS}).")
 
 
-@strawberry.type
+@strawberry.type(description="The result of createApiToken: the token, shown this once.")
 class CreateApiTokenPayload:
-    api_token: ApiTokenNode | None
+    api_token: ApiTokenNode | None = strawberry.field(
+        description="The new token's details (not the secret); null on errors.")
     token: str | None = strawberry.field(
         description="The token, for `Authorization: Bearer`. Shown this once: store it now."
     )
     errors: list[IdentityError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="Which API token to revoke.")
 class RevokeApiTokenInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The ApiToken's global ID.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of revokeApiToken.")
 class RevokeApiTokenPayload:
-    api_token: ApiTokenNode | None
+    api_token: ApiTokenNode | None = strawberry.field(
+        description="The token, now revoked (it stops working at once); null on errors.")
     errors: list[IdentityError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="Which API tokens to list.")
 class ApiTokenFilter:
     active: bool | None = strawberry.field(default=None,
                                            description="Only active (or only revoked) tokens.")
@@ -116,7 +121,9 @@ class ApiTokensQuery:
     @field(Role.RESELLER_ADMIN, Role.SYSTEM_ADMIN, description="API tokens of my reseller "
            "(system admins: of all), newest first; never the tokens themselves.")
     async def api_tokens(
-        self, info: strawberry.Info, filter: ApiTokenFilter | None = None,
+        self, info: strawberry.Info,
+        filter: Annotated[ApiTokenFilter | None, strawberry.argument(
+            description="Which tokens to list; all of them when left out.")] = None,
         first: int | None = None, after: str | None = None,
     ) -> Connection[ApiTokenNode]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any, Self, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
 import strawberry
 from graphql import ListValueNode, ObjectValueNode, VariableNode
@@ -40,12 +40,20 @@ from gateway.identity.models import (
 )
 from gateway.identity.types import AccountNode, ResellerNode, UserNode
 from gateway.roles import RESELLER_STAFF, Role
+from schema.descriptions import describe_enum_values
 from schema.mutations import field
 from schema.node import RowNode, listed_pk
 from schema.pagination import Connection, build_connection, page_window
 from schema.scalars import DateTime
 
 strawberry.enum(AuditAction, name="AuditAction", description="What an audit entry records.")
+describe_enum_values(AuditAction, {
+    "DIRECT_ACCESS_START": "A reseller staff member entered a subscriber account (accès "
+    "direct).",
+    "DIRECT_ACCESS_END": "A direct access ended (left, or its session ended).",
+    "DIRECT_ACCESS_REFUSED": "An attempt at direct access was refused.",
+    "MUTATION": "A mutation made inside direct access, by an API token or by staff.",
+})
 
 
 @strawberry.type(name="AuditEntry", description="One line of the append-only audit log: a "
@@ -56,10 +64,12 @@ class AuditEntryNode(RowNode):
                "reseller_id", "account_id", "actor_id", "acting_as_id", "api_token_id")
 
     id: relay.NodeID[int]
-    action: AuditAction
+    action: AuditAction = strawberry.field(description="What the entry records.")
     operation: str = strawberry.field(description="The GraphQL operation name (may be empty).")
-    created_at: DateTime
-    request_id: str | None
+    created_at: DateTime = strawberry.field(description="When it happened.")
+    request_id: str | None = strawberry.field(
+        description="The gateway's id of the request that made it, as the logs give it; null "
+        "when there was none.")
     session_id: int | None = strawberry.field(description="The session it was made in (the "
                                               "direct-access one inside direct access).")
     detail: dict[str, Any] = strawberry.field(graphql_type=JSON, description="Everything "
@@ -169,14 +179,17 @@ async def with_relations(nodes: list[AuditEntryNode]) -> list[AuditEntryNode]:
     return nodes
 
 
-@strawberry.input
+@strawberry.input(description="Which audit entries to list; every given criterion must "
+                  "match.")
 class AuditLogFilter:
-    account_id: strawberry.ID | None = None
+    account_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The Account's global ID: only entries about this account.")
     actor_id: strawberry.ID | None = strawberry.field(default=None, description="The reseller "
                                                       "staff member really there.")
     reseller_id: strawberry.ID | None = strawberry.field(default=None, description="System "
                                                          "admins: one reseller's entries.")
-    action: AuditAction | None = None
+    action: AuditAction | None = strawberry.field(
+        default=None, description="Only entries recording this.")
     from_: DateTime | None = strawberry.field(
         default=None, name="from", description="Entries at or after this instant.")
     to: DateTime | None = strawberry.field(default=None, description="Entries before this "
@@ -196,7 +209,9 @@ class AuditQuery:
            "the mutations of staff and API tokens), newest first: my reseller's, or everyone's "
            "for a system admin.")
     async def audit_log(
-        self, info: strawberry.Info, filter: AuditLogFilter | None = None,
+        self, info: strawberry.Info,
+        filter: Annotated[AuditLogFilter | None, strawberry.argument(
+            description="Which entries to list; all those I may see when left out.")] = None,
         first: int | None = None, after: str | None = None,
     ) -> Connection[AuditEntryNode]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import strawberry
 
+from gateway.contributions import Principal
 from gateway.i18n import Text
 from gateway.identity import auth, links
 from gateway.identity.api_tokens_schema import ApiTokenNode, api_token_node
@@ -24,6 +25,7 @@ from gateway.identity.types import (
     user_node,
 )
 from gateway.roles import ANONYMOUS, SIGNED_IN, Role
+from schema.descriptions import describe_enum_values
 from schema.mutations import field, mutation
 from schema.scalars import DateTime
 
@@ -52,12 +54,21 @@ class Me:
                                   "account admin's).")
     direct_access: bool = strawberry.field(description="True while a reseller acts inside a "
                                            "subscriber account.")
-    language: str
+    language: str = strawberry.field(
+        description="The language answers are given in (fr or en): mine, or the request's "
+        "Accept-Language.")
     user_id: strawberry.Private[int | None]
     real_user_id: strawberry.Private[int | None]
     reseller_id: strawberry.Private[int | None]
     account_id: strawberry.Private[int | None]
     api_token_id: strawberry.Private[int | None]
+    principal: strawberry.Private[Principal]
+
+    @strawberry.field(description="The names of the features the enabled plugins make "
+                      "available to me, sorted (e.g. VOIP when I may make and take calls over "
+                      "VoIP); empty when none.")
+    async def capabilities(self, info: strawberry.Info) -> list[str]:
+        return await info.context.host.capabilities(self.principal)
 
     @strawberry.field(description="The person whose view applies (null for an API token).")
     async def user(self) -> UserNode | None:
@@ -68,7 +79,8 @@ class Me:
     async def real_user(self) -> UserNode | None:
         return await user_node(self.real_user_id)
 
-    @strawberry.field
+    @strawberry.field(description="My reseller (revendeur), or the reseller of my account; "
+                      "null for a system admin.")
     async def reseller(self) -> ResellerNode | None:
         return await reseller_node(self.reseller_id)
 
@@ -83,23 +95,29 @@ class Me:
         return await api_token_node(self.api_token_id)
 
 
-strawberry.enum(OneTimeTokenPurpose, name="PasswordLinkPurpose")
+strawberry.enum(OneTimeTokenPurpose, name="PasswordLinkPurpose",
+                description="Why a set-password link was sent.")
+describe_enum_values(OneTimeTokenPurpose, {
+    "RESET_PASSWORD": "The person asked for a new password (“Oublié?”).",
+    "SET_PASSWORD": "A new person's first password (their account was just created).",
+})
 
 
-@strawberry.enum(name="PasswordLinkStatus")
+@strawberry.enum(name="PasswordLinkStatus", description="Whether a set-password link can "
+                 "still be used.")
 class PasswordLinkStatus(Enum):
-    VALID = "VALID"
-    EXPIRED = "EXPIRED"
-    USED = "USED"
+    VALID = strawberry.enum_value("VALID", description="It can be used now.")
+    EXPIRED = strawberry.enum_value("EXPIRED", description="Too old: ask for a new one.")
+    USED = strawberry.enum_value("USED", description="Already used: ask for a new one.")
 
 
 @strawberry.type(name="PasswordLink", description="What a set-password link is for, so the "
                  "page it opens can greet the person.")
 class PasswordLinkInfo:
-    purpose: OneTimeTokenPurpose
-    status: PasswordLinkStatus
+    purpose: OneTimeTokenPurpose = strawberry.field(description="Why the link was sent.")
+    status: PasswordLinkStatus = strawberry.field(description="Whether it can still be used.")
     login: str = strawberry.field(description="The login id the password is for.")
-    expires_at: DateTime
+    expires_at: DateTime = strawberry.field(description="When the link stops working.")
 
 
 @strawberry.type
@@ -110,12 +128,15 @@ class AuthQuery:
         return Me(
             role=Role(p.role), direct_access=p.direct_access, language=info.context.language,
             user_id=p.user_id, real_user_id=p.real_user_id, reseller_id=p.reseller_id,
-            account_id=p.account_id, api_token_id=p.api_token_id,
+            account_id=p.account_id, api_token_id=p.api_token_id, principal=p,
         )
 
     @field(ANONYMOUS, description="The state of a set-password link (null when it does not "
            "exist).")
-    async def password_link(self, token: str) -> PasswordLinkInfo | None:
+    async def password_link(
+        self, token: Annotated[str, strawberry.argument(
+            description="The `token` of the emailed link.")],
+    ) -> PasswordLinkInfo | None:
         state = await links.describe_link(token)
         if state is None:
             return None
@@ -127,46 +148,50 @@ class AuthQuery:
 
 # ---- mutations -----------------------------------------------------------------------------
 
-@strawberry.input
+@strawberry.input(description="A login id (or email) and password.")
 class LoginInput:
     login: str = strawberry.field(description="Login id or email (any case).")
-    password: str
+    password: str = strawberry.field(description="The password (mot de passe).")
     remember_me: bool = strawberry.field(
         default=False, description="Remember the login id in this browser (never the password)."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of login: the session token and who signed in.")
 class LoginPayload:
     token: str | None = strawberry.field(description="The session token, also set as the "
                                          "HttpOnly cookie; send it as `Authorization: Bearer`.")
-    user: UserNode | None
+    user: UserNode | None = strawberry.field(
+        description="The person now signed in; null on errors.")
     retry_after: int | None = strawberry.field(default=None, description="After "
                                                "TOO_MANY_ATTEMPTS: seconds to wait before "
                                                "trying again.")
     errors: list[IdentityError] = strawberry.field(default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="The result of logout.")
 class LogoutPayload:
     signed_out: bool = strawberry.field(default=False, description="Whether a session was "
                                         "open and is now ended.")
     errors: list[IdentityError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="My current password and the new one.")
 class ChangePasswordInput:
-    current_password: str
-    new_password: str
+    current_password: str = strawberry.field(description="My password now, to confirm it is me.")
+    new_password: str = strawberry.field(
+        description="The new password: at least 8 characters, with an uppercase letter, a "
+        "digit and a special character.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of changePassword.")
 class ChangePasswordPayload:
-    user: UserNode | None
+    user: UserNode | None = strawberry.field(
+        description="Me, with the new password saved; null on errors.")
     errors: list[IdentityError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="Whose password to reset (“Oublié?”).")
 class RequestPasswordResetInput:
     login: str = strawberry.field(description="Login id or email.")
 
@@ -175,7 +200,8 @@ def _reset_answer(info: strawberry.Info) -> str:
     return _RESET_ANSWER.render(info.context.language)
 
 
-@strawberry.type
+@strawberry.type(description="The result of requestPasswordReset: the same whether or not "
+                 "the login exists.")
 class RequestPasswordResetPayload:
     # A resolver, so that a refusal (too many requests) still carries it.
     message: str = strawberry.field(resolver=_reset_answer, description="The same answer "
@@ -183,13 +209,15 @@ class RequestPasswordResetPayload:
     errors: list[IdentityError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="An emailed link's token and the password to choose.")
 class ResetPasswordInput:
     token: str = strawberry.field(description="The `token` of the emailed link.")
-    new_password: str
+    new_password: str = strawberry.field(
+        description="The new password: at least 8 characters, with an uppercase letter, a "
+        "digit and a special character.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of resetPassword.")
 class ResetPasswordPayload:
     login: str | None = strawberry.field(description="The login id to sign in with now.")
     errors: list[IdentityError] = strawberry.field(default_factory=list)

@@ -3,7 +3,7 @@ change it (the reseller's staff). The rules are in :mod:`gateway.identity.brandi
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Annotated, Self
 
 import strawberry
 
@@ -17,12 +17,17 @@ from schema.node import listed_pk
 @strawberry.type(name="ResellerBranding", description="How a reseller presents itself to its "
                  "subscribers (seeds: Marque): logo, favicon, colours and technical support.")
 class ResellerBrandingType:
-    reseller_name: str
+    reseller_name: str = strawberry.field(description="The reseller's name, to show beside "
+                                          "the logo.")
     logo_url: str | None = strawberry.field(description="An https URL (given, or the gateway's "
                                             "for an uploaded image).")
-    favicon_url: str | None
-    primary_color: str | None = strawberry.field(description="#RRGGBB")
-    secondary_color: str | None = strawberry.field(description="#RRGGBB")
+    favicon_url: str | None = strawberry.field(
+        description="The browser tab icon: an https URL (given, or the gateway's for an "
+        "uploaded image); null when none is set.")
+    primary_color: str | None = strawberry.field(
+        description="The main colour, #RRGGBB (e.g. #1A73E8); null for the default.")
+    secondary_color: str | None = strawberry.field(
+        description="The accent colour, #RRGGBB; null for the default.")
     support_email: str | None = strawberry.field(description="Technical support email shown to "
                                                  "subscribers.")
     support_phone: str | None = strawberry.field(description="Technical support phone (E.164) "
@@ -37,17 +42,30 @@ class ResellerBrandingType:
                   "favicon: an https URL, or an uploaded image as a data: URL (logo: PNG, JPEG, "
                   "GIF or WEBP up to 256 KB; favicon: PNG, ICO or GIF up to 64 KB).")
 class UpdateResellerBrandingInput:
-    logo: str | None = strawberry.UNSET
-    favicon: str | None = strawberry.UNSET
-    primary_color: str | None = strawberry.UNSET
-    secondary_color: str | None = strawberry.UNSET
-    support_email: str | None = strawberry.UNSET
-    support_phone: str | None = strawberry.UNSET
+    logo: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The logo: an https URL or a data: URL (PNG, "
+        "JPEG, GIF or WEBP up to 256 KB); null removes it.")
+    favicon: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The browser tab icon: an https URL or a data: "
+        "URL (PNG, ICO or GIF up to 64 KB); null removes it.")
+    primary_color: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The main colour, #RRGGBB; null restores the "
+        "default.")
+    secondary_color: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The accent colour, #RRGGBB; null restores the "
+        "default.")
+    support_email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Technical support email shown to subscribers; "
+        "null removes it.")
+    support_phone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Technical support phone shown to subscribers "
+        "(any format; kept as E.164); null removes it.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of updateResellerBranding.")
 class ResellerBrandingPayload:
-    branding: ResellerBrandingType | None
+    branding: ResellerBrandingType | None = strawberry.field(
+        description="The branding as now saved; null on errors.")
     errors: list[ResellerError] = strawberry.field(default_factory=list)
 
 
@@ -56,7 +74,9 @@ class BrandingQuery:
     @field(*SIGNED_IN, description="A reseller's branding; by default my own reseller's "
            "(subscribers see their reseller's).")
     async def reseller_branding(
-        self, info: strawberry.Info, reseller_id: strawberry.ID | None = None
+        self, info: strawberry.Info,
+        reseller_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="The Reseller's global ID; my own reseller's when left out.")] = None,
     ) -> ResellerBrandingType | None:
         principal = info.context.principal
         wanted = (listed_pk(reseller_id, "Reseller", ["resellerId"], plain=False) if reseller_id

@@ -3,7 +3,7 @@ adding and removing delegates. The rules are in :mod:`gateway.identity.delegates
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Annotated, Self
 
 import strawberry
 
@@ -20,13 +20,14 @@ from schema.scalars import DateTime
 @strawberry.type(name="ResellerAdministrator", description="The primary administrator or a "
                  "delegated administrator of a reseller.")
 class ResellerAdministratorType:
-    user: UserNode
+    user: UserNode = strawberry.field(description="The administrator as a user.")
     user_code: str = strawberry.field(description="The user code shown before the name.")
     label: str = strawberry.field(description="User code followed by the name, as the seeds "
                                   "show administrators.")
     account: AccountNode | None = strawberry.field(description="The delegate's company; null "
                                                    "for the primary administrator.")
-    is_primary: bool
+    is_primary: bool = strawberry.field(
+        description="True for the primary administrator, false for a delegated one.")
     granted_at: DateTime | None = strawberry.field(description="When delegated rights were "
                                                    "given.")
 
@@ -42,10 +43,12 @@ class ResellerAdministratorType:
 @strawberry.type(description="A company administrator who can be made a delegated "
                  "administrator.")
 class DelegateCandidate:
-    user: UserNode
-    user_code: str
-    label: str
-    account: AccountNode | None
+    user: UserNode = strawberry.field(description="The company administrator as a user.")
+    user_code: str = strawberry.field(description="The user code shown before the name.")
+    label: str = strawberry.field(description="User code followed by the name, as the seeds "
+                                  "show administrators.")
+    account: AccountNode | None = strawberry.field(
+        description="The company account they administer.")
 
     @classmethod
     def of(cls, entry: delegates.Administrator) -> Self:
@@ -54,20 +57,23 @@ class DelegateCandidate:
                    account=AccountNode.from_row(entry.account) if entry.account else None)
 
 
-@strawberry.input
+@strawberry.input(description="Which company administrator gets or loses delegated rights.")
 class ResellerDelegateInput:
-    user_id: strawberry.ID
+    user_id: strawberry.ID = strawberry.field(
+        description="The User's global ID: a company administrator of one of my accounts.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of addResellerDelegate.")
 class ResellerAdministratorPayload:
-    administrator: ResellerAdministratorType | None
+    administrator: ResellerAdministratorType | None = strawberry.field(
+        description="The new delegated administrator; null on errors.")
     errors: list[ResellerError] = strawberry.field(default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="The result of removeResellerDelegate.")
 class RemoveResellerDelegatePayload:
-    removed_user_id: strawberry.ID | None
+    removed_user_id: strawberry.ID | None = strawberry.field(
+        description="The global ID of the user who is no longer a delegate; null on errors.")
     errors: list[ResellerError] = strawberry.field(default_factory=list)
 
 
@@ -76,7 +82,10 @@ class DelegatesQuery:
     @field(Role.SYSTEM_ADMIN, *RESELLER_STAFF, description="The primary administrator, then the "
            "delegated ones; by default of my own reseller.")
     async def reseller_administrators(
-        self, info: strawberry.Info, reseller_id: strawberry.ID | None = None
+        self, info: strawberry.Info,
+        reseller_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="The Reseller's global ID (system admins); my own reseller's when left "
+            "out.")] = None,
     ) -> list[ResellerAdministratorType]:
         principal = info.context.principal
         wanted = (listed_pk(reseller_id, "Reseller", ["resellerId"], plain=False) if reseller_id
@@ -87,8 +96,10 @@ class DelegatesQuery:
     @field(Role.RESELLER_ADMIN, description="Company administrators of my accounts who can be "
            "made delegated administrators.")
     async def delegate_candidates(
-        self, info: strawberry.Info, search: str | None = None, first: int | None = None,
-        after: str | None = None,
+        self, info: strawberry.Info,
+        search: Annotated[str | None, strawberry.argument(
+            description="Part of the first or last name, login id or company name.")] = None,
+        first: int | None = None, after: str | None = None,
     ) -> Connection[DelegateCandidate]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
         rows, total = await delegates.candidates_for(info.context.principal, search, offset,

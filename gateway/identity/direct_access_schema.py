@@ -23,6 +23,7 @@ from gateway.identity.principal import (
 from gateway.identity.types import AccountNode, UserNode, account_node, user_node
 from gateway.problems import ACCOUNT_NOT_FOUND
 from gateway.roles import RESELLER_STAFF
+from schema.descriptions import describe_enum_values
 from schema.errors import Error, error_type
 from schema.mutations import mutation
 from schema.node import node_pk
@@ -31,6 +32,14 @@ from schema.node import node_pk
 @error_type("DirectAccess", DirectAccessErrorCode)
 class DirectAccessError(Error):
     """A refusal of direct access."""
+
+
+describe_enum_values(DirectAccessErrorCode, {
+    "ACCOUNT_UNSUBSCRIBED": "The account is unsubscribed: it cannot be accessed directly.",
+    "NOT_IN_DIRECT_ACCESS": "I am not accessing an account directly: there is nothing to end.",
+    "SESSION_REQUIRED": "Direct access needs reseller staff signed in with a session (not an "
+    "API token, not already inside an account).",
+})
 
 
 def _uses_cookie(context: Any) -> bool:
@@ -51,23 +60,25 @@ def _delete_cookie(context: Any, name: str) -> None:
                                                          context.request))
 
 
-@strawberry.input
+@strawberry.input(description="Which subscriber account to enter.")
 class StartDirectAccessInput:
-    account_id: strawberry.ID
+    account_id: strawberry.ID = strawberry.field(
+        description="The Account's global ID: one of my reseller's accounts.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of startDirectAccess: the direct-access session.")
 class StartDirectAccessPayload:
     token: str | None = strawberry.field(description="The direct-access session's token (also "
                                          "set as the session cookie when the cookie was used). "
                                          "My own token stays valid, to come back.")
-    account: AccountNode | None
+    account: AccountNode | None = strawberry.field(
+        description="The account I am now inside; null on errors.")
     acting_as: UserNode | None = strawberry.field(description="The account administrator "
                                                   "whose view I take.")
     errors: list[DirectAccessError] = strawberry.field(default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="The result of endDirectAccess.")
 class EndDirectAccessPayload:
     user: UserNode | None = strawberry.field(description="Me, back in my own session.")
     errors: list[DirectAccessError] = strawberry.field(default_factory=list)

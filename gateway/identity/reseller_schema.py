@@ -8,6 +8,8 @@ followed by the branding's (:mod:`branding_schema`) and the administrators'
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from gateway.identity import resellers
@@ -30,81 +32,111 @@ from schema.node import node_pk
 from schema.pagination import Connection, build_connection, page_window
 
 
-@strawberry.input
+@strawberry.input(description="Which resellers to list.")
 class ResellerFilter:
     search: str | None = strawberry.field(default=None, description="Part of the name, CAN "
                                           "or SPID.")
 
 
-@strawberry.input
+@strawberry.input(description="The reseller's primary administrator, created with it; they "
+                  "receive their login id and a link to choose a password.")
 class PrimaryAdminInput:
     email: str = strawberry.field(description="Also the login id.")
-    first_name: str
-    last_name: str
-    language: Language = Language.FR
-    phone: str | None = None
+    first_name: str = strawberry.field(description="Given name (prénom).")
+    last_name: str = strawberry.field(description="Family name (nom).")
+    language: Language = strawberry.field(
+        default=Language.FR, description="Their language: the portal and their emails use it.")
+    phone: str | None = strawberry.field(
+        default=None, description="Their phone number (any format; kept as E.164).")
 
 
-@strawberry.input
+@strawberry.input(description="A new reseller (revendeur) and its primary administrator.")
 class CreateResellerInput:
-    name: str
+    name: str = strawberry.field(description="The reseller's name, shown to its subscribers.")
     default_language: Language = strawberry.field(
         default=Language.FR, description="Language given to new subscribers.")
-    primary_admin: PrimaryAdminInput
-    spid: str | None = None
-    address: str = ""
-    city: str = ""
-    country: str = "CA"
-    state: str = ""
-    postal_code: str = ""
-    phone_system: str = ""
-    default_provider: str = ""
+    primary_admin: PrimaryAdminInput = strawberry.field(
+        description="Its primary administrator, created with it.")
+    spid: str | None = strawberry.field(
+        default=None, description="SPID: the telephone service provider id, if any.")
+    address: str = strawberry.field(default="", description="Street address (adresse).")
+    city: str = strawberry.field(default="", description="City of the street address (ville).")
+    country: str = strawberry.field(
+        default="CA", description="Country, ISO 3166-1 alpha-2 code (e.g. CA).")
+    state: str = strawberry.field(default="", description="Province or state (e.g. QC).")
+    postal_code: str = strawberry.field(default="", description="Postal or ZIP code.")
+    phone_system: str = strawberry.field(
+        default="", description="The phone system (PBX) its subscribers' lines run on.")
+    default_provider: str = strawberry.field(
+        default="", description="The default telephone provider of its subscribers' lines.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of createReseller.")
 class CreateResellerPayload:
-    reseller: ResellerNode | None
-    primary_admin: UserNode | None
+    reseller: ResellerNode | None = strawberry.field(
+        description="The new reseller; null on errors.")
+    primary_admin: UserNode | None = strawberry.field(
+        description="Its primary administrator, emailed a link to choose a password; null on "
+        "errors.")
     errors: list[ResellerError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="A reseller's phone system and default provider (system "
+                  "admins).")
 class SetResellerPhoneSystemInput:
-    reseller_id: strawberry.ID
-    phone_system: str
-    default_provider: str
+    reseller_id: strawberry.ID = strawberry.field(description="The Reseller's global ID.")
+    phone_system: str = strawberry.field(
+        description="The phone system (PBX) its subscribers' lines run on.")
+    default_provider: str = strawberry.field(
+        description="The default telephone provider of its subscribers' lines.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of a change to a reseller's settings.")
 class ResellerPayload:
-    reseller: ResellerNode | None
+    reseller: ResellerNode | None = strawberry.field(
+        description="The reseller as it now is; null on errors.")
     errors: list[ResellerError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="Only the fields given change; the CAN never does.")
 class UpdateResellerGeneralInfoInput:
-    spid: str | None = strawberry.UNSET
-    name: str | None = strawberry.UNSET
-    default_language: Language | None = strawberry.UNSET
-    address: str | None = strawberry.UNSET
-    city: str | None = strawberry.UNSET
-    country: str | None = strawberry.UNSET
-    state: str | None = strawberry.UNSET
-    postal_code: str | None = strawberry.UNSET
+    spid: str | None = strawberry.field(
+        default=strawberry.UNSET, description="SPID: the telephone service provider id; null "
+        "clears it.")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The reseller's name, shown to its subscribers.")
+    default_language: Language | None = strawberry.field(
+        default=strawberry.UNSET, description="Language given to new subscribers.")
+    address: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Street address (adresse).")
+    city: str | None = strawberry.field(
+        default=strawberry.UNSET, description="City of the street address (ville).")
+    country: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Country, ISO 3166-1 alpha-2 code (e.g. CA).")
+    state: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Province or state (e.g. QC).")
+    postal_code: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Postal or ZIP code (code postal).")
 
 
 @strawberry.input(description="Only the fields given change. The email is also the login id.")
 class UpdateAccountAdministratorInput:
-    language: Language | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    phone: str | None = strawberry.UNSET
+    language: Language | None = strawberry.field(
+        default=strawberry.UNSET, description="My interface and email language.")
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="My email, which is also my login id (needs "
+        "currentPassword).")
+    phone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="My phone number (any format; kept as E.164); "
+        "null clears it.")
     current_password: str | None = strawberry.field(
         default=strawberry.UNSET, description="Required to change the email (the login id).")
 
 
-@strawberry.type
+@strawberry.type(description="The result of updateAccountAdministrator.")
 class AccountAdministratorPayload:
-    user: UserNode | None
+    user: UserNode | None = strawberry.field(
+        description="The administrator (me) as now saved; null on errors.")
     errors: list[ResellerError] = strawberry.field(default_factory=list)
 
 
@@ -125,7 +157,9 @@ def _new_reseller(input: CreateResellerInput) -> resellers.NewReseller:
 class _ResellersQuery:
     @field(Role.SYSTEM_ADMIN, description="Every reseller, by name (system admins).")
     async def resellers(
-        self, info: strawberry.Info, filter: ResellerFilter | None = None,
+        self, info: strawberry.Info,
+        filter: Annotated[ResellerFilter | None, strawberry.argument(
+            description="Which resellers to list; all of them when left out.")] = None,
         first: int | None = None, after: str | None = None,
     ) -> Connection[ResellerNode]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)

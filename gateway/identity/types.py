@@ -26,15 +26,36 @@ from gateway.identity.models import (
     User,
     UserRole,
 )
+from schema.descriptions import describe_enum_values
 from schema.errors import Error, error_type
 from schema.mutations import as_data
 from schema.node import RowNode
 from schema.scalars import DateTime
 
-strawberry.enum(AccountKind, name="AccountKind")
+strawberry.enum(AccountKind, name="AccountKind",
+                description="What kind of subscriber account it is (type de compte).")
+describe_enum_values(AccountKind, {
+    "COMPANY": "A company (entreprise, CID): an admin and employees, each with an extension.",
+    "PROFESSIONAL": "A professional (UID): one person with one extension.",
+})
 strawberry.enum(BillingStatus, name="BillingStatus",
                 description="Statut de facturation / billing status.")
-strawberry.enum(UserRole, name="UserRole")
+describe_enum_values(BillingStatus, {
+    "FREE_TRIAL": "Essai gratuit: free trial until trialEndsAt; not billed yet.",
+    "IN_PRODUCTION": "En production: in service and billed.",
+    "BILLING_SUSPENDED": "Facturation suspendue: in service, but billing is on hold.",
+    "UNSUBSCRIBED": "Désabonné: read only until reactivated, then purged after the retention "
+    "period.",
+})
+strawberry.enum(UserRole, name="UserRole", description="A person's own role (rôle); a company "
+                "admin may in addition be a reseller's delegate.")
+describe_enum_values(UserRole, {
+    "SYSTEM_ADMIN": "Runs the platform: sees every reseller and account.",
+    "RESELLER_ADMIN": "Administers one reseller (revendeur) and its subscriber accounts.",
+    "COMPANY_ADMIN": "Administers a company account (administrateur d'entreprise).",
+    "EMPLOYEE": "An employee of a company account (employé).",
+    "PROFESSIONAL": "The one person of a professional account (professionnel).",
+})
 
 # Sign-in, password and API-token payloads have ``errors: [IdentityError!]!``; reseller
 # settings, branding and administrators ``[ResellerError!]!``.
@@ -48,10 +69,52 @@ class ResellerError(Error):
     """A refusal of reseller settings, branding and administrators."""
 
 
-@strawberry.enum
+describe_enum_values(IdentityErrorCode, {
+    "INVALID": "A value is not valid; the message says why.",
+    "FORBIDDEN": "The caller may not do this (e.g. a caller with no person or no reseller "
+    "behind it).",
+    "INVALID_CREDENTIALS": "Wrong login id or password (the answer does not tell which).",
+    "ACCOUNT_DISABLED": "This access is disabled; the person's administrator can restore it.",
+    "TOO_MANY_ATTEMPTS": "Too many attempts: wait retryAfter seconds before trying again.",
+    "WRONG_CURRENT_PASSWORD": "The current password given is wrong.",
+    "PASSWORD_UNCHANGED": "The new password is the same as the current one.",
+    "PASSWORD_TOO_SHORT": "The new password has fewer than 8 characters.",
+    "PASSWORD_NO_UPPERCASE": "The new password needs an uppercase letter.",
+    "PASSWORD_NO_DIGIT": "The new password needs a digit.",
+    "PASSWORD_NO_SPECIAL": "The new password needs a character that is neither a letter nor "
+    "a digit.",
+    "NOT_IN_DIRECT_ACCESS": "Only a reseller acting inside a subscriber account (direct "
+    "access) may do this.",
+    "LINK_INVALID": "The link's token is not one we issued.",
+    "LINK_EXPIRED": "The link has expired; ask for a new one.",
+    "LINK_USED": "The link was already used; ask for a new one.",
+})
+describe_enum_values(ResellerErrorCode, {
+    "INVALID_LANGUAGE": "Not a supported language (fr or en).",
+    "INVALID_COUNTRY": "Not a known country (ISO 3166-1 alpha-2 code, e.g. CA).",
+    "INVALID_EMAIL": "Not a valid email address.",
+    "EMAIL_TAKEN": "Another person already signs in with this email.",
+    "INVALID_PHONE": "Not a valid phone number.",
+    "INVALID_COLOR": "Not a colour in #RRGGBB form.",
+    "INVALID_URL": "Neither an https:// address nor an uploaded image (a data: URL).",
+    "INVALID_IMAGE": "Not an image of an accepted type (the file's content is checked).",
+    "IMAGE_TOO_LARGE": "The image is larger than allowed; the message gives the maximum.",
+    "ALREADY_DELEGATE": "This person is already a delegate of the reseller.",
+    "DIRECT_ACCESS_FORBIDDEN": "Access codes cannot be changed during direct access: end it "
+    "first.",
+    "CURRENT_PASSWORD_REQUIRED": "Changing this needs your current password.",
+    "WRONG_CURRENT_PASSWORD": "The current password given is wrong.",
+    "TOO_MANY_ATTEMPTS": "Too many wrong passwords: wait before trying again.",
+})
+
+
+@strawberry.enum(description="A language of the portals and of the emails sent (langue).")
 class Language(Enum):
     FR = "fr"
     EN = "en"
+
+
+describe_enum_values(Language, {"FR": "French (français).", "EN": "English (anglais)."})
 
 
 @strawberry.type(name="Reseller", description="A reseller (revendeur).")
@@ -59,18 +122,23 @@ class ResellerNode(RowNode):
     COLUMNS = RESELLER_COLUMNS
 
     id: relay.NodeID[int]
-    name: str
-    spid: str | None
+    name: str = strawberry.field(description="The reseller's name (nom), shown to its "
+                                 "subscribers.")
+    spid: str | None = strawberry.field(
+        description="SPID: the telephone service provider id; null when not set.")
     can: str = strawberry.field(description="Customer account number (billing), immutable.")
     default_language: str = strawberry.field(description="Language given to new subscribers.")
-    address: str
-    city: str
-    country: str
-    state: str
-    postal_code: str
-    phone_system: str
-    default_provider: str
-    created_at: DateTime
+    address: str = strawberry.field(description="Street address (adresse).")
+    city: str = strawberry.field(description="City of the street address (ville).")
+    country: str = strawberry.field(description="Country, ISO 3166-1 alpha-2 code (e.g. CA).")
+    state: str = strawberry.field(description="Province or state (e.g. QC).")
+    postal_code: str = strawberry.field(description="Postal or ZIP code (code postal).")
+    phone_system: str = strawberry.field(
+        description="The phone system (système téléphonique) its subscribers' lines run on; "
+        "set by a system admin.")
+    default_provider: str = strawberry.field(
+        description="The default telephone provider (fournisseur) of its subscribers' lines.")
+    created_at: DateTime = strawberry.field(description="When the reseller was created.")
     primary_admin_id: strawberry.Private[int | None]
     branding_data: strawberry.Private[dict[str, Any]]
 
@@ -91,18 +159,25 @@ class AccountNode(RowNode):
     COLUMNS = ACCOUNT_COLUMNS
 
     id: relay.NodeID[int]
-    kind: AccountKind
-    name: str
+    kind: AccountKind = strawberry.field(description="Company (CID) or professional (UID).")
+    name: str = strawberry.field(description="The company's or the professional's name.")
     can: str = strawberry.field(description="Customer account number (billing), immutable.")
-    language: str
-    time_zone: str
-    country: str
-    email: str
-    phone_number: str | None
-    billing_status: BillingStatus
-    trial_ends_at: DateTime | None
-    unsubscribed_at: DateTime | None
-    created_at: DateTime
+    language: str = strawberry.field(
+        description="The account's language (fr or en): its emails and documents use it.")
+    time_zone: str = strawberry.field(
+        description="IANA time zone (e.g. America/Toronto) of the account's local days and "
+        "hours.")
+    country: str = strawberry.field(description="Country, ISO 3166-1 alpha-2 code (e.g. CA).")
+    email: str = strawberry.field(description="The account's contact email (courriel).")
+    phone_number: str | None = strawberry.field(
+        description="The account's contact phone number, E.164; null when none was given.")
+    billing_status: BillingStatus = strawberry.field(
+        description="Statut de facturation: trial, in production, suspended or unsubscribed.")
+    trial_ends_at: DateTime | None = strawberry.field(
+        description="When the free trial (essai gratuit) ends; null when not on a trial.")
+    unsubscribed_at: DateTime | None = strawberry.field(
+        description="When the account was unsubscribed; null while subscribed.")
+    created_at: DateTime = strawberry.field(description="When the account was created.")
     reseller_id: strawberry.Private[int]
     organization_id: strawberry.Private[int | None]
     # Values a list page already read in its one SQL query ("user_count", "extension"); a node
@@ -141,20 +216,23 @@ class UserNode(RowNode):
     COLUMNS = USER_COLUMNS
 
     id: relay.NodeID[int]
-    role: UserRole
-    login: str
-    email: str
-    first_name: str
-    last_name: str
-    language: str
-    phone: str | None
+    role: UserRole = strawberry.field(description="The person's own role (rôle).")
+    login: str = strawberry.field(description="The login id (identifiant) they sign in with.")
+    email: str = strawberry.field(description="Their email (courriel); sign-in accepts it too.")
+    first_name: str = strawberry.field(description="Given name (prénom).")
+    last_name: str = strawberry.field(description="Family name (nom).")
+    language: str = strawberry.field(
+        description="Their language (fr or en): the portal and their emails use it.")
+    phone: str | None = strawberry.field(
+        description="Their phone number, E.164; null when none was given.")
     extension: str | None = strawberry.field(description="Poste / phone extension.")
-    is_active: bool
-    created_at: DateTime
+    is_active: bool = strawberry.field(
+        description="Whether they may sign in (false once disabled).")
+    created_at: DateTime = strawberry.field(description="When the user was created.")
     reseller_id: strawberry.Private[int | None]
     account_id: strawberry.Private[int | None]
 
-    @strawberry.field
+    @strawberry.field(description="First and last name, or the login id when both are empty.")
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.login
 

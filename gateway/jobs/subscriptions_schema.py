@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.exceptions import StrawberryGraphQLError
@@ -88,7 +88,9 @@ class JobsSubscription:
         ),
     )
     async def job_status_changed(
-        self, info: strawberry.Info, id: strawberry.ID
+        self, info: strawberry.Info,
+        id: Annotated[strawberry.ID, strawberry.argument(
+            description="The OutboxJob's global ID (e.g. an export's job ID).")],
     ) -> AsyncIterator[OutboxJobNode | None]:
         language = info.context.language
         try:

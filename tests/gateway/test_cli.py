@@ -62,7 +62,7 @@ def test_schema_prints_the_sdl(tmp_path: Path) -> None:
     sdl = run_gateway("schema", env=gateway_env(tmp_path)).stdout
     assert "type Query {" in sdl
     assert "outboxJobs(" in sdl
-    assert "rerunJob(input: RerunJobInput!): RerunJobPayload!" in sdl
+    assert "  rerunJob(\n" in sdl and "    input: RerunJobInput!\n  ): RerunJobPayload!" in sdl
 
 
 def test_plugins_lists_origin_state_and_contributions(tmp_path: Path) -> None:
@@ -279,6 +279,61 @@ def test_every_command_has_a_real_help(tmp_path: Path, capsys: pytest.CaptureFix
     # Was garbled ("gateway jobs [--status …]\n gateway jobs rerun ID rerun [-h] ID").
     assert rerun.startswith("usage: gateway jobs rerun [-h] ID\n"), rerun
     assert gateway_command("jobs", "rerun", "42") in rerun
+
+
+def _configure_actions(parser: Any) -> None:
+    actions = parser.add_subparsers(dest="probe_action", metavar="ACTION", required=True)
+    load = actions.add_parser("load", help="Load records from a file.")
+    load.add_argument("file", help="the file")
+    load.add_argument("--format", required=True, help="its format")
+    load.add_argument("--dry-run", action="store_true", help="change nothing")
+    actions.add_parser("list", help="List what was loaded.")
+
+
+class ProbeCommandWithExamples:
+    @hookimpl
+    def gateway_commands(gateway: Any) -> Any:
+        return [Command(name="probe", help="A probe with its examples.", run=_probe,
+                        configure=_configure_actions,
+                        examples=(("load a day's calls", "probe load calls.csv --format csv"),))]
+
+
+class ProbeCommandsWithout:
+    @hookimpl
+    def gateway_commands(gateway: Any) -> Any:
+        return [Command(name="probe-actions", help="A probe with actions.", run=_probe,
+                        configure=_configure_actions),
+                Command(name="probe-plain", help="A probe without options.", run=_probe)]
+
+
+def test_a_plugin_command_help_shows_examples(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gateway.console import gateway_command
+
+    parser = build_parser(_host_of(settings, {"given": "ProbeCommandWithExamples",
+                                              "generic": "ProbeCommandsWithout"}))
+    given = _help(parser, "probe", capsys=capsys)
+    assert given.endswith(f"examples:\n  {gateway_command('probe', 'load', 'calls.csv')} "
+                          "--format csv  # load a day's calls\n"), given
+    # None given: each action with what it requires, said by the action's help.
+    generic = _help(parser, "probe-actions", capsys=capsys)
+    load = gateway_command("probe-actions", "load", "FILE", "--format", "FORMAT")
+    listing = gateway_command("probe-actions", "list")
+    assert generic.endswith(
+        f"examples:\n  {load}  # Load records from a file.\n"
+        f"  {listing.ljust(len(load))}  # List what was loaded.\n"), generic
+    plain = _help(parser, "probe-plain", capsys=capsys)
+    assert plain.endswith(f"examples:\n  {gateway_command('probe-plain')}  "
+                          "# A probe without options.\n"), plain
+    # The repository's plugins' commands, whichever way they give theirs.
+    full = build_parser(PluginHost(make_settings("sqlite://:memory:", settings.var_dir)))
+    commands = full._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    from gateway.cli import BUILTIN
+
+    for name in sorted(set(commands) - set(BUILTIN)):
+        text = _help(full, name, capsys=capsys)
+        assert "\nexample" in text and f"\n  {gateway_command(name)} " in text, (name, text)
 
 
 def test_printed_commands_work_as_shown(tmp_path: Path) -> None:

@@ -252,6 +252,36 @@ async def test_principal_hook_says_who_calls(hooks_gateway: Gateway) -> None:
     assert len(calls) == 2 and calls[0]["gateway"] is hooks_gateway.app.state.host
 
 
+@covers("gateway_capabilities")
+async def test_capabilities_hook_fills_me(
+    migrated: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(migrated, tmp_path)
+    host = PluginHost(settings, specs=[
+        HOOKS,
+        PluginSpec(name="twin", module="tests.gateway.capability_plugins:Twin",
+                   source="built in"),
+        PluginSpec(name="broken", module="tests.gateway.capability_plugins:Broken",
+                   source="built in"),
+    ])
+    query = "{ me { role capabilities } }"
+    async for running in start_gateway(settings, host=host, run_jobs=False):
+        anonymous = await running.graphql(query)
+        assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert hooks_plugin.called("gateway_capabilities") == []
+
+        with caplog.at_level("ERROR", logger="gateway.plugins"):
+            me = await running.graphql(query, **{hooks_plugin.PRINCIPAL_HEADER: "SYSTEM_ADMIN"})
+        # Every plugin's, once each, sorted; the failing plugin is logged and left out.
+        assert me == {"data": {"me": {"role": "SYSTEM_ADMIN",
+                                      "capabilities": ["FAX", "HOOKS_PROBE", "VOIP"]}}}
+        [failure] = [r for r in caplog.records if r.name == "gateway.plugins"]
+        assert "broken" in failure.getMessage() and failure.exc_info is not None
+        [call] = hooks_plugin.called("gateway_capabilities")
+        assert call["gateway"] is host
+        assert (call["principal"].role, call["principal"].user_id) == ("SYSTEM_ADMIN", 42)
+
+
 @covers("gateway_provider", "gateway_provider_names")
 def test_provider_hooks_find_providers(settings: Settings) -> None:
     host = hooks_host(settings)
@@ -281,6 +311,20 @@ async def test_account_lifecycle_hooks_are_called_and_awaited(settings: Settings
         ("gateway_account_purged", 12),
     ]
 
+
+
+@covers("gateway_account_management_restricted")
+async def test_management_restriction_hook_answers_through_the_host(settings: Settings) -> None:
+    """Self-service plugins ask the host; an async answer is awaited, None means no opinion."""
+    from types import SimpleNamespace
+
+    host = hooks_host(settings)
+    assert await host.call_async("gateway_account_management_restricted",
+                                 account=SimpleNamespace(restricted=True)) == [True]
+    assert not any(await host.call_async("gateway_account_management_restricted",
+                                         account=SimpleNamespace(restricted=None)))
+    assert [name for name, _ in hooks_plugin.calls] == [
+        "gateway_account_management_restricted"] * 2
 
 
 @covers("gateway_billing_history")

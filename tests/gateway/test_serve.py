@@ -161,6 +161,34 @@ async def test_serve_migrates_serves_graphql_logs_json_and_stops_on_sigterm(
     assert records[-1]["message"].startswith("Finished server process")
 
 
+async def test_serve_on_port_0_prints_the_port_it_bound(tmp_path: Path, spawn: Any) -> None:
+    import re
+
+    def printed(running: Running) -> re.Match[str] | None:
+        return re.search(r"^Gateway: (\S+)/graphql  \((.*)\)$", running.stdout.read_text(),
+                         re.MULTILINE)
+
+    server = spawn("serve", "--port", "0", env=gateway_env(tmp_path, BROKER_URL="memory://"))
+    shown = await wait_until(lambda: printed(server), server, "the URL printed")
+    url = shown.group(1)
+    port = int(url.rpartition(":")[2])
+    assert url == f"http://127.0.0.1:{port}" and port > 0, server.output()
+    # The printed URL is the server's (links in emails follow it too).
+    await wait_until(http_ok(f"{url}/healthz"), server, "GET /healthz on the printed port")
+    assert server.terminate() == 0, server.output()
+
+    # Behind a proxy (PUBLIC_URL), the port really bound is said beside it.
+    proxied = spawn("serve", "--port", "0", env=gateway_env(
+        tmp_path, BROKER_URL="memory://", PUBLIC_URL="https://gateway.example.com"))
+    shown = await wait_until(lambda: printed(proxied), proxied, "the URL printed")
+    assert shown.group(1) == "https://gateway.example.com", proxied.output()
+    listening = re.match(r"listening on 127\.0\.0\.1:(\d+), env=", shown.group(2))
+    assert listening and int(listening.group(1)) > 0, proxied.output()
+    await wait_until(http_ok(f"http://127.0.0.1:{listening.group(1)}/healthz"), proxied,
+                     "GET /healthz on the port printed")
+    assert proxied.terminate() == 0, proxied.output()
+
+
 def _broker_for_worker_test() -> str:
     """TEST_BROKER_URL when given; else the local Redis when it answers; else memory://."""
     configured = os.environ.get("TEST_BROKER_URL")

@@ -183,6 +183,12 @@ def gateway_principal(gateway: Any, request: Any) -> Any:
 
 
 @hookimpl
+async def gateway_capabilities(gateway: Any, principal: Any) -> Any:
+    _record("gateway_capabilities", gateway=gateway, principal=principal)
+    return ["VOIP", "HOOKS_PROBE"]
+
+
+@hookimpl
 def gateway_provider(gateway: Any, kind: str, name: str) -> Any:
     _record("gateway_provider", gateway=gateway, kind=kind, name=name)
     if kind == "probe" and name == ProbeProvider.name:
@@ -214,6 +220,12 @@ def gateway_account_reactivated(gateway: Any, account: Any) -> Any:
 @hookimpl
 async def gateway_account_purged(gateway: Any, account_id: int) -> Any:
     _record("gateway_account_purged", gateway=gateway, account_id=account_id)
+
+
+@hookimpl
+async def gateway_account_management_restricted(gateway: Any, account: Any) -> Any:
+    _record("gateway_account_management_restricted", gateway=gateway, account=account)
+    return getattr(account, "restricted", None)
 
 
 @hookimpl
