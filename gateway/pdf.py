@@ -3,9 +3,14 @@
 Text is set in DejaVu Sans, the TrueType family shipped in ``gateway/fonts`` (with its licence),
 and embedded in every file: accents, « guillemets », œ, €, ’ and names in Greek, Cyrillic,
 Hebrew, Arabic, Georgian, Armenian… letters print the same on every machine, with nothing to
-install. Use the ``"Gateway Sans"`` family name in your own CSS, or nothing: it is the default
-(``"Gateway Unicode"`` names the same family). Scripts DejaVu has no glyphs for (Chinese,
-Japanese, Korean) print as blanks.
+install. Characters DejaVu has no glyph for (Chinese ideographs, Japanese kana, Korean Hangul)
+are set in Droid Sans Fallback, shipped beside it (Apache-2.0): the default font is the CSS
+stack :data:`FONT_STACK`, and xhtml2pdf cuts each text into runs, each run in the first face of
+the stack that has all its characters. Arabic is shaped (joined letters) and Arabic and Hebrew
+are laid out in their visual order (xhtml2pdf's own bidirectional algorithm and
+arabic-reshaper). Name nothing in your own CSS to get all this; a rule that must name a font
+should name the whole stack (``font-family: {FONT_STACK}``), since naming ``"Gateway Sans"``
+or ``"Gateway Unicode"`` (the same DejaVu family) alone prints CJK blank.
 
 The HTML cannot make the renderer fetch anything from the network, nor read files outside
 the font folder and the ``base_dir`` the caller names (for a logo, say).
@@ -14,15 +19,29 @@ the font folder and the ``base_dir`` the caller names (for a logo, say).
 from __future__ import annotations
 
 import asyncio
+import html as html_entities
 import io
+import re
 from pathlib import Path
 
 FONT_FAMILY = "Gateway Sans"
 UNICODE_FONT_FAMILY = "Gateway Unicode"
+#: The family of the fallback face: CJK characters (DejaVu has none).
+CJK_FONT_FAMILY = "Gateway CJK"
+#: The font-family value every PDF text uses: DejaVu first, the CJK fallback for what it lacks.
+FONT_STACK = f'"{FONT_FAMILY}", "{CJK_FONT_FAMILY}"'
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 _FACES = (("DejaVuSans.ttf", "normal", "normal"), ("DejaVuSans-Bold.ttf", "bold", "normal"),
           ("DejaVuSans-Oblique.ttf", "normal", "italic"),
           ("DejaVuSans-BoldOblique.ttf", "bold", "italic"))
+# One face only: bold and italic CJK print upright and regular rather than blank.
+_CJK_FACE = "DroidSansFallback.ttf"
+# What the fallback is for: Hangul Jamo, CJK radicals to Yi (kana, ideographs, bopomofo…),
+# Hangul syllables, compatibility ideographs and forms, full-width forms, the supplementary
+# ideographs. Loading the face costs ~2 s once per process, so a document without any of these
+# does not (the stack is then DejaVu alone, which has everything else the fallback has).
+_CJK = re.compile("[\u1100-\u11ff\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f"
+                  "\uff00-\uffef\U00020000-\U0003ffff]")
 
 # Narrow no-break spaces (French thousands separator, before « » ; : ! ?): a plain no-break
 # space keeps the same line-breaking rule and measures the same in every viewer.
@@ -33,15 +52,26 @@ class PdfError(RuntimeError):
     """xhtml2pdf could not render the document."""
 
 
-def _font_css() -> str:
+def _needs_cjk(document: str) -> bool:
+    """Whether the document has a character only the fallback face draws (entities included)."""
+    return _CJK.search(document) is not None or (
+        "&#" in document and _CJK.search(html_entities.unescape(document)) is not None)
+
+
+def _font_css(cjk: bool = True) -> str:
+    faces = [(family, name, weight, style)
+             for family in (FONT_FAMILY, UNICODE_FONT_FAMILY)
+             for name, weight, style in _FACES]
+    if cjk:
+        faces += [(CJK_FONT_FAMILY, _CJK_FACE, weight, style) for _, weight, style in _FACES]
     rules = [
         f'@font-face {{ font-family: "{family}"; src: url("{(FONTS_DIR / name).as_posix()}"); '
         f"font-weight: {weight}; font-style: {style}; }}"
-        for family in (FONT_FAMILY, UNICODE_FONT_FAMILY)
-        for name, weight, style in _FACES
+        for family, name, weight, style in faces
     ]
-    rules.append(f'html, body, p, td, th, li, h1, h2, h3, h4, h5, h6, div, span {{ '
-                 f'font-family: "{FONT_FAMILY}"; }}')
+    stack = FONT_STACK if cjk else f'"{FONT_FAMILY}"'
+    rules.append("html, body, p, td, th, li, h1, h2, h3, h4, h5, h6, div, span, b, i, strong, em "
+                 f"{{ font-family: {stack}; }}")
     return "\n".join(rules)
 
 
@@ -69,7 +99,7 @@ def render_pdf(html: str, *, base_dir: Path | None = None) -> bytes:
             html.translate(_SPACES),
             dest=out,
             path=str(base_dir / "document.html") if base_dir else "",
-            default_css=DEFAULT_CSS + "\n" + _font_css(),
+            default_css=DEFAULT_CSS + "\n" + _font_css(_needs_cjk(html)),
             encoding="utf-8",
             resource_policy=policy,
         )

@@ -62,6 +62,16 @@ def gateway_startup(gateway: PluginHost) -> None:
 
 
 @hookimpl
+def gateway_account_management_restricted(gateway: PluginHost, account: Account
+                                          ) -> Awaitable[bool]:
+    """Compte géré par l'administrateur (professional), Interdire la gestion des utilisateurs
+    (company): the account's own users may not change its configuration."""
+    from plugins.account_settings.services import management_restricted
+
+    return management_restricted(account)
+
+
+@hookimpl
 def gateway_account_unsubscribed(gateway: PluginHost, account: Account) -> Awaitable[None]:
     """FAQ: when a subscriber closes the account, its numbers go back to the reseller's pool."""
     from plugins.account_settings.numbers import return_account_numbers

@@ -60,6 +60,16 @@ async def ensure_may_manage(principal: Principal, account: Account) -> None:
     raise Problem(Code.NOT_ALLOWED, e.NOT_ALLOWED)
 
 
+async def management_restricted(account: Account) -> bool:
+    """Whether the reseller's "Restrictions de gestion du compte" keep the account's own users
+    from changing its configuration: admin-managed (professional), user management forbidden
+    (company)."""
+    options = await get_options(account.id)
+    if account.kind == AccountKind.PROFESSIONAL:
+        return bool(options.admin_managed)
+    return bool(options.forbid_user_management)
+
+
 async def ensure_self_service(principal: Principal, account: Account) -> None:
     """A subscriber changing the configuration of the own account: refused when the reseller
     made it an admin-managed account (Compte géré par l'administrateur). Other plugins whose

@@ -2,9 +2,12 @@
 in batches of accounts, each batch in one transaction (issue 16).
 
 Idempotent and restartable: a statement is unique per (account, cycle start), a batch skips the
-accounts already done, and the usage a batch billed is recorded (``gateway_billable_usage_
-billed``) in the batch's own transaction. Running the close twice, or again after a crash
-mid-way, leaves the same ledger; a preview computes the same statements without writing.
+accounts already done, and the usage a batch bills is recorded (``gateway_billable_usage_
+billed``) in the batch's own transaction, before it is read: a plugin records what it will
+report (the call-center plugin, the highest call id), so usage received during the close is
+billed by the next one, as late usage, never lost nor billed twice. Running the close twice,
+or again after a crash mid-way, leaves the same ledger; a preview computes the same
+statements without writing.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,6 +42,7 @@ from .cycle import (
     day_categories,
     local_date,
     rate,
+    version_on,
 )
 from .ledger_models import (
     BilledParty,
@@ -160,11 +165,8 @@ class Offers:
 
 
 def _in_force(rows: Sequence[dict[str, Any]], day: dt.date) -> dict[str, Any] | None:
-    chosen = rows[0] if rows else None
-    for row in rows:
-        if row["effective_from"] <= day:
-            chosen = row
-    return chosen
+    """The row in force on ``day``, else the first (rows oldest first)."""
+    return version_on(rows, day, itemgetter("effective_from")) or (rows[0] if rows else None)
 
 
 def _versions(list_prices: Sequence[dict[str, Any]],
@@ -212,8 +214,12 @@ def in_cycle(account: AccountFacts, cycle: Cycle) -> bool:
 
 
 async def rate_accounts(host: PluginHost, config: BillingConfig, cycle: Cycle,
-                        rows: list[dict[str, Any]], offers: Offers) -> list[Draft]:
-    """The statements of these accounts (rows of ``ACCOUNT_COLUMNS``) for the cycle."""
+                        rows: list[dict[str, Any]], offers: Offers, *,
+                        closing: bool = False) -> list[Draft]:
+    """The statements of these accounts (rows of ``ACCOUNT_COLUMNS``) for the cycle.
+    ``closing``: the usage is recorded as billed (``gateway_billable_usage_billed``) before it is
+    read, so that what the plugins recorded and what they report are the same usage; call it
+    inside the transaction that writes the statements."""
     ids = [row["id"] for row in rows]
     history = await billing_status_history(ids, utc_start(cycle.ends_on + dt.timedelta(days=2)))
     accounts = [account_facts(row, history.get(row["id"], [])) for row in rows]
@@ -237,7 +243,9 @@ async def rate_accounts(host: PluginHost, config: BillingConfig, cycle: Cycle,
     await offers.load_promotions({p["promotion_id"] for ps in promotions.values() for p in ps})
 
     categories = {account.id: day_categories(account, cycle) for account in accounts}
-    usage = await _usage(host, accounts, cycle, categories)
+    if closing:
+        await mark_billed(host, ids, cycle.starts_on, cycle.last_day)
+    usage, late = await _usage(host, accounts, cycle, categories)
     balances = await _balances(ids, cycle)
     drafts = []
     for account in accounts:
@@ -248,7 +256,7 @@ async def rate_accounts(host: PluginHost, config: BillingConfig, cycle: Cycle,
             promotions=[_promotion(offers.promotions[p["promotion_id"]], p)
                         for p in promotions.get(account.id, [])],
             taxes=offers.taxes[account.reseller_id], usage=usage.get(account.id, {}),
-            days=categories[account.id])
+            days=categories[account.id], late_usage=late.get(account.id, {}))
         draft.previous_balance, draft.payments = balances.get(account.id, (ZERO, ZERO))
         drafts.append(draft)
     return drafts
@@ -262,29 +270,52 @@ def _promotion(promotion: dict[str, Any], applied: dict[str, Any]) -> PromotionF
         applied["starts_on"], applied["ends_on"])
 
 
+Usage = dict[int, dict[tuple[Day, str], tuple[Decimal, Text | str]]]
+LateUsage = dict[int, dict[str, tuple[Decimal, Text | str]]]
+
+
 async def _usage(host: PluginHost, accounts: list[AccountFacts], cycle: Cycle,
-                 categories: dict[int, list[Day]],
-                 ) -> dict[int, dict[tuple[Day, str], tuple[Decimal, Text | str]]]:
+                 categories: dict[int, list[Day]]) -> tuple[Usage, LateUsage]:
     """Per account: (category, unit) -> (quantity, description) over the billed days; one
-    hook call per distinct run of days (one for a cycle billed whole, the usual case)."""
+    hook call per distinct run of days (one for a cycle billed whole, the usual case). And per
+    account, unit -> (quantity, description) of its late usage (items marked ``"late"``: usage
+    of earlier cycles received after they were closed), taken once per account; an account
+    with no billed day is still asked, for its late usage only."""
     requests: dict[tuple[dt.date, dt.date], dict[int, Day]] = {}
+    late_run: dict[int, tuple[dt.date, dt.date]] = {}  # the run whose late usage counts
     for account in accounts:
-        for first, last, category in billed_ranges(categories[account.id], cycle):
+        ranges = billed_ranges(categories[account.id], cycle)
+        for first, last, category in ranges or [(cycle.starts_on, cycle.last_day, Day.NONE)]:
             requests.setdefault((first, last), {})[account.id] = category
-    out: dict[int, dict[tuple[Day, str], tuple[Decimal, Text | str]]] = {}
+            late_run.setdefault(account.id, (first, last))
+    out: Usage = {}
+    late: LateUsage = {}
     for (first, last), asked in requests.items():
         for item in await collect_usage(host, list(asked), first, last):
             account_id = item["account_id"]
             found = asked.get(account_id)
             if found is None:
                 continue
-            key = (found, str(item["unit"]).strip().upper())
+            unit = str(item["unit"]).strip().upper()
             quantity = Decimal(str(item["quantity"]))
+            if item.get("late"):
+                # Every run of days reports the same late usage: the first run's counts.
+                if late_run[account_id] != (first, last):
+                    continue
+                known_late = late.setdefault(account_id, {}).get(unit)
+                if known_late is not None:
+                    quantity += known_late[0]
+                late[account_id][unit] = (quantity, known_late[1] if known_late
+                                          else item.get("description", ""))
+                continue
+            if found == Day.NONE:
+                continue
+            key = (found, unit)
             known = out.setdefault(account_id, {}).get(key)
             if known is not None:
                 quantity += known[0]
             out[account_id][key] = (quantity, known[1] if known else item.get("description", ""))
-    return out
+    return out, late
 
 
 async def _balances(ids: list[int], cycle: Cycle) -> dict[int, tuple[Decimal, Decimal]]:
@@ -344,8 +375,9 @@ ENTRY_COLUMNS = ("account_id", "reseller_id", "kind", "entry_date", "description
 
 async def write_drafts(host: PluginHost, cycle: Cycle, drafts: list[Draft],
                        batch_ids: list[int]) -> int:
-    """Write the statements of ``drafts`` not written yet, their lines and ledger entries, and
-    record the batch's usage as billed, in one transaction. Returns the statements written."""
+    """Write the statements of ``drafts`` not written yet, their lines and ledger entries, in one
+    transaction (the caller's, which also recorded the usage as billed: ``rate_accounts(...,
+    closing=True)``). Returns the statements written."""
     now = dt.datetime.now(dt.UTC)
     async with in_transaction() as conn:
         done = set(await Statement.filter(account_id__in=batch_ids,
@@ -377,7 +409,6 @@ async def write_drafts(host: PluginHost, cycle: Cycle, drafts: list[Draft],
                         f"statement:{cycle.starts_on}:{position}", None, now))
         await _insert(conn, StatementLine._meta.db_table, LINE_COLUMNS, lines)
         await _insert(conn, LedgerEntry._meta.db_table, ENTRY_COLUMNS, entries)
-        await mark_billed(host, batch_ids, cycle.starts_on, cycle.last_day)
         if todo:
             await CycleRun.filter(starts_on=cycle.starts_on).update(
                 accounts_done=F("accounts_done") + len(todo))
@@ -433,13 +464,18 @@ async def close_cycle(host: PluginHost, config: BillingConfig, cycle: Cycle, *,
                 "account_id", flat=True))
             rows = [row for row in rows if row["id"] not in done]
             result.accounts += len(done)
-        drafts = await rate_accounts(host, config, cycle, rows, offers)
-        result.accounts += len(drafts)
         if preview:
+            drafts = await rate_accounts(host, config, cycle, rows, offers)
             result.drafts.extend(drafts)
         else:
-            result.written += await write_drafts(host, cycle, drafts,
-                                                 [d.account.id for d in drafts])
+            # The usage recorded as billed, read, rated and written in one transaction: a crash
+            # leaves none of it, and a call received meanwhile is billed by this close or the
+            # next, never by both nor by neither.
+            async with in_transaction():
+                drafts = await rate_accounts(host, config, cycle, rows, offers, closing=True)
+                result.written += await write_drafts(host, cycle, drafts,
+                                                     [d.account.id for d in drafts])
+        result.accounts += len(drafts)
         if progress is not None:
             progress(seen, total)
     if not preview and account_ids is None:

@@ -19,11 +19,13 @@ are rounded to the cent once per line.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Any
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from gateway.api import BillingStatus, Text
 
@@ -170,6 +172,19 @@ def billed_ranges(days: Sequence[Day], cycle: Cycle) -> list[tuple[dt.date, dt.d
 
 # ---- prices ------------------------------------------------------------------------------------
 
+V = TypeVar("V")
+
+
+def version_on(versions: Sequence[V], day: dt.date,
+               effective_from: Callable[[V], dt.date] = attrgetter("effective_from"),
+               ) -> V | None:
+    """The version in force on ``day``: the last of ``versions`` (oldest first) taking effect
+    on or before it; None before the first. The one walk of price versions, for the cycle
+    (``PriceVersion``), the close's reads and ``pricing`` (rows, with ``itemgetter``)."""
+    index = bisect_right(versions, day, key=effective_from)
+    return versions[index - 1] if index else None
+
+
 @dataclass(frozen=True)
 class PriceVersion:
     effective_from: dt.date
@@ -194,13 +209,11 @@ class OfferedItem:
     versions: tuple[PriceVersion, ...]
 
     def price_on(self, day: dt.date) -> PriceVersion:
-        if len(self.versions) == 1:
-            return self.versions[0]
-        chosen = self.versions[0] if self.versions else PriceVersion(day, ZERO, ZERO)
-        for version in self.versions:
-            if version.effective_from <= day:
-                chosen = version
-        return chosen
+        """The version in force on ``day`` (the first one before it: a line never costs
+        nothing for starting before its item's first price)."""
+        if not self.versions:
+            return PriceVersion(day, ZERO, ZERO)
+        return version_on(self.versions, day) or self.versions[0]
 
 
 @dataclass(frozen=True)
@@ -407,10 +420,12 @@ def rate(
     taxes: Sequence[TaxFacts],
     usage: Mapping[tuple[Day, str], tuple[Decimal, Text | str]],
     days: list[Day] | None = None,
+    late_usage: Mapping[str, tuple[Decimal, Text | str]] | None = None,
 ) -> Draft:
     """The statement of ``account`` for ``cycle``: recurring charges prorated by day and
-    status, one-time fees, usage beyond the plans, promotions and taxes (no balances).
-    ``days``: :func:`day_categories` of the account, when already computed."""
+    status, one-time fees, usage beyond the plans, late usage, promotions and taxes (no
+    balances). ``days``: :func:`day_categories` of the account, when already computed.
+    ``late_usage``: per unit, usage of earlier cycles received after they were closed."""
     draft = Draft(account, cycle, currency, reseller_bills_clients,
                   final=account.unsubscribed_on is not None
                   and cycle.starts_on <= account.unsubscribed_on < cycle.ends_on)
@@ -429,6 +444,8 @@ def rate(
         elif item.recurrence == Recurrence.PER_UNIT and item.usage_key and first < end:
             rating.per_unit[item.usage_key] = (item, item.price_on(end - dt.timedelta(days=1)))
     _usage_lines(draft, usage, rating.included, rating.overage_item, rating.per_unit)
+    _late_usage_lines(draft, late_usage or {}, rating.days, rating.overage_item,
+                      rating.per_unit)
     _promotion_lines(draft, promotions, rating.promo_base, rating.promo_days, cycle)
     subtotal = draft.charges - draft.discounts
     for tax in taxes:
@@ -475,6 +492,45 @@ def _usage_lines(draft: Draft, usage: Mapping[tuple[Day, str], tuple[Decimal, Te
         draft.lines.append(Line(LineKind.USAGE, BilledParty.CLIENT, item.code, label,
                                 client_over, retail_rate, cents(client_over * retail_rate),
                                 cents(all_over * wholesale_rate)))
+
+
+_LATE = Text(en="Late usage", fr="Utilisation en retard")
+
+
+def _late_usage_lines(draft: Draft, late: Mapping[str, tuple[Decimal, Text | str]],
+                      days: Sequence[Day],
+                      overage_item: Mapping[str, tuple[OfferedItem, PriceVersion]],
+                      per_unit: Mapping[str, tuple[OfferedItem, PriceVersion]]) -> None:
+    """Usage of earlier cycles received after they were closed, billed now as such: a line
+    with what was used (its description names the days), then its price. The closed cycle's
+    included units are not reopened: late units are all charged, at the overage rate of this
+    cycle's plan or the price of its per-unit item (recorded and not charged without either).
+    The client pays, unless this cycle bills only the reseller (billing suspended all along)."""
+    client = Day.CLIENT in days or Day.RESELLER not in days
+    party = BilledParty.CLIENT if client else BilledParty.RESELLER
+    for unit in sorted(late):
+        used, text = late[unit]
+        if not used:
+            continue
+        described = text if isinstance(text, Text) else Text(en=str(text), fr=str(text))
+        if not client:
+            described = _suspended(described)
+        draft.usage[unit] = draft.usage.get(unit, ZERO) + used
+        draft.lines.append(Line(LineKind.USAGE, party, unit, described, used, ZERO, ZERO))
+        if unit in overage_item:
+            item, price = overage_item[unit]
+            retail_rate, wholesale_rate = price.retail_overage, price.wholesale_overage
+        elif unit in per_unit:
+            item, price = per_unit[unit]
+            retail_rate, wholesale_rate = price.retail, price.wholesale
+        else:
+            continue
+        label = Text(en=f"{item.name_en}: {_LATE.en.lower()}",
+                     fr=f"{item.name_fr} : {_LATE.fr.lower()}")
+        draft.lines.append(Line(
+            LineKind.USAGE, party, item.code, label if client else _suspended(label), used,
+            retail_rate, cents(used * retail_rate) if client else ZERO,
+            cents(used * wholesale_rate)))
 
 
 def _promotion_lines(draft: Draft, promotions: Sequence[PromotionFacts],

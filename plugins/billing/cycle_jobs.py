@@ -22,6 +22,7 @@ async def close_due_cycle(payload: dict[str, Any]) -> None:
     from .closing import close_cycle
     from .cycle import cycle_closing_on
     from .ledger_models import CycleRun, CycleRunStatus
+    from .models import OfferItem
 
     host = current_host()
     if host is None:
@@ -36,6 +37,8 @@ async def close_due_cycle(payload: dict[str, Any]) -> None:
         return  # long over: closed then, or to be closed by hand (gateway billing close-cycle)
     if await CycleRun.filter(starts_on=cycle.starts_on, status=CycleRunStatus.DONE).exists():
         return
+    if not payload.get("today") and not await OfferItem.all().exists():
+        return  # billing not set up on this platform (no reseller has an offer): nothing to bill
     result = await close_cycle(host, config, cycle)
     log.info("billing cycle %s to %s closed: %d statement(s) written", cycle.starts_on,
              cycle.ends_on, result.written)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import strawberry
 from strawberry import relay
@@ -28,6 +28,7 @@ from gateway.api import (
     Role,
     RowNode,
     build_connection,
+    describe_enum_values,
     enqueue,
     error_type,
     field,
@@ -54,13 +55,56 @@ class BillingCycleError(Error):
     """A refusal of the billing cycle area (statements, payments, history)."""
 
 
+describe_enum_values(BillingCycleErrorCode, {
+    "NOT_FOUND": "No such account, statement or cycle among those the caller may see "
+    "(another tenant's are not found either).",
+    "REQUIRED": "A required value is missing or blank (e.g. a credit's reason, an account "
+    "number or billing number).",
+    "INVALID": "A value is not accepted: an amount (above 0, to the cent), a date in the "
+    "future, a close day not yet reached.",
+    "TOO_LONG": "A text is longer than allowed; the message gives the maximum.",
+    "CLOSED_PERIOD": "The date falls inside a closed cycle: a payment or credit is dated on "
+    "the last close day or later.",
+    "CARD_NUMBER_REFUSED": "A text looks like a card number: card payments go through a "
+    "payment processor with its token, never a number.",
+    "PAYMENT_REFUSED": "The payment processor refused the payment; the message gives its "
+    "reason.",
+    "UNKNOWN_PROCESSOR": "No payment processor of that name is installed.",
+    "NO_BILLING_CONTACT": "The account has no billing email address to send the statement "
+    "to.",
+})
+
 strawberry.enum(PaymentMethodEnum, name="PaymentMethod", description="How a payment was made.")
+describe_enum_values(PaymentMethodEnum, {
+    "CHEQUE": "A cheque (its number as the reference).",
+    "CARD": "A credit card, through a payment processor with its token (never the number).",
+    "INVOICE": "Paid against the monthly invoice (transfer, cash).",
+    "OTHER": "Any other way, described by the reference.",
+})
 
 
 @strawberry.enum(description="A file of the billing area.")
 class BillingFileFormat(Enum):
     CSV = "CSV"
     XLSX = "XLSX"
+
+
+describe_enum_values(BillingFileFormat, {
+    "CSV": "Comma-separated values, UTF-8.",
+    "XLSX": "An Excel workbook (Ouvrir dans Excel).",
+})
+
+
+# Arguments repeated across the cycle side's root fields.
+AccountNumberArg = Annotated[int | None, strawberry.argument(
+    description="The account number (CID / UID); give it or billingNumber.")]
+BillingNumberArg = Annotated[str | None, strawberry.argument(
+    description="The account's billing number (CAN); give it or accountNumber.")]
+ResellerIdArg = Annotated[strawberry.ID | None, strawberry.argument(
+    description="Global ID of the reseller (Reseller): a system admin names one; reseller "
+    "staff leave it out (their own) and get \"not found\" for another.")]
+FormatArg = Annotated[BillingFileFormat, strawberry.argument(
+    description="The file's format: CSV or XLSX.")]
 
 
 def _config(info: strawberry.Info) -> BillingConfig:
@@ -85,16 +129,23 @@ def loaders(context: Context) -> dict[str, DataLoader[Any, Any]]:
 
 @strawberry.type(name="BillingStatementLine", description="A line of a statement.")
 class StatementLineOut:
-    position: int
+    position: int = strawberry.field(description="The line's rank on the statement, from 1.")
     kind: str = strawberry.field(description="PLAN, OPTION, DEVICE, SERVICE_FEE, USAGE, "
                                  "PROMOTION or TAX.")
     party: str = strawberry.field(description="CLIENT, or RESELLER: billing suspended, borne "
                                   "by the reseller (the client pays nothing).")
-    code: str
-    description: str
-    quantity: Decimal_
-    unit_price: Money
-    amount: Money
+    code: str = strawberry.field(description="The item's, promotion's or tax's code; a usage "
+                                 "unit (e.g. CALL_MINUTES) on the line recording what was "
+                                 "used.")
+    description: str = strawberry.field(description="What is billed, in the caller's language "
+                                        "(late usage says so and names its days).")
+    quantity: Decimal_ = strawberry.field(description="How many: items, or units of usage "
+                                          "(e.g. minutes, to the hundredth).")
+    unit_price: Money = strawberry.field(description="The price of one (per month for a "
+                                         "monthly item, per unit for usage).")
+    amount: Money = strawberry.field(description="What the client pays for the line, rounded "
+                                     "to the cent (negative: a promotion; 0 on a line the "
+                                     "reseller bears or that only records usage).")
     days: int | None = strawberry.field(description="Recurring lines: the days of the cycle "
                                         "billed.")
 
@@ -108,12 +159,14 @@ class StatementNode(RowNode):
         "final")
 
     id: relay.NodeID[int]
-    number: str
+    number: str = strawberry.field(description="The statement number: the account's CAN and "
+                                   "the close day, e.g. 1234567-20261120.")
     starts_on: dt.date = strawberry.field(description="The cycle's first day.")
     ends_on: dt.date = strawberry.field(description="The close day (the cycle's last day is "
                                         "the day before).")
-    currency: str
-    language: str
+    currency: str = strawberry.field(description="ISO 4217 currency of every amount.")
+    language: str = strawberry.field(description="The client's language the statement is "
+                                     "printed in: fr or en.")
     final: bool = strawberry.field(description="The account's final statement (unsubscribed).")
     account_id: strawberry.Private[int]
     previous_balance: strawberry.Private[Decimal]
@@ -135,7 +188,7 @@ class StatementNode(RowNode):
     def account_number(self) -> int:
         return self.account_id
 
-    @strawberry.field
+    @strawberry.field(description="The balance of the previous statement (0 for the first).")
     def previous_balance_due(self) -> Money:
         return self._money(self.previous_balance)
 
@@ -152,7 +205,7 @@ class StatementNode(RowNode):
     def discounts_total(self) -> Money:
         return self._money(self.discounts)
 
-    @strawberry.field
+    @strawberry.field(description="The reseller's taxes on the charges less promotions.")
     def taxes_total(self) -> Money:
         return self._money(self.taxes)
 
@@ -184,20 +237,23 @@ class StatementNode(RowNode):
 @strawberry.type(name="BillingHistoryLine", description="A dated charge, promotion, tax, "
                  "payment or credit, with the balance after it.")
 class HistoryLineOut:
-    date: dt.date
-    kind: str
-    description: str
-    amount: Money
-    balance: Money
+    date: dt.date = strawberry.field(description="The entry's date: a statement's close day, "
+                                     "or the day a payment or credit was received.")
+    kind: str = strawberry.field(description="CHARGE, PROMOTION, TAX, PAYMENT or CREDIT.")
+    description: str = strawberry.field(description="What it is, in the caller's language.")
+    amount: Money = strawberry.field(description="Positive: owed by the client; negative: a "
+                                     "payment, credit or promotion.")
+    balance: Money = strawberry.field(description="The running balance after this line.")
 
 
 @strawberry.type(name="BillingHistory", description="Historique de facturation et de "
                  "paiements of one account.")
 class HistoryOut:
-    account_number: int
-    billing_number: str
-    name: str
-    balance: Money
+    account_number: int = strawberry.field(description="The account number (CID / UID).")
+    billing_number: str = strawberry.field(description="The account's billing number (CAN).")
+    name: str = strawberry.field(description="The account's name.")
+    balance: Money = strawberry.field(description="The balance after every entry: what the "
+                                      "client owes (negative: in credit).")
     all_lines: strawberry.Private[list[Any]]
 
     @strawberry.field(description="Oldest first; the balance after each line.")
@@ -215,10 +271,12 @@ class HistoryOut:
 
 @strawberry.type(name="BillingRollupClient", description="One client in a reseller's roll-up.")
 class RollupClientOut:
-    account_number: int
-    name: str
-    billing_number: str
-    statement_number: str
+    account_number: int = strawberry.field(description="The client's account number (CID / "
+                                           "UID).")
+    name: str = strawberry.field(description="The client's account name.")
+    billing_number: str = strawberry.field(description="The client's billing number (CAN).")
+    statement_number: str = strawberry.field(description="The number of its statement for the "
+                                             "cycle.")
     retail: Money = strawberry.field(description="Billed to the client before taxes.")
     wholesale: Money = strawberry.field(description="The cost of its services.")
     net: Money = strawberry.field(description="Retail - wholesale: what the reseller keeps.")
@@ -227,15 +285,21 @@ class RollupClientOut:
 @strawberry.type(name="BillingRollup", description="Facturation CAN: what a reseller owes or "
                  "earns for one closed cycle, per client.")
 class RollupOut:
-    reseller_billing_number: str
-    starts_on: dt.date
-    ends_on: dt.date
+    reseller_billing_number: str = strawberry.field(description="The reseller's billing number "
+                                                    "(CAN), on which it is billed or paid.")
+    starts_on: dt.date = strawberry.field(description="The cycle's first day.")
+    ends_on: dt.date = strawberry.field(description="The close day (the cycle's last day is "
+                                        "the day before).")
     reseller_bills_clients: bool = strawberry.field(
         description="True: the reseller bills its clients and owes the platform the "
                     "wholesale cost; false: the platform bills the clients and pays the "
                     "reseller its revenue.")
-    owed: Money
-    earned: Money
+    owed: Money = strawberry.field(description="What the reseller owes the platform (the "
+                                   "wholesale total when it bills its clients; otherwise what "
+                                   "it bears for suspended accounts).")
+    earned: Money = strawberry.field(description="What the platform pays the reseller (retail - "
+                                     "wholesale when the platform bills the clients; otherwise "
+                                     "0).")
     all_clients: strawberry.Private[list[RollupClientOut]]
 
     @strawberry.field(description="Per client, by account number.")
@@ -249,14 +313,17 @@ class RollupOut:
 
 @strawberry.type(name="BillingPreview", description="A statement computed, not written.")
 class PreviewOut:
-    account_number: int
-    starts_on: dt.date
-    ends_on: dt.date
-    lines: list[StatementLineOut]
-    charges: Money
-    discounts: Money
-    taxes: Money
-    total: Money
+    account_number: int = strawberry.field(description="The account number (CID / UID).")
+    starts_on: dt.date = strawberry.field(description="The cycle's first day.")
+    ends_on: dt.date = strawberry.field(description="The close day (the cycle's last day is "
+                                        "the day before).")
+    lines: list[StatementLineOut] = strawberry.field(description="The lines the statement "
+                                                     "would hold, in the caller's language.")
+    charges: Money = strawberry.field(description="Plans, options, devices, fees and usage.")
+    discounts: Money = strawberry.field(description="Promotions taken off.")
+    taxes: Money = strawberry.field(description="The reseller's taxes.")
+    total: Money = strawberry.field(description="New charges: charges - promotions + taxes "
+                                    "(balances and payments left out).")
 
 
 def _preview_out(draft: Any, language: str) -> PreviewOut:
@@ -280,8 +347,9 @@ class BillingCycleQuery:
     @field(*SIGNED_IN, description="Relevés de compte of an account (by account number or "
            "billing number), newest first.")
     async def billing_statements(
-        self, info: strawberry.Info, account_number: int | None = None,
-        billing_number: str | None = None, first: int | None = None, after: str | None = None,
+        self, info: strawberry.Info, account_number: AccountNumberArg = None,
+        billing_number: BillingNumberArg = None, first: int | None = None,
+        after: str | None = None,
     ) -> Connection[StatementNode]:
         principal = info.context.principal
         account = await history.account_by_number(principal, account_number, billing_number)
@@ -296,8 +364,8 @@ class BillingCycleQuery:
     @field(*SIGNED_IN, description="Historique de facturation et de paiements: dated charges "
            "and payments with the running balance, by account number or billing number (CAN).")
     async def billing_ledger(
-        self, info: strawberry.Info, account_number: int | None = None,
-        billing_number: str | None = None,
+        self, info: strawberry.Info, account_number: AccountNumberArg = None,
+        billing_number: BillingNumberArg = None,
     ) -> HistoryOut:
         principal = info.context.principal
         account = await history.account_by_number(principal, account_number, billing_number)
@@ -312,8 +380,11 @@ class BillingCycleQuery:
            "own reseller; a system admin names one); cycleStart: the cycle's first day, default "
            "the last closed cycle.")
     async def billing_rollup(
-        self, info: strawberry.Info, reseller_id: strawberry.ID | None = None,
-        cycle_start: dt.date | None = None, first: int | None = None, after: str | None = None,
+        self, info: strawberry.Info, reseller_id: ResellerIdArg = None,
+        cycle_start: Annotated[dt.date | None, strawberry.argument(
+            description="Any day of the wanted cycle (ISO date), usually its first; the last "
+            "closed cycle when left out.")] = None,
+        first: int | None = None, after: str | None = None,
     ) -> RollupOut:
         principal = info.context.principal
         pk = node_pk(reseller_id, "Reseller", ["resellerId"]) if reseller_id else None
@@ -339,8 +410,14 @@ class BillingCycleQuery:
 
     @field(*STAFF, description="What closing the cycle ending the day before closeDay "
            "(default: the next close) would write on the account's statement; writes nothing.")
-    async def billing_preview(self, info: strawberry.Info, account_number: int,
-                              close_day: dt.date | None = None) -> PreviewOut:
+    async def billing_preview(
+        self, info: strawberry.Info,
+        account_number: Annotated[int, strawberry.argument(
+            description="The account number (CID / UID).")],
+        close_day: Annotated[dt.date | None, strawberry.argument(
+            description="A close day (ISO date): the cycle ending the day before it; the "
+            "current cycle (closing next) when left out.")] = None,
+    ) -> PreviewOut:
         principal = info.context.principal
         account = await history.account_by_number(principal, account_number, None)
         config = _config(info)
@@ -356,8 +433,8 @@ class BillingCycleQuery:
     @field(*SIGNED_IN, description="A signed, short-lived URL of the billing history as CSV or "
            "XLSX (Ouvrir dans Excel).")
     async def billing_ledger_download(
-        self, info: strawberry.Info, format: BillingFileFormat,
-        account_number: int | None = None, billing_number: str | None = None,
+        self, info: strawberry.Info, format: FormatArg,
+        account_number: AccountNumberArg = None, billing_number: BillingNumberArg = None,
     ) -> str:
         account = await history.account_by_number(info.context.principal, account_number,
                                                   billing_number)
@@ -367,8 +444,10 @@ class BillingCycleQuery:
     @field(*STAFF, description="A signed, short-lived URL of a reseller's roll-up as CSV or "
            "XLSX.")
     async def billing_rollup_download(
-        self, info: strawberry.Info, format: BillingFileFormat, cycle_start: dt.date,
-        reseller_id: strawberry.ID | None = None,
+        self, info: strawberry.Info, format: FormatArg,
+        cycle_start: Annotated[dt.date, strawberry.argument(
+            description="Any day of the wanted closed cycle (ISO date), usually its first.")],
+        reseller_id: ResellerIdArg = None,
     ) -> str:
         pk = node_pk(reseller_id, "Reseller", ["resellerId"]) if reseller_id else None
         reseller = await rollup.reseller_for(info.context.principal, pk, ["resellerId"])
@@ -382,9 +461,11 @@ class BillingCycleQuery:
 @strawberry.input(description="A payment received (never a card number: a card payment goes "
                   "through a payment processor with its token).")
 class RecordPaymentInput:
-    account_number: int
-    amount: Decimal_
-    method: PaymentMethodEnum
+    account_number: int = strawberry.field(description="The paying account's number (CID / "
+                                           "UID).")
+    amount: Decimal_ = strawberry.field(description="The amount received, above 0, to the "
+                                        "cent, in the account's currency.")
+    method: PaymentMethodEnum = strawberry.field(description="Cheque, card, invoice or other.")
     date: dt.date | None = strawberry.field(default=None, description="Received on (default "
                                             "today); not inside a closed cycle.")
     reference: str | None = strawberry.field(default=None, description="A cheque number, a "
@@ -399,49 +480,61 @@ class RecordPaymentInput:
 
 @strawberry.type(name="BillingLedgerEntry", description="A ledger entry just written.")
 class LedgerEntryOut:
-    date: dt.date
-    kind: str
-    description: str
-    amount: Money
-    reference: str
+    date: dt.date = strawberry.field(description="The day it was received (ISO date).")
+    kind: str = strawberry.field(description="PAYMENT or CREDIT.")
+    description: str = strawberry.field(description="What it is, in the caller's language.")
+    amount: Money = strawberry.field(description="Negative: it lowers the balance due.")
+    reference: str = strawberry.field(description="The cheque number, transfer reference or "
+                                      "processor's reference; empty: none.")
 
 
-@strawberry.type
+@strawberry.type(description="The ledger entry written, or why nothing was done.")
 class RecordPaymentPayload:
-    entry: LedgerEntryOut | None = None
+    entry: LedgerEntryOut | None = strawberry.field(default=None, description="The entry "
+                                                    "written; null when refused.")
     errors: list[BillingCycleError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="A credit granted to an account, with its reason.")
 class GrantBillingCreditInput:
-    account_number: int
-    amount: Decimal_
-    description: str
-    date: dt.date | None = None
+    account_number: int = strawberry.field(description="The account's number (CID / UID).")
+    amount: Decimal_ = strawberry.field(description="The credit, above 0, to the cent, in the "
+                                        "account's currency.")
+    description: str = strawberry.field(description="Its reason, shown in the billing history "
+                                        "(at most 300 characters).")
+    date: dt.date | None = strawberry.field(default=None, description="Granted on (default "
+                                            "today); not inside a closed cycle.")
 
 
 @strawberry.input(description="Envoyer: email a statement to the account's billing contact.")
 class SendBillingStatementInput:
-    statement_id: strawberry.ID
-    cc: list[str] = strawberry.field(default_factory=list)
-    bcc: list[str] = strawberry.field(default_factory=list)
+    statement_id: strawberry.ID = strawberry.field(description="Global ID of the statement "
+                                                   "(BillingStatement).")
+    cc: list[str] = strawberry.field(default_factory=list, description="Email addresses to "
+                                     "copy, as typed (checked one by one).")
+    bcc: list[str] = strawberry.field(default_factory=list, description="Email addresses to "
+                                      "copy blind.")
 
 
-@strawberry.type
+@strawberry.type(description="The statement sent (or not, in test mode), or why nothing was "
+                 "done.")
 class SendBillingStatementPayload:
-    statement: StatementNode | None = None
+    statement: StatementNode | None = strawberry.field(default=None, description="The "
+                                                       "statement; null when refused.")
     suppressed: bool = strawberry.field(default=False, description="Test mode: not sent.")
     errors: list[BillingCycleError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="Close the billing cycle ending the day before closeDay.")
 class CloseBillingCycleInput:
-    close_day: dt.date
+    close_day: dt.date = strawberry.field(description="The close day (ISO date), today or "
+                                          "before: the cycle ending the day before it.")
 
 
-@strawberry.type
+@strawberry.type(description="Whether the close was queued, or why not.")
 class CloseBillingCyclePayload:
-    queued: bool = False
+    queued: bool = strawberry.field(default=False, description="The close job was queued (it "
+                                    "writes the statements in the background).")
     errors: list[BillingCycleError] = strawberry.field(default_factory=list)
 
 

@@ -27,6 +27,7 @@ class BillingErrorCode(Enum):
     FREE_TRIAL_RESTRICTION = "FREE_TRIAL_RESTRICTION"
     ACCOUNT_UNSUBSCRIBED = "ACCOUNT_UNSUBSCRIBED"
     SELF_SERVICE_DISABLED = "SELF_SERVICE_DISABLED"
+    MANAGED_BY_PROVIDER = "MANAGED_BY_PROVIDER"
     # Promotions
     TRANSITION_NOT_ALLOWED = "TRANSITION_NOT_ALLOWED"
 
@@ -103,6 +104,16 @@ SELF_SERVICE_DISABLED = Text(
     en="Your provider does not let you change your subscription yourself: contact them.",
     fr="Votre fournisseur ne vous permet pas de modifier vous-même votre abonnement : "
        "communiquez avec lui.")
+ADMIN_MANAGED = Text(
+    en="This account is managed by your provider's administrator: ask your provider to change "
+       "your subscription.",
+    fr="Ce compte est géré par l'administrateur de votre fournisseur : demandez-lui de modifier "
+       "votre abonnement.")
+MANAGEMENT_FORBIDDEN = Text(
+    en="Your provider does not let this account's administrator change the account: ask your "
+       "provider to change your subscription.",
+    fr="Votre fournisseur ne permet pas à l'administrateur de ce compte de le modifier : "
+       "demandez-lui de modifier votre abonnement.")
 PROMOTION_TRANSITION = Text(
     en="This promotion is {current} here: it cannot become {wanted}.",
     fr="Cette promotion est à l'état {current} ici : elle ne peut pas passer à {wanted}.")

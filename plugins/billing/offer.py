@@ -34,7 +34,7 @@ from . import inputs
 from .catalogue import item_for
 from .errors import BillingErrorCode as Code
 from .models import BillingSettings, CatalogueItem, OfferItem, OfferPrice, TaxRate
-from .pricing import DEFAULT_CURRENCY, Settings, settings_for
+from .pricing import Settings, settings_for
 
 MAX_TAXES = 10
 OFFER_COLUMNS = ("id", "reseller_id", "item_id", "available", "selling")
@@ -87,7 +87,7 @@ async def reseller_for(principal: Principal | None, reseller_id: int | None,
     return reseller
 
 
-async def settings_of(reseller_id: int, default_currency: str = DEFAULT_CURRENCY) -> Settings:
+async def settings_of(reseller_id: int, default_currency: str | None = None) -> Settings:
     return (await settings_for([reseller_id], default_currency))[reseller_id]
 
 
@@ -208,7 +208,7 @@ class SettingsInput:
 
 async def update_settings(principal: Principal | None, reseller_id: int | None,
                           changes: SettingsInput,
-                          default_currency: str = DEFAULT_CURRENCY) -> Settings:
+                          default_currency: str | None = None) -> Settings:
     """"Facturation CAN" and the currency are agreed with the platform (system admin); the
     reseller decides whether its clients may change their own subscription."""
     reseller = await reseller_for(principal, reseller_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import strawberry
 from strawberry import relay
@@ -29,6 +29,7 @@ from gateway.api import (
     Role,
     RowNode,
     build_connection,
+    describe_enum_values,
     error_type,
     field,
     given,
@@ -55,17 +56,86 @@ from .pricing import Price, prices_on, taxes_for
 
 strawberry.enum(ItemKind, name="CatalogueItemKind",
                 description="Plan (forfait), option, device (appareil) or service fee.")
+describe_enum_values(ItemKind, {
+    "PLAN": "A plan (forfait): a monthly price, units of usage included and an overage rate; "
+    "an account has one plan at most.",
+    "OPTION": "An option added to a plan (e.g. the call recorder).",
+    "DEVICE": "A device (appareil), e.g. an IP phone, usually charged once per unit.",
+    "SERVICE_FEE": "A service fee (frais de service), e.g. activation; the sign-up lists it "
+    "with the options.",
+})
 strawberry.enum(Recurrence, name="BillingRecurrence",
                 description="Charged each month (prorated by day), once, or per unit of usage.")
+describe_enum_values(Recurrence, {
+    "MONTHLY": "Each cycle (20th to 19th), prorated by the days billed.",
+    "ONE_TIME": "Once, in the cycle of the subscription line's first day.",
+    "PER_UNIT": "Per unit of usage reported for its usage key (e.g. each call minute).",
+})
 strawberry.enum(PromotionKind, name="PromotionKind",
                 description="First months free, a percentage off, or an amount off each month.")
+describe_enum_values(PromotionKind, {
+    "FREE_MONTHS": "The monthly charges are free for the promotion's months (premier mois "
+    "gratuit).",
+    "PERCENT_OFF": "`percent` % off the monthly charges for the promotion's months.",
+    "AMOUNT_OFF": "`amount` (in `currency`) off the monthly charges each month, prorated by "
+    "the days covered, never below zero.",
+})
 strawberry.enum(ResellerPromotionStatus, name="ResellerPromotionStatus",
                 description="A promotion at one reseller: available, requested, active, ended.")
+describe_enum_values(ResellerPromotionStatus, {
+    "AVAILABLE": "Made available by the system admin; the reseller may ask for it.",
+    "REQUESTED": "Asked for by the reseller; waits for the system admin to activate it.",
+    "ACTIVE": "Active: subscribers created now get it, for its months.",
+    "ENDED": "Ended or withdrawn: new subscribers no longer get it (those who have it keep "
+    "it); the reseller may ask again.",
+})
 
 
 @error_type("Billing", BillingErrorCode)
 class BillingError(Error):
     """A refusal of the billing area: what was wrong, where, and why."""
+
+
+describe_enum_values(BillingErrorCode, {
+    "REQUIRED": "A required value is missing or blank (e.g. the usage key of a per-unit item).",
+    "INVALID": "A value has the wrong shape or is not accepted: a code, a currency, a setting "
+    "only the system admin may change, a currency fixed once the reseller has an offer.",
+    "OUT_OF_RANGE": "A number is outside its bounds: amounts, percentages (0 to 100), "
+    "included units, quantities (1 to 999), months (1 to 36).",
+    "TOO_LONG": "A text is longer than allowed; the message gives the maximum.",
+    "TOO_MANY": "Too many items in one list (e.g. 100 subscription lines, 10 taxes).",
+    "NOT_FOUND": "No such object, or not one the caller may see (another reseller's ids are not "
+    "found either).",
+    "DUPLICATE": "The same code or item twice (a catalogue code already used, an item twice in "
+    "one subscription).",
+    "PRICE_IN_PAST": "A price or subscription change dated before today: a closed cycle is "
+    "never rewritten.",
+    "CURRENCY_MISMATCH": "The item is priced in another currency than the reseller's: give the "
+    "reseller's own retail price.",
+    "NOT_IN_OFFER": "The item is not sold by the account's reseller (or not of the right kind "
+    "for the sign-up step), or a second plan.",
+    "RETIRED": "The catalogue item or promotion is retired: it can no longer be sold or "
+    "offered.",
+    "FREE_TRIAL_RESTRICTION": "During Essai gratuit no option, device or fee may be added or "
+    "increased: move the account to production first.",
+    "ACCOUNT_UNSUBSCRIBED": "The account is unsubscribed (Désabonné): its subscription is "
+    "frozen.",
+    "SELF_SERVICE_DISABLED": "The reseller does not let its clients change their own "
+    "subscription (or the caller is not the account's company admin or professional).",
+    "MANAGED_BY_PROVIDER": "The account's own users may not change its plans: a professional "
+    "account managed by the administrator (Compte géré par l'administrateur) or a company "
+    "whose reseller forbids user management (Interdire la gestion des utilisateurs); its "
+    "reseller's staff may.",
+    "TRANSITION_NOT_ALLOWED": "The promotion cannot move to that state from its current one "
+    "(e.g. activating one that was never requested).",
+})
+
+# Arguments repeated across the area's root fields.
+ResellerArg = Annotated[strawberry.ID | None, strawberry.argument(
+    description="Global ID of a reseller (Reseller): the system admin names one; reseller "
+    "staff may leave it out (their own) and get \"not found\" for another.")]
+AccountArg = Annotated[strawberry.ID, strawberry.argument(
+    description="Global ID of the account (Account); another tenant's is \"not found\".")]
 
 
 OFFER_PRICES = "billing.offer_prices"
@@ -142,8 +212,11 @@ def _config(info: strawberry.Info) -> BillingConfig:
 @strawberry.type(description="A price version of a catalogue item, in force from a date "
                  "until the next one.")
 class CataloguePriceVersion:
-    effective_from: dt.date
-    list_price: Money
+    effective_from: dt.date = strawberry.field(description="The first day this version is in "
+                                               "force (ISO date).")
+    list_price: Money = strawberry.field(description="The list price (per month, once or per "
+                                         "unit, by the item's recurrence), in the item's "
+                                         "currency.")
     included_units: int = strawberry.field(description="Plans: units of usage included each "
                                            "cycle (e.g. minutes).")
     overage_rate: Money = strawberry.field(description="Plans: the price of each unit beyond.")
@@ -155,16 +228,21 @@ class CatalogueItemNode(RowNode):
     COLUMNS: ClassVar[tuple[str, ...]] = catalogue.ITEM_COLUMNS
 
     id: relay.NodeID[int]
-    code: str
-    kind: ItemKind
-    recurrence: Recurrence
-    name_fr: str
-    name_en: str
+    code: str = strawberry.field(description="Unique code, e.g. PLAN-PRO (letters, digits, "
+                                 "dashes, underscores).")
+    kind: ItemKind = strawberry.field(description="Plan, option, device or service fee.")
+    recurrence: Recurrence = strawberry.field(description="Monthly, one-time or per unit of "
+                                              "usage.")
+    name_fr: str = strawberry.field(description="Its name in French, as statements and the "
+                                    "portals show it.")
+    name_en: str = strawberry.field(description="Its name in English.")
     usage_key: str = strawberry.field(description="The usage unit it includes or prices "
-                                      "(e.g. MINUTE); empty: none.")
-    currency: str
-    created_at: DateTime
-    retired_at: DateTime | None
+                                      "(e.g. CALL_MINUTES); empty: none.")
+    currency: str = strawberry.field(description="ISO 4217 currency of its list prices "
+                                     "(e.g. CAD).")
+    created_at: DateTime = strawberry.field(description="When the system admin created it.")
+    retired_at: DateTime | None = strawberry.field(description="When it was retired (no new "
+                                                   "subscription); null: current.")
 
     @classmethod
     def visible(cls, principal: Principal | None) -> QuerySet[Any]:
@@ -186,21 +264,32 @@ class CatalogueItemNode(RowNode):
 @strawberry.type(description="An offer item's prices in force today, in the reseller's "
                  "currency; the wholesale price only for the system admin and the reseller.")
 class OfferPrices:
-    effective_from: dt.date
-    retail_price: Money
-    list_price: Money
-    wholesale_price: Money | None
-    included_units: int
-    overage_rate: Money
-    wholesale_overage_rate: Money | None
+    effective_from: dt.date = strawberry.field(description="Since when these prices are in "
+                                               "force (the later of the catalogue's and the "
+                                               "offer's versions).")
+    retail_price: Money = strawberry.field(description="What the client pays (the reseller's "
+                                           "price, else the list price).")
+    list_price: Money = strawberry.field(description="The catalogue's list price, in the "
+                                         "item's currency.")
+    wholesale_price: Money | None = strawberry.field(description="What the reseller pays the "
+                                                     "platform; null for other callers.")
+    included_units: int = strawberry.field(description="Plans: units of usage included each "
+                                           "cycle (e.g. minutes).")
+    overage_rate: Money = strawberry.field(description="Plans: what the client pays per unit "
+                                           "beyond those included.")
+    wholesale_overage_rate: Money | None = strawberry.field(
+        description="Plans: what the reseller pays per unit beyond; null for other callers.")
 
 
 @strawberry.type(description="A version of an offer item's prices, in force from a date "
                  "until the next one (null retail: the list price in force).")
 class OfferPriceVersion:
-    effective_from: dt.date
-    retail_price: Decimal_ | None
-    retail_overage_rate: Decimal_ | None
+    effective_from: dt.date = strawberry.field(description="The first day this version is in "
+                                               "force (ISO date; later than today: planned).")
+    retail_price: Decimal_ | None = strawberry.field(description="The reseller's retail price; "
+                                                     "null: the catalogue list price.")
+    retail_overage_rate: Decimal_ | None = strawberry.field(
+        description="The reseller's overage rate per unit; null: the catalogue's.")
     wholesale_price: Decimal_ | None = strawberry.field(description="The system admin and "
                                                         "the reseller only.")
 
@@ -224,15 +313,15 @@ class OfferItemNode(RowNode):
         found: dict[str, Any] = await _loader(info, OFFER_INFO).load(self.id)
         return found
 
-    @strawberry.field
+    @strawberry.field(description="The catalogue item's code, e.g. PLAN-PRO.")
     async def code(self, info: strawberry.Info) -> str:
         return str((await self._info(info))["code"])
 
-    @strawberry.field
+    @strawberry.field(description="Plan, option, device or service fee.")
     async def kind(self, info: strawberry.Info) -> ItemKind:
         return ItemKind((await self._info(info))["kind"])
 
-    @strawberry.field
+    @strawberry.field(description="Monthly, one-time or per unit of usage.")
     async def recurrence(self, info: strawberry.Info) -> Recurrence:
         return Recurrence((await self._info(info))["recurrence"])
 
@@ -271,9 +360,10 @@ class OfferItemNode(RowNode):
 
 @strawberry.type(description="A tax line applied on the reseller's statements.")
 class TaxLine:
-    name: str
+    name: str = strawberry.field(description="As printed on statements, e.g. TPS.")
     rate: Decimal_ = strawberry.field(description="A percentage, e.g. 9.975.")
-    registration_number: str
+    registration_number: str = strawberry.field(description="The reseller's registration "
+                                                "number for this tax; empty: none printed.")
 
 
 @strawberry.type(description="A reseller's billing settings (\"Facturation CAN\").")
@@ -281,10 +371,12 @@ class BillingSettingsType:
     reseller_bills_clients: bool = strawberry.field(description=(
         "True: the reseller bills its clients and the platform bills it the wholesale cost on "
         "its CAN. False: the platform bills the clients and pays the reseller its revenue."))
-    currency: str
+    currency: str = strawberry.field(description="ISO 4217 currency of the reseller's prices "
+                                     "and statements (the platform's default until set).")
     self_service: bool = strawberry.field(description="Clients may change their own "
                                           "subscription.")
-    taxes: list[TaxLine]
+    taxes: list[TaxLine] = strawberry.field(description="The tax lines applied on its "
+                                            "statements, in order; empty: no tax.")
 
 
 async def _settings(reseller_id: int, config: BillingConfig) -> BillingSettingsType:
@@ -305,11 +397,11 @@ class SubscriptionLineNode(RowNode):
     COLUMNS: ClassVar[tuple[str, ...]] = subscriptions.LINE_COLUMNS
 
     id: relay.NodeID[int]
-    quantity: int
+    quantity: int = strawberry.field(description="How many (1 to 999).")
     starts_on: dt.date = strawberry.field(description="The first day billed.")
     ends_on: dt.date | None = strawberry.field(description="The first day no longer billed; "
                                                "null: open-ended.")
-    created_at: DateTime
+    created_at: DateTime = strawberry.field(description="When the line was written.")
     account_id: strawberry.Private[int]
     offer_item_id: strawberry.Private[int]
 
@@ -322,7 +414,8 @@ class SubscriptionLineNode(RowNode):
         found = await _loader(info, OFFER_INFO).load(self.offer_item_id)
         return str(found["code"]) if found else ""
 
-    @strawberry.field
+    @strawberry.field(description="Plan, option, device or service fee; null if the item is "
+                      "gone.")
     async def kind(self, info: strawberry.Info) -> ItemKind | None:
         found = await _loader(info, OFFER_INFO).load(self.offer_item_id)
         return ItemKind(found["kind"]) if found else None
@@ -354,15 +447,20 @@ class PromotionNode(RowNode):
                                           "percent", "amount", "currency", "retired_at")
 
     id: relay.NodeID[int]
-    code: str
-    name_fr: str
-    name_en: str
-    kind: PromotionKind
-    months: int
-    percent: Decimal_ | None
-    amount: Decimal_ | None
-    currency: str | None
-    retired_at: DateTime | None
+    code: str = strawberry.field(description="Unique code, e.g. PROMO-20-6.")
+    name_fr: str = strawberry.field(description="Its name in French, as statements show it.")
+    name_en: str = strawberry.field(description="Its name in English.")
+    kind: PromotionKind = strawberry.field(description="Free months, percent off or amount off.")
+    months: int = strawberry.field(description="How many months it lasts from the day billing "
+                                   "starts (1 to 36).")
+    percent: Decimal_ | None = strawberry.field(description="PERCENT_OFF: the percentage off; "
+                                                "null otherwise.")
+    amount: Decimal_ | None = strawberry.field(description="AMOUNT_OFF: the amount off each "
+                                               "month; null otherwise.")
+    currency: str | None = strawberry.field(description="AMOUNT_OFF: the amount's ISO 4217 "
+                                            "currency; null otherwise.")
+    retired_at: DateTime | None = strawberry.field(description="When it was retired; null: "
+                                                   "current.")
 
     @classmethod
     def visible(cls, principal: Principal | None) -> QuerySet[Any]:
@@ -375,10 +473,13 @@ class ResellerPromotionNode(RowNode):
                                           "requested_at", "activated_at", "ended_at")
 
     id: relay.NodeID[int]
-    status: ResellerPromotionStatus
-    requested_at: DateTime | None
-    activated_at: DateTime | None
-    ended_at: DateTime | None
+    status: ResellerPromotionStatus = strawberry.field(description="Available, requested, "
+                                                       "active or ended.")
+    requested_at: DateTime | None = strawberry.field(description="When the reseller last asked "
+                                                     "for it; null: never.")
+    activated_at: DateTime | None = strawberry.field(description="When the system admin last "
+                                                     "activated it; null: never.")
+    ended_at: DateTime | None = strawberry.field(description="When it last ended; null: never.")
     reseller_id: strawberry.Private[int]
     promotion_id: strawberry.Private[int]
 
@@ -386,7 +487,7 @@ class ResellerPromotionNode(RowNode):
     def visible(cls, principal: Principal | None) -> QuerySet[Any]:
         return promotions.reseller_promotions_visible(principal)
 
-    @strawberry.field
+    @strawberry.field(description="The promotion (null if the caller may no longer see it).")
     async def promotion(self, info: strawberry.Info) -> PromotionNode | None:
         [node] = await PromotionNode.load(info.context.principal, [self.promotion_id])
         return node
@@ -399,8 +500,9 @@ class AccountPromotionNode(RowNode):
                                           "ends_on")
 
     id: relay.NodeID[int]
-    starts_on: dt.date
-    ends_on: dt.date
+    starts_on: dt.date = strawberry.field(description="The first day it covers (the day "
+                                          "billing starts).")
+    ends_on: dt.date = strawberry.field(description="The first day it no longer covers.")
     account_id: strawberry.Private[int]
     promotion_id: strawberry.Private[int]
 
@@ -413,7 +515,7 @@ class AccountPromotionNode(RowNode):
         promotion: Promotion = await _loader(info, PROMOTIONS).load(self.promotion_id)
         return promotion.name_fr if _language(info) == "fr" else promotion.name_en
 
-    @strawberry.field
+    @strawberry.field(description="Free months, percent off or amount off.")
     async def kind(self, info: strawberry.Info) -> PromotionKind:
         promotion: Promotion = await _loader(info, PROMOTIONS).load(self.promotion_id)
         return PromotionKind(promotion.kind)
@@ -433,7 +535,9 @@ def _reseller_pk(raw: strawberry.ID | None) -> int | None:
 class OfferQuery:
     @field(Role.SYSTEM_ADMIN, description="The platform catalogue, by code; kind narrows it.")
     async def catalogue_items(
-        self, info: strawberry.Info, kind: ItemKind | None = None,
+        self, info: strawberry.Info,
+        kind: Annotated[ItemKind | None, strawberry.argument(
+            description="Only items of this kind; every kind when left out.")] = None,
         first: int | None = None, after: str | None = None,
     ) -> Connection[CatalogueItemNode]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
@@ -449,8 +553,11 @@ class OfferQuery:
            "made available and what the reseller sells. Subscribers see what their reseller "
            "sells, without wholesale prices; a system admin names the reseller.")
     async def offer_items(
-        self, info: strawberry.Info, reseller_id: strawberry.ID | None = None,
-        selling: bool | None = None, first: int | None = None, after: str | None = None,
+        self, info: strawberry.Info, reseller_id: ResellerArg = None,
+        selling: Annotated[bool | None, strawberry.argument(
+            description="true: only what the reseller sells; false: only what it does not; "
+            "both when left out.")] = None,
+        first: int | None = None, after: str | None = None,
     ) -> Connection[OfferItemNode]:
         principal = info.context.principal
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
@@ -469,8 +576,10 @@ class OfferQuery:
     @field(ANONYMOUS, description="What the reseller of a sign-up sells, for the client "
            "finishing the sign-up they were sent (token: their link's); retail prices only.")
     async def signup_offer_items(
-        self, info: strawberry.Info, token: str, first: int | None = None,
-        after: str | None = None,
+        self, info: strawberry.Info,
+        token: Annotated[str, strawberry.argument(
+            description="The sign-up token of the link the client was emailed.")],
+        first: int | None = None, after: str | None = None,
     ) -> Connection[OfferItemNode]:
         from plugins.clients.api import signup_reseller
 
@@ -485,7 +594,7 @@ class OfferQuery:
     @field(Role.SYSTEM_ADMIN, *RESELLER_SIDE, description="A reseller's billing settings and "
            "taxes (the caller's own reseller unless a system admin names one).")
     async def billing_settings(self, info: strawberry.Info,
-                               reseller_id: strawberry.ID | None = None) -> BillingSettingsType:
+                               reseller_id: ResellerArg = None) -> BillingSettingsType:
         reseller = await offer.reseller_for(info.context.principal, _reseller_pk(reseller_id),
                                             ["resellerId"])
         return await _settings(reseller.id, _config(info))
@@ -493,8 +602,14 @@ class OfferQuery:
     @field(*SIGNED_IN, description="An account's subscription lines billed on a day (today "
            "by default), or every line ever (all: true).")
     async def subscription_lines(
-        self, info: strawberry.Info, account_id: strawberry.ID, on: dt.date | None = None,
-        all: bool = False, first: int | None = None, after: str | None = None,
+        self, info: strawberry.Info, account_id: AccountArg,
+        on: Annotated[dt.date | None, strawberry.argument(
+            description="The day whose lines are wanted (ISO date); today when left "
+            "out.")] = None,
+        all: Annotated[bool, strawberry.argument(
+            description="true: every line ever, ended and planned ones included (on is "
+            "ignored).")] = False,
+        first: int | None = None, after: str | None = None,
     ) -> Connection[SubscriptionLineNode]:
         from gateway.api import account_for
 
@@ -513,7 +628,7 @@ class OfferQuery:
     @field(*SIGNED_IN, description="The promotions an account has (its own users and its "
            "reseller's staff).")
     async def account_promotions(
-        self, info: strawberry.Info, account_id: strawberry.ID, first: int | None = None,
+        self, info: strawberry.Info, account_id: AccountArg, first: int | None = None,
         after: str | None = None,
     ) -> Connection[AccountPromotionNode]:
         from gateway.api import account_for
@@ -542,9 +657,10 @@ class OfferQuery:
     @field(Role.SYSTEM_ADMIN, *RESELLER_SIDE, description="Promotions at resellers, with their "
            "state; a system admin may name a reseller, status narrows the list.")
     async def reseller_promotions(
-        self, info: strawberry.Info, reseller_id: strawberry.ID | None = None,
-        status: ResellerPromotionStatus | None = None, first: int | None = None,
-        after: str | None = None,
+        self, info: strawberry.Info, reseller_id: ResellerArg = None,
+        status: Annotated[ResellerPromotionStatus | None, strawberry.argument(
+            description="Only promotions in this state; every state when left out.")] = None,
+        first: int | None = None, after: str | None = None,
     ) -> Connection[ResellerPromotionNode]:
         principal = info.context.principal
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
@@ -563,158 +679,218 @@ class OfferQuery:
 
 # --- Mutations -----------------------------------------------------------------------------
 
-@strawberry.input
+@strawberry.input(description="A new catalogue item and its first price version.")
 class CreateCatalogueItemInput:
-    code: str
-    kind: ItemKind
-    recurrence: Recurrence
-    name_fr: str
-    name_en: str
-    list_price: Decimal_
-    currency: str = "CAD"
-    usage_key: str = strawberry.field(default="", description="The usage unit (e.g. MINUTE) a "
-                                      "plan includes or a per-unit item prices.")
-    included_units: int = 0
-    overage_rate: Decimal_ = Decimal(0)
-    effective_from: dt.date | None = None
+    code: str = strawberry.field(description="Unique code: 1 to 64 letters, digits, dashes or "
+                                 "underscores, e.g. PLAN-PRO.")
+    kind: ItemKind = strawberry.field(description="Plan, option, device or service fee.")
+    recurrence: Recurrence = strawberry.field(description="Monthly, one-time or per unit of "
+                                              "usage.")
+    name_fr: str = strawberry.field(description="Its name in French (statements, portals).")
+    name_en: str = strawberry.field(description="Its name in English.")
+    list_price: Decimal_ = strawberry.field(description="The list price, in `currency` (per "
+                                            "month, once or per unit, by the recurrence).")
+    currency: str = strawberry.field(default="CAD", description="ISO 4217 currency of its "
+                                     "prices (CAD by default).")
+    usage_key: str = strawberry.field(default="", description="The usage unit (e.g. "
+                                      "CALL_MINUTES) a plan includes or a per-unit item prices.")
+    included_units: int = strawberry.field(default=0, description="Plans: units of usage "
+                                           "included each cycle (e.g. minutes).")
+    overage_rate: Decimal_ = strawberry.field(default=Decimal(0), description="Plans: the "
+                                              "price of each unit beyond those included.")
+    effective_from: dt.date | None = strawberry.field(default=None, description="The first "
+                                                      "price's first day: today or later "
+                                                      "(default today).")
 
 
-@strawberry.input
+@strawberry.input(description="A new price version of a catalogue item.")
 class SetCataloguePriceInput:
-    item_id: strawberry.ID
-    list_price: Decimal_
-    included_units: int = 0
-    overage_rate: Decimal_ = Decimal(0)
+    item_id: strawberry.ID = strawberry.field(description="Global ID of the catalogue item "
+                                              "(CatalogueItem).")
+    list_price: Decimal_ = strawberry.field(description="The list price, in the item's "
+                                            "currency.")
+    included_units: int = strawberry.field(default=0, description="Plans: units of usage "
+                                           "included each cycle.")
+    overage_rate: Decimal_ = strawberry.field(default=Decimal(0), description="Plans: the "
+                                              "price of each unit beyond those included.")
     effective_from: dt.date | None = strawberry.field(default=None, description="Today or "
                                                       "later (default today).")
 
 
-@strawberry.input
+@strawberry.input(description="Names one catalogue item.")
 class CatalogueItemIdInput:
-    item_id: strawberry.ID
+    item_id: strawberry.ID = strawberry.field(description="Global ID of the catalogue item "
+                                              "(CatalogueItem).")
 
 
-@strawberry.type
+@strawberry.type(description="The catalogue item as it is now, or why nothing was done.")
 class CatalogueItemPayload:
-    item: CatalogueItemNode | None = None
+    item: CatalogueItemNode | None = strawberry.field(default=None, description="The item; "
+                                                      "null when refused.")
     errors: list[BillingError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="A catalogue item made available to a reseller, at a "
+                  "wholesale price.")
 class OfferCatalogueItemInput:
-    reseller_id: strawberry.ID
-    item_id: strawberry.ID
+    reseller_id: strawberry.ID = strawberry.field(description="Global ID of the reseller "
+                                                  "(Reseller).")
+    item_id: strawberry.ID = strawberry.field(description="Global ID of the catalogue item "
+                                              "(CatalogueItem).")
     wholesale_price: Decimal_ = strawberry.field(description="In the reseller's currency.")
-    effective_from: dt.date | None = None
+    effective_from: dt.date | None = strawberry.field(default=None, description="The "
+                                                      "wholesale price's first day: today or "
+                                                      "later (default today).")
 
 
-@strawberry.input
+@strawberry.input(description="Names one item of a reseller's offer.")
 class OfferItemIdInput:
-    offer_item_id: strawberry.ID
+    offer_item_id: strawberry.ID = strawberry.field(description="Global ID of the offer item "
+                                                    "(OfferItem).")
 
 
-@strawberry.input
+@strawberry.input(description="Whether the reseller sells an item of its offer, and at "
+                  "what retail prices from a date.")
 class SetOfferItemRetailInput:
-    offer_item_id: strawberry.ID
-    selling: bool
+    offer_item_id: strawberry.ID = strawberry.field(description="Global ID of the offer item "
+                                                    "(OfferItem).")
+    selling: bool = strawberry.field(description="true: sold to the reseller's clients; false: "
+                                     "no longer sold (accounts that have it keep it).")
     retail_price: Decimal_ | None = strawberry.field(default=None, description="Null: the "
                                                      "catalogue list price.")
-    retail_overage_rate: Decimal_ | None = None
-    effective_from: dt.date | None = None
+    retail_overage_rate: Decimal_ | None = strawberry.field(
+        default=None, description="Plans: the client's price per unit beyond those included; "
+        "null: the catalogue's overage rate.")
+    effective_from: dt.date | None = strawberry.field(default=None, description="The prices' "
+                                                      "first day: today or later (default "
+                                                      "today).")
 
 
-@strawberry.type
+@strawberry.type(description="The offer item as it is now, or why nothing was done.")
 class OfferItemPayload:
-    offer_item: OfferItemNode | None = None
+    offer_item: OfferItemNode | None = strawberry.field(default=None, description="The offer "
+                                                        "item; null when refused.")
     errors: list[BillingError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="Changes to a reseller's billing settings; a field left out "
+                  "keeps its value.")
 class UpdateBillingSettingsInput:
-    reseller_id: strawberry.ID | None = None
+    reseller_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Global ID of the reseller (Reseller): the system admin "
+        "names one; reseller staff leave it out (their own).")
     reseller_bills_clients: bool | None = strawberry.field(default=None, description="System "
                                                            "admin only.")
     currency: str | None = strawberry.field(default=None, description="System admin only; "
                                             "fixed once the reseller has an offer.")
-    self_service: bool | None = None
+    self_service: bool | None = strawberry.field(default=None, description="Whether its "
+                                                 "clients may change their own subscription.")
 
 
-@strawberry.input
+@strawberry.input(description="A tax line of a reseller's statements.")
 class TaxLineInput:
-    name: str
-    rate: Decimal_
-    registration_number: str = ""
+    name: str = strawberry.field(description="As printed on statements, e.g. TPS (at most 100 "
+                                 "characters).")
+    rate: Decimal_ = strawberry.field(description="A percentage, 0 to 100, e.g. 9.975.")
+    registration_number: str = strawberry.field(default="", description="The reseller's "
+                                                "registration number for the tax; empty: none.")
 
 
-@strawberry.input
+@strawberry.input(description="A reseller's whole list of tax lines.")
 class SetTaxesInput:
-    taxes: list[TaxLineInput]
-    reseller_id: strawberry.ID | None = None
+    taxes: list[TaxLineInput] = strawberry.field(description="Every tax line, in statement "
+                                                 "order (at most 10); empty: no tax.")
+    reseller_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Global ID of the reseller (Reseller): the system admin "
+        "names one; reseller staff leave it out (their own).")
 
 
-@strawberry.type
+@strawberry.type(description="A reseller's billing settings as they are now, or why nothing "
+                 "was done.")
 class BillingSettingsPayload:
-    settings: BillingSettingsType | None = None
+    settings: BillingSettingsType | None = strawberry.field(default=None, description="The "
+                                                            "settings; null when refused.")
     errors: list[BillingError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="One line of a subscription: an item of the reseller's "
+                  "offer and a quantity.")
 class SubscriptionLineInput:
-    offer_item_id: strawberry.ID
-    quantity: int = 1
+    offer_item_id: strawberry.ID = strawberry.field(description="Global ID of the offer item "
+                                                    "(OfferItem) of the account's reseller.")
+    quantity: int = strawberry.field(default=1, description="How many, 1 to 999.")
 
 
-@strawberry.input
+@strawberry.input(description="An account's whole subscription from a date.")
 class SetSubscriptionInput:
-    account_id: strawberry.ID
+    account_id: strawberry.ID = strawberry.field(description="Global ID of the account "
+                                                 "(Account).")
     lines: list[SubscriptionLineInput] = strawberry.field(description="The whole subscription "
                                                           "from effectiveFrom (at most 100).")
-    effective_from: dt.date | None = None
+    effective_from: dt.date | None = strawberry.field(
+        default=None, description="The first day of the new subscription: today or later "
+        "(default today); changed or removed lines end that day.")
 
 
-@strawberry.type
+@strawberry.type(description="The account's subscription lines in force from the change, or "
+                 "why nothing was done.")
 class SubscriptionPayload:
-    lines: list[SubscriptionLineNode] | None = None
+    lines: list[SubscriptionLineNode] | None = strawberry.field(
+        default=None, description="The lines in force on the change's first day; null when "
+        "refused.")
     errors: list[BillingError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="A new promotion (system admin).")
 class CreatePromotionInput:
-    code: str
-    name_fr: str
-    name_en: str
-    kind: PromotionKind
-    months: int = 1
-    percent: Decimal_ | None = None
-    amount: Decimal_ | None = None
-    currency: str | None = None
+    code: str = strawberry.field(description="Unique code: letters, digits, dashes or "
+                                 "underscores, e.g. PROMO-20-6.")
+    name_fr: str = strawberry.field(description="Its name in French, as statements show it.")
+    name_en: str = strawberry.field(description="Its name in English.")
+    kind: PromotionKind = strawberry.field(description="Free months, percent off or amount "
+                                           "off.")
+    months: int = strawberry.field(default=1, description="How many months it lasts from the "
+                                   "day billing starts, 1 to 36.")
+    percent: Decimal_ | None = strawberry.field(default=None, description="PERCENT_OFF "
+                                                "(required): the percentage off, 0 to 100.")
+    amount: Decimal_ | None = strawberry.field(default=None, description="AMOUNT_OFF "
+                                               "(required): the amount off each month.")
+    currency: str | None = strawberry.field(default=None, description="AMOUNT_OFF: the "
+                                            "amount's ISO 4217 currency.")
 
 
-@strawberry.type
+@strawberry.type(description="The promotion as it is now, or why nothing was done.")
 class PromotionPayload:
-    promotion: PromotionNode | None = None
+    promotion: PromotionNode | None = strawberry.field(default=None, description="The "
+                                                       "promotion; null when refused.")
     errors: list[BillingError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="A promotion made available to a reseller.")
 class OfferPromotionInput:
-    promotion_id: strawberry.ID
-    reseller_id: strawberry.ID
+    promotion_id: strawberry.ID = strawberry.field(description="Global ID of the promotion "
+                                                   "(Promotion).")
+    reseller_id: strawberry.ID = strawberry.field(description="Global ID of the reseller "
+                                                  "(Reseller).")
 
 
-@strawberry.input
+@strawberry.input(description="Names one promotion at one reseller.")
 class ResellerPromotionIdInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID of the reseller's promotion "
+                                         "(ResellerPromotion).")
 
 
-@strawberry.input
+@strawberry.input(description="Names one promotion.")
 class PromotionIdInput:
-    promotion_id: strawberry.ID
+    promotion_id: strawberry.ID = strawberry.field(description="Global ID of the promotion "
+                                                   "(Promotion).")
 
 
-@strawberry.type
+@strawberry.type(description="The promotion at the reseller as it is now, or why nothing was "
+                 "done.")
 class ResellerPromotionPayload:
-    reseller_promotion: ResellerPromotionNode | None = None
+    reseller_promotion: ResellerPromotionNode | None = strawberry.field(
+        default=None, description="The promotion at the reseller; null when refused.")
     errors: list[BillingError] = strawberry.field(default_factory=list)
 
 
@@ -842,8 +1018,8 @@ class OfferMutation:
     @mutation(*STAFF, Role.COMPANY_ADMIN, Role.PROFESSIONAL, errors=BillingError,
               description="Set an account's subscription from a date (today by default): "
               "items of its reseller's offer with quantities. A company admin or professional "
-              "may change their own when the reseller allows it; no option during a free "
-              "trial.")
+              "may change their own when the reseller allows it and the account's management "
+              "restrictions do not forbid it; no option during a free trial.")
     async def set_subscription(self, info: strawberry.Info,
                                input: SetSubscriptionInput) -> SubscriptionPayload:
         principal = info.context.principal
@@ -853,7 +1029,8 @@ class OfferMutation:
             _pk(line.offer_item_id, "OfferItem", ["input", "lines", i, "offerItemId"]),
             line.quantity) for i, line in enumerate(input.lines[:subscriptions.MAX_LINES + 1])]
         result = await subscriptions.set_subscription(principal, account_id, lines,
-                                                      effective_from=input.effective_from)
+                                                      effective_from=input.effective_from,
+                                                      host=info.context.host)
         nodes = await SubscriptionLineNode.load(principal, [line.id for line in result])
         return SubscriptionPayload(lines=[node for node in nodes if node is not None])
 

@@ -77,9 +77,13 @@ def gateway_provider(gateway: PluginHost, kind: str, name: str) -> object | None
     if name != "default":
         return None
     if kind == "invoice_preview":
+        from functools import partial
+
         from .preview import preview_lines
 
-        return preview_lines
+        # In the platform's default currency when the reseller never saved billing settings.
+        config = gateway.config_for(PLUGIN_NAME, BillingConfig)
+        return partial(preview_lines, default_currency=config.default_currency)
     if kind == "signup_subscription":
         from .subscriptions import check_signup_choice
 

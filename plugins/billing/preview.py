@@ -15,7 +15,7 @@ from plugins.clients.api import InvoiceLine, signup_subscription
 
 from . import errors as e
 from .models import OfferItem, PromotionKind, Recurrence
-from .pricing import CENT, prices_on, settings_for, taxes_for, to_cents
+from .pricing import CENT, DEFAULT_CURRENCY, prices_on, settings_for, taxes_for, to_cents
 from .promotions import account_promotions, billing_starts_on
 from .subscriptions import lines_on
 
@@ -25,14 +25,16 @@ def _rate_text(rate: Decimal) -> str:
     return text
 
 
-async def preview_lines(account: Account, today: dt.date | None = None) -> list[InvoiceLine]:
-    """What the first invoice after the trial will hold (a handful of queries)."""
+async def preview_lines(account: Account, today: dt.date | None = None, *,
+                        default_currency: str = DEFAULT_CURRENCY) -> list[InvoiceLine]:
+    """What the first invoice after the trial will hold (a handful of queries), in the
+    reseller's currency (``default_currency``, the plugin's setting, if it never chose one)."""
     language = account.language if account.language in ("fr", "en") else "fr"
+    settings = (await settings_for([account.reseller_id], default_currency))[account.reseller_id]
     if not await OfferItem.filter(reseller_id=account.reseller_id).exists():
-        return await _unpriced_signup_lines(account)
+        return await _unpriced_signup_lines(account, settings.currency)
     today = today or dt.datetime.now(dt.UTC).date()
     start = max(billing_starts_on(account), today)
-    settings = (await settings_for([account.reseller_id]))[account.reseller_id]
     currency = settings.currency
     subscription = await lines_on(account.id, start)
     prices = await prices_on([line.offer_item_id for line in subscription], start)
@@ -76,14 +78,14 @@ async def preview_lines(account: Account, today: dt.date | None = None) -> list[
     return lines
 
 
-async def _unpriced_signup_lines(account: Account) -> list[InvoiceLine]:
+async def _unpriced_signup_lines(account: Account, currency: str) -> list[InvoiceLine]:
     """A reseller billing does not price yet (no offer at all): what the sign-up asked for,
-    unpriced, as the clients plugin shows it on its own."""
+    unpriced, as the clients plugin shows it on its own (in the reseller's currency)."""
     choice = await signup_subscription(account.id) or {}
     lines = []
     if choice.get("plan"):
-        lines.append(InvoiceLine(str(choice["plan"]), 1, None, "CAD"))
-    lines += [InvoiceLine(str(option), 1, None, "CAD") for option in choice.get("options", [])]
-    lines += [InvoiceLine(str(d["model"]), int(d["quantity"]), None, "CAD")
+        lines.append(InvoiceLine(str(choice["plan"]), 1, None, currency))
+    lines += [InvoiceLine(str(option), 1, None, currency) for option in choice.get("options", [])]
+    lines += [InvoiceLine(str(d["model"]), int(d["quantity"]), None, currency)
               for d in choice.get("devices", [])]
     return lines

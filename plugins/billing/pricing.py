@@ -12,10 +12,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 from typing import Any
 
 from tortoise.expressions import Q
 
+from gateway.api import current_host
+
+from .config import PLUGIN_NAME, BillingConfig
+from .cycle import version_on
 from .models import (
     AccountPromotion,
     BillingSettings,
@@ -89,8 +94,19 @@ class Settings:
     self_service: bool = True
 
 
+def configured_currency() -> str:
+    """The plugin's ``default_currency`` (the running host's setting; CAD without a host)."""
+    host = current_host()
+    if host is None:
+        return DEFAULT_CURRENCY
+    return host.config_for(PLUGIN_NAME, BillingConfig).default_currency
+
+
 async def settings_for(reseller_ids: Iterable[int],
-                       default_currency: str = DEFAULT_CURRENCY) -> dict[int, Settings]:
+                       default_currency: str | None = None) -> dict[int, Settings]:
+    """Each reseller's settings; one that never saved any gets the defaults, in
+    ``default_currency`` (None: the plugin's configured one)."""
+    default_currency = default_currency or configured_currency()
     ids = set(reseller_ids)
     rows = await BillingSettings.filter(reseller_id__in=ids).values(
         "reseller_id", "reseller_bills_clients", "currency", "self_service")
@@ -117,13 +133,8 @@ def _versions_by(rows: Iterable[dict[str, Any]], key: str) -> dict[int, list[dic
 
 
 def _in_force(versions: list[dict[str, Any]], on: dt.date) -> dict[str, Any] | None:
-    found = None
-    for version in versions:
-        if version["effective_from"] <= on:
-            found = version
-        else:
-            break
-    return found
+    """The version in force on ``on`` (versions oldest first), None before the first."""
+    return version_on(versions, on, itemgetter("effective_from"))
 
 
 class _Book:

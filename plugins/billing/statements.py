@@ -3,8 +3,9 @@ job) in the client's language, branded with the reseller's name and logo, and "E
 email it to the account's billing contact, with the copies the sender types, through the
 outbox. An account in test mode gets no email (the send is reported as suppressed).
 
-Names print in any script the "Gateway Unicode" font (DejaVu Sans) has: the whole statement
-is set in it.
+Names print in any script: the statement names no font, so the core's default stack sets it
+(DejaVu Sans, and Droid Sans Fallback for Chinese, Japanese and Korean characters; Arabic shaped,
+Arabic and Hebrew in their visual order).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from tortoise.transactions import in_transaction
 
 from gateway.api import (
     STAFF,
-    UNICODE_FONT_FAMILY,
     Account,
     Attachment,
     PluginHost,
@@ -158,7 +158,7 @@ async def statement_html(statement: Statement, folder: Path) -> str:
     address = ", ".join(part for part in (reseller.address, reseller.city, reseller.state,
                                           reseller.postal_code) if part)
     values |= {
-        "font": UNICODE_FONT_FAMILY, "logo": await _logo(reseller, folder),
+        "logo": await _logo(reseller, folder),
         "reseller": html.escape(reseller.name), "reseller_address": html.escape(address),
         "number": html.escape(statement.number),
         "period": html.escape(period_text(statement, language)),

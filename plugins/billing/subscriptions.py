@@ -23,10 +23,13 @@ from tortoise.transactions import in_transaction
 from gateway.api import (
     STAFF,
     Account,
+    AccountKind,
     BillingStatus,
+    PluginHost,
     Principal,
     Problem,
     Role,
+    Text,
     account_for,
     accounts_visible,
 )
@@ -65,7 +68,8 @@ async def lines_on(account_id: int, day: dt.date) -> list[Subscription]:
     return await in_force(Subscription.filter(account_id=account_id), day).order_by("id")
 
 
-async def _check_caller(principal: Principal | None, account: Account) -> None:
+async def _check_caller(principal: Principal | None, account: Account,
+                        host: PluginHost | None) -> None:
     """Staff (including staff working inside the account) may change it; the account's own
     company admin or professional when the reseller allows self-service; nobody else."""
     if principal is None:
@@ -76,6 +80,22 @@ async def _check_caller(principal: Principal | None, account: Account) -> None:
         raise Problem(Code.SELF_SERVICE_DISABLED, e.SELF_SERVICE_DISABLED, ["input"])
     if not (await settings_of(account.reseller_id)).self_service:
         raise Problem(Code.SELF_SERVICE_DISABLED, e.SELF_SERVICE_DISABLED, ["input"])
+    refusal = await management_restriction(account, host)
+    if refusal is not None:
+        raise Problem(Code.MANAGED_BY_PROVIDER, refusal, ["input"])
+
+
+async def management_restriction(account: Account, host: PluginHost | None) -> Text | None:
+    """Why the reseller's "Restrictions de gestion du compte" forbid the account's own users to
+    change its plans, or None: a professional account "géré par l'administrateur", a company
+    whose reseller chose "Interdire la gestion des utilisateurs". The plugin keeping those flags
+    (account settings) answers the core's ``gateway_account_management_restricted`` hook;
+    without it there is no restriction."""
+    if host is None:
+        return None
+    if not any(await host.call_async("gateway_account_management_restricted", account=account)):
+        return None
+    return e.ADMIN_MANAGED if account.kind == AccountKind.PROFESSIONAL else e.MANAGEMENT_FORBIDDEN
 
 
 async def _trial_guard(account: Account, field: list[str | int]) -> None:
@@ -91,12 +111,14 @@ async def _trial_guard(account: Account, field: list[str | int]) -> None:
 async def set_subscription(principal: Principal | None, account_id: int,
                            lines: Sequence[LineInput], *,
                            effective_from: dt.date | None = None,
-                           now: dt.date | None = None) -> list[Subscription]:
+                           now: dt.date | None = None,
+                           host: PluginHost | None = None) -> list[Subscription]:
     """Make the account's subscription, from ``effective_from`` (today by default), exactly
     ``lines``: what is unchanged keeps running, what changes or goes ends that day, what is new
-    starts that day. Returns the lines in force that day."""
+    starts that day. Returns the lines in force that day. ``host`` asks the plugins whether
+    the account's management restrictions refuse its own users' change."""
     account = await account_for(principal, account_id)
-    await _check_caller(principal, account)
+    await _check_caller(principal, account, host)
     if account.billing_status == BillingStatus.UNSUBSCRIBED:
         await _trial_guard(account, ["input", "accountId"])
     inputs.capped(list(lines), ["input", "lines"], MAX_LINES)

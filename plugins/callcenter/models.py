@@ -160,6 +160,14 @@ class BilledCycle(Model):
     first_day = fields.DateField()  # account-local days, both included
     last_day = fields.DateField()
     billed_at = fields.DatetimeField(auto_now_add=True)
+    # What the close billed, by call id (ids never change, even when a call is imported again):
+    # the calls of its days up to ``through_id``, and the late calls, those of the days from
+    # ``late_from`` to the day before ``first_day`` with an id above ``after_id`` (the previous
+    # close's ``through_id``) and up to ``through_id``. Null ``through_id``: every call of its
+    # days, and no late call (rows written before late calls were billed).
+    through_id = fields.BigIntField(null=True)
+    after_id = fields.BigIntField(null=True)
+    late_from = fields.DateField(null=True)
 
     class Meta:
         table = "callcenter_billed_cycle"

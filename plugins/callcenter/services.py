@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise import connections
 from tortoise.expressions import Q, RawSQL
-from tortoise.functions import Count, Sum
+from tortoise.functions import Count, Min, Sum
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -32,7 +32,7 @@ from gateway.api import (
 from plugins.callcenter import errors as e
 from plugins.callcenter.config import CallCenterConfig
 from plugins.callcenter.errors import CallCenterErrorCode as Code
-from plugins.callcenter.models import AccountInfoPage, Call, TakenMessage
+from plugins.callcenter.models import AccountInfoPage, BilledCycle, Call, TakenMessage
 from plugins.callcenter.statistics import TABLE, CallFilter, Sql, after_utc, earliest_utc
 
 
@@ -305,27 +305,55 @@ BILLABLE_COLUMNS = ("id", "call_id", "account_id", "started_at", "caller_id", "c
                     "agent", "direction", "agent_seconds", "wrap_seconds")
 
 
-# The seed: "Appels facturables" shows only calls already billed, i.e. of a billing cycle of
-# their account that a closed statement holds (``BilledCycle``, written by the billing plugin).
-_BILLED = RawSQL(
-    "CASE WHEN EXISTS (SELECT 1 FROM callcenter_billed_cycle b"
-    ' WHERE b.account_id = "callcenter_call"."account_id"'
-    ' AND "callcenter_call"."local_date" BETWEEN b.first_day AND b.last_day) THEN 1 ELSE 0 END')
+# The seed: "Appels facturables" shows only calls already billed, i.e. on a closed statement of
+# their account (``BilledCycle``, written by the billing plugin's close). A call is listed under
+# the cycle that billed it: the cycle of its day when it was there when that cycle closed (its
+# id up to the close's ``through_id``), else the next close of the account, which billed it
+# late (its id above that close's ``after_id``); see plugins.callcenter.billing.
+def _billed(date_from: dt.date, date_to: dt.date) -> RawSQL:
+    first, last = f"'{date_from.isoformat()}'", f"'{date_to.isoformat()}'"
+    call = '"callcenter_call"'
+    return RawSQL(
+        "CASE WHEN EXISTS (SELECT 1 FROM callcenter_billed_cycle b"
+        f" WHERE b.account_id = {call}.\"account_id\""
+        f" AND {call}.\"local_date\" BETWEEN {first} AND {last}"
+        f" AND {call}.\"local_date\" BETWEEN b.first_day AND b.last_day"
+        f" AND (b.through_id IS NULL OR {call}.\"id\" <= b.through_id))"
+        " OR EXISTS (SELECT 1 FROM callcenter_billed_cycle b"
+        f" WHERE b.account_id = {call}.\"account_id\""
+        f" AND b.first_day BETWEEN {first} AND {last} AND b.after_id IS NOT NULL"
+        f" AND {call}.\"local_date\" >= b.late_from AND {call}.\"local_date\" < b.first_day"
+        f" AND {call}.\"id\" > b.after_id AND {call}.\"id\" <= b.through_id)"
+        " THEN 1 ELSE 0 END")
+
+
+_WORKED = Q(direction="outbound") | Q(direction="inbound", answered_at__isnull=False,
+                                       assigned_at__isnull=False)
 
 
 def worked_calls(date_from: dt.date, date_to: dt.date) -> Any:
     """Every billable call of the dates (account-local days), billed yet or not."""
-    worked = Q(direction="outbound") | Q(direction="inbound", answered_at__isnull=False,
-                                          assigned_at__isnull=False)
-    return Call.filter(worked, local_date__gte=date_from, local_date__lte=date_to,
+    return Call.filter(_WORKED, local_date__gte=date_from, local_date__lte=date_to,
                        started_at__gte=earliest_utc(date_from),
                        started_at__lt=after_utc(date_to))
 
 
-def billable_calls(scope: Scope, date_from: dt.date, date_to: dt.date) -> Any:
-    """The billable calls of the dates that a closed billing cycle holds (the seed's rule)."""
-    return restrict(worked_calls(date_from, date_to).annotate(billed=_BILLED).filter(billed=1),
-                    scope)
+async def billable_calls(scope: Scope, date_from: dt.date, date_to: dt.date) -> Any:
+    """The billable calls a closed billing cycle holds (the seed's rule): those of the dates
+    billed on time, and the late ones billed by a cycle that starts within the dates."""
+    cycles = BilledCycle.filter(first_day__gte=date_from, first_day__lte=date_to,
+                                after_id__isnull=False)
+    if scope.reseller_id is not None:
+        cycles = cycles.filter(account__reseller_id=scope.reseller_id)
+    if scope.account_ids is not None:
+        cycles = cycles.filter(account_id__in=scope.account_ids)
+    late = await cycles.annotate(lowest=Min("after_id")).values_list("lowest", flat=True)
+    dated = Q(local_date__gte=date_from, local_date__lte=date_to,
+              started_at__gte=earliest_utc(date_from), started_at__lt=after_utc(date_to))
+    if late and late[0] is not None:
+        dated |= Q(id__gt=late[0], local_date__lt=date_to)
+    return restrict(Call.filter(_WORKED).filter(dated).annotate(
+        billed=_billed(date_from, date_to)).filter(billed=1), scope)
 
 
 def statistic_seconds(row: dict[str, Any]) -> float:
@@ -348,10 +376,11 @@ async def billable_report(scope: Scope, date_from: dt.date, date_to: dt.date,
                           limit: int, offset: int = 0) -> BillableReport:
     """The billable calls from ``offset`` (at most ``limit``), oldest first, and the totals of
     every one of them."""
-    rows = await billable_calls(scope, date_from, date_to).order_by("started_at", "id").offset(
-        offset).limit(limit).values(*BILLABLE_COLUMNS)
+    query = await billable_calls(scope, date_from, date_to)
+    rows = await query.order_by("started_at", "id").offset(offset).limit(limit).values(
+        *BILLABLE_COLUMNS)
     await localise(rows, scope, "started_at")
-    totals = await billable_calls(scope, date_from, date_to).annotate(
+    totals = await (await billable_calls(scope, date_from, date_to)).annotate(
         n=Count("id"), talk=Sum("agent_seconds"), wrap=Sum("wrap_seconds")).values(
         "n", "talk", "wrap")
     total = totals[0] if totals else {}

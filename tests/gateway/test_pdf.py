@@ -5,9 +5,11 @@ from __future__ import annotations
 import http.server
 import io
 import threading
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
+import arabic_reshaper
 import pytest
 from PIL import Image
 from pypdf import PdfReader
@@ -65,6 +67,35 @@ def test_names_from_any_script_print_in_the_shipped_font() -> None:
         assert _spaced(name) in _spaced(text), name
     assert "?" not in text
     assert "DejaVuSans" in {name.split("+", 1)[-1] for name in _fonts(reader)}
+
+
+# Chinese, Japanese (kanji and kana), Korean (Hangul), Arabic, Hebrew.
+WORLD = ["王秀英", "山田さくら", "김민준", "محمد العلي", "שרה כהן"]
+
+
+def test_cjk_prints_in_the_fallback_face_and_rtl_is_shaped_and_ordered() -> None:
+    # DejaVu has no CJK glyph: those runs are set in the shipped Droid Sans Fallback, the rest
+    # of the same paragraph stays in DejaVu; Arabic is joined (presentation forms) and Arabic
+    # and Hebrew are drawn right to left, so the extractor reads them back in logical order.
+    reader = _reader(render_pdf(
+        "<html><body>" + "".join(f"<p>Client : {name}</p>" for name in WORLD)
+        + f"<table><tr><td><b>{WORLD[0]}</b></td><td>{WORLD[2]}</td></tr></table>"
+        "<p>&#x738B;&#x79C0;&#x82F1;</p></body></html>"))
+    text = reader.pages[0].extract_text()
+    plain = unicodedata.normalize("NFKC", text)
+    for name in WORLD:
+        assert name in plain, name
+    assert plain.count(WORLD[0]) == 3  # the bold cell and the entities too
+    assert "\x00" not in text and "?" not in text
+    arabic = next(line for line in text.splitlines() if "\ufe8d" in line)  # ﺍ, an alef
+    assert arabic_reshaper.reshape(WORLD[3]) in arabic  # joined, not isolated letters
+    assert {"DejaVuSans", "DroidSansFallback"} <= {
+        name.split("+", 1)[-1] for name in _fonts(reader)}
+
+
+def test_a_document_without_cjk_does_not_load_the_fallback_face() -> None:
+    assert "DroidSansFallback" not in {
+        name.split("+", 1)[-1] for name in _fonts(_reader(render_pdf("<p>Relevé</p>")))}
 
 
 async def test_async_rendering_gives_the_same_document() -> None:

@@ -1,6 +1,7 @@
 """Issue 16, done means: a realistic month closed, its statements checked to the cent against
 amounts computed by hand; closing twice, or again after a crash mid-way, leaves the same
-ledger; "Appels facturables" lists only billed calls, with the statement's usage totals."""
+ledger; "Appels facturables" lists only billed calls, with the statement's usage totals; calls
+imported after their cycle closed are billed by the next close (late usage) and listed there."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from plugins.billing.config import BillingConfig
 from plugins.billing.cycle import Cycle, cycle_closing_on, cycle_holding
 from plugins.billing.ledger_models import CycleRun, LedgerEntry, Statement, StatementLine
 from plugins.callcenter import services as callcenter
+from plugins.callcenter.models import Call
 from tests.conftest import Gateway
-from tests.plugins.billing.cycle_factory import CLOSE_DAY, CYCLE_START, make_month
+from tests.plugins.billing.cycle_factory import CLOSE_DAY, CYCLE_START, make_month, worked
 from tests.plugins.billing.cycle_support import billing_gateway, smtp_server  # noqa: F401
+from tests.plugins.callcenter.factory import call, load
 
 CYCLE = Cycle(CYCLE_START, CLOSE_DAY)
 D = Decimal
@@ -204,3 +207,64 @@ async def test_a_preview_writes_nothing_and_matches_the_close(
     await closing.close_cycle(host, BillingConfig(), CYCLE)
     statement, _ = await _statement(month.changing.id)
     assert statement.total == draft.total
+
+
+async def test_calls_received_after_their_cycle_closed_are_billed_by_the_next_close(
+        billing_gateway: Gateway) -> None:  # noqa: F811
+    month = await make_month()
+    a = month.promoted
+    assert a
+    host = host_of(billing_gateway)
+    scope = callcenter.Scope(None, [a.id], callcenter.zone_of("America/Toronto"))
+    await closing.close_cycle(host, BillingConfig(), CYCLE)
+    closed = await callcenter.billable_report(scope, CYCLE_START, dt.date(2026, 11, 19), 10)
+    assert (closed.total_calls, round(closed.total_minutes, 2)) == (3, 130.5)
+
+    # Imported after the close: two calls of closed days (30 + 6 minutes), the same call of
+    # Oct 21 again (imported twice: still billed once, by the close that had it), and a call
+    # of the new cycle (12 minutes).
+    [oct_21] = await Call.filter(account_id=a.id, local_date=dt.date(2026, 10, 21)).values(
+        "call_id", "started_at")
+    await load([
+        worked(a, dt.date(2026, 11, 10), 1500, 300), worked(a, dt.date(2026, 11, 18), 360, 0),
+        {**call(a, oct_21["started_at"].isoformat(), agent_seconds=3000, wrap_seconds=600),
+         "call_id": oct_21["call_id"]},
+        worked(a, dt.date(2026, 11, 25), 720, 0),
+    ])
+    # Not on the closed statement, so not listed under its cycle; not billed yet at all.
+    again = await callcenter.billable_report(scope, CYCLE_START, dt.date(2026, 11, 19), 10)
+    assert (again.total_calls, round(again.total_minutes, 2)) == (3, 130.5)
+
+    # The next close bills them as late usage, dated by their days: 36 minutes, none of the
+    # next plan's included minutes (the closed cycle's are not reopened): 36 x 0.50 = 18.00.
+    nxt = CYCLE.next()
+    preview = await closing.close_cycle(host, BillingConfig(), nxt, preview=True,
+                                        account_ids=[a.id])
+    await closing.close_cycle(host, BillingConfig(), nxt)
+    statement = await Statement.get(account_id=a.id, starts_on=nxt.starts_on)
+    lines = await StatementLine.filter(statement_id=statement.id).order_by("position")
+    usage = [(line.code, line.quantity, line.amount) for line in lines if line.kind == "USAGE"]
+    # On time: Nov 20 (10 min) and Nov 25 (12 min), within the 100 included.
+    assert usage == [("CALL_MINUTES", D("22.00"), 0), ("CALL_MINUTES", D("36.00"), 0),
+                     ("PLAN-BASIC", D("36.00"), D("18.00"))]
+    late = [line for line in lines if line.kind == "USAGE"][1]
+    assert "2026-11-10" in late.description_fr and "2026-11-18" in late.description_fr
+    assert "late" in late.description_en and "en retard" in late.description_fr
+    assert preview.drafts[0].total == statement.total
+    reference = await ledger()
+
+    # "Appels facturables" lists each call under the cycle that billed it, the totals the
+    # statement's usage lines: the late calls under the new cycle, with its own calls.
+    closed = await callcenter.billable_report(scope, CYCLE_START, dt.date(2026, 11, 19), 10)
+    assert (closed.total_calls, round(closed.total_minutes, 2)) == (3, 130.5)
+    listed = await callcenter.billable_report(scope, nxt.starts_on, nxt.last_day, 10)
+    assert listed.total_calls == 4
+    assert D(str(round(listed.total_minutes, 2))) == D("22.00") + D("36.00")
+    assert {row["started_at"].date() for row in listed.rows} >= {dt.date(2026, 11, 10)}
+
+    # Idempotent: closing again changes nothing, and a later close bills nothing late again.
+    assert (await closing.close_cycle(host, BillingConfig(), nxt)).written == 0
+    assert await ledger() == reference
+    third = await closing.close_cycle(host, BillingConfig(), nxt.next(), preview=True,
+                                      account_ids=[a.id])
+    assert all(line.kind != "USAGE" for line in third.drafts[0].lines)

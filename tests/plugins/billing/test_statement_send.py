@@ -1,6 +1,7 @@
 """Issue 16: the statement as a PDF, read back (the client's language, the reseller's name and
-logo, any Unicode name), "Envoyer" through the outbox to a real SMTP server (the billing
-contact, copies), suppressed in test mode; the periodic job and the CLI close the cycle."""
+logo, any Unicode name: Latin, Greek, Cyrillic, Chinese, Japanese, Korean, Arabic), "Envoyer"
+through the outbox to a real SMTP server (the billing contact, copies), suppressed in test
+mode; the periodic job and the CLI close the cycle."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import io
 import os
 import subprocess
 import sys
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
 from PIL import Image
 from pypdf import PdfReader
 
-from gateway.api import Account, ResellerImage, UserRole, global_id
+from gateway.api import Account, Reseller, ResellerImage, UserRole, global_id
 from plugins.billing import closing
 from plugins.billing.config import BillingConfig
 from plugins.billing.cycle import Cycle
@@ -114,6 +116,16 @@ async def test_statement_pdf_email_and_test_mode(billing_gateway: Gateway) -> No
     url = listed["billingStatements"]["nodes"][0]["pdfUrl"]
     response = await gateway.client.get(url.removeprefix("http://testserver"))
     assert response.status_code == 200 and "49,68" in _text(response.content)
+
+    # Chinese, Japanese, Korean and Arabic names print (CJK in the fallback face, Arabic
+    # joined and right to left): the reseller's name and the client's, two statements.
+    names = (("王秀英电信", "山田さくら"), ("김민준 통신", "محمد العلي"))
+    for reseller_name, account_name in names:
+        await Reseller.filter(id=reseller.id).update(name=reseller_name)
+        await Account.filter(id=month.changing.id).update(name=account_name)
+        printed = unicodedata.normalize("NFKC", _text((await render_statement(english)).data))
+        assert reseller_name in printed and account_name in printed, printed[:200]
+        assert "99.52" in printed and "\x00" not in printed
 
 
 async def _company_admin(month: object) -> object:

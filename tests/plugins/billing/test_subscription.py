@@ -186,6 +186,47 @@ async def test_free_trial_guard_and_self_service(gateway: Gateway) -> None:
     assert data["setSubscription"]["errors"][0]["code"] == "ACCOUNT_UNSUBSCRIBED"
 
 
+async def test_restrictions_of_the_account_refuse_its_own_users_not_staff(
+        gateway: Gateway) -> None:
+    # "Restrictions de gestion du compte": a professional account "géré par l'administrateur"
+    # may not change its plans, nor a company whose reseller chose "Interdire la gestion des
+    # utilisateurs"; the reseller's staff still may.
+    from plugins.account_settings.api import AccountOptions
+
+    world = await make_world()
+    offers = await _offer(world)
+    pro_account = world.alpha.professional_account
+    company = world.alpha.company
+    alpha = await world.headers(world.alpha.admin)
+    cases = [(pro_account, world.alpha.professional, "admin_managed", "géré par l'administrateur"),
+             (company, world.alpha.company_admin, "forbid_user_management", "fournisseur")]
+    for account, user, flag, words in cases:
+        account_id = gid("Account", account.id)
+        own = await world.headers(user, "fr")
+        wanted = {"accountId": account_id, "lines": [line(offers["PLAN-BASE"])]}
+        assert (await gql(gateway, own, SET, input=wanted))["setSubscription"]["errors"] == []
+        # The other flag does not concern this kind of account.
+        other = ({"admin_managed", "forbid_user_management"} - {flag}).pop()
+        await AccountOptions.update_or_create(account_id=account.id, defaults={other: True})
+        wanted["lines"] = [line(offers["PLAN-PRO"])]
+        assert (await gql(gateway, own, SET, input=wanted))["setSubscription"]["errors"] == []
+        await AccountOptions.filter(account_id=account.id).update(**{flag: True})
+        wanted["lines"] = [line(offers["PLAN-BASE"])]
+        [error] = (await gql(gateway, own, SET, input=wanted))["setSubscription"]["errors"]
+        assert (error["code"], error["field"]) == ("MANAGED_BY_PROVIDER", ["input"])
+        assert words in error["message"] and "abonnement" in error["message"]
+        english = await world.headers(user, "en")
+        [error] = (await gql(gateway, english, SET, input=wanted))["setSubscription"]["errors"]
+        assert "ask your provider" in error["message"]
+        assert [x.offer_item_id for x in await subscriptions.lines_on(account.id, today())] == [
+            offers["PLAN-PRO"]]
+        # Staff still change it.
+        data = await gql(gateway, alpha, SET, input=wanted)
+        assert data["setSubscription"]["errors"] == []
+        assert [x.offer_item_id for x in await subscriptions.lines_on(account.id, today())] == [
+            offers["PLAN-BASE"]]
+
+
 SAVE_DRAFT = """mutation($input: SaveSignupDraftInput!) { saveSignupDraft(input: $input) {
   draft { id } errors { code field message } } }"""
 COMPLETE = """mutation($input: CompleteSignupInput!) { completeSignup(input: $input) {
@@ -279,3 +320,18 @@ async def test_signup_picks_from_the_offer_and_the_preview_prices_it(gateway: Ga
     assert got[6] == ("TVQ (9.975 %) - 1234567890 TQ0001", 1, str(tvq))
     assert preview["total"] == {"amount": str(taxable + tps + tvq), "currency": "CAD"}
     assert all(x["amount"]["currency"] == "CAD" for x in preview["lines"])
+    # A reseller that never saved billing settings is in the platform's default currency.
+    from gateway.plugins import PluginHost, read_plugin_specs
+    from plugins.billing.models import BillingSettings
+
+    host = gateway.app.state.host
+    specs = read_plugin_specs(host.settings.plugins_file, host.settings.load_plugins)
+    for spec in specs:
+        if spec.name == "billing":
+            spec.config = {**spec.config, "default_currency": "EUR"}
+    euro_host = PluginHost(host.settings, specs=specs)
+    await BillingSettings.filter(reseller_id=account.reseller_id).delete()
+    provider = euro_host.pm.hook.gateway_provider(gateway=euro_host, kind="invoice_preview",
+                                                  name="default")
+    lines = await provider(account)
+    assert lines and {line.currency for line in lines} == {"EUR"}
