@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from gateway.api import PluginHost, Principal, Problem, Text
+from gateway.api import Account, PluginHost, Principal, Problem, Text
 
 from . import errors as e
 from .access import account_of, api_for, config, is_admin
@@ -209,15 +210,41 @@ CHARGES = Text(en="VoIP calls (Twilio), charges in {currency}",
                fr="Appels VoIP (Twilio), frais en {currency}")
 
 
+def zone_of(name: str | None) -> ZoneInfo:
+    """An account's time zone (its ``time_zone``), UTC when it names none we know."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+async def account_zones(account_ids: list[int]) -> dict[int, ZoneInfo]:
+    rows = await Account.filter(id__in=sorted(set(account_ids))).values("id", "time_zone")
+    return {row["id"]: zone_of(row["time_zone"]) for row in rows}
+
+
+def local_day_bounds(start: dt.date, end: dt.date, zone: ZoneInfo
+                     ) -> tuple[dt.datetime, dt.datetime]:
+    """The moments (UTC) the days ``start`` to ``end`` (included) begin and end in ``zone``."""
+    since = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    return since.astimezone(dt.UTC), until.astimezone(dt.UTC)
+
+
 async def billable_usage(account_ids: list[int], start: dt.date, end: dt.date
                          ) -> list[dict[str, Any]]:
     """Per account: the minutes of its completed calls (each rounded up) and what Twilio
-    charged for them, per currency, for calls started from ``start`` to ``end`` (UTC days)."""
-    since = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
-    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-    rows = await VoipCall.filter(account_id__in=account_ids, started_at__gte=since,
-                                 started_at__lt=until, status__in=FINAL).values(
-        "account_id", "duration", "price", "currency")
+    charged for them, per currency, for calls started from ``start`` to ``end`` (both
+    included, days of the account's time zone, as the billing cycle's are)."""
+    by_zone: dict[str, list[int]] = {}
+    for account_id, zone in (await account_zones(account_ids)).items():
+        by_zone.setdefault(zone.key, []).append(account_id)
+    rows: list[dict[str, Any]] = []
+    for zone_name, ids in sorted(by_zone.items()):
+        since, until = local_day_bounds(start, end, ZoneInfo(zone_name))
+        rows.extend(await VoipCall.filter(account_id__in=ids, started_at__gte=since,
+                                          started_at__lt=until, status__in=FINAL).values(
+            "account_id", "duration", "price", "currency"))
     minutes: dict[int, int] = {}
     charges: dict[tuple[int, str], Decimal] = {}
     for row in rows:

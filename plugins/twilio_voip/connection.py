@@ -109,31 +109,46 @@ async def connect(principal: Principal, host: PluginHost, config: TwilioVoipConf
 
 async def disconnect(principal: Principal) -> int:
     """Stop VoIP for the account: webhooks are refused from now on, the numbers are unlinked
-    (their webhooks cleared at Twilio by a job), the credentials forgotten; the call log,
-    the contacts and their history stay."""
-    account_id = admin_account(principal)
+    (a job gives them back at Twilio the webhooks they had before they were linked, none for
+    a number bought here), the credentials forgotten; the call log, the contacts and their
+    history stay."""
+    disconnected = await disconnect_account(admin_account(principal))
+    if disconnected is None:
+        raise Problem(Code.NOT_CONNECTED, e.NOT_CONNECTED)
+    return disconnected
+
+
+async def disconnect_account(account_id: int) -> int | None:
+    """What "Déconnecter" does, for the account ``account_id``; None when it was not
+    connected. Also called when the account is unsubscribed (in that transaction)."""
     async with in_transaction():
         twilio = await TwilioAccount.select_for_update().get_or_none(account_id=account_id,
                                                                      active=True)
         if twilio is None:
-            raise Problem(Code.NOT_CONNECTED, e.NOT_CONNECTED)
-        numbers = await VoipNumber.filter(account_id=account_id).values_list("sid", flat=True)
+            return None
+        numbers = await VoipNumber.filter(account_id=account_id).order_by("id").values(
+            "sid", "previous_webhooks")
         await enqueue(CLEANUP_JOB, {
             "account_sid": twilio.account_sid, "auth_token": twilio.auth_token,
             "api_key_sid": twilio.api_key_sid, "application_sid": twilio.application_sid,
-            "numbers": list(numbers)})
+            "numbers": [row["sid"] for row in numbers],
+            "restore": {row["sid"]: row["previous_webhooks"] for row in numbers
+                        if row["previous_webhooks"]}})
         await NumberOperator.filter(account_id=account_id).delete()
         await VoipNumber.filter(account_id=account_id).delete()
         await TwilioAccount.filter(id=twilio.id).update(
             active=False, auth_token="", api_key_secret="", api_key_sid="",
             application_sid="", disconnected_at=datetime.now(UTC))
+    log.info("twilio_voip: account %s disconnected from Twilio %s", account_id,
+             twilio.account_sid)
     return twilio.id
 
 
 def cleanup_job(host: PluginHost) -> Any:
     async def cleanup(payload: dict[str, Any]) -> None:
-        """Clear the unlinked numbers' webhooks, delete the softphone's key and app (each
-        step once: a retry repeats only what failed, Twilio's 404 counts as done)."""
+        """Give the unlinked numbers back the webhooks they had before they were linked
+        (none for a number bought here), delete the softphone's key and app (a retry repeats
+        every step, each harmless twice; Twilio's 404 counts as done)."""
         token = unseal(host, str(payload.get("auth_token") or ""))
         if token is None:
             log.warning("twilio_voip: cannot clean up %s (token unreadable)",
@@ -142,7 +157,8 @@ def cleanup_job(host: PluginHost) -> Any:
         settings = host.config_for("twilio_voip", TwilioVoipConfig)
         api = TwilioApi(str(payload["account_sid"]), token, base_url=settings.api_base_url,
                         timeout=settings.api_timeout_seconds)
-        steps: list[Any] = [functools.partial(api.unpoint_number, sid)
+        restore = payload.get("restore") or {}
+        steps: list[Any] = [functools.partial(api.unpoint_number, sid, restore.get(sid))
                             for sid in payload.get("numbers", [])]
         if payload.get("api_key_sid"):
             steps.append(functools.partial(api.delete_key, str(payload["api_key_sid"])))

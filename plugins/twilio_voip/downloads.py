@@ -10,6 +10,7 @@ import datetime as dt
 import io
 from collections.abc import AsyncIterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
@@ -31,7 +32,14 @@ from gateway.api import (
 )
 
 from .access import config
-from .calls import CALL_COLUMNS, CallFilter, calls_visible, filtered, recording_path
+from .calls import (
+    CALL_COLUMNS,
+    CallFilter,
+    account_zones,
+    calls_visible,
+    filtered,
+    recording_path,
+)
 from .models import VoipCall
 
 RECORDING_URL = "/twilio/recordings/{token}"
@@ -46,9 +54,9 @@ _NO_RECORDING = Text(en="This call has no recording.", fr="Cet appel n'a pas d'e
 _SLOW_DOWN = Text(en="Too many downloads: try again in a moment.",
                   fr="Trop de téléchargements : réessayez dans un instant.")
 HEADERS = {
-    "en": ["Date and time (UTC)", "Direction", "Status", "Operator", "Client", "Client number",
+    "en": ["Date and time ({zone})", "Direction", "Status", "Operator", "Client", "Client number",
            "Virtual number", "Duration (s)", "Price", "Currency", "Voicemail", "Recording"],
-    "fr": ["Date et heure (UTC)", "Direction", "Statut", "Agent", "Client", "Numéro du client",
+    "fr": ["Date et heure ({zone})", "Direction", "Statut", "Agent", "Client", "Numéro du client",
            "Numéro virtuel", "Durée (s)", "Montant", "Devise", "Messagerie vocale",
            "Enregistrement"],
 }
@@ -127,11 +135,11 @@ async def recording(request: Request) -> Response:
                         headers=safe_file_headers(**{"Cache-Control": "private, no-store"}))
 
 
-def _row(row: dict[str, Any], language: str) -> list[Any]:
+def _row(row: dict[str, Any], language: str, zone: ZoneInfo) -> list[Any]:
     operator = " ".join(filter(None, (row.get("operator__first_name"),
                                       row.get("operator__last_name"))))
     yes, no = YES_NO[language]
-    return [row["started_at"].astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+    return [row["started_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
             DIRECTIONS[language][str(row["direction"])], STATES[language][str(row["status"])],
             safe_cell(operator), safe_cell(row.get("contact__name") or ""),
             safe_cell(row["other_number"]), row["our_number"],
@@ -144,7 +152,11 @@ async def _csv(principal: Principal, where: CallFilter, language: str) -> AsyncI
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # Excel reads UTF-8 with its BOM
-    writer.writerow(HEADERS[language])
+    # Dates and times in the account's time zone, named in the header.
+    zone = (await account_zones([principal.account_id])).get(
+        principal.account_id, ZoneInfo("UTC")) if principal.account_id else ZoneInfo("UTC")
+    header = HEADERS[language]
+    writer.writerow([header[0].format(zone=zone.key), *header[1:]])
     calls = filtered(calls_visible(principal), where).order_by("-started_at", "-id")
     last: tuple[dt.datetime, int] | None = None
     while True:  # keyset pages: memory stays flat whatever the size of the log
@@ -156,7 +168,7 @@ async def _csv(principal: Principal, where: CallFilter, language: str) -> AsyncI
                                                              id__lt=last[1]))
         rows = await page.limit(CSV_BATCH).values(*CALL_COLUMNS)
         for row in rows:
-            writer.writerow(_row(row, language))
+            writer.writerow(_row(row, language, zone))
         yield buffer.getvalue().encode("utf-8")
         buffer.seek(0)
         buffer.truncate()

@@ -80,6 +80,10 @@ class VoipNumber(Model):
     phone_number = fields.CharField(max_length=20, unique=True)
     friendly_name = fields.CharField(max_length=MAX_NAME, default="")
     bought = fields.BooleanField(default=False)  # bought here (else linked)
+    # A linked number's webhooks before the gateway pointed them at itself (voice_url,
+    # voice_method, status_callback, status_callback_method): unlinking puts them back.
+    # None: bought here, or linked before this was recorded (unlinking clears them).
+    previous_webhooks: fields.JSONField[dict[str, str] | None] = fields.JSONField(null=True)
     outgoing_calls = fields.BooleanField(default=False)
     recording = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -125,13 +125,13 @@ async def link(principal: Principal, host: PluginHost, sid: str,
         owned = await api.fetch_number(sid)
         number = e164(owned.phone_number) or owned.phone_number
         await _free(number, field)
-        owned = await api.point_number(sid, public(host, INCOMING_PATH),
-                                       public(host, STATUS_PATH))
+        pointed = await api.point_number(sid, public(host, INCOMING_PATH),
+                                         public(host, STATUS_PATH))
     except (TwilioRefused, TwilioUnavailable) as error:
         raise twilio_problem(error, field) from None
     return await VoipNumber.create(account_id=account_id, sid=sid, phone_number=number,
-                                   friendly_name=name or owned.friendly_name[:120],
-                                   bought=False)
+                                   friendly_name=name or pointed.friendly_name[:120],
+                                   bought=False, previous_webhooks=owned.webhooks)
 
 
 def _name(value: str | None) -> str:
@@ -167,8 +167,9 @@ async def update(principal: Principal, number_id: int, *, friendly_name: str | N
 
 async def delete(principal: Principal, host: PluginHost, number_id: int, release: bool) -> int:
     """"Supprimer": ``release`` gives the number back to Twilio (it is lost); otherwise it
-    only leaves the gateway (its webhooks cleared) and stays in the Twilio account. The calls
-    made through it stay in the call log."""
+    only leaves the gateway and stays in the Twilio account, with the webhooks it had before
+    it was linked (none for a number bought here). The calls made through it stay in the
+    call log."""
     account_id = admin_account(principal)
     number = await number_for(account_id, number_id, ["input", "id"])
     twilio = await require_connection(account_id)
@@ -177,7 +178,7 @@ async def delete(principal: Principal, host: PluginHost, number_id: int, release
         if release:
             await api.release_number(number.sid)
         else:
-            await api.unpoint_number(number.sid)
+            await api.unpoint_number(number.sid, number.previous_webhooks)
     except TwilioRefused as error:
         if error.status != 404:  # already gone at Twilio: unlinking here is all that is left
             raise twilio_problem(error, ["input", "id"]) from None

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from gateway.api import Context, Job, ModelApp, PluginHost, hookimpl
+from gateway.api import Account, Context, Job, ModelApp, PluginHost, Principal, hookimpl
 
 from .config import PLUGIN_NAME, TwilioVoipConfig
 
@@ -108,3 +108,22 @@ async def gateway_account_purged(gateway: PluginHost, account_id: int) -> None:
         from gateway.api import in_thread
 
         await in_thread(shutil.rmtree, folder, True)
+
+
+@hookimpl
+async def gateway_capabilities(gateway: PluginHost, principal: Principal) -> list[str]:
+    """"VOIP" for an operator of a number of the own account's connected Twilio account."""
+    from .softphone import capabilities
+
+    return await capabilities(principal)
+
+
+@hookimpl
+async def gateway_account_unsubscribed(gateway: PluginHost, account: Account) -> None:
+    """An unsubscribed account's Twilio connection ends as "Déconnecter" ends it: webhooks
+    refused, numbers unlinked, credentials forgotten, the call log kept. Reactivating the
+    account does not reconnect it (no ``gateway_account_reactivated``): its administrator
+    connects Twilio again, with the credentials, when wanted."""
+    from .connection import disconnect_account
+
+    await disconnect_account(account.id)

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import AsyncGenerator, AsyncIterator
 from decimal import Decimal
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import strawberry
 from strawberry import relay
@@ -32,6 +32,7 @@ from gateway.api import (
     allow,
     build_connection,
     current_pubsub,
+    describe_enum_values,
     error_type,
     field,
     given,
@@ -51,14 +52,72 @@ from .errors import VoipErrorCode
 from .models import CallStatus, Direction, NumberOperator, PhoneKind, Presence, TwilioAccount
 from .webhooks import channel
 
-strawberry.enum(Direction, name="VoipCallDirection")
-strawberry.enum(CallStatus, name="VoipCallStatus")
-strawberry.enum(PhoneKind, name="VoipPhoneKind")
+strawberry.enum(Direction, name="VoipCallDirection", description="Which way a call went, "
+                "seen from the account's virtual number.")
+describe_enum_values(Direction, {
+    "INBOUND": "Incoming (Appel entrant): a client called the virtual number.",
+    "OUTBOUND": "Outgoing (Appel sortant): an operator called from the browser.",
+})
+strawberry.enum(CallStatus, name="VoipCallStatus", description="Where a call stands, from "
+                "Twilio's status callbacks; COMPLETED, MISSED, BUSY, NO_ANSWER, FAILED and "
+                "CANCELED are final.")
+describe_enum_values(CallStatus, {
+    "INITIATED": "An outgoing call allowed by startVoipCall, not dialled yet (never in the "
+    "call log).",
+    "RINGING": "Ringing: the operators' browsers (incoming) or the client's phone (outgoing).",
+    "IN_PROGRESS": "Answered, still going on.",
+    "COMPLETED": "Answered, then ended.",
+    "MISSED": "Incoming and answered by nobody (Appel manqué); it may have left a voicemail.",
+    "BUSY": "Outgoing: the client's line was busy.",
+    "NO_ANSWER": "Outgoing: the client did not answer.",
+    "FAILED": "Twilio could not place the call (e.g. an unreachable number).",
+    "CANCELED": "Hung up by the caller before it was answered (outgoing).",
+})
+strawberry.enum(PhoneKind, name="VoipPhoneKind", description="What kind of number a "
+                "contact's number is.")
+describe_enum_values(PhoneKind, {
+    "MOBILE": "Mobile (portable).",
+    "WORK": "Work (travail).",
+    "HOME": "Home (domicile).",
+    "OTHER": "Any other number.",
+})
 
 
 @error_type("Voip", VoipErrorCode)
 class VoipError(Error):
     """A refusal of the Twilio VoIP area: what was wrong, where, and why."""
+
+
+describe_enum_values(VoipErrorCode, {
+    "NOT_FOUND": "No such number, operator, call, contact or user in the caller's account "
+    "(another account's are not found either).",
+    "NOT_ALLOWED": "Only the account's administrator (company admin or professional, or "
+    "reseller staff through direct access) manages VoIP; or the Twilio account is not active.",
+    "REQUIRED": "A value is missing: what to call, the number to call from, a note's text, a "
+    "contact's name.",
+    "INVALID": "A malformed value: Account SID, Auth Token, country code, area code, digits, "
+    "or more than one call target.",
+    "TOO_LONG": "A text is longer than allowed; the message gives the maximum.",
+    "TOO_MANY": "Too many items in a list (operators, a contact's numbers).",
+    "OUT_OF_RANGE": "A number outside its bounds (e.g. ringSeconds 5 to 120); the message "
+    "gives them.",
+    "BAD_CREDENTIALS": "Twilio refused the Account SID and Auth Token.",
+    "TWILIO_UNAVAILABLE": "Twilio could not be reached; nothing was changed, try again.",
+    "TWILIO_REFUSED": "Twilio refused the request; the message says Twilio's reason.",
+    "ALREADY_CONNECTED": "This Twilio account is already connected to another account.",
+    "NOT_CONNECTED": "The account has no connected Twilio account (Intégration, Service "
+    "tiers).",
+    "TRIAL_LIMIT": "A Twilio trial account holds one number only: upgrade it to add more.",
+    "NUMBER_TAKEN": "The number is already used on the platform, or already belongs to "
+    "another contact.",
+    "INVALID_NUMBER": "Not a phone number (give it in E.164, +country code, or with its "
+    "country).",
+    "CALL_REFUSED": "The call restrictions or test mode refuse this call; the message says "
+    "why.",
+    "NOT_OPERATOR": "The caller does not operate this number (or any number).",
+    "OUTGOING_DISABLED": "Appels sortants is off for this number or for this operator.",
+    "BAD_USER_INPUT": "A value does not fit its field (too long or out of range).",
+})
 
 
 OPERATORS = "twilio_voip.operators"
@@ -95,15 +154,18 @@ def _host(info: strawberry.Info) -> PluginHost:
 @strawberry.type(name="VoipSettings", description="The connected Twilio account (never its "
                  "Auth Token) and the settings common to every number.")
 class VoipSettings:
-    account_sid: str
-    friendly_name: str
+    account_sid: str = strawberry.field(description="The Twilio Account SID (SID du compte, "
+                                        "AC…); the Auth Token is never returned.")
+    friendly_name: str = strawberry.field(description="The Twilio account's name, as Twilio "
+                                          "gives it.")
     trial: bool = strawberry.field(description="A Twilio trial account: one number only.")
     ring_seconds: int = strawberry.field(description="How long an incoming call rings the "
                                          "operators before it is missed.")
     voicemail: bool = strawberry.field(description="A missed call goes to voicemail.")
     greeting: str = strawberry.field(description="What callers hear before the beep (empty: "
                                      "the default message).")
-    connected_at: DateTime
+    connected_at: DateTime = strawberry.field(description="When the Twilio account was "
+                                              "connected (or its credentials last replaced).")
 
     @classmethod
     def of(cls, twilio: TwilioAccount) -> VoipSettings:
@@ -119,14 +181,19 @@ class VoipOperatorNode(RowNode):
     COLUMNS: ClassVar[tuple[str, ...]] = numbers.OPERATOR_COLUMNS
 
     id: relay.NodeID[int]
-    outgoing_calls: bool
-    recording: bool
+    outgoing_calls: bool = strawberry.field(description="The operator's own Appels sortants "
+                                            "switch: may call out from this number (the "
+                                            "number's switch must be on too).")
+    recording: bool = strawberry.field(description="The operator's own Enregistrement "
+                                       "d'appel switch: the operator's calls on this number "
+                                       "are recorded when the number's switch is on too.")
     user_id: strawberry.Private[int]
     number_id: strawberry.Private[int]
     account_id: strawberry.Private[int]
-    name: str = ""
-    login: str = ""
-    online: bool = False
+    name: str = strawberry.field(default="", description="The user's first and last name.")
+    login: str = strawberry.field(default="", description="The user's login (email).")
+    online: bool = strawberry.field(default=False, description="Online (En ligne): incoming "
+                                    "calls ring in the operator's browser.")
 
     @classmethod
     def visible(cls, principal: Principal | None) -> QuerySet[Any]:
@@ -142,7 +209,7 @@ class VoipOperatorNode(RowNode):
                    number_id=row["number_id"], account_id=row["account_id"], name=name,
                    login=row.get("user__login") or "", online=bool(row.get("online")))
 
-    @strawberry.field(description="The user's global id.")
+    @strawberry.field(description="Global ID of the User who operates the number.")
     def user_id_global(self) -> strawberry.ID:
         return global_id("User", self.user_id)
 
@@ -154,12 +221,16 @@ class VoipNumberNode(RowNode):
 
     id: relay.NodeID[int]
     sid: str = strawberry.field(description="Twilio's id of the number (PN…).")
-    phone_number: str
-    friendly_name: str
+    phone_number: str = strawberry.field(description="The number, E.164 (e.g. +15145550100).")
+    friendly_name: str = strawberry.field(description="The number's name, shown in the list "
+                                          "of numbers.")
     bought: bool = strawberry.field(description="Bought here (else linked).")
-    outgoing_calls: bool = strawberry.field(description="Appels sortants.")
-    recording: bool = strawberry.field(description="Enregistrement d'appel.")
-    created_at: DateTime
+    outgoing_calls: bool = strawberry.field(description="Appels sortants: its operators may "
+                                            "call out from it.")
+    recording: bool = strawberry.field(description="Enregistrement d'appel: its calls are "
+                                       "recorded.")
+    created_at: DateTime = strawberry.field(description="When the number was bought or "
+                                            "linked here.")
     account_id: strawberry.Private[int]
 
     @classmethod
@@ -184,41 +255,53 @@ class VoipNumberNode(RowNode):
 
 @strawberry.type(name="AvailableVoipNumber", description="A number Twilio offers to buy.")
 class AvailableVoipNumber:
-    phone_number: str
-    friendly_name: str
-    locality: str
-    region: str
-    country: str
+    phone_number: str = strawberry.field(description="The number, E.164: pass it to "
+                                         "buyVoipNumber.")
+    friendly_name: str = strawberry.field(description="The number as Twilio formats it for "
+                                          "people.")
+    locality: str = strawberry.field(description="Its city, when Twilio knows it (else "
+                                     "empty).")
+    region: str = strawberry.field(description="Its state or province, when Twilio knows it "
+                                   "(else empty).")
+    country: str = strawberry.field(description="Its country, ISO 3166 two-letter code.")
 
 
 @strawberry.type(name="UnlinkedTwilioNumber", description="A number of the Twilio account "
                  "not linked yet.")
 class UnlinkedTwilioNumber:
-    sid: str
-    phone_number: str
-    friendly_name: str
+    sid: str = strawberry.field(description="Twilio's id of the number (PN…): pass it to "
+                                "linkVoipNumber.")
+    phone_number: str = strawberry.field(description="The number, E.164.")
+    friendly_name: str = strawberry.field(description="The number's name in the Twilio "
+                                          "account.")
 
 
-@strawberry.type(name="VoipContactPhone")
+@strawberry.type(name="VoipContactPhone", description="One number of a contact; "
+                 "startVoipCall(contactPhoneId) calls it.")
 class VoipContactPhone:
-    id: strawberry.ID
-    kind: PhoneKind
-    number: str
+    id: strawberry.ID = strawberry.field(description="Global ID of this number of the "
+                                         "contact (contactPhoneId of startVoipCall).")
+    kind: PhoneKind = strawberry.field(description="Mobile, work, home or other.")
+    number: str = strawberry.field(description="The number, E.164.")
 
 
 @strawberry.type(name="VoipContactRef", description="Caller identification: the contact's "
                  "name and id.")
 class VoipContactRef:
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(description="Global ID of the VoipContact: "
+                                         "node(id:) opens its profile.")
+    name: str = strawberry.field(description="The contact's name (the number itself for a "
+                                 "contact a call created).")
 
 
-@strawberry.type(name="VoipCallNote")
+@strawberry.type(name="VoipCallNote", description="A note written about a call "
+                 "(addVoipCallNote).")
 class VoipCallNote:
-    id: strawberry.ID
-    text: str
-    author_name: str
-    created_at: DateTime
+    id: strawberry.ID = strawberry.field(description="Global ID of the note.")
+    text: str = strawberry.field(description="What was written (at most 2,000 characters).")
+    author_name: str = strawberry.field(description="Who wrote it, first and last name "
+                                        "(empty when that user is gone).")
+    created_at: DateTime = strawberry.field(description="When it was written.")
 
 
 @strawberry.type(name="VoipCall", description="A call of the call log (Appels).")
@@ -226,17 +309,29 @@ class VoipCallNode(RowNode):
     COLUMNS: ClassVar[tuple[str, ...]] = call_log.CALL_COLUMNS
 
     id: relay.NodeID[int]
-    direction: Direction
-    status: CallStatus
-    started_at: DateTime
-    answered_at: DateTime | None
-    ended_at: DateTime | None
-    duration: int | None = strawberry.field(description="Seconds.")
-    our_number: str = strawberry.field(description="The virtual number.")
-    other_number: str = strawberry.field(description="The client's number.")
-    voicemail: bool
-    operator_name: str | None = strawberry.field(description="The agent (operator).")
-    contact: VoipContactRef | None = strawberry.field(description="The client.")
+    direction: Direction = strawberry.field(description="Incoming or outgoing.")
+    status: CallStatus = strawberry.field(description="Where the call stands, or how it "
+                                          "ended.")
+    started_at: DateTime = strawberry.field(description="Date and time the call started "
+                                            "(ringing, or dialled).")
+    answered_at: DateTime | None = strawberry.field(description="When it was answered; null "
+                                                    "when it never was.")
+    ended_at: DateTime | None = strawberry.field(description="When it ended; null while it "
+                                                 "goes on.")
+    duration: int | None = strawberry.field(description="How long it lasted, in seconds; "
+                                            "null until Twilio reports it at the end.")
+    our_number: str = strawberry.field(description="The account's virtual number the call "
+                                       "went through, E.164.")
+    other_number: str = strawberry.field(description="The client's number, E.164 (as "
+                                         "Twilio gave it when it is not a number, e.g. a "
+                                         "hidden caller).")
+    voicemail: bool = strawberry.field(description="A missed call that went to voicemail "
+                                       "(the message is its recording).")
+    operator_name: str | None = strawberry.field(description="The agent (operator) who "
+                                                 "handled the call, first and last name; null "
+                                                 "when nobody answered it.")
+    contact: VoipContactRef | None = strawberry.field(description="The client: the CRM "
+                                                      "contact holding the other number.")
     price_value: strawberry.Private[Decimal | None]
     currency: strawberry.Private[str]
     account_id: strawberry.Private[int]
@@ -293,10 +388,11 @@ class VoipContactNode(RowNode):
     COLUMNS: ClassVar[tuple[str, ...]] = contacts.CONTACT_COLUMNS
 
     id: relay.NodeID[int]
-    name: str
+    name: str = strawberry.field(description="The contact's name (the number itself for a "
+                                 "contact a call created, until renamed).")
     created_by_call: bool = strawberry.field(description="Created by a call from or to an "
                                              "unknown number.")
-    created_at: DateTime
+    created_at: DateTime = strawberry.field(description="When the contact was created.")
     account_id: strawberry.Private[int]
 
     @classmethod
@@ -307,7 +403,7 @@ class VoipContactNode(RowNode):
             return VoipContact.filter(id=-1)
         return VoipContact.filter(account_id=principal.account_id)
 
-    @strawberry.field(description="Mobile, work, home…")
+    @strawberry.field(description="The contact's numbers: mobile, work, home, other.")
     async def phones(self, info: strawberry.Info) -> list[VoipContactPhone]:
         rows = await info.context.loaders[PHONES].load(self.id)
         return [VoipContactPhone(id=global_id("VoipContactPhone", row["id"]),
@@ -324,18 +420,23 @@ class VoipContactNode(RowNode):
 
 
 @strawberry.type(name="MyVoip", description="Whether VoIP is available to me (the VoIP icon) "
-                 "and my softphone's state.")
+                 "and what my browser softphone needs: its identity, presence and numbers.")
 class MyVoip:
-    available: bool = strawberry.field(description="Connected, and I operate a number.")
-    connected: bool
-    online: bool
-    online_since: DateTime | None = strawberry.field(description="The current session's "
-                                                     "start.")
-    identity: str | None = strawberry.field(description="My Twilio Client identity.")
+    available: bool = strawberry.field(description="Connected, and I operate a number (the "
+                                       "same as VOIP in me.capabilities).")
+    connected: bool = strawberry.field(description="My account has a connected Twilio "
+                                       "account.")
+    online: bool = strawberry.field(description="I am online (En ligne): incoming calls ring "
+                                    "in my browser.")
+    online_since: DateTime | None = strawberry.field(description="When my current session "
+                                                     "started (I went online); null while "
+                                                     "offline.")
+    identity: str | None = strawberry.field(description="My Twilio Client identity (the "
+                                            "Access Token's); null when I operate no number.")
     number_ids: strawberry.Private[list[int]]
     administrator: bool = strawberry.field(description="I manage VoIP for the account.")
 
-    @strawberry.field(description="The numbers I operate.")
+    @strawberry.field(description="The virtual numbers I operate.")
     async def numbers(self, info: strawberry.Info) -> list[VoipNumberNode]:
         found = await VoipNumberNode.load(info.context.principal, list(self.number_ids))
         return [node for node in found if node is not None]
@@ -347,17 +448,26 @@ def _my_voip(state: softphone.Availability, principal: Principal | None) -> MyVo
                   number_ids=state.number_ids, administrator=is_admin(principal))
 
 
-@strawberry.input(name="VoipCallFilter")
+@strawberry.input(name="VoipCallFilter", description="Which calls of the call log to list "
+                  "or export; every field given must match, none given is every call.")
 class VoipCallFilterInput:
-    direction: Direction | None = None
-    status: CallStatus | None = None
-    number_id: strawberry.ID | None = None
-    operator_id: strawberry.ID | None = strawberry.field(default=None, description="A User.")
-    contact_id: strawberry.ID | None = None
-    since: DateTime | None = None
-    until: DateTime | None = None
+    direction: Direction | None = strawberry.field(default=None, description="Only incoming "
+                                                   "or only outgoing calls.")
+    status: CallStatus | None = strawberry.field(default=None, description="Only the calls "
+                                                 "in this status.")
+    number_id: strawberry.ID | None = strawberry.field(default=None, description="Only the "
+                                                       "calls of this VoipNumber.")
+    operator_id: strawberry.ID | None = strawberry.field(default=None, description="Only the "
+                                                         "calls this User handled (the "
+                                                         "agent).")
+    contact_id: strawberry.ID | None = strawberry.field(default=None, description="Only the "
+                                                        "calls of this VoipContact.")
+    since: DateTime | None = strawberry.field(default=None, description="Calls started at or "
+                                              "after this moment (ISO 8601 with offset).")
+    until: DateTime | None = strawberry.field(default=None, description="Calls started "
+                                              "before this moment (excluded).")
     search: str | None = strawberry.field(default=None, description="Part of the client's "
-                                          "number or name.")
+                                          "number or name (at most 60 characters used).")
 
     def to_filter(self) -> CallFilter:
         return CallFilter(
@@ -374,9 +484,15 @@ class VoipCallFilterInput:
 
 # --- Queries --------------------------------------------------------------------------------
 
+CallFilterArgument = Annotated[VoipCallFilterInput | None, strawberry.argument(
+    description="Which calls; every call I may see when left out.")]
+
+
 @strawberry.type
 class VoipQuery:
-    @field(*SIGNED_IN, description="Whether VoIP is available to me, and my softphone's state.")
+    @field(*SIGNED_IN, description="My VoIP softphone's details: whether VoIP is available to me, "
+           "my Twilio identity, presence and numbers. The quick check for showing the VoIP icon "
+           "is VOIP in me.capabilities. Anyone signed in (all false for a non-operator).")
     async def my_voip(self, info: strawberry.Info) -> MyVoip:
         principal = info.context.principal
         return _my_voip(await softphone.availability(principal), principal)
@@ -402,10 +518,18 @@ class VoipQuery:
 
     @field(*SUBSCRIBERS, description="Numbers Twilio offers in a country (ISO code), by area "
            "code or by digits they contain (administrators).")
-    async def available_voip_numbers(self, info: strawberry.Info, country: str,
-                                     area_code: str | None = None,
-                                     contains: str | None = None,
-                                     first: int | None = 20) -> list[AvailableVoipNumber]:
+    async def available_voip_numbers(
+            self, info: strawberry.Info,
+            country: Annotated[str, strawberry.argument(
+                description="The country, ISO 3166 two-letter code (e.g. CA, US).")],
+            area_code: Annotated[str | None, strawberry.argument(
+                description="Only numbers with this area code (1 to 5 digits).")] = None,
+            contains: Annotated[str | None, strawberry.argument(
+                description="Only numbers containing these digits (at most 10, * matches "
+                "any digit).")] = None,
+            first: Annotated[int | None, strawberry.argument(
+                description="How many numbers to offer, 1 to 30 (20 when left out).")] = 20
+    ) -> list[AvailableVoipNumber]:
         found = await numbers.search_available(info.context.principal, _host(info), country,
                                                area_code, contains, first or 20)
         return [AvailableVoipNumber(phone_number=n.phone_number,
@@ -421,7 +545,7 @@ class VoipQuery:
                                      friendly_name=n.friendly_name) for n in found[:200]]
 
     @field(*SUBSCRIBERS, description="The call log (Appels), newest first.")
-    async def voip_calls(self, info: strawberry.Info, filter: VoipCallFilterInput | None = None,
+    async def voip_calls(self, info: strawberry.Info, filter: CallFilterArgument = None,
                          first: int | None = None, after: str | None = None
                          ) -> Connection[VoipCallNode]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
@@ -432,14 +556,17 @@ class VoipQuery:
     @field(*SUBSCRIBERS, description="A short-lived signed URL of the call log as CSV, with "
            "the same filter.")
     def voip_calls_csv_url(self, info: strawberry.Info,
-                           filter: VoipCallFilterInput | None = None) -> str:
+                           filter: CallFilterArgument = None) -> str:
         principal = info.context.principal
         account_of(principal)
         where = filter.to_filter() if filter is not None else CallFilter()
         return csv_url(_host(info), principal, where, info.context.language)
 
     @field(*SUBSCRIBERS, description="CRM contacts by part of a name or number.")
-    async def voip_contacts(self, info: strawberry.Info, search: str | None = None,
+    async def voip_contacts(self, info: strawberry.Info,
+                            search: Annotated[str | None, strawberry.argument(
+                                description="Part of the contact's name (any case) or of one "
+                                "of its numbers; every contact when left out.")] = None,
                             first: int | None = None, after: str | None = None
                             ) -> Connection[VoipContactNode]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
@@ -449,8 +576,11 @@ class VoipQuery:
 
     @field(*SUBSCRIBERS, description="My missed calls of the current session (since I went "
            "online), newest first; call one back with startVoipCall(callBackId).")
-    async def voip_missed_calls(self, info: strawberry.Info, first: int = 50
-                                ) -> list[VoipCallNode]:
+    async def voip_missed_calls(
+            self, info: strawberry.Info,
+            first: Annotated[int, strawberry.argument(
+                description="How many of the latest to return, 1 to 100.")] = 50
+    ) -> list[VoipCallNode]:
         rows = await softphone.missed_in_session(info.context.principal,
                                                  max(1, min(first, 100)))
         return [VoipCallNode.from_row(row) for row in rows]
@@ -458,56 +588,74 @@ class VoipQuery:
 
 # --- Mutations ------------------------------------------------------------------------------
 
-@strawberry.input
+@strawberry.input(description="The API credentials of the Twilio Console's Account Summary.")
 class ConnectTwilioInput:
     account_sid: str = strawberry.field(description="SID du compte (AC…).")
     auth_token: str = strawberry.field(description="Jeton d'authentification; kept "
                                        "encrypted, never returned.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of connectTwilio or updateVoipSettings.")
 class VoipSettingsPayload:
-    settings: VoipSettings | None = None
+    settings: VoipSettings | None = strawberry.field(default=None, description="The "
+                                                     "connection and its settings now; null "
+                                                     "when refused.")
     errors: list[VoipError] = strawberry.field(default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="The result of disconnectTwilio.")
 class DisconnectTwilioPayload:
-    disconnected: bool = False
+    disconnected: bool = strawberry.field(default=False, description="True when the Twilio "
+                                          "account was disconnected.")
     errors: list[VoipError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="The settings common to every number; a field left out keeps "
+                  "its value.")
 class UpdateVoipSettingsInput:
-    ring_seconds: int | None = None
-    voicemail: bool | None = None
-    greeting: str | None = None
+    ring_seconds: int | None = strawberry.field(default=None, description="How many seconds "
+                                                "an incoming call rings the operators before "
+                                                "it is missed, 5 to 120.")
+    voicemail: bool | None = strawberry.field(default=None, description="Whether a missed "
+                                              "call goes to voicemail.")
+    greeting: str | None = strawberry.field(default=None, description="What callers hear "
+                                            "before the voicemail beep, at most 500 "
+                                            "characters (empty: the default message).")
 
 
-@strawberry.input
+@strawberry.input(description="Acheter le numéro de téléphone: the number to buy.")
 class BuyVoipNumberInput:
     phone_number: str = strawberry.field(description="One of availableVoipNumbers.")
-    friendly_name: str | None = None
+    friendly_name: str | None = strawberry.field(default=None, description="Its name here, "
+                                                 "at most 120 characters (Twilio's when left "
+                                                 "out).")
 
 
-@strawberry.input
+@strawberry.input(description="Lier le numéro acheté: the number of the Twilio account to "
+                  "link.")
 class LinkVoipNumberInput:
     sid: str = strawberry.field(description="One of unlinkedTwilioNumbers.")
-    friendly_name: str | None = None
+    friendly_name: str | None = strawberry.field(default=None, description="Its name here, "
+                                                 "at most 120 characters (Twilio's when left "
+                                                 "out).")
 
 
-@strawberry.type
+@strawberry.type(description="The result of a mutation on a virtual number.")
 class VoipNumberPayload:
-    number: VoipNumberNode | None = None
+    number: VoipNumberNode | None = strawberry.field(default=None, description="The number "
+                                                     "now; null when refused.")
     errors: list[VoipError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="Modifier a number; a field left out keeps its value.")
 class UpdateVoipNumberInput:
-    id: strawberry.ID
-    friendly_name: str | None = None
-    outgoing_calls: bool | None = None
-    recording: bool | None = None
+    id: strawberry.ID = strawberry.field(description="The VoipNumber's global ID.")
+    friendly_name: str | None = strawberry.field(default=None, description="Its name, at most "
+                                                 "120 characters.")
+    outgoing_calls: bool | None = strawberry.field(default=None, description="Appels sortants: "
+                                                   "its operators may call out from it.")
+    recording: bool | None = strawberry.field(default=None, description="Enregistrement "
+                                              "d'appel: its calls are recorded.")
 
 
 @strawberry.enum(name="VoipNumberDeletion", description="Delete a number: give it back to "
@@ -517,64 +665,85 @@ class VoipNumberDeletion(Enum):
     UNLINK = "UNLINK"
 
 
-@strawberry.input
+describe_enum_values(VoipNumberDeletion, {
+    "RELEASE": "Give the number back to Twilio: it leaves the Twilio account and is lost.",
+    "UNLINK": "Keep it in the Twilio account, with the webhooks it had before it was linked "
+    "(none for a number bought here).",
+})
+
+
+@strawberry.input(description="Supprimer a number.")
 class DeleteVoipNumberInput:
-    id: strawberry.ID
-    mode: VoipNumberDeletion = strawberry.field(description="Which one: asked every time.")
+    id: strawberry.ID = strawberry.field(description="The VoipNumber's global ID.")
+    mode: VoipNumberDeletion = strawberry.field(description="RELEASE or UNLINK: no default, "
+                                                "the admin always says which.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of deleting a virtual number or removing an "
+                 "operator.")
 class DeletedPayload:
-    deleted_id: strawberry.ID | None = None
+    deleted_id: strawberry.ID | None = strawberry.field(default=None, description="Global ID "
+                                                        "of what was deleted; null when "
+                                                        "refused.")
     errors: list[VoipError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="Ajouter des opérateurs: the users who may use a number.")
 class SetVoipNumberOperatorsInput:
-    number_id: strawberry.ID
+    number_id: strawberry.ID = strawberry.field(description="The VoipNumber's global ID.")
     user_ids: list[strawberry.ID] = strawberry.field(description="The users ticked (at most "
                                                      "200); the others stop operating it.")
 
 
-@strawberry.input
+@strawberry.input(description="An operator's own switches; a field left out keeps its "
+                  "value.")
 class UpdateVoipOperatorInput:
-    id: strawberry.ID
-    outgoing_calls: bool | None = None
-    recording: bool | None = None
+    id: strawberry.ID = strawberry.field(description="The VoipOperator's global ID.")
+    outgoing_calls: bool | None = strawberry.field(default=None, description="Appels sortants "
+                                                   "for this operator on this number.")
+    recording: bool | None = strawberry.field(default=None, description="Enregistrement "
+                                              "d'appel for this operator on this number.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of updateVoipOperator.")
 class VoipOperatorPayload:
-    operator: VoipOperatorNode | None = None
+    operator: VoipOperatorNode | None = strawberry.field(default=None, description="The "
+                                                         "operator now; null when refused.")
     errors: list[VoipError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="The operator to remove from its number (Supprimer).")
 class RemoveVoipOperatorInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The VoipOperator's global ID.")
 
 
-@strawberry.input
+@strawberry.input(description="My status in the VoIP assistant.")
 class SetVoipPresenceInput:
-    online: bool
+    online: bool = strawberry.field(description="True: En ligne (a new session starts); "
+                                    "false: Hors ligne.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of setVoipPresence.")
 class MyVoipPayload:
-    voip: MyVoip | None = None
+    voip: MyVoip | None = strawberry.field(default=None, description="My softphone's state "
+                                           "now; null when refused.")
     errors: list[VoipError] = strawberry.field(default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="The result of createVoipAccessToken.")
 class VoipAccessTokenPayload:
     token: str | None = strawberry.field(default=None, description="A Twilio Access Token "
                                          "(JWT) with a VoiceGrant, for the Voice JS SDK.")
-    identity: str | None = None
-    expires_at: DateTime | None = None
+    identity: str | None = strawberry.field(default=None, description="The token's identity: "
+                                            "mine in Twilio Client (gw-user-<id>).")
+    expires_at: DateTime | None = strawberry.field(default=None, description="When the token "
+                                                   "stops working (15 minutes by default): ask "
+                                                   "for a new one before.")
     errors: list[VoipError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="Appeler: the number to call from and exactly one target: a "
+                  "typed number, one of a contact's numbers, or a missed call to return.")
 class StartVoipCallInput:
     number_id: strawberry.ID | None = strawberry.field(default=None, description="The virtual "
                                                        "number to call from (optional when I "
@@ -586,12 +755,16 @@ class StartVoipCallInput:
     contact_phone_id: strawberry.ID | None = strawberry.field(default=None, description="One "
                                                               "of a contact's numbers.")
     call_back_id: strawberry.ID | None = strawberry.field(default=None, description="A missed "
-                                                          "call to return.")
+                                                          "VoipCall to call back (its number, "
+                                                          "from the same virtual number).")
 
 
-@strawberry.type
+@strawberry.type(description="The result of startVoipCall: the call prepared, not dialled "
+                 "yet.")
 class StartVoipCallPayload:
-    call: VoipCallNode | None = None
+    call: VoipCallNode | None = strawberry.field(default=None, description="The call, "
+                                                 "INITIATED until the browser connects; null "
+                                                 "when refused.")
     call_token: str | None = strawberry.field(default=None, description="Pass it to Twilio: "
                                               "Device.connect({params: {CallToken}}).")
     number: str | None = strawberry.field(default=None, description="The E.164 number "
@@ -599,35 +772,40 @@ class StartVoipCallPayload:
     errors: list[VoipError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="One number of a contact.")
 class VoipContactPhoneInput:
-    kind: PhoneKind = PhoneKind.MOBILE
-    number: str
+    kind: PhoneKind = strawberry.field(default=PhoneKind.MOBILE, description="Mobile, work, "
+                                       "home or other.")
+    number: str = strawberry.field(description="The number with its country code (+…); "
+                                   "stored E.164, unique in the account.")
 
 
-@strawberry.input
+@strawberry.input(description="A contact to create, or to replace the name and numbers of.")
 class SaveVoipContactInput:
-    id: strawberry.ID | None = strawberry.field(default=None, description="Absent: a new "
-                                                "contact.")
-    name: str
-    phones: list[VoipContactPhoneInput] = strawberry.field(default_factory=list)
+    id: strawberry.ID | None = strawberry.field(default=None, description="The VoipContact to "
+                                                "replace; left out: a new contact.")
+    name: str = strawberry.field(description="The contact's name, at most 120 characters.")
+    phones: list[VoipContactPhoneInput] = strawberry.field(
+        default_factory=list, description="All of its numbers (replacing those it had).")
 
 
-@strawberry.type
+@strawberry.type(description="The result of saveVoipContact.")
 class VoipContactPayload:
-    contact: VoipContactNode | None = None
+    contact: VoipContactNode | None = strawberry.field(default=None, description="The contact "
+                                                       "now; null when refused.")
     errors: list[VoipError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="A note to add to a call.")
 class AddVoipCallNoteInput:
-    call_id: strawberry.ID
-    text: str
+    call_id: strawberry.ID = strawberry.field(description="The VoipCall, one I may see.")
+    text: str = strawberry.field(description="The note, at most 2,000 characters.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of addVoipCallNote.")
 class VoipCallNotePayload:
-    call: VoipCallNode | None = None
+    call: VoipCallNode | None = strawberry.field(default=None, description="The call with its "
+                                                 "notes now; null when refused.")
     errors: list[VoipError] = strawberry.field(default_factory=list)
 
 
@@ -666,8 +844,9 @@ class VoipMutation:
                                           input.auth_token)
         return VoipSettingsPayload(settings=VoipSettings.of(twilio))
 
-    @mutation(*SUBSCRIBERS, errors=VoipError, description="Disconnect Twilio: webhooks are "
-              "refused from now on, the numbers unlinked; the call log and contacts stay.")
+    @mutation(*SUBSCRIBERS, errors=VoipError, description="Déconnecter Twilio: webhooks are "
+              "refused from now on, the numbers unlinked (given back the webhooks they had "
+              "before); the call log and contacts stay. Administrators.")
     async def disconnect_twilio(self, info: strawberry.Info) -> DisconnectTwilioPayload:
         await connecting.disconnect(info.context.principal)
         return DisconnectTwilioPayload(disconnected=True)
@@ -682,7 +861,8 @@ class VoipMutation:
         return VoipSettingsPayload(settings=VoipSettings.of(twilio))
 
     @mutation(*SUBSCRIBERS, errors=VoipError, description="Acheter le numéro de téléphone: "
-              "buy it in the Twilio account; its webhooks point at the gateway.")
+              "buy it in the Twilio account; its webhooks point at the gateway. "
+              "Administrators.")
     async def buy_voip_number(self, info: strawberry.Info,
                               input: BuyVoipNumberInput) -> VoipNumberPayload:
         number = await numbers.buy(info.context.principal, _host(info), input.phone_number,
@@ -690,7 +870,8 @@ class VoipMutation:
         return VoipNumberPayload(number=await _number_node(info, number.id))
 
     @mutation(*SUBSCRIBERS, errors=VoipError, description="Lier le numéro acheté: a number "
-              "of the Twilio account; its webhooks point at the gateway.")
+              "of the Twilio account; its webhooks point at the gateway (the previous ones are "
+              "kept for unlinking). Administrators.")
     async def link_voip_number(self, info: strawberry.Info,
                                input: LinkVoipNumberInput) -> VoipNumberPayload:
         number = await numbers.link(info.context.principal, _host(info), input.sid,
@@ -698,7 +879,7 @@ class VoipMutation:
         return VoipNumberPayload(number=await _number_node(info, number.id))
 
     @mutation(*SUBSCRIBERS, errors=VoipError, description="Modifier a number: its name and "
-              "switches.")
+              "switches. Administrators.")
     async def update_voip_number(self, info: strawberry.Info,
                                  input: UpdateVoipNumberInput) -> VoipNumberPayload:
         number = await numbers.update(
@@ -708,7 +889,7 @@ class VoipMutation:
         return VoipNumberPayload(number=await _number_node(info, number.id))
 
     @mutation(*SUBSCRIBERS, errors=VoipError, description="Supprimer a number: RELEASE it at "
-              "Twilio or UNLINK it only; its calls stay in the log.")
+              "Twilio or UNLINK it only; its calls stay in the log. Administrators.")
     async def delete_voip_number(self, info: strawberry.Info,
                                  input: DeleteVoipNumberInput) -> DeletedPayload:
         deleted = await numbers.delete(info.context.principal, _host(info),
@@ -717,7 +898,7 @@ class VoipMutation:
         return DeletedPayload(deleted_id=global_id("VoipNumber", deleted))
 
     @mutation(*SUBSCRIBERS, errors=VoipError, description="The users of the account who may "
-              "use a number (Ajouter des opérateurs … Enregistrer).")
+              "use a number (Ajouter des opérateurs … Enregistrer). Administrators.")
     async def set_voip_number_operators(self, info: strawberry.Info,
                                         input: SetVoipNumberOperatorsInput
                                         ) -> VoipNumberPayload:
@@ -730,7 +911,8 @@ class VoipMutation:
             info.context.principal, _pk(input.number_id, "VoipNumber", "numberId"), user_ids)
         return VoipNumberPayload(number=await _number_node(info, number.id))
 
-    @mutation(*SUBSCRIBERS, errors=VoipError, description="An operator's own switches.")
+    @mutation(*SUBSCRIBERS, errors=VoipError, description="An operator's own switches. "
+              "Administrators.")
     async def update_voip_operator(self, info: strawberry.Info,
                                    input: UpdateVoipOperatorInput) -> VoipOperatorPayload:
         operator = await numbers.update_operator(
@@ -738,7 +920,8 @@ class VoipMutation:
             outgoing_calls=input.outgoing_calls, recording=input.recording)
         return VoipOperatorPayload(operator=await _operator_node(operator.id))
 
-    @mutation(*SUBSCRIBERS, errors=VoipError, description="Remove an operator from a number.")
+    @mutation(*SUBSCRIBERS, errors=VoipError, description="Remove an operator from a number. "
+              "Administrators.")
     async def remove_voip_operator(self, info: strawberry.Info,
                                    input: RemoveVoipOperatorInput) -> DeletedPayload:
         deleted = await numbers.remove_operator(info.context.principal,
@@ -746,7 +929,8 @@ class VoipMutation:
         return DeletedPayload(deleted_id=global_id("VoipOperator", deleted))
 
     @mutation(*SUBSCRIBERS, errors=VoipError, description="En ligne / hors ligne: online, "
-              "incoming calls ring in my browser; going online starts a new session.")
+              "incoming calls ring in my browser; going online starts a new session. "
+              "Operators.")
     async def set_voip_presence(self, info: strawberry.Info,
                                 input: SetVoipPresenceInput) -> MyVoipPayload:
         principal = info.context.principal
@@ -754,7 +938,7 @@ class VoipMutation:
         return MyVoipPayload(voip=_my_voip(state, principal))
 
     @mutation(*SUBSCRIBERS, errors=VoipError, description="A short-lived Twilio Access Token "
-              "for my browser softphone (identity: me).")
+              "for my browser softphone (identity: me). Operators.")
     async def create_voip_access_token(self, info: strawberry.Info) -> VoipAccessTokenPayload:
         token = await softphone.access_token(info.context.principal, _host(info),
                                              config(_host(info)))
@@ -763,7 +947,8 @@ class VoipMutation:
 
     @mutation(*SUBSCRIBERS, errors=VoipError, description="Appeler: checks my permission, the "
               "call restrictions and test mode before anything is dialled; a refusal says "
-              "why. The client then connects with the callToken.")
+              "why. The client then connects with the callToken. Operators allowed to call "
+              "out.")
     async def start_voip_call(self, info: strawberry.Info,
                               input: StartVoipCallInput) -> StartVoipCallPayload:
         target = softphone.Target(
@@ -781,7 +966,7 @@ class VoipMutation:
                                     call_token=call.outgoing_token, number=call.other_number)
 
     @mutation(*SUBSCRIBERS, errors=VoipError, description="Create a contact, or replace a "
-              "contact's name and numbers.")
+              "contact's name and numbers. Users of the account.")
     async def save_voip_contact(self, info: strawberry.Info,
                                 input: SaveVoipContactInput) -> VoipContactPayload:
         if len(input.phones) > contacts.MAX_PHONES:
@@ -794,7 +979,8 @@ class VoipMutation:
         [node] = await VoipContactNode.load(info.context.principal, [contact_id])
         return VoipContactPayload(contact=node)
 
-    @mutation(*SUBSCRIBERS, errors=VoipError, description="Add a note to a call.")
+    @mutation(*SUBSCRIBERS, errors=VoipError, description="Add a note to a call I may see "
+              "(administrators: every call; operators: their numbers' and their own).")
     async def add_voip_call_note(self, info: strawberry.Info,
                                  input: AddVoipCallNoteInput) -> VoipCallNotePayload:
         note = await call_log.add_note(info.context.principal,
@@ -805,7 +991,7 @@ class VoipMutation:
 
 # --- Live events ----------------------------------------------------------------------------
 
-@strawberry.enum(name="VoipCallEventKind")
+@strawberry.enum(name="VoipCallEventKind", description="What just happened to a call.")
 class VoipCallEventKind(Enum):
     RINGING = "RINGING"
     ANSWERED = "ANSWERED"  # by me
@@ -814,11 +1000,22 @@ class VoipCallEventKind(Enum):
     MISSED = "MISSED"
 
 
-@strawberry.type(name="VoipCallEvent")
+describe_enum_values(VoipCallEventKind, {
+    "RINGING": "An incoming call rings the number's online operators.",
+    "ANSWERED": "I answered the call (or the client answered my outgoing call).",
+    "ANSWERED_ELSEWHERE": "Another operator answered it: stop ringing.",
+    "ENDED": "The call ended.",
+    "MISSED": "Nobody answered the incoming call (Appel manqué).",
+})
+
+
+@strawberry.type(name="VoipCallEvent", description="A live event of a call on a number I "
+                 "operate.")
 class VoipCallEvent:
-    kind: VoipCallEventKind
-    at: DateTime
-    call: VoipCallNode
+    kind: VoipCallEventKind = strawberry.field(description="What just happened to the "
+                                               "call.")
+    at: DateTime = strawberry.field(description="When the event was delivered to me.")
+    call: VoipCallNode = strawberry.field(description="The call as it is now.")
 
 
 async def call_events(principal: Principal, bus: Any) -> AsyncGenerator[VoipCallEvent, None]:

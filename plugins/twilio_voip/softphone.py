@@ -13,11 +13,11 @@ from tortoise.transactions import in_transaction
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
-from gateway.api import Account, PluginHost, Principal, Problem, Text
+from gateway.api import Account, BillingStatus, PluginHost, Principal, Problem, Text
 from plugins.restrictions.api import decide
 
 from . import errors as e
-from .access import account_of, connection, identity, require_connection, unseal
+from .access import account_of, identity, require_connection, unseal
 from .config import TwilioVoipConfig
 from .contacts import contact_for_call
 from .errors import VoipErrorCode as Code
@@ -27,6 +27,7 @@ from .models import (
     Direction,
     NumberOperator,
     Presence,
+    TwilioAccount,
     VoipCall,
     VoipNumber,
 )
@@ -48,10 +49,17 @@ class Availability:
         return self.connected and self.operator
 
 
+async def in_service(account_id: int) -> bool:
+    """The account has an active Twilio connection and is not unsubscribed (unsubscribing
+    disconnects it; this also covers a row left from before that rule)."""
+    return await TwilioAccount.filter(account_id=account_id, active=True).exclude(
+        account__billing_status=BillingStatus.UNSUBSCRIBED).exists()
+
+
 async def availability(principal: Principal | None) -> Availability:
     if principal is None or principal.account_id is None or principal.user_id is None:
         return Availability(False, False, False, None, None, [])
-    connected = await connection(principal.account_id) is not None
+    connected = await in_service(principal.account_id)
     numbers = [int(row["number_id"]) for row in await NumberOperator.filter(
         user_id=principal.user_id, account_id=principal.account_id).values("number_id")]
     presence = await Presence.get_or_none(user_id=principal.user_id)
@@ -59,6 +67,19 @@ async def availability(principal: Principal | None) -> Availability:
     return Availability(connected, bool(numbers), online,
                         presence.since if presence and online else None,
                         identity(principal.user_id) if numbers else None, sorted(numbers))
+
+
+VOIP = "VOIP"
+
+
+async def capabilities(principal: Principal | None) -> list[str]:
+    """``Me.capabilities``: "VOIP" for a user who operates at least one number of the own
+    account's connected Twilio account (the seed's VoIP icon)."""
+    if principal is None or principal.account_id is None or principal.user_id is None:
+        return []
+    operates = await NumberOperator.filter(user_id=principal.user_id,
+                                           account_id=principal.account_id).exists()
+    return [VOIP] if operates and await in_service(principal.account_id) else []
 
 
 async def _operator(principal: Principal) -> tuple[int, int]:

@@ -23,7 +23,12 @@ from twilio.rest import Client
 log = logging.getLogger("gateway.twilio_voip")
 
 TWILIO_API = "https://api.twilio.com"
-TWILIO_DEFAULT_VOICE_URL = "https://demo.twilio.com/welcome/voice/"
+# A number's webhooks: the gateway points them at itself when it buys or links the number, and
+# puts back what they were when it unlinks it. Twilio's description gives a number no default
+# answer (``VoiceUrl`` is optional when buying; its fetch example shows ``voice_url`` null,
+# ``status_callback`` ""): the demo URL is only what Twilio's Console fills in. An empty value
+# is how Twilio's API clears a URL.
+WEBHOOK_FIELDS = ("voice_url", "voice_method", "status_callback", "status_callback_method")
 
 
 class TwilioUnavailable(Exception):
@@ -107,6 +112,14 @@ class OwnedNumber:
     phone_number: str
     friendly_name: str
     voice_url: str
+    voice_method: str = ""
+    status_callback: str = ""
+    status_callback_method: str = ""
+
+    @property
+    def webhooks(self) -> dict[str, str]:
+        """What ``unpoint_number`` puts back."""
+        return {key: str(getattr(self, key)) for key in WEBHOOK_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -218,12 +231,18 @@ class TwilioApi:
                               status_callback_method="POST"))
         return _owned(row)
 
-    async def unpoint_number(self, sid: str) -> OwnedNumber:
-        """Give the number its webhooks back as Twilio sets them on a new number (its demo
-        answer): calls stop reaching the gateway."""
+    async def unpoint_number(self, sid: str, previous: dict[str, str] | None = None
+                             ) -> OwnedNumber:
+        """Calls stop reaching the gateway: the number gets back the webhooks it had before
+        it was linked (``previous``, see ``OwnedNumber.webhooks``), or none at all (empty
+        URLs, as a number bought through the API has) when nothing was recorded."""
+        before = previous or {}
+        methods = {key: before[key] if before.get(key) in ("GET", "POST") else "POST"
+                   for key in ("voice_method", "status_callback_method")}
         row = await self._run("update number", self._account.incoming_phone_numbers(
-            sid).update_async(voice_url=TWILIO_DEFAULT_VOICE_URL, voice_method="POST",
-                              status_callback=TWILIO_DEFAULT_VOICE_URL + "status"))
+            sid).update_async(voice_url=str(before.get("voice_url") or ""),
+                              status_callback=str(before.get("status_callback") or ""),
+                              **methods))
         return _owned(row)
 
     async def release_number(self, sid: str) -> None:
@@ -275,4 +294,7 @@ def _int(value: Any) -> int | None:
 def _owned(row: Any) -> OwnedNumber:
     return OwnedNumber(sid=str(row.sid), phone_number=str(row.phone_number),
                        friendly_name=str(row.friendly_name or ""),
-                       voice_url=str(row.voice_url or ""))
+                       voice_url=str(row.voice_url or ""),
+                       voice_method=str(row.voice_method or ""),
+                       status_callback=str(row.status_callback or ""),
+                       status_callback_method=str(row.status_callback_method or ""))

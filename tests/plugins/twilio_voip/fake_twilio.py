@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
 from aiohttp import web
@@ -93,6 +94,12 @@ class Prism:
                 self.process.kill()
 
 
+# A number's webhooks: the resource's field -> the update's parameter.
+WEBHOOK_PARAMETERS = {"voice_url": "VoiceUrl", "voice_method": "VoiceMethod",
+                      "status_callback": "StatusCallback",
+                      "status_callback_method": "StatusCallbackMethod"}
+
+
 @dataclass
 class TwilioAccountState:
     sid: str
@@ -102,6 +109,16 @@ class TwilioAccountState:
     owned: dict[str, dict[str, str]] = field(default_factory=dict)  # PN sid -> number
     applications: dict[str, dict[str, str]] = field(default_factory=dict)
     keys: set[str] = field(default_factory=set)
+
+
+def _without_cleared_urls(body: bytes) -> bytes:
+    """The form without the URL parameters sent empty: Twilio's API clears a URL given as
+    "" (what the gateway does when it unlinks a number), but its description types them
+    ``format: uri``, which Prism enforces. Prism still validates everything else."""
+    pairs = parse_qsl(body.decode(), keep_blank_values=True)
+    kept = [(key, value) for key, value in pairs if value or not key.endswith(("Url",
+                                                                              "Callback"))]
+    return urlencode(kept).encode() if len(kept) != len(pairs) else body
 
 
 def sid(prefix: str) -> str:
@@ -127,7 +144,8 @@ class FakeTwilio:
         state = TwilioAccountState(sid("AC"), secrets.token_hex(16), trial=trial)
         for number in owned or []:
             state.owned[sid("PN")] = {"phone_number": number, "voice_url": "",
-                                      "status_callback": ""}
+                                      "voice_method": "POST", "status_callback": "",
+                                      "status_callback_method": "POST"}
         self.accounts[state.sid] = state
         return state
 
@@ -147,6 +165,8 @@ class FakeTwilio:
     async def _prism(self, request: web.Request, body: bytes) -> tuple[int, Any]:
         headers = {k: v for k, v in request.headers.items()
                    if k.lower() in ("authorization", "content-type", "accept")}
+        if body and request.method == "POST":
+            body = _without_cleared_urls(body)
         async with aiohttp.ClientSession() as session, session.request(
                 request.method, self.prism_url + request.path_qs, data=body or None,
                 headers=headers) as answer:
@@ -213,10 +233,11 @@ class FakeTwilio:
         elif rest == "/IncomingPhoneNumbers.json" and request.method == "POST":
             answer.update(sid=sid("PN"), phone_number=str(form["PhoneNumber"]),
                           voice_url=str(form.get("VoiceUrl", "")))
-            state.owned[answer["sid"]] = {"phone_number": answer["phone_number"],
-                                          "voice_url": answer["voice_url"],
-                                          "status_callback": str(form.get("StatusCallback",
-                                                                          ""))}
+            state.owned[answer["sid"]] = {
+                "phone_number": answer["phone_number"], "voice_url": answer["voice_url"],
+                "voice_method": str(form.get("VoiceMethod", "POST")),
+                "status_callback": str(form.get("StatusCallback", "")),
+                "status_callback_method": str(form.get("StatusCallbackMethod", "POST"))}
         elif rest == "/IncomingPhoneNumbers.json":
             template = (answer.get("incoming_phone_numbers") or [{}])[0]
             answer["incoming_phone_numbers"] = [
@@ -227,11 +248,10 @@ class FakeTwilio:
         elif number:
             owned = state.owned[number.group(1)]
             if request.method == "POST":
-                owned.update(voice_url=str(form.get("VoiceUrl", owned["voice_url"])),
-                             status_callback=str(form.get("StatusCallback",
-                                                          owned["status_callback"])))
-            answer.update(sid=number.group(1), phone_number=owned["phone_number"],
-                          voice_url=owned["voice_url"])
+                for key, name in WEBHOOK_PARAMETERS.items():
+                    if name in form:
+                        owned[key] = str(form[name])
+            answer.update(sid=number.group(1), **owned)
         elif re.match(r"^/Calls/CA[0-9a-f]{32}\.json$", rest):
             call_sid = rest[7:41]
             answer.update(sid=call_sid, status="completed", price=self.prices.get(call_sid),

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jwt
 import pytest
@@ -180,10 +181,10 @@ async def test_incoming_call_end_to_end(voip: Voip) -> None:
     csv = await voip.gateway.client.get(csv_url.removeprefix("http://gateway.test"))
     assert csv.status_code == 200
     lines = csv.text.lstrip("\ufeff").splitlines()
-    assert lines[0].startswith("Date et heure (UTC),Direction,Statut,Agent,Client")
+    assert lines[0].startswith("Date et heure (America/Toronto),Direction,Statut,Agent,Client")
     assert "Entrant" in lines[1] and "0.0125" in lines[1] and caller in lines[1]
     # Billing's usage: minutes rounded up, charges in their currency.
-    today = call.started_at.date()
+    today = call.started_at.astimezone(ZoneInfo("America/Toronto")).date()  # the account's
     usage = {item["unit"]: item["quantity"] for item in await billable_usage(
         [voip.tenant.company.id], today, today)}
     assert usage == {"VOIP_MINUTES": Decimal(1), "VOIP_CHARGES_USD": Decimal("0.0125")}

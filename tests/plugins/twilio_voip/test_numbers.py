@@ -14,6 +14,7 @@ from tests.plugins.twilio_voip.conftest import (
     UPDATE_NUMBER,
     Voip,
     phone,
+    wait_for,
 )
 
 SEARCH = """
@@ -89,14 +90,53 @@ async def test_delete_releases_or_unlinks(voip: Voip) -> None:
     assert released["sid"] not in voip.twilio.owned  # given back to Twilio
     data = await voip.call("admin", DELETE, {"id": unlinked["id"], "mode": "UNLINK"})
     assert data["deleteVoipNumber"]["errors"] == []
-    # Kept in the Twilio account, its webhooks no longer the gateway's (Twilio's default).
-    assert voip.twilio.owned[unlinked["sid"]]["voice_url"] == (
-        "https://demo.twilio.com/welcome/voice/")
+    # Kept in the Twilio account; bought here, it had no webhooks before: they are cleared
+    # (Twilio's way: empty URLs), no longer the gateway's.
+    owned = voip.twilio.owned[unlinked["sid"]]
+    assert (owned["voice_url"], owned["status_callback"]) == ("", "")
+    update = [form for method, path, form in voip.fake.requests
+              if method == "POST" and path.endswith(f"/IncomingPhoneNumbers/{unlinked['sid']}"
+                                                    ".json")][-1]
+    assert update["VoiceUrl"] == "" and update["StatusCallback"] == ""
     assert not await VoipNumber.filter(account_id=voip.tenant.company.id).exists()
     # Which one is asked every time: no default.
     result = await voip.raw("admin", "mutation ($id: ID!) { deleteVoipNumber(input: {id: $id})"
                             " { deletedId } }", {"id": released["id"]})
     assert "errors" in result
+
+
+async def test_unlink_gives_a_linked_number_its_webhooks_back(
+        new_voip: Callable[..., Awaitable[Voip]]) -> None:
+    first, second = phone(), phone()
+    voip = await new_voip(owned=[first, second])
+    before = {"voice_url": "https://ivr.example.com/answer", "voice_method": "GET",
+              "status_callback": "https://ivr.example.com/status",
+              "status_callback_method": "POST"}
+    for owned in voip.twilio.owned.values():
+        owned.update(before)
+    await voip.connect()
+    linked = []
+    for unlinked in (await voip.call("admin", UNLINKED))["unlinkedTwilioNumbers"]:
+        data = await voip.call("admin", LINK, {"sid": unlinked["sid"]})
+        linked.append(data["linkVoipNumber"]["number"])
+        owned = voip.twilio.owned[unlinked["sid"]]
+        assert owned["voice_url"] == "http://gateway.test/twilio/voice/incoming"
+        assert owned["voice_method"] == "POST"
+    stored = await VoipNumber.get(sid=linked[0]["sid"])
+    assert stored.previous_webhooks == before
+    # Unlinked by hand: exactly what it had before.
+    data = await voip.call("admin", DELETE, {"id": linked[0]["id"], "mode": "UNLINK"})
+    assert data["deleteVoipNumber"]["errors"] == []
+    assert {key: voip.twilio.owned[linked[0]["sid"]][key] for key in before} == before
+    # Unlinked by disconnecting (the clean-up job): the same.
+    data = await voip.call("admin", "mutation { disconnectTwilio { disconnected } }")
+    assert data["disconnectTwilio"]["disconnected"] is True
+
+    async def restored() -> bool:
+        owned = voip.twilio.owned[linked[1]["sid"]]
+        return {key: owned[key] for key in before} == before
+
+    await wait_for(restored)
 
 
 async def test_operators_switches_and_my_voip(voip: Voip) -> None:
