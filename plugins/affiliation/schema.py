@@ -3,7 +3,7 @@ organisation's shared directory."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -20,6 +20,7 @@ from gateway.api import (
     account_loader,
     allow,
     build_connection,
+    describe_enum_values,
     error_type,
     global_id,
     listed_pk,
@@ -42,6 +43,28 @@ class AffiliationError(Error):
     """A refusal of the Affiliation area: what was wrong, where, and why."""
 
 
+describe_enum_values(AffiliationErrorCode, {
+    "NOT_FOUND": "No such account, or no such organisation among the reseller's accounts (an "
+    "account the caller may not see is not found either).",
+    "NOT_ALLOWED": "Only the reseller's staff and system admins manage affiliations.",
+    "WRONG_ACCOUNT_KIND": "Only a company account can become an organisation.",
+    "SELF_AFFILIATION": "An account cannot be affiliated to itself.",
+    "ALREADY_AFFILIATED": "The account already belongs to an organisation: un-affiliate it "
+    "first.",
+    "ORGANIZATION_AFFILIATED": "The organisation chosen is itself affiliated to another: "
+    "choose that one.",
+    "ACCOUNT_IS_ORGANIZATION": "The account is an organisation with affiliates, and an "
+    "organisation cannot join another.",
+    "ACCOUNT_UNSUBSCRIBED": "The account or the organisation is unsubscribed (Désabonné).",
+    "NOT_AFFILIATED": "The account is not affiliated to an organisation.",
+    "RANGE_FULL": "The account's extension range of that kind has no free extension left to "
+    "replace a clashing one.",
+    "PROPOSAL_REQUIRED": "Extensions clash, so affiliateAccount needs the token of an accepted "
+    "affiliationProposal.",
+    "PROPOSAL_STALE": "Extensions changed since the proposal: ask for a new one.",
+})
+
+
 async def _account(info: strawberry.Info, account_id: int | None) -> AccountNode | None:
     if account_id is None:
         return None
@@ -57,18 +80,21 @@ def _account_id(raw: Any, where: list[str], text: Text = e.ACCOUNT_NOT_FOUND) ->
 @strawberry.type(description="An extension of the organisation that one of the joining "
                  "account's extensions clashes with.")
 class ExtensionHolder:
-    kind: ExtensionKind
-    extension: str
+    kind: ExtensionKind = strawberry.field(description="What holds it: a user, a group or a "
+                                           "service.")
+    extension: str = strawberry.field(description="The extension number both accounts use.")
     name: str = strawberry.field(description="The user's name, or the group's or service's "
                                  "label.")
-    account_name: str
+    account_name: str = strawberry.field(description="The name of the organisation's account "
+                                         "holding it.")
     account_number: int = strawberry.field(description="CID or UID of the account holding it.")
 
 
 @strawberry.type(description="A clashing extension of the joining account and the free one "
                  "proposed in its place, from the account's range of its kind.")
 class ExtensionChange:
-    kind: ExtensionKind
+    kind: ExtensionKind = strawberry.field(description="What is renumbered: a user, a group "
+                                           "or a service of the joining account.")
     extension: str = strawberry.field(description="The extension now.")
     replacement: str | None = strawberry.field(description="The proposed one; null when the "
                                                "account's range has no free extension left.")
@@ -76,7 +102,8 @@ class ExtensionChange:
                                  "label.")
     user_id: strawberry.ID | None = strawberry.field(description="The user, for a USER "
                                                      "extension.")
-    clashes_with: ExtensionHolder
+    clashes_with: ExtensionHolder = strawberry.field(
+        description="The organisation's extension it clashes with (never renumbered).")
 
     @classmethod
     def of(cls, change: Change) -> ExtensionChange:
@@ -97,22 +124,26 @@ class ExtensionChange:
 class AffiliationProposal:
     account_id: strawberry.Private[int]
     organization_id: strawberry.Private[int]
-    changes: list[ExtensionChange]
+    changes: list[ExtensionChange] = strawberry.field(
+        description="Every clashing extension of the joining account with its replacement; "
+        "empty when nothing clashes.")
     token: str | None = strawberry.field(description="Accepts exactly these changes; null when "
                                          "they cannot be made (see errors).")
 
-    @strawberry.field
+    @strawberry.field(description="The account joining the organisation.")
     async def account(self, info: strawberry.Info) -> AccountNode | None:
         return await _account(info, self.account_id)
 
-    @strawberry.field
+    @strawberry.field(description="The organisation's company account (its ORGID).")
     async def organization(self, info: strawberry.Info) -> AccountNode | None:
         return await _account(info, self.organization_id)
 
 
-@strawberry.type
+@strawberry.type(description="The affiliation proposal, with why it cannot be accepted as it "
+                 "is (e.g. RANGE_FULL), or why there is none.")
 class AffiliationProposalPayload:
-    proposal: AffiliationProposal | None
+    proposal: AffiliationProposal | None = strawberry.field(
+        description="The proposal; null when the pair cannot be affiliated (see errors).")
     errors: list[AffiliationError] = strawberry.field(
         default_factory=list)
 
@@ -121,12 +152,14 @@ class AffiliationProposalPayload:
                  "that points at an extension it no longer shares.")
 class AffiliationWarning:
     account_id: strawberry.Private[int | None]
-    extension: str
+    extension: str = strawberry.field(description="The extension pointed at, which the accounts "
+                                      "no longer share.")
     kind: str = strawberry.field(description="What points at it, as the plugin names it "
                                  "(GROUP, CALL_FORWARDING…).")
-    message: str
+    message: str = strawberry.field(description="What to review, in the caller's language.")
 
-    @strawberry.field
+    @strawberry.field(description="The account whose group or schedule points at the "
+                      "extension; null when the plugin did not say.")
     async def account(self, info: strawberry.Info) -> AccountNode | None:
         return await _account(info, self.account_id)
 
@@ -139,7 +172,8 @@ class AffiliationWarning:
                    else str(message))
 
 
-@strawberry.input
+@strawberry.input(description="Affilier: the account, its organisation and the accepted "
+                  "proposal.")
 class AffiliateAccountInput:
     account_id: strawberry.ID = strawberry.field(description="The company or professional "
                                                  "account joining.")
@@ -152,39 +186,46 @@ class AffiliateAccountInput:
                                     "the organisation's administrators.")
 
 
-@strawberry.type
+@strawberry.type(description="The affiliation made, with the extensions renumbered, or why "
+                 "it was refused.")
 class AffiliateAccountPayload:
     account_id: strawberry.Private[int | None] = None
     organization_id: strawberry.Private[int | None] = None
-    changes: list[ExtensionChange] = strawberry.field(default_factory=list)
+    changes: list[ExtensionChange] = strawberry.field(
+        default_factory=list, description="The extensions renumbered, as proposed.")
     errors: list[AffiliationError] = strawberry.field(
         default_factory=list)
 
-    @strawberry.field
+    @strawberry.field(description="The account, now affiliated; null when refused.")
     async def account(self, info: strawberry.Info) -> AccountNode | None:
         return await _account(info, self.account_id)
 
-    @strawberry.field
+    @strawberry.field(description="The organisation it joined; null when refused.")
     async def organization(self, info: strawberry.Info) -> AccountNode | None:
         return await _account(info, self.organization_id)
 
 
-@strawberry.input
+@strawberry.input(description="Désaffilier: the account leaving its organisation.")
 class UnaffiliateAccountInput:
-    account_id: strawberry.ID
+    account_id: strawberry.ID = strawberry.field(description="The affiliated account (an "
+                                                 "Account id).")
     notify: bool = strawberry.field(default=True, description="Email every user of the account "
                                     "and of the organisation's other accounts.")
 
 
-@strawberry.type
+@strawberry.type(description="The account now independent, with what to review, or why it "
+                 "was refused.")
 class UnaffiliateAccountPayload:
     account_id: strawberry.Private[int | None] = None
     organization_id: strawberry.Private[int | None] = None
-    warnings: list[AffiliationWarning] = strawberry.field(default_factory=list)
+    warnings: list[AffiliationWarning] = strawberry.field(
+        default_factory=list, description="Groups and call-forwarding schedules that pointed at "
+        "extensions no longer shared, as the plugins report them.")
     errors: list[AffiliationError] = strawberry.field(
         default_factory=list)
 
-    @strawberry.field
+    @strawberry.field(description="The account, now independent (its ORGID is its own); null "
+                      "when refused.")
     async def account(self, info: strawberry.Info) -> AccountNode | None:
         return await _account(info, self.account_id)
 
@@ -196,17 +237,19 @@ class UnaffiliateAccountPayload:
 @strawberry.type(description="A person of the organisation's shared directory.")
 class DirectoryEntry:
     user_id: strawberry.Private[int]
-    first_name: str
-    last_name: str
-    extension: str | None
-    account_name: str
+    first_name: str = strawberry.field(description="The person's first name.")
+    last_name: str = strawberry.field(description="The person's last name.")
+    extension: str | None = strawberry.field(description="The person's extension (poste); null "
+                                             "when they have none.")
+    account_name: str = strawberry.field(description="The name of the person's account "
+                                         "(company or professional).")
     account_number: int = strawberry.field(description="CID or UID of the person's account.")
 
-    @strawberry.field
+    @strawberry.field(description="The person's User id.")
     def id(self) -> strawberry.ID:
         return global_id("User", self.user_id)
 
-    @strawberry.field
+    @strawberry.field(description="First and last name, as the directory shows it.")
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
@@ -225,9 +268,14 @@ class AffiliationQuery:
                       description="Affilier: the extension clashes between the account and "
                       "every account of the organisation, with a free replacement proposed for "
                       "each. Changes nothing.")
-    async def affiliation_proposal(self, info: strawberry.Info, account_id: strawberry.ID,
-                                   organization_id: strawberry.ID
-                                   ) -> AffiliationProposalPayload:
+    async def affiliation_proposal(
+        self, info: strawberry.Info,
+        account_id: Annotated[strawberry.ID, strawberry.argument(
+            description="The company or professional account joining (an Account id).")],
+        organization_id: Annotated[strawberry.ID, strawberry.argument(
+            description="The organisation: a company account of the same reseller, not itself "
+            "affiliated.")],
+    ) -> AffiliationProposalPayload:
         _, organization, proposal = await services.proposal_for(
             info.context.principal, _account_id(account_id, ["accountId"]),
             _account_id(organization_id, ["organizationId"], e.NO_SUCH_ORGANIZATION),
@@ -243,8 +291,12 @@ class AffiliationQuery:
                       description="Désaffilier, beforehand: what the organisation's other "
                       "accounts (groups, call-forwarding schedules…) point at in this account, "
                       "and the reverse, as the plugins report it. Changes nothing.")
-    async def unaffiliation_warnings(self, info: strawberry.Info,
-                                     account_id: strawberry.ID) -> list[AffiliationWarning]:
+    async def unaffiliation_warnings(
+        self, info: strawberry.Info,
+        account_id: Annotated[strawberry.ID, strawberry.argument(
+            description="The affiliated account about to leave (an Account id); any other "
+            "gives an empty list.")],
+    ) -> list[AffiliationWarning]:
         try:
             found = await services.unaffiliation_warnings(
                 info.context.principal, _account_id(account_id, ["accountId"]),
@@ -258,7 +310,13 @@ class AffiliationQuery:
                       "the account's organisation and of every account affiliated to it, by "
                       "name; search by name or extension.")
     async def organization_directory(
-        self, info: strawberry.Info, account_id: strawberry.ID, search: str | None = None,
+        self, info: strawberry.Info,
+        account_id: Annotated[strawberry.ID, strawberry.argument(
+            description="Any account of the organisation (an Account id); one the caller may "
+            "not read gives an empty list.")],
+        search: Annotated[str | None, strawberry.argument(
+            description="Words that must each match a first or last name, or start an "
+            "extension; null: everyone.")] = None,
         first: int | None = None, after: str | None = None,
     ) -> Connection[DirectoryEntry]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
@@ -277,8 +335,12 @@ class AffiliationMutation:
               description="Affiliate an account to an organisation: the accepted proposal's "
               "extension changes and the link, in one transaction. Refused with PROPOSAL_STALE "
               "when the extensions changed since the proposal.")
-    async def affiliate_account(self, info: strawberry.Info,
-                                input: AffiliateAccountInput) -> AffiliateAccountPayload:
+    async def affiliate_account(
+        self, info: strawberry.Info,
+        input: Annotated[AffiliateAccountInput, strawberry.argument(
+            description="The account, the organisation, the proposal's token and whether to "
+            "notify.")],
+    ) -> AffiliateAccountPayload:
         done = await services.affiliate(
             info.context.principal, _account_id(input.account_id, ["input", "accountId"]),
             _account_id(input.organization_id, ["input", "organizationId"],
@@ -292,8 +354,11 @@ class AffiliationMutation:
               description="End an account's affiliation: its users leave the organisation's "
               "shared directory. Returns the plugins' warnings about groups and call-forwarding "
               "schedules that pointed at them.")
-    async def unaffiliate_account(self, info: strawberry.Info,
-                                  input: UnaffiliateAccountInput) -> UnaffiliateAccountPayload:
+    async def unaffiliate_account(
+        self, info: strawberry.Info,
+        input: Annotated[UnaffiliateAccountInput, strawberry.argument(
+            description="The account leaving and whether to notify the users.")],
+    ) -> UnaffiliateAccountPayload:
         done = await services.unaffiliate(
             info.context.principal, _account_id(input.account_id, ["input", "accountId"]),
             notify=input.notify, host=info.context.host)

@@ -9,7 +9,7 @@ Resolvers turn inputs into plain data (``filter_schema``), call ``reports``/``se
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.exceptions import StrawberryGraphQLError
@@ -25,6 +25,7 @@ from gateway.api import (
     Role,
     allow,
     build_connection,
+    describe_enum_values,
     error_type,
     mutation,
     page_window,
@@ -49,6 +50,30 @@ from plugins.callcenter.filter_schema import (
 @error_type("CallCenter", CallCenterErrorCode)
 class CallCenterError(Error):
     """A refusal of the call-center area."""
+
+
+describe_enum_values(CallCenterErrorCode, {
+    "INVALID": "A value cannot be used (a time not HH:MM, a date outside 1970-9998, an end "
+               "before its start, too many values in a list, a malformed email address, a "
+               "blank title); `field` names it.",
+    "NOT_FOUND": "No such account or page among those you may see (another tenant's is not "
+                 "found either).",
+    "TOO_MANY_ROWS": "Reserved for a report too large to export; exports currently keep its "
+                     "first 100,000 rows (export_max_rows).",
+    "EMAIL_FAILED": "The email cannot be sent: the reseller has no support address.",
+    "TOO_MANY": "Over a limit: more recipients than one email allows (10 by default), or more "
+                "than 200 information pages for an account.",
+    "RECIPIENT_NOT_ALLOWED": "An employee may email a report only to its own account's users.",
+    "RATE_LIMITED": "Too many report recipients this hour, for you or for the account; try "
+                    "again later (the message says when).",
+}, description="Why a call-center report, email or information page request was refused.")
+
+# The arguments giving an account by its number.
+AccountNumberArg = Annotated[int, strawberry.argument(
+    description="Numéro de compte client: the account's CID/UID, one you may see (any other "
+    "is not found).")]
+StatisticsFilterArg = Annotated[CallStatisticsFilter, strawberry.argument(
+    description="Which calls: dates, times of day, weekdays, agent, thresholds and groups.")]
 
 READERS = SIGNED_IN
 # Who edits the information pages agents read: no API token.
@@ -79,7 +104,8 @@ class _RefusalsAsErrors(FieldExtension):
 def _report_field(description: str) -> Any:
     """A report query every signed-in caller may ask (within its scope)."""
     return strawberry.field(extensions=[_RefusalsAsErrors(), *allow(*READERS)],
-                            description=description)
+                            description=f"{description} Any signed-in user, over the accounts "
+                            "it may see.")
 
 
 def _config(info: strawberry.Info) -> CallCenterConfig:
@@ -103,14 +129,16 @@ class CallCenterQuery:
                    "computed in one query. Days, hours and weekdays are the account's local "
                    "time.")
     async def call_statistics(self, info: strawberry.Info,
-                              filter: CallStatisticsFilter) -> out.CallStatistics:
+                              filter: StatisticsFilterArg) -> out.CallStatistics:
         metrics = await stats.statistics(await _statistics_filter(info, filter))
         return out.call_statistics(metrics, info.context.language)
 
     @_report_field("The statistics by hour, day or week (account-local), for dashboards; empty "
                    "buckets are left out.")
     async def call_statistics_series(
-        self, info: strawberry.Info, filter: CallStatisticsFilter, interval: StatisticsInterval
+        self, info: strawberry.Info, filter: StatisticsFilterArg,
+        interval: Annotated[StatisticsInterval, strawberry.argument(
+            description="The bucket size: HOUR, DAY or WEEK (at most 1,000 buckets).")],
     ) -> list[out.CallStatisticsBucket]:
         call_filter = await _statistics_filter(info, filter)
         reports.check_series(call_filter, interval.value)
@@ -122,9 +150,13 @@ class CallCenterQuery:
 
     @_report_field("Enregistreur d'appels: the calls of the last hour by default, newest "
                    "first.")
-    async def call_recorder(self, info: strawberry.Info,
-                            filter: CallRecorderFilter | None = None, first: int | None = None,
-                            after: str | None = None) -> out.CallRecorderConnection:
+    async def call_recorder(
+        self, info: strawberry.Info,
+        filter: Annotated[CallRecorderFilter | None, strawberry.argument(
+            description="The search; the last hour of every account you may see when left "
+            "out.")] = None,
+        first: int | None = None, after: str | None = None,
+    ) -> out.CallRecorderConnection:
         data = filter_data(filter)
         query = reports.recorder_query(await _scope(info, data), data)
         offset, limit = page_window(first, after, _config(info).max_page_size)
@@ -138,9 +170,13 @@ class CallCenterQuery:
 
     @_report_field("Messages textes: taken messages (today by default), newest first, with "
                    "their delivery history.")
-    async def taken_messages(self, info: strawberry.Info,
-                             filter: TakenMessageFilter | None = None, first: int | None = None,
-                             after: str | None = None) -> Connection[out.TakenMessage]:
+    async def taken_messages(
+        self, info: strawberry.Info,
+        filter: Annotated[TakenMessageFilter | None, strawberry.argument(
+            description="The search; today's messages of every account you may see when left "
+            "out.")] = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[out.TakenMessage]:
         data = filter_data(filter)
         scope = await _scope(info, data)
         query = services.messages(reports.message_query(scope, data))
@@ -153,9 +189,13 @@ class CallCenterQuery:
     @_report_field("Appels facturables: the billable calls of the current billing cycle (20th "
                    "to 19th) by default, a page at a time (oldest first), with the totals of "
                    "all of them.")
-    async def billable_calls(self, info: strawberry.Info,
-                             filter: BillableCallFilter | None = None, first: int | None = None,
-                             after: str | None = None) -> out.BillableCalls:
+    async def billable_calls(
+        self, info: strawberry.Info,
+        filter: Annotated[BillableCallFilter | None, strawberry.argument(
+            description="The dates or billing cycle, and the account; the current cycle of "
+            "every account you may see when left out.")] = None,
+        first: int | None = None, after: str | None = None,
+    ) -> out.BillableCalls:
         data = filter_data(filter)
         scope = await _scope(info, data)
         start, end = reports.billable_range(scope, data)
@@ -166,10 +206,21 @@ class CallCenterQuery:
     @_report_field("A signed, short-lived URL of a report as XLSX or CSV (Ouvrir dans Excel); "
                    "give the filter of that report.")
     async def call_center_report_download(
-        self, info: strawberry.Info, report: CallCenterReport, format: ReportFileFormat,
-        recorder: CallRecorderFilter | None = None, messages: TakenMessageFilter | None = None,
-        billable_calls: BillableCallFilter | None = None,
-        statistics: CallStatisticsFilter | None = None,
+        self, info: strawberry.Info,
+        report: Annotated[CallCenterReport, strawberry.argument(
+            description="Which report to export.")],
+        format: Annotated[ReportFileFormat, strawberry.argument(
+            description="The file's format: XLSX or CSV.")],
+        recorder: Annotated[CallRecorderFilter | None, strawberry.argument(
+            description="The recorder's filter, for report RECORDER (ignored otherwise).")] = None,
+        messages: Annotated[TakenMessageFilter | None, strawberry.argument(
+            description="The messages' filter, for report MESSAGES (ignored otherwise).")] = None,
+        billable_calls: Annotated[BillableCallFilter | None, strawberry.argument(
+            description="The billable calls' filter, for report BILLABLE_CALLS (ignored "
+            "otherwise).")] = None,
+        statistics: Annotated[CallStatisticsFilter | None, strawberry.argument(
+            description="The statistics' filter, for report STATISTICS (ignored "
+            "otherwise).")] = None,
     ) -> str:
         filters = {"recorder": recorder, "messages": messages, "billable_calls": billable_calls,
                    "statistics": statistics}
@@ -179,16 +230,18 @@ class CallCenterQuery:
         return exports.report_url(info.context.host, report.value, format.value, scope, data,
                                   info.context.language)
 
-    @_report_field("Informations générales du compte client: the pages the agents read.")
+    @_report_field("Informations générales du compte client: the account's information pages "
+                   "that agents read, by position (at most 200).")
     async def account_information_pages(
-        self, info: strawberry.Info, account_number: int
+        self, info: strawberry.Info, account_number: AccountNumberArg
     ) -> list[out.AccountInformationPage]:
         account = await services.visible_account(info.context.principal, account_number)
         return [out.information_page(p) for p in await services.info_pages(account.id)]
 
-    @_report_field("Historique de facturation: what billing plugins report for the account.")
+    @_report_field("Historique de facturation: the account's billing and payment lines as the "
+                   "billing plugins report them, newest first (at most 500).")
     async def billing_history(self, info: strawberry.Info,
-                              account_number: int) -> list[out.BillingHistoryEntry]:
+                              account_number: AccountNumberArg) -> list[out.BillingHistoryEntry]:
         account = await services.visible_account(info.context.principal, account_number)
         entries = await services.billing_history(info.context.host, account)
         return [out.billing_entry(entry) for entry in entries]
@@ -200,55 +253,87 @@ def _nothing_refused(root: Any) -> bool:
     return not root.errors
 
 
+_ERRORS = ("Why it was refused, each with its field and a message in your language; empty on "
+           "success.")
+
+
 @strawberry.input(description="Envoyer le rapport par e-mail: the report, as an attachment.")
 class EmailCallCenterReportInput:
-    report: CallCenterReport
-    format: ReportFileFormat = ReportFileFormat.XLSX
-    to: list[str] = strawberry.field(description="Recipients' addresses.")
-    recorder: CallRecorderFilter | None = None
-    messages: TakenMessageFilter | None = None
-    billable_calls: BillableCallFilter | None = None
-    statistics: CallStatisticsFilter | None = None
+    report: CallCenterReport = strawberry.field(description="Which report to send.")
+    format: ReportFileFormat = strawberry.field(
+        default=ReportFileFormat.XLSX, description="The attachment's format; XLSX by default.")
+    to: list[str] = strawberry.field(
+        description="Recipients: bare email addresses (no display name), at most 10 by "
+        "default; an employee may write only to its account's users.")
+    recorder: CallRecorderFilter | None = strawberry.field(
+        default=None, description="The recorder's filter, for report RECORDER.")
+    messages: TakenMessageFilter | None = strawberry.field(
+        default=None, description="The messages' filter, for report MESSAGES.")
+    billable_calls: BillableCallFilter | None = strawberry.field(
+        default=None, description="The billable calls' filter, for report BILLABLE_CALLS.")
+    statistics: CallStatisticsFilter | None = strawberry.field(
+        default=None, description="The statistics' filter, for report STATISTICS.")
 
 
-@strawberry.type
+@strawberry.type(description="What emailCallCenterReport answers: the email was queued, or why "
+                 "not.")
 class EmailCallCenterReportPayload:
-    queued: bool = strawberry.field(resolver=_nothing_refused)
-    errors: list[CallCenterError] = strawberry.field(default_factory=list)
+    queued: bool = strawberry.field(
+        resolver=_nothing_refused, description="True when the email was queued (a job builds "
+        "the file and sends it shortly); false with errors.")
+    errors: list[CallCenterError] = strawberry.field(default_factory=list, description=_ERRORS)
 
 
 @strawberry.input(description="Add (no id) or change an information page of an account.")
 class SaveAccountInformationPageInput:
-    account_number: int
-    id: int | None = None
-    title: str
-    body: str = ""
-    position: int = 0
+    account_number: int = strawberry.field(
+        description="Numéro de compte client: the CID/UID of the account the page belongs to.")
+    id: int | None = strawberry.field(
+        default=None, description="The page to change; leave out to add a page.")
+    title: str = strawberry.field(description="The page's title (required; not blank).")
+    body: str = strawberry.field(default="", description="The page's text (plain text); empty "
+                                 "by default.")
+    position: int = strawberry.field(
+        default=0, description="Display order among the account's pages (lower first); 0 by "
+        "default.")
 
 
-@strawberry.type
+@strawberry.type(description="What saveAccountInformationPage answers: the saved page, or why "
+                 "not.")
 class SaveAccountInformationPagePayload:
-    page: out.AccountInformationPage | None
-    errors: list[CallCenterError] = strawberry.field(default_factory=list)
+    page: out.AccountInformationPage | None = strawberry.field(
+        description="The page as saved; null when refused.")
+    errors: list[CallCenterError] = strawberry.field(default_factory=list, description=_ERRORS)
 
 
 @strawberry.input(description="Ask the reseller's support to change the information pages.")
 class RequestAccountInformationChangeInput:
-    account_number: int
-    message: str
+    account_number: int = strawberry.field(
+        description="Numéro de compte client: the CID/UID of the account whose pages should "
+        "change.")
+    message: str = strawberry.field(
+        description="What to change, in your words (the email's text).")
 
 
-@strawberry.type
+@strawberry.type(description="What requestAccountInformationChange answers: the request was "
+                 "emailed, or why not.")
 class RequestAccountInformationChangePayload:
-    sent: bool = strawberry.field(resolver=_nothing_refused)
-    errors: list[CallCenterError] = strawberry.field(default_factory=list)
+    sent: bool = strawberry.field(
+        resolver=_nothing_refused, description="True when the email to the reseller's support "
+        "was queued; false with errors.")
+    errors: list[CallCenterError] = strawberry.field(default_factory=list, description=_ERRORS)
 
 
 @strawberry.type
 class CallCenterMutation:
-    @mutation(*READERS, errors=CallCenterError)
+    @mutation(*READERS, errors=CallCenterError,
+              description="Envoyer le rapport par e-mail: email a report (XLSX or CSV) as an "
+              "attachment, built by a job. Any signed-in user, within the accounts it may see; "
+              "recipients are limited per email and per hour.")
     async def email_call_center_report(
-        self, info: strawberry.Info, input: EmailCallCenterReportInput
+        self, info: strawberry.Info,
+        input: Annotated[EmailCallCenterReportInput, strawberry.argument(
+            description="The report, its filter, the format and the recipients.")],
     ) -> EmailCallCenterReportPayload:
         report = input.report.value
         await exports.queue_report_email(
@@ -257,18 +342,28 @@ class CallCenterMutation:
             info.context.language, _config(info).recipient_policy)
         return EmailCallCenterReportPayload()
 
-    @mutation(*PAGE_EDITORS, errors=CallCenterError)
+    @mutation(*PAGE_EDITORS, errors=CallCenterError,
+              description="Add or change an information page that agents read for an account "
+              "(at most 200 an account). System admins and the reseller's staff; not API "
+              "tokens.")
     async def save_account_information_page(
-        self, info: strawberry.Info, input: SaveAccountInformationPageInput
+        self, info: strawberry.Info,
+        input: Annotated[SaveAccountInformationPageInput, strawberry.argument(
+            description="The account, the page (no id to add one) and its content.")],
     ) -> SaveAccountInformationPagePayload:
         page = await services.save_info_page(
             info.context.principal, input.account_number, input.id, title=input.title,
             body=input.body, position=input.position)
         return SaveAccountInformationPagePayload(page=out.information_page(page))
 
-    @mutation(*SUBSCRIBERS, *PAGE_EDITORS, errors=CallCenterError)
+    @mutation(*SUBSCRIBERS, *PAGE_EDITORS, errors=CallCenterError,
+              description="Ask the reseller's support, by email, to change an account's "
+              "information pages (the seed's \"demandes de modifications\"); replies go to "
+              "you. Subscribers' users, the reseller's staff and system admins.")
     async def request_account_information_change(
-        self, info: strawberry.Info, input: RequestAccountInformationChangeInput
+        self, info: strawberry.Info,
+        input: Annotated[RequestAccountInformationChangeInput, strawberry.argument(
+            description="The account and what to change.")],
     ) -> RequestAccountInformationChangePayload:
         await services.request_info_change(info.context.host, info.context.principal,
                                            input.account_number, input.message)

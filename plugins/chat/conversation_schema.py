@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncGenerator, AsyncIterator
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import strawberry
 from strawberry import relay
@@ -42,6 +42,7 @@ from gateway.api import (
     allow,
     build_connection,
     current_pubsub,
+    describe_enum_values,
     error_type,
     field,
     given,
@@ -68,10 +69,26 @@ REPLAY_MAX = 500
 _SLOTS = "chat.subscriptions"
 
 strawberry.enum(ConversationStatus, name="ChatConversationStatus",
-                description="WAITING in the queue, ACTIVE once taken, CLOSED.")
+                description="Where a conversation stands: WAITING in the queue, ACTIVE once "
+                "taken, CLOSED.")
+describe_enum_values(ConversationStatus, {
+    "WAITING": "In the reseller's queue: nobody took it yet (also when opened outside hours).",
+    "ACTIVE": "A staff member on duty took it and answers.",
+    "CLOSED": "Ended by either side; it can be read, and its transcript emailed.",
+})
 strawberry.enum(MessageKind, name="ChatMessageKind",
                 description="TEXT written by a person, or a note: TAKEN, TRANSFERRED, CLOSED.")
+describe_enum_values(MessageKind, {
+    "TEXT": "A message a person wrote.",
+    "TAKEN": "A note: a staff member took the conversation.",
+    "TRANSFERRED": "A note: the conversation was handed to a colleague.",
+    "CLOSED": "A note: the conversation ended.",
+})
 strawberry.enum(Side, name="ChatSide", description="The subscriber's side or the support staff.")
+describe_enum_values(Side, {
+    "SUBSCRIBER": "The subscriber's side: the account's user who opened the conversation.",
+    "STAFF": "The reseller's support staff.",
+})
 
 
 @strawberry.enum(name="ChatEventKind", description="What a conversation event carries.")
@@ -79,6 +96,14 @@ class ChatEventKind(Enum):
     MESSAGE = "MESSAGE"
     TYPING = "TYPING"
     READ = "READ"
+
+
+describe_enum_values(ChatEventKind, {
+    "MESSAGE": "A new message or note, in `message` (with the conversation's `status` after "
+               "it).",
+    "TYPING": "Someone is typing, in `typing` (not stored; may be lost).",
+    "READ": "Someone read the conversation up to a message, in `read`.",
+})
 
 
 @strawberry.enum(name="ChatQueueEventKind", description="How the queue changed.")
@@ -89,9 +114,52 @@ class ChatQueueEventKind(Enum):
     CLOSED = "CLOSED"
 
 
+describe_enum_values(ChatQueueEventKind, {
+    "WAITING": "A conversation was opened and waits in the queue.",
+    "TAKEN": "A staff member took a waiting conversation: it left the queue.",
+    "TRANSFERRED": "A conversation was handed to another staff member.",
+    "CLOSED": "A conversation ended.",
+})
+
+
 @error_type("ChatConversation", ChatConversationErrorCode)
 class ChatConversationError(Error):
     """A refusal of live chat: what was wrong, where, and why."""
+
+
+describe_enum_values(ChatConversationErrorCode, {
+    "NOT_FOUND": "No such conversation, message, account or colleague among those you may see "
+                 "(another tenant's is not found either).",
+    "REQUIRED": "An empty message, or no service language given.",
+    "TOO_LONG": "A message longer than 2,000 characters.",
+    "INVALID_LANGUAGE": "The chat is offered in English (en) or French (fr) only.",
+    "CHAT_UNAVAILABLE": "Your reseller does not offer chat (not permitted or not enabled); "
+                        "nothing was kept.",
+    "NOT_A_SUBSCRIBER": "Only a subscriber's user opens a conversation (not reseller staff, "
+                        "nor during direct access).",
+    "TOO_MANY_MESSAGES": "More than 20 messages a minute from one user; `retryAfter` says how "
+                         "many seconds to wait.",
+    "TOO_MANY_OPEN_CONVERSATIONS": "The account already has 3 open (waiting or taken) "
+                                   "conversations: close one first.",
+    "TOO_MANY_SUBSCRIPTIONS": "More than 10 chat subscriptions on one WebSocket connection.",
+    "NOT_ON_DUTY": "You (or the colleague to transfer to) are not on duty for the chat in the "
+                   "conversation's language: setChatOnDuty first.",
+    "NOT_PARTICIPANT": "Only the subscriber's side or the staff member who took the "
+                       "conversation may do this (colleagues and system admins only read).",
+    "ALREADY_TAKEN": "Someone else took the conversation first; the message names them.",
+    "CLOSED": "The conversation is closed.",
+    "NOT_CLOSED": "Close the conversation before emailing its transcript.",
+    "NO_RECIPIENT": "The subscriber who opened the conversation has no email address.",
+    "UNAVAILABLE": "Live updates cannot start for now (the pub/sub is unreachable); read the "
+                   "conversation again instead.",
+}, description="Why a live chat operation was refused.")
+
+# Arguments naming a conversation.
+ConversationIdArg = Annotated[strawberry.ID, strawberry.argument(
+    description="The ChatConversation (its global ID), one you may see.")]
+AfterMessageArg = Annotated[strawberry.ID | None, strawberry.argument(
+    description="The last ChatMessage ID you have: only the messages after it (how a client "
+    "catches up after losing its connection).")]
 
 
 # --- nodes -----------------------------------------------------------------------------------
@@ -107,15 +175,20 @@ class ChatConversationNode(RowNode):
 
     id: relay.NodeID[int]
     language: str = strawberry.field(description="The service language: en or fr.")
-    status: ConversationStatus
+    status: ConversationStatus = strawberry.field(
+        description="WAITING in the queue, ACTIVE once taken, or CLOSED.")
     outside_hours: bool = strawberry.field(
         description="Opened while the service was closed: the support address was emailed.")
-    opened_by_name: str
+    opened_by_name: str = strawberry.field(
+        description="The name of the user who opened it (kept if the user is deleted).")
     assigned_to_name: str = strawberry.field(description="Who took it (empty while waiting).")
-    created_at: DateTime
-    taken_at: DateTime | None
-    closed_at: DateTime | None
-    last_message_at: DateTime | None
+    created_at: DateTime = strawberry.field(description="When it was opened.")
+    taken_at: DateTime | None = strawberry.field(
+        description="When a staff member took it; null while waiting.")
+    closed_at: DateTime | None = strawberry.field(
+        description="When it was closed; null while open.")
+    last_message_at: DateTime | None = strawberry.field(
+        description="When its latest message or note was written; null before any.")
     reseller_id: strawberry.Private[int]
     account_id: strawberry.Private[int]
     opened_by_id: strawberry.Private[int | None]
@@ -149,10 +222,12 @@ class ChatMessageNode(RowNode):
     COLUMNS: ClassVar[tuple[str, ...]] = services.MESSAGE_COLUMNS
 
     id: relay.NodeID[int]
-    kind: MessageKind
-    side: Side
-    sender_name: str
-    created_at: DateTime
+    kind: MessageKind = strawberry.field(
+        description="TEXT written by a person, or a note (TAKEN, TRANSFERRED, CLOSED).")
+    side: Side = strawberry.field(description="Which side wrote it (or acted, for a note).")
+    sender_name: str = strawberry.field(
+        description="The writer's name (kept if the user is deleted).")
+    created_at: DateTime = strawberry.field(description="When it was written.")
     conversation_id: strawberry.Private[int]
     sender_id: strawberry.Private[int | None]
     body: strawberry.Private[str]
@@ -177,19 +252,22 @@ class ChatMessageNode(RowNode):
 
 @strawberry.type(description="Someone is typing in a conversation.")
 class ChatTyping:
-    conversation: strawberry.ID
-    user: strawberry.ID
-    name: str
-    side: Side
-    at: DateTime
+    conversation: strawberry.ID = strawberry.field(
+        description="The conversation (a ChatConversation id).")
+    user: strawberry.ID = strawberry.field(description="Who is typing (a User id).")
+    name: str = strawberry.field(description="Who is typing, by name.")
+    side: Side = strawberry.field(description="Which side is typing.")
+    at: DateTime = strawberry.field(description="When the notice was sent.")
 
 
 @strawberry.type(description="How far a person has read a conversation.")
 class ChatReadReceipt:
-    conversation: strawberry.ID
-    user: strawberry.ID
-    last_read_message: strawberry.ID
-    read_at: DateTime
+    conversation: strawberry.ID = strawberry.field(
+        description="The conversation (a ChatConversation id).")
+    user: strawberry.ID = strawberry.field(description="Who read it (a User id).")
+    last_read_message: strawberry.ID = strawberry.field(
+        description="The last message read (a ChatMessage id); it never moves backwards.")
+    read_at: DateTime = strawberry.field(description="When it was read.")
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ChatReadReceipt:
@@ -204,27 +282,35 @@ class ChatReadReceipt:
 
 @strawberry.type(description="A staff member on duty for the chat.")
 class ChatAgent:
-    user: strawberry.ID
-    name: str
-    languages: list[str]
-    since: DateTime
+    user: strawberry.ID = strawberry.field(description="The staff member (a User id).")
+    name: str = strawberry.field(description="The staff member's name.")
+    languages: list[str] = strawberry.field(
+        description="The services the staff member answers: en and/or fr.")
+    since: DateTime = strawberry.field(description="When the staff member went on duty.")
 
 
 @strawberry.type(description="One live event of a conversation.")
 class ChatEvent:
-    kind: ChatEventKind
-    conversation: strawberry.ID
-    message: ChatMessageNode | None = None
+    kind: ChatEventKind = strawberry.field(
+        description="What the event carries: MESSAGE, TYPING or READ.")
+    conversation: strawberry.ID = strawberry.field(
+        description="The conversation (a ChatConversation id).")
+    message: ChatMessageNode | None = strawberry.field(
+        default=None, description="The new message or note, for MESSAGE; null otherwise.")
     status: ConversationStatus | None = strawberry.field(
-        default=None, description="The conversation's status after this message.")
-    typing: ChatTyping | None = None
-    read: ChatReadReceipt | None = None
+        default=None, description="The conversation's status after this message; null "
+        "for messages replayed after afterMessage, and for other kinds.")
+    typing: ChatTyping | None = strawberry.field(
+        default=None, description="Who is typing, for TYPING; null otherwise.")
+    read: ChatReadReceipt | None = strawberry.field(
+        default=None, description="The read receipt, for READ; null otherwise.")
 
 
 @strawberry.type(description="A change of the reseller's queue.")
 class ChatQueueEvent:
-    kind: ChatQueueEventKind
-    conversation: ChatConversationNode | None
+    kind: ChatQueueEventKind = strawberry.field(description="How the queue changed.")
+    conversation: ChatConversationNode | None = strawberry.field(
+        description="The conversation concerned, as it is now.")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -249,8 +335,15 @@ class ChatLiveQuery:
     @field(*SIGNED_IN, description="Conversations you may see, newest first: those of one "
            "account, in one status, with a message containing `search` (history by account).")
     async def chat_conversations(
-        self, info: strawberry.Info, account_id: strawberry.ID | None = None,
-        status: ConversationStatus | None = None, search: str | None = None,
+        self, info: strawberry.Info,
+        account_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Only this account's conversations (an Account global ID you may "
+            "see).")] = None,
+        status: Annotated[ConversationStatus | None, strawberry.argument(
+            description="Only the conversations in this status.")] = None,
+        search: Annotated[str | None, strawberry.argument(
+            description="Only conversations with a message containing this text (any case; "
+            "the first 200 characters count).")] = None,
         first: int | None = None, after: str | None = None,
     ) -> Connection[ChatConversationNode]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
@@ -275,8 +368,8 @@ class ChatLiveQuery:
            "`afterMessage` only those after it: how a client that lost its connection catches "
            "up (then resubscribes with the last id it has).")
     async def chat_messages(
-        self, info: strawberry.Info, conversation_id: strawberry.ID,
-        after_message: strawberry.ID | None = None, first: int | None = None,
+        self, info: strawberry.Info, conversation_id: ConversationIdArg,
+        after_message: AfterMessageArg = None, first: int | None = None,
         after: str | None = None,
     ) -> Connection[ChatMessageNode]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
@@ -289,7 +382,7 @@ class ChatLiveQuery:
 
     @field(*SIGNED_IN, description="Who has read a conversation how far (at most 50 people).")
     async def chat_read_receipts(self, info: strawberry.Info,
-                                 conversation_id: strawberry.ID) -> list[ChatReadReceipt]:
+                                 conversation_id: ConversationIdArg) -> list[ChatReadReceipt]:
         rows = await services.read_receipts(
             info.context.principal, _conversation_pk(conversation_id, ["conversationId"]))
         return [ChatReadReceipt.from_row(row) for row in rows]
@@ -304,17 +397,26 @@ class ChatLiveQuery:
 
 # --- mutations -------------------------------------------------------------------------------
 
-@strawberry.input
+_ERRORS = ("Why nothing was done, each with its field and a message in your language; empty "
+           "on success.")
+
+
+@strawberry.input(description="A subscriber's first message to its reseller's support.")
 class OpenChatConversationInput:
-    text: str
+    text: str = strawberry.field(
+        description="The first message (not blank, at most 2,000 characters).")
     language: str | None = strawberry.field(
         default=None, description="en or fr: the service to reach (yours by default).")
 
 
-@strawberry.type
+@strawberry.type(description="What openChatConversation answers: the new conversation, and "
+                 "whether the service was open, or why not.")
 class OpenChatConversationPayload:
-    conversation: ChatConversationNode | None = None
-    message: ChatMessageNode | None = None
+    conversation: ChatConversationNode | None = strawberry.field(
+        default=None, description="The new conversation, waiting in the queue; null when "
+        "refused.")
+    message: ChatMessageNode | None = strawberry.field(
+        default=None, description="The first message as kept; null when refused.")
     outside_hours: bool | None = strawberry.field(
         default=None, description="The service was closed: the message was kept and the "
         "support team emailed.")
@@ -322,75 +424,114 @@ class OpenChatConversationPayload:
         default=None, description="When the service reopens, when outside hours.")
     notice: str | None = strawberry.field(default=None,
                                           description="What to tell the user, in its language.")
-    errors: list[ChatConversationError] = strawberry.field(default_factory=list)
+    errors: list[ChatConversationError] = strawberry.field(default_factory=list,
+                                                           description=_ERRORS)
 
 
-@strawberry.input
+CONVERSATION_ID = "The conversation (a ChatConversation global ID)."
+
+
+@strawberry.input(description="A message to write in a conversation.")
 class SendChatMessageInput:
-    conversation_id: strawberry.ID
-    text: str
+    conversation_id: strawberry.ID = strawberry.field(description=CONVERSATION_ID)
+    text: str = strawberry.field(
+        description="The message (not blank, at most 2,000 characters).")
 
 
-@strawberry.type
+@strawberry.type(description="What sendChatMessage answers: the message, or why not.")
 class SendChatMessagePayload:
-    message: ChatMessageNode | None = None
+    message: ChatMessageNode | None = strawberry.field(
+        default=None, description="The message as kept; null when refused.")
     retry_after: int | None = strawberry.field(
         default=None, description="Seconds to wait when too many messages were sent.")
-    errors: list[ChatConversationError] = strawberry.field(default_factory=list)
+    errors: list[ChatConversationError] = strawberry.field(default_factory=list,
+                                                           description=_ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="The conversation to act on.")
 class ChatConversationInput:
-    conversation_id: strawberry.ID
+    conversation_id: strawberry.ID = strawberry.field(description=CONVERSATION_ID)
 
 
-@strawberry.type
+@strawberry.type(description="What sendChatTyping answers.")
 class SendChatTypingPayload:
-    sent: bool | None = None
-    errors: list[ChatConversationError] = strawberry.field(default_factory=list)
+    sent: bool | None = strawberry.field(
+        default=None, description="True when the notice went out; null when refused.")
+    errors: list[ChatConversationError] = strawberry.field(default_factory=list,
+                                                           description=_ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="How far you have read a conversation.")
 class MarkChatReadInput:
-    conversation_id: strawberry.ID
-    message_id: strawberry.ID = strawberry.field(description="The last message read.")
+    conversation_id: strawberry.ID = strawberry.field(description=CONVERSATION_ID)
+    message_id: strawberry.ID = strawberry.field(
+        description="The last message read (a ChatMessage of that conversation).")
 
 
-@strawberry.type
+@strawberry.type(description="What markChatRead answers: the read receipt, or why not.")
 class MarkChatReadPayload:
-    receipt: ChatReadReceipt | None = None
-    errors: list[ChatConversationError] = strawberry.field(default_factory=list)
+    receipt: ChatReadReceipt | None = strawberry.field(
+        default=None, description="Your read receipt as kept (it never moves backwards); null "
+        "when refused.")
+    errors: list[ChatConversationError] = strawberry.field(default_factory=list,
+                                                           description=_ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="Go on or off duty for the chat.")
 class SetChatOnDutyInput:
-    on_duty: bool
+    on_duty: bool = strawberry.field(description="True to go on duty, false to go off duty.")
     languages: list[str] | None = strawberry.field(
         default=None, description="en and/or fr (both by default).")
 
 
-@strawberry.type
+@strawberry.type(description="What setChatOnDuty answers: you on duty, or why not.")
 class SetChatOnDutyPayload:
-    agent: ChatAgent | None = None
-    errors: list[ChatConversationError] = strawberry.field(default_factory=list)
+    agent: ChatAgent | None = strawberry.field(
+        default=None, description="You on duty, with the languages you serve; null when off "
+        "duty or refused.")
+    errors: list[ChatConversationError] = strawberry.field(default_factory=list,
+                                                           description=_ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="The conversation to hand over, and to whom.")
 class TransferChatConversationInput:
-    conversation_id: strawberry.ID
-    to_user_id: strawberry.ID = strawberry.field(description="A colleague on duty.")
+    conversation_id: strawberry.ID = strawberry.field(description=CONVERSATION_ID)
+    to_user_id: strawberry.ID = strawberry.field(
+        description="A colleague on duty in the conversation's language (a User global ID).")
 
 
-@strawberry.type
+@strawberry.type(description="What takeChatConversation, transferChatConversation or "
+                 "closeChatConversation answers: the conversation after the change, or why not.")
 class ChatConversationPayload:
-    conversation: ChatConversationNode | None = None
-    errors: list[ChatConversationError] = strawberry.field(default_factory=list)
+    conversation: ChatConversationNode | None = strawberry.field(
+        default=None, description="The conversation after the change; null when refused.")
+    errors: list[ChatConversationError] = strawberry.field(default_factory=list,
+                                                           description=_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What emailChatTranscript answers: the email was queued, or why "
+                 "not.")
 class EmailChatTranscriptPayload:
-    queued: bool | None = None
-    errors: list[ChatConversationError] = strawberry.field(default_factory=list)
+    queued: bool | None = strawberry.field(
+        default=None, description="True when the transcript email was queued (a job sends "
+        "it); null when refused.")
+    errors: list[ChatConversationError] = strawberry.field(default_factory=list,
+                                                           description=_ERRORS)
+
+
+# The mutations' input arguments.
+OpenChatConversationArg = Annotated[OpenChatConversationInput, strawberry.argument(
+    description="The first message, and the service language.")]
+SendChatMessageArg = Annotated[SendChatMessageInput, strawberry.argument(
+    description="The conversation and the message.")]
+ChatConversationArg = Annotated[ChatConversationInput, strawberry.argument(
+    description="The conversation.")]
+MarkChatReadArg = Annotated[MarkChatReadInput, strawberry.argument(
+    description="The conversation and the last message read.")]
+SetChatOnDutyArg = Annotated[SetChatOnDutyInput, strawberry.argument(
+    description="On or off duty, and the languages served.")]
+TransferChatConversationArg = Annotated[TransferChatConversationInput, strawberry.argument(
+    description="The conversation and the colleague.")]
 
 
 def _input_conversation(raw: strawberry.ID) -> int:
@@ -404,7 +545,7 @@ class ChatLiveMutation:
               "queue while the chat is open in that language; outside hours the message is "
               "kept, the support team emailed, and the answer says when the chat reopens.")
     async def open_chat_conversation(
-        self, info: strawberry.Info, input: OpenChatConversationInput
+        self, info: strawberry.Info, input: OpenChatConversationArg
     ) -> OpenChatConversationPayload:
         principal = info.context.principal
         opened = await services.open_conversation(principal, input.text, input.language)
@@ -419,7 +560,7 @@ class ChatLiveMutation:
               description="Write in a conversation: the subscriber's side, or the staff "
               "member who took it.")
     async def send_chat_message(self, info: strawberry.Info,
-                                input: SendChatMessageInput) -> SendChatMessagePayload:
+                                input: SendChatMessageArg) -> SendChatMessagePayload:
         row = await services.post_message(info.context.principal,
                                           _input_conversation(input.conversation_id), input.text)
         return SendChatMessagePayload(message=ChatMessageNode.from_row(row))
@@ -427,7 +568,7 @@ class ChatLiveMutation:
     @mutation(*PARTICIPANTS, errors=ChatConversationError,
               description="Tell the other side you are typing (not stored).")
     async def send_chat_typing(self, info: strawberry.Info,
-                               input: ChatConversationInput) -> SendChatTypingPayload:
+                               input: ChatConversationArg) -> SendChatTypingPayload:
         await services.notify_typing(info.context.principal,
                                      _input_conversation(input.conversation_id))
         return SendChatTypingPayload(sent=True)
@@ -435,7 +576,7 @@ class ChatLiveMutation:
     @mutation(*PARTICIPANTS, errors=ChatConversationError,
               description="You have read a conversation up to a message (a read receipt).")
     async def mark_chat_read(self, info: strawberry.Info,
-                             input: MarkChatReadInput) -> MarkChatReadPayload:
+                             input: MarkChatReadArg) -> MarkChatReadPayload:
         row = await services.mark_read(info.context.principal,
                                        _input_conversation(input.conversation_id),
                                        _message_pk(input.message_id, ["input", "messageId"]))
@@ -444,7 +585,7 @@ class ChatLiveMutation:
     @mutation(*RESELLER_STAFF, errors=ChatConversationError,
               description="Go on (or off) duty for the chat, in English and/or French.")
     async def set_chat_on_duty(self, info: strawberry.Info,
-                               input: SetChatOnDutyInput) -> SetChatOnDutyPayload:
+                               input: SetChatOnDutyArg) -> SetChatOnDutyPayload:
         principal = info.context.principal
         duty = await services.set_on_duty(principal, input.on_duty, input.languages)
         if duty is None:
@@ -458,7 +599,7 @@ class ChatLiveMutation:
     @mutation(*RESELLER_STAFF, errors=ChatConversationError,
               description="Take a waiting conversation (staff on duty in its language).")
     async def take_chat_conversation(self, info: strawberry.Info,
-                                     input: ChatConversationInput) -> ChatConversationPayload:
+                                     input: ChatConversationArg) -> ChatConversationPayload:
         principal = info.context.principal
         pk = await services.take(principal, _input_conversation(input.conversation_id))
         return ChatConversationPayload(conversation=await _conversation(principal, pk))
@@ -466,7 +607,7 @@ class ChatLiveMutation:
     @mutation(*RESELLER_STAFF, errors=ChatConversationError,
               description="Hand a conversation to a colleague on duty in its language.")
     async def transfer_chat_conversation(
-        self, info: strawberry.Info, input: TransferChatConversationInput
+        self, info: strawberry.Info, input: TransferChatConversationArg
     ) -> ChatConversationPayload:
         principal = info.context.principal
         pk = await services.transfer(
@@ -478,7 +619,7 @@ class ChatLiveMutation:
               description="End a conversation (its subscriber, the staff member who has it, "
               "or the reseller's admin).")
     async def close_chat_conversation(self, info: strawberry.Info,
-                                      input: ChatConversationInput) -> ChatConversationPayload:
+                                      input: ChatConversationArg) -> ChatConversationPayload:
         principal = info.context.principal
         pk = await services.close(principal, _input_conversation(input.conversation_id))
         return ChatConversationPayload(conversation=await _conversation(principal, pk))
@@ -487,7 +628,7 @@ class ChatLiveMutation:
               description="Email a closed conversation's transcript to the subscriber who "
               "opened it.")
     async def email_chat_transcript(self, info: strawberry.Info,
-                                    input: ChatConversationInput) -> EmailChatTranscriptPayload:
+                                    input: ChatConversationArg) -> EmailChatTranscriptPayload:
         await services.email_transcript(info.context.principal,
                                         _input_conversation(input.conversation_id))
         return EmailChatTranscriptPayload(queued=True)
@@ -643,8 +784,10 @@ class ChatLiveSubscription:
         "receipts, live. With `afterMessage` (the last message id you have) the messages "
         "missed since come first. Its subscriber's users and the reseller's staff.")
     async def chat_conversation_events(
-        self, info: strawberry.Info, conversation_id: strawberry.ID,
-        after_message: strawberry.ID | None = None,
+        self, info: strawberry.Info, conversation_id: ConversationIdArg,
+        after_message: Annotated[strawberry.ID | None, strawberry.argument(
+            description="The last ChatMessage ID you have: the messages after it are replayed "
+            "first, then the live events, so a dropped connection resumes without a gap.")] = None,
     ) -> AsyncIterator[ChatEvent]:
         language = info.context.language
         principal = info.context.principal

@@ -5,7 +5,7 @@ the kit). Resolvers stay thin: decode the ids, call one service, wrap its result
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import strawberry
 from strawberry import relay
@@ -24,6 +24,7 @@ from gateway.api import (
     RowNode,
     Text,
     build_connection,
+    describe_enum_values,
     error_type,
     field,
     given,
@@ -55,6 +56,40 @@ class ChatError(Error):
     """A refusal of the chat area: what was wrong, where, and why."""
 
 
+describe_enum_values(ChatErrorCode, {
+    "REQUIRED": "A required value is missing: the reseller (a system admin names one), a "
+                "schedule's name, or its start and end times (or allDay).",
+    "TOO_LONG": "A name is longer than 100 characters.",
+    "NOT_FOUND": "No such reseller, schedule or special event among those you may manage "
+                 "(another reseller's is not found either).",
+    "NOT_PERMITTED": "Chat cannot be turned on: the system admin has not permitted it for this "
+                     "reseller.",
+    "INVALID_LANGUAGE": "The service language is neither fr nor en.",
+    "INVALID_TIME_ZONE": "Not a known IANA time zone (e.g. America/Toronto).",
+    "INVALID_DAYS": "No day of the week picked (nor everyDay), or a day listed twice.",
+    "INVALID_TIME": "A time of day that is not HH:MM in whole minutes (00:00-23:59), or an "
+                    "instant outside the years 1971-8999.",
+    "INVALID_PERIOD": "A period that cannot be: equal start and end times (pick allDay for 24 "
+                      "hours), or a special event that ends before it starts or lasts more "
+                      "than 366 days.",
+    "OVERLAP": "The hours overlap another schedule of the same kind and language (or the event "
+               "another special event of that language); the message names it.",
+    "TOO_MANY": "Over a limit per language: 50 custom schedules or 500 special events (by "
+                "default).",
+    "BUILT_IN": "The weekday and weekend schedules cannot be deleted (change or close them), "
+                "and a lunch break is added only from the working-hours schedule.",
+}, description="Why a chat settings, schedule or special event change (or chatAvailability) "
+   "was refused.")
+
+# Arguments and input fields repeated across the service-hours fields.
+RESELLER_ID = "The reseller (its global ID); by default your own (a system admin names one)."
+ResellerIdArg = Annotated[strawberry.ID | None, strawberry.argument(description=RESELLER_ID)]
+LanguageFilterArg = Annotated[str | None, strawberry.argument(
+    description="Only those of this service language, fr or en; both by default.")]
+_ERRORS = ("Why nothing was changed, each with its field and a message in your language; empty "
+           "on success.")
+
+
 def _config(info: strawberry.Info) -> ChatConfig:
     config: ChatConfig = info.context.host.config_for(PLUGIN_NAME, ChatConfig)
     return config
@@ -73,14 +108,42 @@ class ChatWeekday(Enum):
     SUNDAY = 7
 
 
+describe_enum_values(ChatWeekday, {
+    "MONDAY": "Monday (lundi).", "TUESDAY": "Tuesday (mardi).",
+    "WEDNESDAY": "Wednesday (mercredi).", "THURSDAY": "Thursday (jeudi).",
+    "FRIDAY": "Friday (vendredi).", "SATURDAY": "Saturday (samedi).",
+    "SUNDAY": "Sunday (dimanche).",
+})
+
+
 ChatScheduleKind = strawberry.enum(
     ScheduleKind, name="ChatScheduleKind",
     description="A weekly schedule's kind, which sets its priority: CUSTOM > WEEKEND > "
     "LUNCH_BREAK > WORKING_HOURS (special events rank above them all).")
+describe_enum_values(ChatScheduleKind, {
+    "WORKING_HOURS": "\"En semaine\" / \"Weekdays\": built in, Monday to Friday 09:00-17:00 "
+                     "open by default; the lowest priority; never deleted.",
+    "WEEKEND": "\"Weekend\": built in, Saturday and Sunday all day, closed by default; never "
+               "deleted.",
+    "LUNCH_BREAK": "\"Pause-repas\": added from the working hours, closed, 12:00-13:00 on the "
+                   "working days by default; may be deleted.",
+    "CUSTOM": "A schedule the reseller created (\"Nouveau\"): the highest weekly priority; at "
+              "most 50 per language by default.",
+})
 ChatDecider = strawberry.enum(
     Decider, name="ChatDecider",
     description="What decided whether chat is open: a special event, a weekly schedule's kind, "
     "OUTSIDE_SCHEDULES (no schedule covers the moment: closed) or CHAT_OFF (chat not offered).")
+describe_enum_values(ChatDecider, {
+    "SPECIAL_EVENT": "A special event covers the moment (it overrides every weekly schedule).",
+    "CUSTOM": "A custom weekly schedule covers the moment.",
+    "WEEKEND": "The built-in weekend schedule (Weekend) covers the moment.",
+    "LUNCH_BREAK": "The lunch break (Pause-repas) covers the moment.",
+    "WORKING_HOURS": "The built-in weekday schedule (En semaine) covers the moment.",
+    "OUTSIDE_SCHEDULES": "No schedule covers the moment: closed.",
+    "CHAT_OFF": "Chat is not permitted or not enabled for the reseller (or there is no such "
+                "reseller): closed.",
+})
 
 
 def _staff_of(principal: Principal | None, reseller_id: int) -> bool:
@@ -111,7 +174,7 @@ class ChatSettingsNode(RowNode):
     permitted: bool = strawberry.field(description="Permitted by the system admin.")
     enabled: bool = strawberry.field(description="\"Activer\": turned on by the reseller.")
     time_zone: str = strawberry.field(description="IANA zone of the schedules' local times.")
-    updated_at: DateTime
+    updated_at: DateTime = strawberry.field(description="When the settings last changed.")
 
     @classmethod
     def visible(cls, principal: Principal | None) -> QuerySet[Any]:
@@ -132,14 +195,16 @@ class ChatScheduleNode(RowNode):
     id: relay.NodeID[int]
     reseller_id: strawberry.Private[int]
     language: str = strawberry.field(description="The service it sets the hours of: fr or en.")
-    kind: ChatScheduleKind  # type: ignore[valid-type]
+    kind: ChatScheduleKind = strawberry.field(  # type: ignore[valid-type]
+        description="Its kind, which sets its priority: CUSTOM > WEEKEND > LUNCH_BREAK > "
+        "WORKING_HOURS.")
     stored_name: strawberry.Private[str]
     days_mask: strawberry.Private[int]
     all_day: bool = strawberry.field(description="\"Toute la journée\": 24 hours.")
     start_minute: strawberry.Private[int]
     end_minute: strawberry.Private[int]
     open: bool = strawberry.field(description="Whether the service is open during it.")
-    updated_at: DateTime
+    updated_at: DateTime = strawberry.field(description="When the schedule last changed.")
 
     @classmethod
     def visible(cls, principal: Principal | None) -> QuerySet[Any]:
@@ -184,12 +249,14 @@ class ChatSpecialEventNode(RowNode):
 
     id: relay.NodeID[int]
     reseller_id: strawberry.Private[int]
-    language: str
-    name: str
-    starts_at: DateTime
+    language: str = strawberry.field(description="The service it sets the hours of: fr or en.")
+    name: str = strawberry.field(description="Its name, e.g. \"Jour de l'An\".")
+    starts_at: DateTime = strawberry.field(description="When it starts (included).")
     ends_at: DateTime = strawberry.field(description="When it ends (not included).")
-    open: bool
-    updated_at: DateTime
+    open: bool = strawberry.field(
+        description="Whether the service is open (extended hours) or closed (holiday, closure) "
+        "during it.")
+    updated_at: DateTime = strawberry.field(description="When the event last changed.")
 
     @classmethod
     def visible(cls, principal: Principal | None) -> QuerySet[Any]:
@@ -199,9 +266,9 @@ class ChatSpecialEventNode(RowNode):
 @strawberry.type(name="ChatAvailability", description="Whether a reseller's chat service in "
                  "one language is open at an instant, what decided, and when that changes.")
 class ChatAvailability:
-    at: DateTime
-    language: str
-    open: bool
+    at: DateTime = strawberry.field(description="The instant asked about (now by default).")
+    language: str = strawberry.field(description="The service asked about: fr or en.")
+    open: bool = strawberry.field(description="Whether chat is open at that instant.")
     decided_by: ChatDecider = strawberry.field(  # type: ignore[valid-type]
         description="What decided: a special event, a weekly schedule's kind, "
         "OUTSIDE_SCHEDULES or CHAT_OFF.")
@@ -236,8 +303,14 @@ class ChatHoursQuery:
            "reseller's zone. Public: the subscribers' portal shows it before sign-in; an unknown "
            "reseller, or one that does not offer chat, answers closed with CHAT_OFF.")
     async def chat_availability(
-        self, info: strawberry.Info, reseller_id: strawberry.ID | None = None,
-        at: DateTime | None = None, language: str | None = None,
+        self, info: strawberry.Info,
+        reseller_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="The reseller (its global ID); by default the caller's own (required "
+            "when not signed in).")] = None,
+        at: Annotated[DateTime | None, strawberry.argument(
+            description="The instant to ask about; now by default.")] = None,
+        language: Annotated[str | None, strawberry.argument(
+            description="The service: fr or en; the caller's language by default.")] = None,
     ) -> ChatAvailability:
         principal = info.context.principal
         wanted = _reseller(reseller_id, ["resellerId"])
@@ -262,7 +335,7 @@ class ChatHoursQuery:
     @field(*STAFF, description="A reseller's chat settings (by default, mine); created on first "
            "look with chat off and the built-in schedules of each language.")
     async def chat_settings(self, info: strawberry.Info,
-                            reseller_id: strawberry.ID | None = None) -> ChatSettingsNode:
+                            reseller_id: ResellerIdArg = None) -> ChatSettingsNode:
         settings = await schedules.settings_for(
             info.context.principal, _reseller(reseller_id, ["resellerId"]), _config(info))
         [node] = await ChatSettingsNode.load(info.context.principal, [settings.id])
@@ -273,8 +346,8 @@ class ChatHoursQuery:
     @field(*STAFF, description="A reseller's (by default, my) weekly chat schedules, by "
            "language then kind.")
     async def chat_schedules(
-        self, info: strawberry.Info, reseller_id: strawberry.ID | None = None,
-        language: str | None = None, first: int | None = None, after: str | None = None,
+        self, info: strawberry.Info, reseller_id: ResellerIdArg = None,
+        language: LanguageFilterArg = None, first: int | None = None, after: str | None = None,
     ) -> Connection[ChatScheduleNode]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
         rows, total = await schedules.schedules_page(
@@ -285,8 +358,11 @@ class ChatHoursQuery:
     @field(*STAFF, description="A reseller's (by default, my) special events in start order; "
            "endingAfter keeps those that end after that instant (e.g. now: current and coming).")
     async def chat_special_events(
-        self, info: strawberry.Info, reseller_id: strawberry.ID | None = None,
-        language: str | None = None, ending_after: DateTime | None = None,
+        self, info: strawberry.Info, reseller_id: ResellerIdArg = None,
+        language: LanguageFilterArg = None,
+        ending_after: Annotated[DateTime | None, strawberry.argument(
+            description="Only the events that end after this instant (e.g. now: current and "
+            "coming ones); all by default.")] = None,
         first: int | None = None, after: str | None = None,
     ) -> Connection[ChatSpecialEventNode]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
@@ -300,33 +376,40 @@ class ChatHoursQuery:
 
 @strawberry.input(description="The system admin permits chat for a reseller, or withdraws it.")
 class SetChatPermittedInput:
-    reseller_id: strawberry.ID
-    permitted: bool
+    reseller_id: strawberry.ID = strawberry.field(description="The reseller (its global ID).")
+    permitted: bool = strawberry.field(
+        description="True permits chat; false withdraws it, which also turns chat off (the "
+        "schedules are kept).")
 
 
 @strawberry.input(description="\"Activer\" and the zone of the schedules; what is left out "
                   "stays as it is.")
 class UpdateChatSettingsInput:
-    reseller_id: strawberry.ID | None = strawberry.field(
-        default=None, description="By default, mine (a system admin names one).")
-    enabled: bool | None = None
+    reseller_id: strawberry.ID | None = strawberry.field(default=None, description=RESELLER_ID)
+    enabled: bool | None = strawberry.field(
+        default=None, description="\"Activer\": true turns chat on (once permitted), false "
+        "turns it off (the schedules are kept); left out: as it is.")
     time_zone: str | None = strawberry.field(default=None, description="An IANA zone, e.g. "
                                              "America/Toronto.")
 
 
-@strawberry.type
+@strawberry.type(description="What setChatPermitted or updateChatSettings answers: the "
+                 "settings after the change, or why not.")
 class ChatSettingsPayload:
-    settings: ChatSettingsNode | None = None
-    errors: list[ChatError] = strawberry.field(default_factory=list)
+    settings: ChatSettingsNode | None = strawberry.field(
+        default=None, description="The reseller's chat settings after the change; null when "
+        "refused.")
+    errors: list[ChatError] = strawberry.field(default_factory=list, description=_ERRORS)
 
 
 @strawberry.input(description="A custom weekly schedule (\"Nouveau\").")
 class CreateChatScheduleInput:
-    reseller_id: strawberry.ID | None = strawberry.field(
-        default=None, description="By default, mine (a system admin names one).")
+    reseller_id: strawberry.ID | None = strawberry.field(default=None, description=RESELLER_ID)
     language: str = strawberry.field(description="The service: fr or en.")
-    name: str
-    days: list[ChatWeekday] = strawberry.field(default_factory=list)
+    name: str = strawberry.field(description="Its name (required, at most 100 characters).")
+    days: list[ChatWeekday] = strawberry.field(
+        default_factory=list, description="Its days of the week, each once (required unless "
+        "everyDay).")
     every_day: bool = strawberry.field(default=False, description="\"Tous les jours de la "
                                        "semaine\" (days then ignored).")
     all_day: bool = strawberry.field(default=False, description="\"Toute la journée\".")
@@ -339,74 +422,101 @@ class CreateChatScheduleInput:
 @strawberry.input(description="Change a weekly schedule; what is left out stays as it is. The "
                   "days and hours are given together (days or everyDay, allDay or the times).")
 class UpdateChatScheduleInput:
-    id: strawberry.ID
-    name: str | None = strawberry.field(default=None, description="Empty: a built-in "
-                                        "schedule's default name.")
-    days: list[ChatWeekday] | None = None
-    every_day: bool | None = None
-    all_day: bool | None = None
-    start_time: str | None = None
-    end_time: str | None = None
-    open: bool | None = None
+    id: strawberry.ID = strawberry.field(description="The ChatSchedule to change (its global ID).")
+    name: str | None = strawberry.field(
+        default=None, description="Its new name (at most 100 characters); empty gives a "
+        "built-in schedule back its default name.")
+    days: list[ChatWeekday] | None = strawberry.field(
+        default=None, description="Its new days of the week, each once; left out: its own days "
+        "(unless everyDay).")
+    every_day: bool | None = strawberry.field(
+        default=None, description="\"Tous les jours de la semaine\": every day (days then "
+        "ignored).")
+    all_day: bool | None = strawberry.field(
+        default=None, description="\"Toute la journée\": true for 24 hours, false to use the "
+        "times; left out: as it is (giving a time makes it timed).")
+    start_time: str | None = strawberry.field(
+        default=None, description="New local start, HH:MM; left out: its own.")
+    end_time: str | None = strawberry.field(
+        default=None, description="New local end, HH:MM; 00:00 or 24:00 is midnight; before "
+        "the start: the next day; left out: its own.")
+    open: bool | None = strawberry.field(
+        default=None, description="Open (true) or closed during it; left out: as it is.")
     add_lunch_break: bool = strawberry.field(
         default=False, description="On the working-hours schedule: \"Ajouter un horaire pour "
         "la pause-repas\" creates the closed Pause-repas schedule (when there is none).")
 
 
-@strawberry.type
+@strawberry.type(description="What createChatSchedule or updateChatSchedule answers: the "
+                 "schedule, or why not.")
 class ChatSchedulePayload:
-    schedule: ChatScheduleNode | None = None
+    schedule: ChatScheduleNode | None = strawberry.field(
+        default=None, description="The schedule as saved; null when refused.")
     lunch_break: ChatScheduleNode | None = strawberry.field(
         default=None, description="The lunch break, when addLunchBreak was asked.")
-    errors: list[ChatError] = strawberry.field(default_factory=list)
+    errors: list[ChatError] = strawberry.field(default_factory=list, description=_ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="The weekly schedule to delete: a custom one or the lunch break.")
 class DeleteChatScheduleInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The ChatSchedule (its global ID).")
 
 
-@strawberry.type
+@strawberry.type(description="What deleteChatSchedule answers: the deleted schedule's ID, or "
+                 "why not.")
 class DeleteChatSchedulePayload:
-    deleted_id: strawberry.ID | None = None
-    errors: list[ChatError] = strawberry.field(default_factory=list)
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The deleted ChatSchedule's ID; null when refused.")
+    errors: list[ChatError] = strawberry.field(default_factory=list, description=_ERRORS)
 
 
 @strawberry.input(description="A special event (holiday, closure, extended hours).")
 class CreateChatSpecialEventInput:
-    reseller_id: strawberry.ID | None = strawberry.field(
-        default=None, description="By default, mine (a system admin names one).")
+    reseller_id: strawberry.ID | None = strawberry.field(default=None, description=RESELLER_ID)
     language: str = strawberry.field(description="The service: fr or en.")
-    name: str
-    starts_at: DateTime
-    ends_at: DateTime
+    name: str = strawberry.field(
+        description="Its name, e.g. \"Jour de l'An\" (required, at most 100 characters).")
+    starts_at: DateTime = strawberry.field(
+        description="When it starts: an ISO 8601 instant with its UTC offset.")
+    ends_at: DateTime = strawberry.field(
+        description="When it ends (not included): after the start, at most 366 days later.")
     open: bool = strawberry.field(default=False, description="Open (true) or closed during it.")
 
 
 @strawberry.input(description="Change a special event; what is left out stays as it is.")
 class UpdateChatSpecialEventInput:
-    id: strawberry.ID
-    name: str | None = None
-    starts_at: DateTime | None = None
-    ends_at: DateTime | None = None
-    open: bool | None = None
+    id: strawberry.ID = strawberry.field(
+        description="The ChatSpecialEvent to change (its global ID).")
+    name: str | None = strawberry.field(
+        default=None, description="Its new name (not blank, at most 100 characters).")
+    starts_at: DateTime | None = strawberry.field(
+        default=None, description="When it now starts (an ISO 8601 instant).")
+    ends_at: DateTime | None = strawberry.field(
+        default=None, description="When it now ends (not included; at most 366 days after the "
+        "start).")
+    open: bool | None = strawberry.field(
+        default=None, description="Open (true) or closed during it.")
 
 
-@strawberry.type
+@strawberry.type(description="What createChatSpecialEvent or updateChatSpecialEvent answers: "
+                 "the event, or why not.")
 class ChatSpecialEventPayload:
-    special_event: ChatSpecialEventNode | None = None
-    errors: list[ChatError] = strawberry.field(default_factory=list)
+    special_event: ChatSpecialEventNode | None = strawberry.field(
+        default=None, description="The special event as saved; null when refused.")
+    errors: list[ChatError] = strawberry.field(default_factory=list, description=_ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="The special event to delete.")
 class DeleteChatSpecialEventInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The ChatSpecialEvent (its global ID).")
 
 
-@strawberry.type
+@strawberry.type(description="What deleteChatSpecialEvent answers: the deleted event's ID, or "
+                 "why not.")
 class DeleteChatSpecialEventPayload:
-    deleted_id: strawberry.ID | None = None
-    errors: list[ChatError] = strawberry.field(default_factory=list)
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The deleted ChatSpecialEvent's ID; null when refused.")
+    errors: list[ChatError] = strawberry.field(default_factory=list, description=_ERRORS)
 
 
 def _period(days: list[ChatWeekday] | None, every_day: bool | None, all_day: bool | None,
@@ -442,13 +552,32 @@ async def _settings_node(info: strawberry.Info, pk: int) -> ChatSettingsNode | N
     return node
 
 
+# The mutations' input arguments.
+SetChatPermittedArg = Annotated[SetChatPermittedInput, strawberry.argument(
+    description="The reseller, and whether chat is permitted.")]
+UpdateChatSettingsArg = Annotated[UpdateChatSettingsInput, strawberry.argument(
+    description="The reseller, \"Activer\" and the time zone; what is left out stays.")]
+CreateChatScheduleArg = Annotated[CreateChatScheduleInput, strawberry.argument(
+    description="The new schedule: service language, name, days, hours, open or closed.")]
+UpdateChatScheduleArg = Annotated[UpdateChatScheduleInput, strawberry.argument(
+    description="The schedule and what changes; what is left out stays.")]
+DeleteChatScheduleArg = Annotated[DeleteChatScheduleInput, strawberry.argument(
+    description="The schedule to delete.")]
+CreateChatSpecialEventArg = Annotated[CreateChatSpecialEventInput, strawberry.argument(
+    description="The new event: service language, name, start, end, open or closed.")]
+UpdateChatSpecialEventArg = Annotated[UpdateChatSpecialEventInput, strawberry.argument(
+    description="The event and what changes; what is left out stays.")]
+DeleteChatSpecialEventArg = Annotated[DeleteChatSpecialEventInput, strawberry.argument(
+    description="The special event to delete.")]
+
+
 @strawberry.type
 class ChatHoursMutation:
     @mutation(Role.SYSTEM_ADMIN, errors=ChatError, description="Permit chat for a reseller "
               "(the system admin's step before the reseller may tick \"Activer\"), or withdraw "
               "it, which turns chat off and keeps the schedules.")
     async def set_chat_permitted(self, info: strawberry.Info,
-                                 input: SetChatPermittedInput) -> ChatSettingsPayload:
+                                 input: SetChatPermittedArg) -> ChatSettingsPayload:
         settings = await schedules.set_permitted(
             info.context.principal, node_pk(input.reseller_id, "Reseller",
                                             ["input", "resellerId"], RESELLER_NOT_FOUND),
@@ -459,7 +588,7 @@ class ChatHoursMutation:
               description="\"Activer\" chat (once the system admin permitted it; turning it "
               "off keeps the schedules) and the zone its schedules are read in.")
     async def update_chat_settings(self, info: strawberry.Info,
-                                   input: UpdateChatSettingsInput) -> ChatSettingsPayload:
+                                   input: UpdateChatSettingsArg) -> ChatSettingsPayload:
         settings = await schedules.update_settings(
             info.context.principal, _reseller(input.reseller_id, ["input", "resellerId"]),
             enabled=input.enabled, time_zone=input.time_zone, config=_config(info))
@@ -469,7 +598,7 @@ class ChatHoursMutation:
               description="Create a custom weekly chat schedule; it may not overlap another "
               "custom schedule of the same language (the error names it).")
     async def create_chat_schedule(self, info: strawberry.Info,
-                                   input: CreateChatScheduleInput) -> ChatSchedulePayload:
+                                   input: CreateChatScheduleArg) -> ChatSchedulePayload:
         schedule = await schedules.create_schedule(
             info.context.principal, _reseller(input.reseller_id, ["input", "resellerId"]),
             language=input.language, name=input.name,
@@ -482,7 +611,7 @@ class ChatHoursMutation:
               description="Change a weekly chat schedule (name, days and hours, open or "
               "closed); on the working hours, addLunchBreak creates the Pause-repas schedule.")
     async def update_chat_schedule(self, info: strawberry.Info,
-                                   input: UpdateChatScheduleInput) -> ChatSchedulePayload:
+                                   input: UpdateChatScheduleArg) -> ChatSchedulePayload:
         changes_period = any(given(value) for value in (
             input.days, input.every_day, input.all_day, input.start_time, input.end_time))
         schedule, lunch = await schedules.update_schedule(
@@ -500,7 +629,7 @@ class ChatHoursMutation:
               description="Delete a custom schedule or the lunch break (the weekday and "
               "weekend schedules are kept).")
     async def delete_chat_schedule(self, info: strawberry.Info,
-                                   input: DeleteChatScheduleInput) -> DeleteChatSchedulePayload:
+                                   input: DeleteChatScheduleArg) -> DeleteChatSchedulePayload:
         deleted = await schedules.delete_schedule(
             info.context.principal,
             node_pk(input.id, "ChatSchedule", ["input", "id"], SCHEDULE_NOT_FOUND))
@@ -510,7 +639,7 @@ class ChatHoursMutation:
               description="Create a special event; it may not overlap another special event of "
               "the same language (the error names it).")
     async def create_chat_special_event(
-        self, info: strawberry.Info, input: CreateChatSpecialEventInput,
+        self, info: strawberry.Info, input: CreateChatSpecialEventArg,
     ) -> ChatSpecialEventPayload:
         event = await schedules.create_event(
             info.context.principal, _reseller(input.reseller_id, ["input", "resellerId"]),
@@ -522,7 +651,7 @@ class ChatHoursMutation:
     @mutation(*STAFF, errors=ChatError,
               description="Change a special event (name, start, end, open or closed).")
     async def update_chat_special_event(
-        self, info: strawberry.Info, input: UpdateChatSpecialEventInput,
+        self, info: strawberry.Info, input: UpdateChatSpecialEventArg,
     ) -> ChatSpecialEventPayload:
         event = await schedules.update_event(
             info.context.principal,
@@ -537,7 +666,7 @@ class ChatHoursMutation:
     @mutation(*STAFF, errors=ChatError,
               description="Delete a special event.")
     async def delete_chat_special_event(
-        self, info: strawberry.Info, input: DeleteChatSpecialEventInput,
+        self, info: strawberry.Info, input: DeleteChatSpecialEventArg,
     ) -> DeleteChatSpecialEventPayload:
         deleted = await schedules.delete_event(
             info.context.principal,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -31,6 +31,7 @@ from gateway.api import (
     account_loader,
     as_data,
     build_connection,
+    describe_enum_values,
     field,
     given,
     global_id,
@@ -52,7 +53,10 @@ from plugins.clients.models import (
     MessageKind,
     MessageStatus,
 )
-from plugins.clients.signup_schema import ClientsError, SignupBillingInput
+from plugins.clients.signup_schema import (
+    ClientsError,
+    SignupBillingInput,
+)
 
 
 def _config(info: strawberry.Info) -> ClientsConfig:
@@ -63,6 +67,12 @@ def _config(info: strawberry.Info) -> ClientsConfig:
 class AccountStatus(Enum):
     ACTIVE = "ACTIVE"
     UNSUBSCRIBED = "UNSUBSCRIBED"
+
+
+describe_enum_values(AccountStatus, {
+    "ACTIVE": "Accounts in free trial, in production or with billing suspended (Actifs).",
+    "UNSUBSCRIBED": "Deleted accounts, kept until the purge (Désabonnés).",
+})
 
 
 @strawberry.enum(description="The columns of the Clients lists, to sort on.")
@@ -78,31 +88,56 @@ class AccountOrderField(Enum):
     BILLING_STATUS = "BILLING_STATUS"
 
 
+describe_enum_values(AccountOrderField, {
+    "ACCOUNT_NUMBER": "The account number: CID of a company, UID of a professional.",
+    "NAME": "The company's name (Entreprise) or the professional's (Utilisateur), ignoring "
+    "case.",
+    "ORG_ID": "ORGID: the organisation's account number, or the account's own when it is not "
+    "affiliated.",
+    "USER_COUNT": "The number of users of the account (Utilisateurs).",
+    "CAN": "The customer account number used for billing (CAN).",
+    "PHONE_NUMBER": "The virtual receptionist's number (Numéro de téléphone).",
+    "LANGUAGE": "The account's language (Lang).",
+    "EXTENSION": "The professional's extension (Poste); empty for a company.",
+    "BILLING_STATUS": "The billing status (Facturation).",
+})
+
+
 @strawberry.input(description="The keyword row of the lists (one field per column, matched "
                   "anywhere in the column, ignoring case), the search box, and the status.")
 class AccountFilter:
     search: str | None = strawberry.field(
         default=None, description="In any text column: CID/UID, name, ORGID, CAN, phone "
         "number, language, extension.")
-    account_number: str | None = None
-    name: str | None = None
-    org_id: str | None = None
+    account_number: str | None = strawberry.field(
+        default=None, description="Digits found in the CID (companies) or UID (professionals).")
+    name: str | None = strawberry.field(
+        default=None, description="Text found in the company's or the professional's name.")
+    org_id: str | None = strawberry.field(
+        default=None, description="Digits found in the ORGID (the organisation's account "
+        "number, or the account's own).")
     user_count: int | None = strawberry.field(default=None, description="Exactly this many.")
-    can: str | None = None
+    can: str | None = strawberry.field(
+        default=None, description="Text found in the CAN, the billing account number.")
     phone_number: str | None = strawberry.field(
         default=None, description="Digits in any format, e.g. (514) 555.")
-    language: str | None = None
-    extension: str | None = None
-    billing_status: BillingStatus | None = None
+    language: str | None = strawberry.field(default=None,
+                                            description="Text found in the language, e.g. fr.")
+    extension: str | None = strawberry.field(
+        default=None, description="Text found in the professional's extension (Poste).")
+    billing_status: BillingStatus | None = strawberry.field(
+        default=None, description="Exactly this billing status; null: any.")
     status: AccountStatus | None = strawberry.field(
         default=AccountStatus.ACTIVE, description="ACTIVE (default), UNSUBSCRIBED, or null "
         "for both.")
 
 
-@strawberry.input
+@strawberry.input(description="The column a Clients list is sorted on (a click on its "
+                  "header), then by account number.")
 class AccountOrder:
-    field: AccountOrderField
-    direction: OrderDirection = OrderDirection.ASC
+    field: AccountOrderField = strawberry.field(description="The column to sort on.")
+    direction: OrderDirection = strawberry.field(default=OrderDirection.ASC,
+                                                 description="ASC (default) or DESC.")
 
 
 _KEYWORD_COLUMNS = {
@@ -140,21 +175,25 @@ def account_node(row: dict[str, Any]) -> AccountNode:
 
 # --- Invoice preview -----------------------------------------------------------------------
 
-@strawberry.type
+@strawberry.type(description="A line of the invoice preview: a plan, an option or a device.")
 class InvoiceLine:
-    description: str
-    quantity: int
+    description: str = strawberry.field(description="What is billed, e.g. the plan's name.")
+    quantity: int = strawberry.field(description="How many are billed.")
     amount: Money | None = strawberry.field(description="Null when the billing system prices "
                                             "it.")
 
 
 @strawberry.type(description="What the first invoice will hold (Aperçu de la facture).")
 class InvoicePreview:
-    lines: list[InvoiceLine]
-    total: Money | None
+    lines: list[InvoiceLine] = strawberry.field(description="The plan, options and devices "
+                                                "billed.")
+    total: Money | None = strawberry.field(
+        description="Sum of amount x quantity of every line (Decimal with currency); null when "
+        "a line is unpriced.")
     token: str = strawberry.field(description="Pass it to changeBillingStatus: it shows the "
                                   "preview was seen.")
-    expires_at: DateTime
+    expires_at: DateTime = strawberry.field(
+        description="When the token stops working (1 hour after the preview).")
 
 
 def _money(amount: Decimal | None, currency: str) -> Money | None:
@@ -168,21 +207,43 @@ strawberry.enum(MessageKind, name="AccountMessageKind",
                 "or CUSTOM.")
 strawberry.enum(MessageStatus, name="AccountMessageStatus",
                 description="SENT, or SUPPRESSED for an account in test mode.")
-strawberry.enum(ExportFormat, name="ExportFormat")
-strawberry.enum(ExportStatus, name="ExportStatus")
+describe_enum_values(MessageKind, {
+    "ACCESS_CODES": "Envoi des codes d'accès: the login id of the account's administrator and "
+    "a link to set a password.",
+    "CUSTOM": "Envoi d'un nouveau message: the reseller's own subject and message.",
+})
+describe_enum_values(MessageStatus, {
+    "SENT": "Queued for delivery to the account's address and its copies.",
+    "SUPPRESSED": "Not sent: the account is in test mode (mode test).",
+})
+strawberry.enum(ExportFormat, name="ExportFormat", description="The file an export makes.")
+describe_enum_values(ExportFormat, {
+    "CSV": "A CSV file (UTF-8), streamed when downloaded; no row limit.",
+    "PDF": "A PDF table rendered by a job (at most 100,000 rows by default).",
+})
+strawberry.enum(ExportStatus, name="ExportStatus", description="Whether an export's file can "
+                "be downloaded.")
+describe_enum_values(ExportStatus, {
+    "PENDING": "The PDF is being rendered: its URL answers 202 until it is ready.",
+    "READY": "The file can be downloaded (a CSV is ready at once).",
+    "FAILED": "Rendering the PDF failed: request a new export.",
+})
 
 
 @strawberry.type(name="AccountMessage", description="An email sent from the Clients page.")
 class AccountMessageNode(RowNode):
     id: relay.NodeID[int]
-    kind: MessageKind
-    status: MessageStatus
-    to_address: str
-    cc: list[str]
-    bcc: list[str]
-    subject: str
-    body: str
-    created_at: DateTime
+    kind: MessageKind = strawberry.field(description="Access codes, or a custom message.")
+    status: MessageStatus = strawberry.field(description="SENT, or SUPPRESSED for an account "
+                                             "in test mode.")
+    to_address: str = strawberry.field(description="The account's email address it went to "
+                                       "(À).")
+    cc: list[str] = strawberry.field(description="Addresses that got a copy (CC).")
+    bcc: list[str] = strawberry.field(description="Addresses that got a blind copy (BCC).")
+    subject: str = strawberry.field(description="The subject of the email (Objet).")
+    body: str = strawberry.field(description="The reseller's message as typed (Message); "
+                                 "never the access codes themselves.")
+    created_at: DateTime = strawberry.field(description="When it was sent.")
     account_id: strawberry.Private[int]
     sender_id: strawberry.Private[int | None]
 
@@ -193,7 +254,8 @@ class AccountMessageNode(RowNode):
     def visible(cls, principal: Principal | None) -> QuerySet[AccountMessage]:
         return services.messages_visible(principal)
 
-    @strawberry.field
+    @strawberry.field(description="The account it was sent to; null once purged or no longer "
+                      "visible.")
     async def account(self, info: strawberry.Info) -> AccountNode | None:
         return await account_loader(info).load(self.account_id)
 
@@ -201,12 +263,15 @@ class AccountMessageNode(RowNode):
 @strawberry.type(name="AccountExport", description="An export of a Clients list.")
 class AccountExportNode(RowNode):
     id: relay.NodeID[int]
-    kind: AccountKind
-    format: ExportFormat
-    status: ExportStatus
+    kind: AccountKind = strawberry.field(description="The list exported: Compagnies or "
+                                         "Professionnels.")
+    format: ExportFormat = strawberry.field(description="CSV or PDF.")
+    status: ExportStatus = strawberry.field(description="PENDING while a PDF renders, then "
+                                            "READY or FAILED.")
     row_count: int | None = strawberry.field(description="Known once a PDF is rendered.")
-    created_at: DateTime
-    ready_at: DateTime | None
+    created_at: DateTime = strawberry.field(description="When the export was requested.")
+    ready_at: DateTime | None = strawberry.field(description="When the file became ready; "
+                                                 "null while pending or failed.")
     reseller_id: strawberry.Private[int | None]
     outbox_job_id: strawberry.Private[int | None]
     language: strawberry.Private[str]
@@ -240,22 +305,35 @@ class AccountExportNode(RowNode):
 
 @strawberry.type(description="An unsubscribed account the purge would archive and delete.")
 class PurgeCandidate:
-    account_number: int
-    kind: AccountKind
-    name: str
-    can: str
-    reseller_id: int
-    user_count: int
-    unsubscribed_at: DateTime
-    purge_due_at: DateTime
+    account_number: int = strawberry.field(description="CID or UID of the account.")
+    kind: AccountKind = strawberry.field(description="Company or professional.")
+    name: str = strawberry.field(description="The company's or the professional's name.")
+    can: str = strawberry.field(description="The customer account number used for billing "
+                                "(CAN).")
+    reseller_id: int = strawberry.field(description="Database id of the account's reseller.")
+    user_count: int = strawberry.field(description="How many users would be deleted with it.")
+    unsubscribed_at: DateTime = strawberry.field(description="When it was deleted "
+                                                 "(unsubscribed).")
+    purge_due_at: DateTime = strawberry.field(description="When its retention ended: "
+                                              "unsubscribedAt plus the purge delay (90 days "
+                                              "by default).")
 
 
 # --- Inputs and payloads --------------------------------------------------------------------
 
-@strawberry.input
+ACCOUNT_ID = "The account (an Account id)."
+AccountIdArg = Annotated[strawberry.ID, strawberry.argument(
+    description="The account (an Account id); one the caller may not see reads as if it did "
+    "not exist.")]
+
+
+@strawberry.input(description="A billing status change and what it needs: from a free trial, "
+                  "the invoice preview's token, the terms and a payment method.")
 class ChangeBillingStatusInput:
-    id: strawberry.ID
-    billing_status: BillingStatus
+    id: strawberry.ID = strawberry.field(description=ACCOUNT_ID)
+    billing_status: BillingStatus = strawberry.field(
+        description="The status wanted: FREE_TRIAL only from BILLING_SUSPENDED, IN_PRODUCTION "
+        "from FREE_TRIAL or BILLING_SUSPENDED, BILLING_SUSPENDED from IN_PRODUCTION.")
     trial_days: int | None = strawberry.field(default=None, description="Back to a free trial: "
                                               "15 to 90 days (default 30).")
     invoice_preview_token: str | None = strawberry.field(
@@ -266,65 +344,80 @@ class ChangeBillingStatusInput:
         default=None, description="Needed to go to production unless one is on file.")
 
 
-@strawberry.type
+@strawberry.type(description="The account after the change, or why it was refused.")
 class AccountPayload:
-    account: AccountNode | None
+    account: AccountNode | None = strawberry.field(description="The account as it is now; null "
+                                                   "when refused.")
     errors: list[ClientsError] = strawberry.field(
         default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="The account to delete (unsubscribe).")
 class DeleteAccountInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description=ACCOUNT_ID)
 
 
-@strawberry.type
+@strawberry.type(description="The deleted (unsubscribed) account, or why it was refused.")
 class DeleteAccountPayload:
-    account: AccountNode | None = strawberry.field(description="Now UNSUBSCRIBED.")
+    account: AccountNode | None = strawberry.field(description="The account, now "
+                                                   "UNSUBSCRIBED; null when refused.")
     errors: list[ClientsError] = strawberry.field(
         default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="The unsubscribed account to bring back.")
 class ReactivateAccountInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description=ACCOUNT_ID)
     billing_status: BillingStatus | None = strawberry.field(
         default=None, description="Default: the status it had before it was unsubscribed.")
 
 
-@strawberry.input
+@strawberry.input(description="Envoi Msg: one email to each checked account's own address.")
 class SendAccountMessageInput:
-    account_ids: list[strawberry.ID]
+    account_ids: list[strawberry.ID] = strawberry.field(
+        description="The checked accounts (Account ids), 1 to 100.")
     from_id: strawberry.ID = strawberry.field(description="De: one of the reseller's admins.")
-    kind: MessageKind
-    cc: list[str] = strawberry.field(default_factory=list)
-    bcc: list[str] = strawberry.field(default_factory=list)
+    kind: MessageKind = strawberry.field(description="Access codes, or a custom message.")
+    cc: list[str] = strawberry.field(
+        default_factory=list, description="Addresses to copy (CC), each a bare address; at "
+        "most 10.")
+    bcc: list[str] = strawberry.field(
+        default_factory=list, description="Addresses to blind-copy (BCC), each a bare address; "
+        "at most 10.")
     subject: str | None = strawberry.field(default=None, description="Required for CUSTOM; "
                                            "ACCESS_CODES has a default.")
     body: str | None = strawberry.field(default=None, description="The message (optional with "
                                         "ACCESS_CODES: the codes are inserted).")
 
 
-@strawberry.type
+@strawberry.type(description="The messages sent, or why none was (nothing is sent unless "
+                 "every account passes).")
 class SendAccountMessagePayload:
-    messages: list[AccountMessageNode] = strawberry.field(default_factory=list)
+    messages: list[AccountMessageNode] = strawberry.field(
+        default_factory=list, description="One message per account, in the order given.")
     errors: list[ClientsError] = strawberry.field(
         default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="What to export: a tab (kind), a format, and the checked "
+                  "accounts or the filter.")
 class ExportAccountsInput:
-    kind: AccountKind
-    format: ExportFormat
+    kind: AccountKind = strawberry.field(description="The tab: Compagnies or Professionnels.")
+    format: ExportFormat = strawberry.field(description="CSV or PDF.")
     ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="The checked accounts; null: all that match the filter.")
-    filter: AccountFilter | None = None
-    order_by: AccountOrder | None = None
+    filter: AccountFilter | None = strawberry.field(
+        default=None, description="The list's filter row; null: the active accounts (with ids: "
+        "any status).")
+    order_by: AccountOrder | None = strawberry.field(
+        default=None, description="The list's sort; null: by account number.")
 
 
-@strawberry.type
+@strawberry.type(description="The export requested and where to download it, or why it was "
+                 "refused.")
 class ExportAccountsPayload:
-    export: AccountExportNode | None
+    export: AccountExportNode | None = strawberry.field(description="The export; null when "
+                                                        "refused.")
     url: str | None = strawberry.field(description="Short-lived signed download URL.")
     job_id: strawberry.ID | None = strawberry.field(description="The PDF's rendering job.")
     errors: list[ClientsError] = strawberry.field(
@@ -348,8 +441,14 @@ async def _node(account_id: int) -> AccountNode:
 class ClientsQuery:
     @field(*STAFF, description="The Compagnies or Professionnels tab: filter, sort, page.")
     async def accounts(
-        self, info: strawberry.Info, kind: AccountKind,
-        filter: AccountFilter | None = None, order_by: AccountOrder | None = None,
+        self, info: strawberry.Info,
+        kind: Annotated[AccountKind, strawberry.argument(
+            description="The tab: COMPANY (Compagnies) or PROFESSIONAL (Professionnels).")],
+        filter: Annotated[AccountFilter | None, strawberry.argument(
+            description="The filter row, search box and status; null: the active "
+            "accounts.")] = None,
+        order_by: Annotated[AccountOrder | None, strawberry.argument(
+            description="The column to sort on; null: by account number.")] = None,
         first: int | None = None, after: str | None = None,
     ) -> Connection[AccountNode]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
@@ -360,7 +459,7 @@ class ClientsQuery:
     @field(*STAFF, description="The invoice a free trial's first bill would be; its token lets "
            "changeBillingStatus move the account to production.")
     async def invoice_preview(self, info: strawberry.Info,
-                              account_id: strawberry.ID) -> InvoicePreview | None:
+                              account_id: AccountIdArg) -> InvoicePreview | None:
         account = await services.visible_account(info.context.principal,
                                                  object_pk(account_id, "Account"))
         if account is None:
@@ -375,7 +474,7 @@ class ClientsQuery:
 
     @field(*STAFF, description="Messages sent to an account from the Clients page.")
     async def account_messages(
-        self, info: strawberry.Info, account_id: strawberry.ID,
+        self, info: strawberry.Info, account_id: AccountIdArg,
         first: int | None = None, after: str | None = None,
     ) -> Connection[AccountMessageNode]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
@@ -390,8 +489,11 @@ class ClientsQuery:
         return build_connection(rows, offset, limit, total, AccountMessageNode.from_row)
 
     @field(*STAFF, description="An export's state and a fresh download URL.")
-    async def account_export(self, info: strawberry.Info,
-                             id: strawberry.ID) -> AccountExportNode | None:
+    async def account_export(
+        self, info: strawberry.Info,
+        id: Annotated[strawberry.ID, strawberry.argument(
+            description="The export (an AccountExport id, from exportAccounts).")],
+    ) -> AccountExportNode | None:
         (export,) = await AccountExportNode.load(info.context.principal,
                                                  [object_pk(id, "AccountExport")])
         return export
@@ -419,8 +521,11 @@ class ClientsQuery:
 class ClientsMutation:
     @mutation(*STAFF, errors=ClientsError,
               description="Change the billing status, only as the seeds allow.")
-    async def change_billing_status(self, info: strawberry.Info,
-                                    input: ChangeBillingStatusInput) -> AccountPayload:
+    async def change_billing_status(
+        self, info: strawberry.Info,
+        input: Annotated[ChangeBillingStatusInput, strawberry.argument(
+            description="The account, the status wanted and what the change needs.")],
+    ) -> AccountPayload:
         account = await services.change_billing_status(
             await _account(info, input.id), input.billing_status, host=info.context.host,
             config=_config(info), actor_user_id=services.actor_id(info.context.principal),
@@ -433,8 +538,11 @@ class ClientsMutation:
     @mutation(*STAFF, errors=ClientsError,
               description="Supprimer: unsubscribe the account (kept 90 days, then archived and "
               "purged).")
-    async def delete_account(self, info: strawberry.Info,
-                             input: DeleteAccountInput) -> DeleteAccountPayload:
+    async def delete_account(
+        self, info: strawberry.Info,
+        input: Annotated[DeleteAccountInput, strawberry.argument(
+            description="The account to unsubscribe.")],
+    ) -> DeleteAccountPayload:
         account = await services.unsubscribe(
             await _account(info, input.id), host=info.context.host, config=_config(info),
             actor_user_id=services.actor_id(info.context.principal))
@@ -442,8 +550,11 @@ class ClientsMutation:
 
     @mutation(Role.SYSTEM_ADMIN, errors=ClientsError,
               description="Bring an unsubscribed account back before the purge.")
-    async def reactivate_account(self, info: strawberry.Info,
-                                 input: ReactivateAccountInput) -> AccountPayload:
+    async def reactivate_account(
+        self, info: strawberry.Info,
+        input: Annotated[ReactivateAccountInput, strawberry.argument(
+            description="The unsubscribed account and, optionally, its new billing status.")],
+    ) -> AccountPayload:
         account = await services.reactivate(
             await _account(info, input.id), host=info.context.host,
             actor_user_id=services.actor_id(info.context.principal),
@@ -454,8 +565,11 @@ class ClientsMutation:
     @mutation(*STAFF, errors=ClientsError,
               description="Envoi Msg: access codes or a message to the selected accounts' "
               "addresses.")
-    async def send_account_message(self, info: strawberry.Info,
-                                   input: SendAccountMessageInput) -> SendAccountMessagePayload:
+    async def send_account_message(
+        self, info: strawberry.Info,
+        input: Annotated[SendAccountMessageInput, strawberry.argument(
+            description="The accounts, the sender, the kind of message and its copies.")],
+    ) -> SendAccountMessagePayload:
         if len(input.account_ids) > services.MAX_MESSAGE_ACCOUNTS:  # before reading them
             raise Problem(Code.TOO_MANY, e.TOO_MANY_IDS, ["input", "accountIds"],
                           max=services.MAX_MESSAGE_ACCOUNTS)
@@ -475,8 +589,11 @@ class ClientsMutation:
     @mutation(*STAFF, errors=ClientsError,
               description="Export the checked accounts, or all that match the filter, to CSV "
               "or PDF; the payload has the download URL.")
-    async def export_accounts(self, info: strawberry.Info,
-                              input: ExportAccountsInput) -> ExportAccountsPayload:
+    async def export_accounts(
+        self, info: strawberry.Info,
+        input: Annotated[ExportAccountsInput, strawberry.argument(
+            description="The tab, the format, and the checked accounts or the filter.")],
+    ) -> ExportAccountsPayload:
         principal = info.context.principal
         ids = None
         if input.ids is not None:

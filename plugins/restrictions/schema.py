@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
 import strawberry
 from strawberry import relay
@@ -20,6 +20,7 @@ from gateway.api import (
     RowNode,
     account_loader,
     build_connection,
+    describe_enum_values,
     error_type,
     field,
     given,
@@ -46,14 +47,61 @@ from plugins.restrictions.services import Reason
 class CallRestrictionError(Error):
     """A refusal of the call restrictions area."""
 
+
+describe_enum_values(e.RestrictionErrorCode, {
+    "REQUIRED": "A value is missing: the account of an ACCOUNT rule, the reseller of a system "
+    "admin's RESELLER rule, or the country of an area code.",
+    "INVALID": "A field that does not apply to the rule's scope (e.g. an account for a SYSTEM "
+    "rule).",
+    "NOT_FOUND": "No such account, reseller, rule or exception among those you may see.",
+    "NOT_ALLOWED": "Only a system admin manages system rules and the exceptions to them.",
+    "ONE_TARGET": "Give exactly one target: a country, a country and an area code, or a prefix.",
+    "INVALID_COUNTRY": "Not a two-letter country code, or a country whose numbers cannot be "
+    "told apart from its neighbours' (use prefixes).",
+    "INVALID_AREA_CODE": "An area code is 1 to 6 digits.",
+    "INVALID_PREFIX": "A prefix is 1 to 15 digits of an international number, not starting "
+    "with 0.",
+    "NOT_WIDER": "An exception lifts a system or reseller rule covering the account, never an "
+    "account rule (delete that instead).",
+    "ALREADY_EXISTS": "The account already has an exception to this rule.",
+})
+
 strawberry.enum(RestrictionScope, name="CallRestrictionScope",
                 description="SYSTEM: every account; RESELLER: every account of one reseller; "
                 "ACCOUNT: one account.")
-strawberry.enum(RestrictionAction, name="CallRestrictionAction")
-strawberry.enum(RestrictionTarget, name="CallRestrictionTarget")
+describe_enum_values(RestrictionScope, {
+    "SYSTEM": "Every account of the platform; system admins manage these, reseller staff read "
+    "them.",
+    "RESELLER": "Every account of one reseller (its Restrictions d'appels page).",
+    "ACCOUNT": "One account (the Rest icon of the Clients page); beats its reseller's and the "
+    "system's rules.",
+})
+strawberry.enum(RestrictionAction, name="CallRestrictionAction",
+                description="What a rule does to the calls it covers.")
+describe_enum_values(RestrictionAction, {
+    "ALLOW": "Calls to the numbers covered are allowed (lifts a wider DENY of a less specific "
+    "level or a shorter prefix).",
+    "DENY": "Calls to the numbers covered are denied; on the same prefix and level, DENY wins.",
+})
+strawberry.enum(RestrictionTarget, name="CallRestrictionTarget",
+                description="What a rule covers: a country, an area code or a prefix.")
+describe_enum_values(RestrictionTarget, {
+    "COUNTRY": "A country (ISO code): all its numbers, e.g. FR is +33, CA is Canada's area "
+    "codes.",
+    "AREA_CODE": "One area code of a country, e.g. CA and 514 is +1514.",
+    "PREFIX": "Any destination: an E.164 prefix of 1 to 15 digits, e.g. +4420.",
+})
 strawberry.enum(Reason, name="CallDecisionReason", description="What decided a call: test "
                 "mode, an exception, a rule of the account, of its reseller, of the system, or "
                 "no rule (allowed).")
+describe_enum_values(Reason, {
+    "TEST_MODE": "The account is in test mode (Compte en mode test): every call is denied.",
+    "EXCEPTION": "An exception of the account lifted a system or reseller rule.",
+    "ACCOUNT_RULE": "A rule of the account decided.",
+    "RESELLER_RULE": "A rule of the account's reseller decided.",
+    "SYSTEM_RULE": "A system-wide rule decided.",
+    "NO_RULE": "No rule covers the number: the call is allowed.",
+})
 
 
 @strawberry.type(name="CallRestriction", description="A rule allowing or denying calls to a "
@@ -62,13 +110,16 @@ class CallRestrictionNode(RowNode):
     COLUMNS: ClassVar[tuple[str, ...]] = services.RULE_COLUMNS
 
     id: relay.NodeID[int]
-    scope: RestrictionScope
-    action: RestrictionAction
-    target: RestrictionTarget
+    scope: RestrictionScope = strawberry.field(description="The level the rule applies at.")
+    action: RestrictionAction = strawberry.field(description="Allow or deny the calls it "
+                                                 "covers.")
+    target: RestrictionTarget = strawberry.field(description="What it covers: a country, an "
+                                                 "area code or a prefix.")
     country: str | None = strawberry.field(description="ISO code (COUNTRY and AREA_CODE).")
-    area_code: str | None
-    created_at: DateTime
-    updated_at: DateTime
+    area_code: str | None = strawberry.field(description="An AREA_CODE rule's area code, "
+                                             "without trunk prefix (e.g. 514); null otherwise.")
+    created_at: DateTime = strawberry.field(description="When the rule was created.")
+    updated_at: DateTime = strawberry.field(description="When the rule last changed.")
     row: strawberry.Private[dict[str, Any]]
 
     @classmethod
@@ -108,7 +159,7 @@ class CallRestrictionExceptionNode(RowNode):
     COLUMNS: ClassVar[tuple[str, ...]] = services.EXCEPTION_COLUMNS
 
     id: relay.NodeID[int]
-    created_at: DateTime
+    created_at: DateTime = strawberry.field(description="When the exception was made.")
     account_id: strawberry.Private[int]
     restriction_id: strawberry.Private[int]
 
@@ -121,11 +172,11 @@ class CallRestrictionExceptionNode(RowNode):
         return cls(id=row["id"], created_at=row["created_at"], account_id=row["account_id"],
                    restriction_id=row["restriction_id"])
 
-    @strawberry.field
+    @strawberry.field(description="The account the rule is lifted for.")
     async def account(self, info: strawberry.Info) -> AccountNode | None:
         return await account_loader(info).load(self.account_id)
 
-    @strawberry.field(description="The rule it lifts.")
+    @strawberry.field(description="The system or reseller rule it lifts.")
     async def restriction(self, info: strawberry.Info) -> CallRestrictionNode | None:
         [rule] = await CallRestrictionNode.load(info.context.principal, [self.restriction_id])
         return rule
@@ -133,22 +184,29 @@ class CallRestrictionExceptionNode(RowNode):
 
 @strawberry.type(description="The answer to: may this account call this number, and why.")
 class CallDecision:
-    allowed: bool
+    allowed: bool = strawberry.field(description="Whether the account may call the number.")
     number: str = strawberry.field(description="The dialled number in E.164 form.")
-    reason: Reason
+    reason: Reason = strawberry.field(description="What decided: test mode, an exception, the "
+                                      "level of the deciding rule, or no rule.")
     explanation: str = strawberry.field(description="Why, in the caller's language.")
-    matched_prefix: str | None = strawberry.field(description="The deciding rule's prefix.")
+    matched_prefix: str | None = strawberry.field(description="The deciding rule's prefix that "
+                                                  "matched, e.g. +33; null when no rule "
+                                                  "decided.")
     rule: CallRestrictionNode | None = strawberry.field(description="The deciding rule (for an "
-                                                        "exception, the rule it lifts).")
-    exception: CallRestrictionExceptionNode | None
+                                                        "exception, the rule it lifts); null "
+                                                        "for TEST_MODE and NO_RULE.")
+    exception: CallRestrictionExceptionNode | None = strawberry.field(
+        description="The account's exception that decided; null unless reason is EXCEPTION.")
 
 
 # --- Inputs and payloads ----------------------------------------------------------------------
 
-@strawberry.input
+@strawberry.input(description="A new rule: its level, its action and exactly one target "
+                  "(country, country + areaCode, or prefix).")
 class CreateCallRestrictionInput:
-    scope: RestrictionScope
-    action: RestrictionAction
+    scope: RestrictionScope = strawberry.field(description="SYSTEM (system admins only), "
+                                               "RESELLER or ACCOUNT.")
+    action: RestrictionAction = strawberry.field(description="ALLOW or DENY.")
     account_id: strawberry.ID | None = strawberry.field(default=None, description="ACCOUNT: "
                                                         "the account. RESELLER (system admin): "
                                                         "the account's reseller.")
@@ -163,48 +221,60 @@ class CreateCallRestrictionInput:
                                           "+4420.")
 
 
-@strawberry.input
+@strawberry.input(description="A rule's new action and/or target; its scope and owner never "
+                  "change.")
 class UpdateCallRestrictionInput:
-    id: strawberry.ID
-    action: RestrictionAction | None = None
+    id: strawberry.ID = strawberry.field(description="The CallRestriction's id.")
+    action: RestrictionAction | None = strawberry.field(default=None, description="ALLOW or "
+                                                        "DENY; null: unchanged.")
     country: str | None = strawberry.field(default=None, description="Target fields, when "
                                            "given, replace the whole target.")
-    area_code: str | None = None
-    prefix: str | None = None
+    area_code: str | None = strawberry.field(default=None, description="With country: an area "
+                                             "code target, e.g. 514.")
+    prefix: str | None = strawberry.field(default=None, description="Alone: a prefix target, "
+                                          "e.g. +4420.")
 
 
-@strawberry.input
+@strawberry.input(description="A rule to delete, with the exceptions to it.")
 class DeleteCallRestrictionInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The CallRestriction's id.")
 
 
-@strawberry.input
+@strawberry.input(description="A system or reseller rule to lift for one account.")
 class CreateCallRestrictionExceptionInput:
-    account_id: strawberry.ID
-    restriction_id: strawberry.ID
+    account_id: strawberry.ID = strawberry.field(description="The account the rule stops "
+                                                 "binding.")
+    restriction_id: strawberry.ID = strawberry.field(description="The SYSTEM or RESELLER "
+                                                     "CallRestriction that covers the account.")
 
 
-@strawberry.input
+@strawberry.input(description="An exception to remove: its rule applies to the account again.")
 class DeleteCallRestrictionExceptionInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The CallRestrictionException's id.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of creating or updating a call restriction.")
 class CallRestrictionPayload:
-    restriction: CallRestrictionNode | None
-    errors: list[CallRestrictionError] = strawberry.field(default_factory=list)
+    restriction: CallRestrictionNode | None = strawberry.field(description="The rule as saved; "
+                                                               "null when errors.")
+    errors: list[CallRestrictionError] = strawberry.field(
+        default_factory=list, description="Why nothing was saved; empty on success.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of deleting a call restriction or an exception.")
 class DeleteCallRestrictionPayload:
-    deleted_id: strawberry.ID | None
-    errors: list[CallRestrictionError] = strawberry.field(default_factory=list)
+    deleted_id: strawberry.ID | None = strawberry.field(description="The id of what was "
+                                                        "deleted; null when errors.")
+    errors: list[CallRestrictionError] = strawberry.field(
+        default_factory=list, description="Why nothing was deleted; empty on success.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of createCallRestrictionException.")
 class CallRestrictionExceptionPayload:
-    exception: CallRestrictionExceptionNode | None
-    errors: list[CallRestrictionError] = strawberry.field(default_factory=list)
+    exception: CallRestrictionExceptionNode | None = strawberry.field(
+        description="The exception made; null when errors.")
+    errors: list[CallRestrictionError] = strawberry.field(
+        default_factory=list, description="Why nothing was saved; empty on success.")
 
 
 def _listed_account(raw: strawberry.ID | None) -> int:
@@ -231,9 +301,13 @@ class RestrictionsQuery:
            "RESELLER (yours; a system admin names an account to see its reseller's, or sees "
            "all), ACCOUNT (accountId needed).")
     async def call_restrictions(
-        self, info: strawberry.Info, scope: RestrictionScope,
-        account_id: strawberry.ID | None = None, first: int | None = None,
-        after: str | None = None,
+        self, info: strawberry.Info,
+        scope: Annotated[RestrictionScope, strawberry.argument(
+            description="The level whose rules are listed.")],
+        account_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="ACCOUNT: the account (required); RESELLER: its reseller's rules. An "
+            "account you may not manage gives an empty list.")] = None,
+        first: int | None = None, after: str | None = None,
     ) -> Connection[CallRestrictionNode]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
         query = await services.rules_listed(
@@ -246,10 +320,13 @@ class RestrictionsQuery:
             *services.RULE_COLUMNS)
         return build_connection(rows, offset, limit, total, CallRestrictionNode.from_row)
 
-    @field(*STAFF, description="The account's exceptions to wider rules.")
+    @field(*STAFF, description="The account's exceptions to wider rules (system admins, reseller "
+           "staff, integrators).")
     async def call_restriction_exceptions(
-        self, info: strawberry.Info, account_id: strawberry.ID, first: int | None = None,
-        after: str | None = None,
+        self, info: strawberry.Info,
+        account_id: Annotated[strawberry.ID, strawberry.argument(
+            description="The account; one you may not manage gives an empty list.")],
+        first: int | None = None, after: str | None = None,
     ) -> Connection[CallRestrictionExceptionNode]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
         query = await services.exceptions_listed(info.context.principal,
@@ -264,8 +341,15 @@ class RestrictionsQuery:
     @field(*STAFF, description="Simulate a call: would this account be allowed to dial this "
            "number (any common format), and why. A string that is not a phone number is an "
            "INVALID_NUMBER error.")
-    async def check_call(self, info: strawberry.Info, account_id: strawberry.ID,
-                         number: str) -> CallDecision:
+    async def check_call(
+        self, info: strawberry.Info,
+        account_id: Annotated[strawberry.ID, strawberry.argument(
+            description="The calling account; an unknown one (or another reseller's) is a "
+            "NOT_FOUND error.")],
+        number: Annotated[str, strawberry.argument(
+            description="The dialled number in any common format, national ones read in the "
+            "account's country (00 reads as +).")],
+    ) -> CallDecision:
         principal = info.context.principal
         decision = await services.check_call(
             principal, node_pk(account_id, "Account", text=ACCOUNT_NOT_FOUND), number)
@@ -285,8 +369,11 @@ class RestrictionsQuery:
 class RestrictionsMutation:
     @mutation(*STAFF, errors=CallRestrictionError, description="A new rule: SYSTEM (system "
               "admins), RESELLER or ACCOUNT; one of country, country + areaCode, prefix.")
-    async def create_call_restriction(self, info: strawberry.Info,
-                                      input: CreateCallRestrictionInput) -> CallRestrictionPayload:
+    async def create_call_restriction(
+        self, info: strawberry.Info,
+        input: Annotated[CreateCallRestrictionInput, strawberry.argument(
+            description="The level, action, owner and target of the new rule.")],
+    ) -> CallRestrictionPayload:
         rule = await services.create_rule(
             info.context.principal, scope=input.scope, action=input.action,
             country=input.country, area_code=input.area_code, prefix=input.prefix,
@@ -295,9 +382,13 @@ class RestrictionsMutation:
                                 e.RESELLER_NOT_FOUND) if given(input.reseller_id) else None)
         return CallRestrictionPayload(restriction=await _rule_node(rule.id))
 
-    @mutation(*STAFF, errors=CallRestrictionError, description="Edit a rule's action or target.")
-    async def update_call_restriction(self, info: strawberry.Info,
-                                      input: UpdateCallRestrictionInput) -> CallRestrictionPayload:
+    @mutation(*STAFF, errors=CallRestrictionError,
+              description="Edit a rule's action or target (system rules: system admins only).")
+    async def update_call_restriction(
+        self, info: strawberry.Info,
+        input: Annotated[UpdateCallRestrictionInput, strawberry.argument(
+            description="The rule and what changes.")],
+    ) -> CallRestrictionPayload:
         rule = await services.update_rule(
             info.context.principal, _rule_pk(input.id, "id"),
             action=input.action if given(input.action) else None,
@@ -307,7 +398,9 @@ class RestrictionsMutation:
     @mutation(*STAFF, errors=CallRestrictionError,
               description="Delete a rule and the exceptions to it.")
     async def delete_call_restriction(
-        self, info: strawberry.Info, input: DeleteCallRestrictionInput
+        self, info: strawberry.Info,
+        input: Annotated[DeleteCallRestrictionInput, strawberry.argument(
+            description="The rule to delete.")],
     ) -> DeleteCallRestrictionPayload:
         deleted = await services.delete_rule(info.context.principal, _rule_pk(input.id, "id"))
         return DeleteCallRestrictionPayload(deleted_id=global_id("CallRestriction", deleted))
@@ -315,7 +408,9 @@ class RestrictionsMutation:
     @mutation(*STAFF, errors=CallRestrictionError, description="Lift a system or reseller rule "
               "for one account (only a system admin lifts a system rule).")
     async def create_call_restriction_exception(
-        self, info: strawberry.Info, input: CreateCallRestrictionExceptionInput
+        self, info: strawberry.Info,
+        input: Annotated[CreateCallRestrictionExceptionInput, strawberry.argument(
+            description="The account and the rule to lift.")],
     ) -> CallRestrictionExceptionPayload:
         principal = info.context.principal
         exception = await services.create_exception(
@@ -327,7 +422,9 @@ class RestrictionsMutation:
     @mutation(*STAFF, errors=CallRestrictionError, description="Remove an exception: the rule "
               "applies to the account again.")
     async def delete_call_restriction_exception(
-        self, info: strawberry.Info, input: DeleteCallRestrictionExceptionInput
+        self, info: strawberry.Info,
+        input: Annotated[DeleteCallRestrictionExceptionInput, strawberry.argument(
+            description="The exception to remove.")],
     ) -> DeleteCallRestrictionPayload:
         deleted = await services.delete_exception(
             info.context.principal,

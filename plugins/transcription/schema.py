@@ -3,7 +3,7 @@ for a transcript again with another provider, and the providers the system admin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -17,6 +17,7 @@ from gateway.api import (
     Role,
     account_for,
     build_connection,
+    describe_enum_values,
     error_type,
     field,
     given,
@@ -38,6 +39,13 @@ strawberry.enum(TranscriptStatus, name="TranscriptStatus",
                 "DONE: text stored; FORWARDED: sent to a provider that answers the user itself "
                 "(MyScribbit); UNTRANSCRIBED: not transcribed for good (language, format), see "
                 "reason; FAILED: every attempt failed, see reason.")
+describe_enum_values(TranscriptStatus, {
+    "PENDING": "Being transcribed, or waiting to be tried again after a provider's outage.",
+    "DONE": "Transcribed: the text is stored (it may be empty when no word was recognised).",
+    "FORWARDED": "Sent to a send-only provider (MyScribbit), which answers the user itself.",
+    "UNTRANSCRIBED": "Not transcribed, for good (language, format, size, key...): see reason.",
+    "FAILED": "Every attempt failed (outage): see reason; an operator may try again.",
+})
 
 
 @error_type("Transcription", e.TranscriptionErrorCode)
@@ -45,19 +53,42 @@ class TranscriptionError(Error):
     """A refusal of the transcription area."""
 
 
+describe_enum_values(e.TranscriptionErrorCode, {
+    "NOT_FOUND": "No such voicemail among those you may read (another tenant's or another "
+    "user's is not found either).",
+    "NOT_ALLOWED": "You may not do this.",
+    "INVALID": "A provider named twice in the list.",
+    "REQUIRED": "A provider is needed (NONE does not transcribe).",
+    "TOO_MANY": "Too many provider names at once (at most 50).",
+    "UNKNOWN_PROVIDER": "No provider of that name is installed; the message lists those that "
+    "are.",
+    "NOT_APPROVED": "The provider is installed but not approved by the system administrator.",
+    "EMAIL_REQUIRED": "MyScribbit needs the user's MyScribbit address in the account's Options "
+    "first.",
+})
+
+# A voicemails argument naming an account: one the caller may not see gives an empty page.
+AccountIdArg = Annotated[strawberry.ID, strawberry.argument(
+    description="The account's global ID; an account you may not see gives an empty page.")]
+
+
 @strawberry.type(name="VoicemailTranscript",
                  description="The transcript of a voicemail by the provider last asked.")
 class VoicemailTranscriptNode:
-    status: TranscriptStatus
-    provider: str
+    status: TranscriptStatus = strawberry.field(description="Where the transcription stands.")
+    provider: str = strawberry.field(description="The provider's name, e.g. Mutare.")
     language: str = strawberry.field(description="fr or en: the mailbox owner's language.")
-    text: str = strawberry.field(description="Empty until DONE.")
+    text: str = strawberry.field(description="The transcript's text; empty until DONE.")
     confidence: float | None = strawberry.field(description="0 to 1, when the engine gives one.")
     reason_code: str = strawberry.field(description="Why there is no text (e.g. "
                                         "LANGUAGE_NOT_SUPPORTED, UNAVAILABLE), or empty.")
-    attempts: int
-    requested_at: DateTime
-    completed_at: DateTime | None
+    attempts: int = strawberry.field(description="How many times the provider was asked so "
+                                     "far.")
+    requested_at: DateTime = strawberry.field(description="When the transcription was asked "
+                                              "for.")
+    completed_at: DateTime | None = strawberry.field(description="When it settled (DONE, "
+                                                     "FORWARDED, UNTRANSCRIBED or FAILED); null "
+                                                     "while PENDING.")
     row: strawberry.Private[TranscriptRow]
 
     @strawberry.field(description="Why there is no text, in the caller's language.")
@@ -76,11 +107,15 @@ class VoicemailTranscriptNode:
 class Voicemail:
     row_id: strawberry.Private[int]
     user_row_id: strawberry.Private[int]
-    received_at: DateTime
-    caller_number: str
-    caller_name: str
-    duration_seconds: int | None
-    content_type: str
+    received_at: DateTime = strawberry.field(description="When the platform received it.")
+    caller_number: str = strawberry.field(description="The caller's number as the platform "
+                                          "gave it; empty when unknown.")
+    caller_name: str = strawberry.field(description="The caller's name as the platform gave "
+                                        "it; empty when unknown.")
+    duration_seconds: int | None = strawberry.field(description="Its length in seconds; null "
+                                                    "when unknown.")
+    content_type: str = strawberry.field(description="The audio's media type, e.g. "
+                                         "audio/wav.")
     download_url: str = strawberry.field(description="Signed, expiring URL of the file.")
     transcription: VoicemailTranscriptNode | None = strawberry.field(
         description="None: never transcribed (the method was NONE when it arrived).")
@@ -89,7 +124,7 @@ class Voicemail:
     def id(self) -> strawberry.ID:
         return global_id("MailboxMessage", self.row_id)
 
-    @strawberry.field(description="The mailbox's owner.")
+    @strawberry.field(description="The mailbox owner's User id.")
     def user_id(self) -> strawberry.ID:
         return global_id("User", self.user_row_id)
 
@@ -108,9 +143,10 @@ class Voicemail:
 @strawberry.type(name="TranscriptionProvider",
                  description="A voicemail transcription provider installed on the gateway.")
 class TranscriptionProviderInfo:
-    name: str = strawberry.field(description="What accountOptions' transcription.method "
-                                 "takes.")
-    languages: list[str] = strawberry.field(description="The languages it transcribes.")
+    name: str = strawberry.field(description="The provider's name, e.g. Mutare: what "
+                                 "accountOptions' transcription.method takes.")
+    languages: list[str] = strawberry.field(description="The languages it transcribes: en, "
+                                            "fr or both.")
     approved: bool = strawberry.field(description="Offered to users (system admin's choice).")
     source: str = strawberry.field(description="built in, package (an entry point) or the "
                                    "plugin that contributes it.")
@@ -128,28 +164,34 @@ class TranscriptionProviderInfo:
                    source=item.source, send_only=item.send_only, info=item)
 
 
-@strawberry.input
+@strawberry.input(description="A voicemail to transcribe again, and with which provider.")
 class TranscribeVoicemailInput:
-    voicemail_id: strawberry.ID = strawberry.field(description="A voicemail's id.")
+    voicemail_id: strawberry.ID = strawberry.field(description="A voicemail's id (a "
+                                                   "MailboxMessage id, as voicemails gives).")
     provider: str = strawberry.field(description="An approved provider's name (not NONE).")
 
 
-@strawberry.input
+@strawberry.input(description="The providers users may choose from now on.")
 class ApproveTranscriptionProvidersInput:
     names: list[str] = strawberry.field(description="Every provider offered to users from now "
                                         f"on (at most {services.MAX_APPROVED}); NONE always is.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of transcribeVoicemail.")
 class TranscribeVoicemailPayload:
-    voicemail: Voicemail | None
-    errors: list[TranscriptionError] = strawberry.field(default_factory=list)
+    voicemail: Voicemail | None = strawberry.field(description="The voicemail, its "
+                                                   "transcription asked again (PENDING until "
+                                                   "the provider answers); null when errors.")
+    errors: list[TranscriptionError] = strawberry.field(
+        default_factory=list, description="Why nothing was asked; empty on success.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of approveTranscriptionProviders.")
 class ApproveTranscriptionProvidersPayload:
-    providers: list[TranscriptionProviderInfo] | None
-    errors: list[TranscriptionError] = strawberry.field(default_factory=list)
+    providers: list[TranscriptionProviderInfo] | None = strawberry.field(
+        description="Every installed provider, approved or not, then NONE; null when errors.")
+    errors: list[TranscriptionError] = strawberry.field(
+        default_factory=list, description="Why nothing changed; empty on success.")
 
 
 @strawberry.type
@@ -158,8 +200,13 @@ class TranscriptionQuery:
            "(staff) a user's or the whole account's; search finds words of the transcript, the "
            "caller's name or number.")
     async def voicemails(
-        self, info: strawberry.Info, account_id: strawberry.ID,
-        user_id: strawberry.ID | None = None, search: str | None = None,
+        self, info: strawberry.Info, account_id: AccountIdArg,
+        user_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Staff: whose mailbox (null: every user's of the account); a "
+            "subscriber may only name itself.")] = None,
+        search: Annotated[str | None, strawberry.argument(
+            description="Words of the transcript, or part of the caller's name or number (any "
+            "case; the first 200 characters count).")] = None,
         first: int | None = None, after: str | None = None,
     ) -> Connection[Voicemail]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
@@ -191,9 +238,11 @@ class TranscriptionMutation:
     @mutation(*SIGNED_IN, errors=TranscriptionError,
               description="Transcribe a voicemail again with another approved provider "
               "(yours; staff: any of the accounts they see).")
-    async def transcribe_voicemail(self, info: strawberry.Info,
-                                   input: TranscribeVoicemailInput
-                                   ) -> TranscribeVoicemailPayload:
+    async def transcribe_voicemail(
+        self, info: strawberry.Info,
+        input: Annotated[TranscribeVoicemailInput, strawberry.argument(
+            description="The voicemail and the provider.")],
+    ) -> TranscribeVoicemailPayload:
         host = info.context.host
         message = await services.transcribe_again(
             host, info.context.principal,
@@ -207,7 +256,9 @@ class TranscriptionMutation:
               description="Choose the transcription providers offered to users (la liste des "
               "fournisseurs homologués du système).")
     async def approve_transcription_providers(
-        self, info: strawberry.Info, input: ApproveTranscriptionProvidersInput,
+        self, info: strawberry.Info,
+        input: Annotated[ApproveTranscriptionProvidersInput, strawberry.argument(
+            description="Every provider to offer.")],
     ) -> ApproveTranscriptionProvidersPayload:
         host = info.context.host
         await services.approve(host, info.context.principal, input.names)

@@ -132,10 +132,12 @@ def plugins_toml(folder: Path, config: str) -> Path:
     """The repository's plugins.toml with the transcription plugin's config replaced."""
     text = (ROOT / "plugins.toml").read_text()
     start = text.index("[plugins.transcription]")
-    head, tail = text[:start], text[start:]
-    lines = [line for line in tail.splitlines() if not line.startswith("config =")]
+    end = text.find("\n[", start)  # the next plugin's table, if the section is not the last
+    end = len(text) if end == -1 else end + 1
+    head, section, rest = text[:start], text[start:end], text[end:]
+    lines = [line for line in section.splitlines() if not line.startswith("config =")]
     path = folder / "plugins.toml"
-    path.write_text(head + "\n".join(lines) + f"\nconfig = {config}\n")
+    path.write_text(head + "\n".join(lines) + f"\nconfig = {config}\n" + rest)
     return path
 
 
