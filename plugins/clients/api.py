@@ -16,8 +16,9 @@ from plugins.clients.services import (
     set_test_mode,
 )
 
-__all__ = ["InvoiceLine", "billing_contact", "billing_status_history",
-           "ensure_can_add_numbers_and_options", "is_test_mode", "set_test_mode",
+__all__ = ["InvoiceLine", "SignupDraft", "billing_contact", "billing_status_history",
+           "complete_signup", "ensure_can_add_numbers_and_options", "is_test_mode",
+           "new_signup_draft", "save_signup_steps", "set_test_mode", "signup_missing",
            "signup_subscription"]
 
 
@@ -66,3 +67,44 @@ async def signup_reseller(token: str, host: Any) -> int:
 
     draft = await draft_for_token(token, host, host.config_for(PLUGIN_NAME, ClientsConfig))
     return int(draft.reseller_id)
+
+
+# --- The public subscription portal (plugins/subscription_portal) -------------------------
+# The same wizard as staff use, driven by an anonymous client through a reseller's link:
+# the same cleaning, the same draft, the same completion (account, first user, access email).
+
+async def new_signup_draft(reseller_id: int, kind: Any, steps: dict[str, Any],
+                           host: Any) -> SignupDraft:
+    """A draft of ``reseller_id`` started by the client alone (no staff member created it),
+    the given steps cleaned and checked as ``saveSignupDraft`` does."""
+    from plugins.clients.config import PLUGIN_NAME, ClientsConfig
+    from plugins.clients.signup import check_subscription_choice, clean_steps
+
+    cleaned = clean_steps(steps, kind, host.config_for(PLUGIN_NAME, ClientsConfig))
+    await check_subscription_choice(host, reseller_id, cleaned)
+    return await SignupDraft.create(reseller_id=reseller_id, kind=kind, data=cleaned)
+
+
+async def save_signup_steps(draft: SignupDraft, steps: dict[str, Any], host: Any) -> SignupDraft:
+    """Save steps of a draft (each whole), as ``saveSignupDraftAsClient`` does."""
+    from plugins.clients.config import PLUGIN_NAME, ClientsConfig
+    from plugins.clients.signup import save_steps
+
+    return await save_steps(draft, steps, host.config_for(PLUGIN_NAME, ClientsConfig), host)
+
+
+def signup_missing(draft: SignupDraft) -> dict[str, list[str]]:
+    """Per step, the fields completing the draft still needs (GraphQL names)."""
+    from plugins.clients.signup import missing_fields
+
+    return missing_fields(draft.data or {}, draft.kind)
+
+
+async def complete_signup(draft: SignupDraft, host: Any) -> Account:
+    """Complete the draft as ``completeSignupAsClient`` does: the billing status is the
+    default one (a free trial of the configured length), the first user gets the access
+    email, ``gateway_account_created`` runs in the transaction."""
+    from plugins.clients.config import PLUGIN_NAME, ClientsConfig
+    from plugins.clients.signup import complete
+
+    return await complete(draft, host=host, config=host.config_for(PLUGIN_NAME, ClientsConfig))
