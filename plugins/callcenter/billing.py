@@ -148,6 +148,13 @@ async def record_billed(account_ids: list[int], start: dt.date, end: dt.date) ->
     todo = sorted(set(account_ids) - done)
     if not todo:
         return
+    db = Call._meta.db
+    if db.capabilities.dialect == "postgres":
+        # An import still running could commit calls of lower ids after the highest is read,
+        # and they would count as billed without being billed: wait for the imports under way
+        # (SHARE conflicts with their inserts) and hold new ones until this close commits.
+        # (SQLite runs one writer at a time.)
+        await db.execute_script('LOCK TABLE "callcenter_call" IN SHARE MODE')
     highest = await Call.all().annotate(top=Max("id")).values("top")
     through = int(highest[0]["top"] or 0) if highest else 0
     previous = await _previous(todo, start)
