@@ -68,7 +68,8 @@ def gateway_loaders(gateway: PluginHost, context: Context) -> Mapping[str, DataL
 @hookimpl
 def gateway_provider(gateway: PluginHost, kind: str, name: str) -> object | None:
     """The clients plugin's invoice preview (priced lines, trial, promotion, taxes) and its
-    sign-up "Abonnement" step (choices from the reseller's offer); the built-in payment
+    sign-up "Abonnement" step (choices from the reseller's offer) and the public portal's
+    priced offer (``signup_offer``); the built-in payment
     processor (``manual``: payments received outside the platform)."""
     if kind == "payment_processor":
         from .payments import builtin_processor
@@ -88,6 +89,10 @@ def gateway_provider(gateway: PluginHost, kind: str, name: str) -> object | None
         from .subscriptions import check_signup_choice
 
         return check_signup_choice
+    if kind == "signup_offer":  # the public subscription portal's plan and options
+        from .subscriptions import signup_offer
+
+        return signup_offer
     return None
 
 

@@ -231,6 +231,29 @@ async def check_signup_choice(reseller_id: int, subscription: Mapping[str, Any])
         raise Problems(problems)
 
 
+async def signup_offer(reseller_id: int, language: str,
+                       today: dt.date | None = None) -> list[dict[str, Any]]:
+    """What the reseller sells today, for a public sign-up page (the ``signup_offer``
+    provider): each item's code, name in ``language``, kind, recurrence, retail price and
+    currency, plans first. Items not priced today are left out; an empty list when the reseller
+    has no offer (the page then keeps free text)."""
+    from .pricing import prices_on
+
+    pairs = await selling_items(reseller_id)
+    prices = await prices_on([offer.id for offer, _ in pairs],
+                             today or dt.datetime.now(dt.UTC).date())
+    order = list(ItemKind)
+    out = []
+    for offer, item in sorted(pairs, key=lambda p: (order.index(p[1].kind), p[1].code)):
+        price = prices.get(offer.id)
+        if price is None:
+            continue
+        out.append({"code": item.code, "name": item.name_fr if language == "fr" else item.name_en,
+                    "kind": str(item.kind), "recurrence": str(price.recurrence),
+                    "price": price.retail_price, "currency": price.currency})
+    return out
+
+
 def _kind_text(kind: str) -> Any:
     from gateway.api import Text
 

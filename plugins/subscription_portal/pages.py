@@ -379,13 +379,14 @@ async def first_step(request: Request) -> Response:
 
 async def _offer(host: PluginHost, reseller_id: int, language: str) -> list[dict[str, Any]] | None:
     """The reseller's offer from a billing plugin (``gateway_provider(kind="signup_offer")``:
-    ``async (reseller_id, language) -> [{code, name, kind, price, currency}]``), else None:
-    the plan and options are then typed, as on the staff wizard without billing."""
+    ``async (reseller_id, language) -> [{code, name, kind, price, currency}]``), else None
+    (no billing plugin, or a reseller that sells nothing yet): the plan and options are then
+    typed, as on the staff wizard without an offer."""
     provider = host.pm.hook.gateway_provider(gateway=host, kind="signup_offer", name="default")
     if provider is None:
         return None
     items: list[dict[str, Any]] = await provider(reseller_id, language)
-    return items
+    return items or None
 
 
 def _price(page: Page, item: Mapping[str, Any]) -> str:
