@@ -35,9 +35,10 @@ from gateway.email import (
 )
 from gateway.email.service import email_addresses  # send_email's own check
 from gateway.encryption import decrypt, encrypt
-from gateway.files import known_media_types, matches_media_type, safe_file_headers
+from gateway.files import known_media_types, matches_media_type, read_body, safe_file_headers
 from gateway.hookimpl import hookimpl
 from gateway.i18n import LANGUAGES, Text, negotiate
+from gateway.identity.branding import Branding, branding_of
 from gateway.identity.codes import new_can
 from gateway.identity.links import LIFETIME as LINK_LIFETIME
 from gateway.identity.links import issue_password_link
@@ -162,6 +163,8 @@ __all__ = [
     "users_visible",
     # the core's models
     "Account", "AccountKind", "BillingStatus", "Reseller", "User", "UserRole",
+    # what subscribers see of their reseller (name, logo URL, colours, support): public pages
+    "Branding", "branding_of",
     # (the clients plugin: the purge archives the audit log, unsubscribing ends sessions, a
     # message's sender may be a reseller delegate, new accounts get a CAN and their admin)
     "AuditEntry", "ResellerDelegate", "Session", "account_admin", "new_can",
@@ -196,8 +199,9 @@ __all__ = [
     "Audio", "Forwarded", "Transcript", "TranscriptionFailed", "TranscriptionProvider",
     "load_entry_point_providers",
     "LINK_LIFETIME", "OneTimeTokenPurpose", "OutboxJob", "issue_password_link", "negotiate",
-    # user files: the declared type checked by magic bytes, safe headers when served
-    "known_media_types", "matches_media_type", "safe_file_headers",
+    # user files: bodies read within a limit, the declared type checked by magic bytes, safe
+    # headers when served
+    "known_media_types", "matches_media_type", "read_body", "safe_file_headers",
     # GraphQL: fields, mutations and their errors
     "Error", "ProblemsToPayload", "allow", "as_data", "error_type", "field", "given",
     "mutation", "to_errors",

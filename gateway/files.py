@@ -1,7 +1,8 @@
 """User files, received and served safely (issue 15, item 12).
 
-Received: a file's declared type is checked against its first bytes (its "magic"), so that a
-"voicemail" cannot be an HTML page or a script: :func:`matches_media_type`.
+Received: a body a route reads itself is bounded (:func:`read_body`), and a file's declared
+type is checked against its first bytes (its "magic"), so that a "voicemail" cannot be an HTML
+page or a script: :func:`matches_media_type`.
 
 Served: every response carrying a file that came from user data (uploads, recordings, exports,
 images) sends :func:`safe_file_headers`: the browser must not guess another type than the one
@@ -15,6 +16,10 @@ a document.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
 
 # The headers of every file served from user data.
 SAFE_FILE_HEADERS: dict[str, str] = {
@@ -107,3 +112,18 @@ def matches_media_type(content: bytes, media_type: str) -> bool:
     anything not in :func:`known_media_types`) never matches: accept only checkable types."""
     check = _CHECKS.get(media_type.split(";")[0].strip().lower())
     return check is not None and check(bytes(content[:HEAD_BYTES]))
+
+
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """A request's body, or None as soon as it passes ``limit``
+    bytes: a route reading a body itself never holds more than it accepts. A declared
+    ``Content-Length`` beyond the limit is refused before anything is read."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            return None
+    return bytes(body)

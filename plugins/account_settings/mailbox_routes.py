@@ -34,6 +34,7 @@ from gateway.api import (
     User,
     accounts_visible,
     negotiate,
+    read_body,
     request_principal,
     safe_file_headers,
     sign,
@@ -155,16 +156,6 @@ async def _recipient(account: Account, upload: _Upload, params: QueryParams) -> 
     return await users.filter(extension=params.get("extension", "").strip() or None).first()
 
 
-async def _body(request: Request, limit: int) -> bytes | None:
-    """The request's body, or None as soon as it passes ``limit`` bytes."""
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            return None
-    return bytes(body)
-
-
 async def upload(request: Request) -> Response:
     """POST /mailbox/messages: keep a voicemail or a fax for a user of an account."""
     host = request.app.state.host
@@ -186,7 +177,7 @@ async def upload(request: Request) -> Response:
         return _error(request, 404, "NOT_FOUND", e.WRONG_USER,
                       "user" if wanted.user_id is not None else "extension")
     limit = config_of(host).mailbox_upload_max_bytes
-    content = await _body(request, limit)
+    content = await read_body(request, limit)
     if content is None:
         return _error(request, 413, "TOO_LARGE", _TOO_BIG, "body", max=limit)
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()

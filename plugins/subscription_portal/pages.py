@@ -30,9 +30,11 @@ from gateway.api import (
     Problem,
     Problems,
     Reseller,
+    branding_of,
     current_host,
     download_throttled,
     negotiate,
+    read_body,
 )
 from plugins.clients.api import SignupDraft
 from plugins.subscription_portal import errors as e
@@ -64,14 +66,9 @@ def _language(request: Request, form: Mapping[str, str] | None = None) -> str:
 
 async def _form(request: Request) -> dict[str, str] | None:
     """The urlencoded form (first value of each field); None when too big."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+    body = await read_body(request, MAX_FORM_BYTES)
+    if body is None:
         return None
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            return None
     try:
         parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=200)
     except (UnicodeDecodeError, ValueError):
@@ -105,18 +102,15 @@ class Page:
         return T[key].render(self.lang, **values)
 
     def _branding(self) -> tuple[str, str | None, str, str]:
-        stored = (self.reseller.branding or {}) if self.reseller else {}
-        name = self.reseller.name if self.reseller else self.t("portal")
-        logo = stored.get("logo") or {}
-        url = None
-        if isinstance(logo, dict) and logo.get("url"):
-            url = str(logo["url"])
-        elif isinstance(logo, dict) and logo.get("digest") and self.reseller:
-            url = (f"{links.public_base(self.host)}/branding/{self.reseller.id}/logo/"
-                   f"{logo['digest']}")
-        primary = str(stored.get("primary_color") or "")
-        secondary = str(stored.get("secondary_color") or "")
-        return (name, url, primary if _COLOR.fullmatch(primary) else "#1A5276",
+        if self.reseller is None:
+            return self.t("portal"), None, "#1A5276", "#117A65"
+        seen = branding_of(self.reseller.id, self.reseller.name, self.reseller.branding,
+                           self.host.settings.public_url)
+        # The colours go into the page's CSS: only #RRGGBB ones (the core checks them when
+        # saved; a row written otherwise falls back to the defaults).
+        primary, secondary = str(seen.primary_color or ""), str(seen.secondary_color or "")
+        return (seen.reseller_name, seen.logo_url,
+                primary if _COLOR.fullmatch(primary) else "#1A5276",
                 secondary if _COLOR.fullmatch(secondary) else "#117A65")
 
     def render(self, title: str, body: str, status: int = 200,

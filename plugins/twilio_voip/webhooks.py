@@ -23,7 +23,7 @@ from tortoise.transactions import in_transaction
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
-from gateway.api import Account, PluginHost, enqueue, publish_event
+from gateway.api import Account, PluginHost, enqueue, publish_event, read_body
 
 from .access import unseal, user_of_identity
 from .calls import PRICE_JOB, RECORDING_JOB
@@ -97,11 +97,9 @@ def _refuse(request: Request, status: int, reason: str) -> Response:
 async def _verified(request: Request) -> tuple[dict[str, str], TwilioAccount] | Response:
     """The POST parameters and the Twilio account whose token signed them, or the 403."""
     host: PluginHost = request.app.state.host
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > MAX_BODY:
-            return _refuse(request, 413, "too_large")
+    body = await read_body(request, MAX_BODY)
+    if body is None:
+        return _refuse(request, 413, "too_large")
     # Twilio posts application/x-www-form-urlencoded parameters.
     try:
         params = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))

@@ -49,3 +49,33 @@ def test_the_checkable_types_and_the_safe_headers() -> None:
     assert safe_file_headers() == headers  # each call a fresh dict: callers may change theirs
     assert api.safe_file_headers is safe_file_headers
     assert api.matches_media_type is matches_media_type
+
+
+async def test_read_body_stops_at_its_limit() -> None:
+    """A route reading its body itself gets it whole within the limit, None past it: a
+    declared length is refused before reading, a chunked body as soon as it passes."""
+    import httpx
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from gateway.files import read_body
+
+    async def echo(request: Request) -> PlainTextResponse:
+        body = await read_body(request, 10)
+        return PlainTextResponse("too big" if body is None else body.decode(),
+                                 status_code=413 if body is None else 200)
+
+    app = Starlette(routes=[Route("/", echo, methods=["POST"])])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://test") as client:
+        assert (await client.post("/", content=b"0123456789")).text == "0123456789"
+        assert (await client.post("/", content=b"0123456789A")).status_code == 413
+
+        async def chunks():  # no Content-Length: read until it passes the limit
+            for _ in range(5):
+                yield b"abcd"
+
+        assert (await client.post("/", content=chunks())).status_code == 413
+    assert "read_body" in api.__all__
