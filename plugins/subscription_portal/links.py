@@ -41,10 +41,15 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _mac(secret: str, link_id: int, nonce: str) -> str:
-    digest = hmac.new(secret.encode(), f"subscription-link:{link_id}:{nonce}".encode(),
-                      hashlib.sha256).digest()
+def keyed_digest(secret: str, purpose: str, text: str) -> str:
+    """HMAC-SHA256 of ``text`` under the gateway's secret, one ``purpose`` per use (a link's
+    token, a form's CSRF token), URL-safe base64 without padding (43 characters)."""
+    digest = hmac.new(secret.encode(), f"{purpose}:{text}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _mac(secret: str, link_id: int, nonce: str) -> str:
+    return keyed_digest(secret, "subscription-link", f"{link_id}:{nonce}")
 
 
 def token_of(host: PluginHost, link: SubscriptionLink) -> str:

@@ -45,7 +45,7 @@ from plugins.clients.api import (
 from plugins.subscription_portal import errors as e
 from plugins.subscription_portal.config import PLUGIN_NAME, PortalConfig
 from plugins.subscription_portal.errors import PortalErrorCode as Code
-from plugins.subscription_portal.links import utcnow
+from plugins.subscription_portal.links import keyed_digest, utcnow
 from plugins.subscription_portal.models import PortalSignup, SubscriptionLink
 
 log = logging.getLogger(__name__)
@@ -91,8 +91,7 @@ async def signup_for_key(host: PluginHost, link: SubscriptionLink, key: str
 
 def csrf_token(host: PluginHost, scope: str) -> str:
     """The form's token bound to ``scope`` (the draft, or the link before a draft exists)."""
-    return hmac.new(host.settings.secret_key.encode(), f"portal-csrf:{scope}".encode(),
-                    hashlib.sha256).hexdigest()
+    return keyed_digest(host.settings.secret_key, "portal-csrf", scope)
 
 
 def csrf_ok(host: PluginHost, scope: str, given: str | None) -> bool:
@@ -136,10 +135,15 @@ def leading_zero_bits(digest: bytes) -> int:
     return bits
 
 
+def work_bits(challenge: str, nonce: str) -> int:
+    """The leading zero bits of SHA-256(``challenge:nonce``), as the page's script counts."""
+    return leading_zero_bits(hashlib.sha256(f"{challenge}:{nonce}".encode()).digest())
+
+
 def solve(challenge: str, bits: int) -> str:
     """What the page's script does (tests and tools use it): the first nonce that works."""
     nonce = 0
-    while leading_zero_bits(hashlib.sha256(f"{challenge}:{nonce}".encode()).digest()) < bits:
+    while work_bits(challenge, str(nonce)) < bits:
         nonce += 1
     return str(nonce)
 
@@ -160,8 +164,7 @@ def check_hurdle(host: PluginHost, scope: str, form: Mapping[str, Any]) -> Probl
         return None
     nonce = str(form.get("pow") or "")[:32]
     challenge = str(form.get("challenge"))
-    if nonce and leading_zero_bits(
-            hashlib.sha256(f"{challenge}:{nonce}".encode()).digest()) >= bits:
+    if nonce and work_bits(challenge, nonce) >= bits:
         return None
     answer = str(form.get("answer") or "").strip()
     a, b = data.get("q") or [0, 0]
