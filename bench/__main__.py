@@ -4,7 +4,9 @@
         [--set NAME=VALUE] [--keep] [--output bench/last-run.md]
 
 Benchmarks (``--only``): api_overhead, reports (the call-center reports, bench/callcenter.py),
-decisions (bench/restrictions.py), exports, jobs. Each runs in a child process of its own
+decisions (bench/restrictions.py), exports, jobs, dashboards (bench/dashboards.py), scale_out
+(bench/scale_out.py: PostgreSQL and Redis only). Each
+runs in a child process of its own
 (``python -m bench.<module> --json``), so one's memory, threads and database connections do
 not weigh on the next, and prints one or more rows: a figure, the baseline measured in the
 same run on the same machine, and their ratio. The table goes to the terminal and, as
@@ -52,6 +54,8 @@ BENCHMARKS = {
     "billing": "billing",  # closing a billing cycle vs one SQL aggregation (bench/billing.py)
     "transcription": "transcription",  # the offline engine through the pipeline
     "twilio": "twilio_voip",  # incoming-call webhooks vs a hand-written handler
+    "dashboards": "dashboards",  # a 90-day series vs hand-written SQL; a 304 vs /healthz
+    "scale_out": "scale_out",  # two serve + two workers vs one of each (PostgreSQL + Redis)
 }
 DEFAULT_OUTPUT = ROOT / "bench" / "last-run.md"
 

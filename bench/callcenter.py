@@ -32,15 +32,14 @@ import json
 import os
 import random
 import shutil
-import statistics as pystats
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from tortoise import connections
 
+from bench.support import timed_pair
 from plugins.callcenter.demo import AGENTS
 
 BENCH_RESELLER = "Bench call center"
@@ -208,23 +207,6 @@ def _literal(moment: dt.datetime) -> str:
     return moment.isoformat(sep=" ")
 
 
-async def _timed_pair(ours: Callable[[], Awaitable[Any]], hand: Callable[[], Awaitable[Any]],
-                      repeat: int) -> tuple[float, float]:
-    """Median seconds of each, ours and the baseline alternating, after a warm-up."""
-    await ours()
-    await hand()
-    a: list[float] = []
-    b: list[float] = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        await ours()
-        a.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        await hand()
-        b.append(time.perf_counter() - start)
-    return pystats.median(a), pystats.median(b)
-
-
 def _say(message: str) -> None:
     print(message, flush=True)
 
@@ -352,7 +334,7 @@ async def _measure(app: Any, folder: Path, calls: int, accounts: int, days: int,
             assert page["totalCount"] == total[0], (page["totalCount"], total)
         try:
             for name, ours, hand in checks:
-                a, b = await _timed_pair(ours, hand, repeat)
+                a, b = await timed_pair(ours, hand, repeat)
                 _say(f"{name}: ours {a * 1000:.2f} ms, hand-written SQL {b * 1000:.2f} ms "
                      f"({a / b:.2f}x)")
                 results.append(Result(f"{name} (ms)", a * 1000, b * 1000, a / b))

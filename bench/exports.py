@@ -99,7 +99,7 @@ async def _hand_written_csv(reseller_id: int, out: Path) -> int:
     rows = await conn.execute_query_dict(
         "SELECT a.id, a.name, COALESCE(a.organization_id, a.id) AS org_id, "
         "(SELECT COUNT(*) FROM core_user u WHERE u.account_id = a.id) AS users, a.can, "
-        "a.phone_number, a.billing_status FROM core_account a "
+        "a.receptionist_number, a.billing_status FROM core_account a "
         f"WHERE a.reseller_id = {p} AND a.kind = 'COMPANY' "
         "AND a.billing_status <> 'UNSUBSCRIBED' ORDER BY LOWER(a.name), a.id", [reseller_id])
     with out.open("w", newline="", encoding="utf-8-sig") as fh:
@@ -108,7 +108,7 @@ async def _hand_written_csv(reseller_id: int, out: Path) -> int:
                          "Numéro de téléphone", "Facturation"])
         for r in rows:
             writer.writerow([r["id"], r["name"], r["org_id"], r["users"], r["can"],
-                             r["phone_number"], r["billing_status"]])
+                             r["receptionist_number"] or "", r["billing_status"]])
     return len(rows)
 
 

@@ -7,7 +7,8 @@ these routes.
 - ``GET /bench/raw``: the accounts page's JSON, computed once at start-up and serialised on
   every request: what Starlette and uvicorn alone cost (the ceiling).
 - ``GET /bench/accounts``: the same page by one hand-written SQL statement into JSON (the
-  physical limit for that payload).
+  physical limit for that payload); ``?filtered=1``: the filtered page (name contains
+  "alpha", in production).
 - ``POST /bench/sql-count`` ``{"on": true|false}`` starts (from zero) or stops counting the SQL
   statements each request sends; ``GET`` answers ``{"<request id>": n, ...}`` (send an
   ``X-Request-ID`` to find yours).
@@ -27,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.hookimpl import hookimpl
-from gateway.observability import request_id_var
+from gateway.observability import client_request_id_var, request_id_var
 
 # Tortoise's clients log every statement at DEBUG on this logger (before running it).
 SQL_LOGGER = "tortoise.db_client"
@@ -42,7 +43,8 @@ class _StatementCounter(logging.Handler):
         self.by_request: Counter[str] = Counter()
 
     def emit(self, record: logging.LogRecord) -> None:
-        request_id = request_id_var.get()
+        # The client's X-Request-ID (the server logs its own id beside it).
+        request_id = client_request_id_var.get() or request_id_var.get()
         # Connection-pool chatter is not a statement.
         if request_id and not str(record.msg).startswith(("Created connection", "Closed")):
             self.by_request[request_id] += 1
@@ -63,7 +65,8 @@ async def raw_page(request: Request) -> Response:
 async def hand_written_page(request: Request) -> Response:
     from bench.accounts_page import hand_written_body
 
-    body = await hand_written_body(_reseller(request))
+    filtered = request.query_params.get("filtered") == "1"
+    body = await hand_written_body(_reseller(request), filtered)
     return Response(json.dumps(body), media_type="application/json")
 
 

@@ -10,11 +10,13 @@ import resource
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -253,14 +255,14 @@ class ServeProcess:
                  **extra: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.log = folder / "serve.log"
-        env = child_env(
-            GATEWAY_ENV="production", SECRET_KEY=BENCH_SECRET_KEY,
-            DATABASE_URL=settings.database_url, BROKER_URL="memory://",
-            GATEWAY_VAR_DIR=str(folder),
-            GATEWAY_PLUGINS_FILE=str(plugins_file or ROOT / "plugins.toml"),
-            EMAIL_URL=f"file://{folder / 'outbox'}", PUBLIC_URL=self.base,
-            HOST="127.0.0.1", PORT=str(self.port), **extra)
+        self.log = folder / f"serve-{self.port}.log"
+        env = child_env(**{
+            "GATEWAY_ENV": "production", "SECRET_KEY": BENCH_SECRET_KEY,
+            "DATABASE_URL": settings.database_url, "BROKER_URL": "memory://",
+            "GATEWAY_VAR_DIR": str(folder),
+            "GATEWAY_PLUGINS_FILE": str(plugins_file or ROOT / "plugins.toml"),
+            "EMAIL_URL": f"file://{folder / 'outbox'}", "PUBLIC_URL": self.base,
+            "HOST": "127.0.0.1", "PORT": str(self.port), **extra})
         with self.log.open("wb") as log:
             self.process = subprocess.Popen([*gateway_command(), "serve"], cwd=ROOT, env=env,
                                             stdout=log, stderr=subprocess.STDOUT)
@@ -381,3 +383,21 @@ def main_for(name: str, run: Any, description: str, argv: list[str] | None = Non
 def note(message: str) -> None:
     """Progress for the person waiting (stderr: stdout carries the rows)."""
     print(message, file=sys.stderr, flush=True)
+
+
+async def timed_pair(ours: Callable[[], Awaitable[Any]], hand: Callable[[], Awaitable[Any]],
+                     repeat: int) -> tuple[float, float]:
+    """Median seconds of each, ours and the baseline alternating (so that a noisy moment of
+    the machine hits both), after one warm-up call of each."""
+    await ours()
+    await hand()
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        await ours()
+        a.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        await hand()
+        b.append(time.perf_counter() - start)
+    return statistics.median(a), statistics.median(b)

@@ -70,9 +70,12 @@ from gateway.pdf import FONTS_DIR as PDF_FONTS_DIR
 from gateway.pdf import UNICODE_FONT_FAMILY, PdfError, render_pdf, render_pdf_async
 from gateway.plugins import PluginError, PluginHost, await_me_maybe
 from gateway.problems import ACCOUNT_NOT_FOUND, NOT_FOUND, Field, Problem, Problems, raise_all
+from gateway.pubsub import GAP as PUBSUB_GAP
 from gateway.pubsub import PubSub, PubSubError, Subscription
 from gateway.pubsub import current as current_pubsub
 from gateway.pubsub import publish as publish_event
+from gateway.pubsub import start as start_pubsub
+from gateway.pubsub import stop as stop_pubsub
 from gateway.roles import (
     ANONYMOUS,
     RESELLER_SIDE,
@@ -186,7 +189,9 @@ __all__ = [
     # files behind signed URLs: built once per token off the event loop, rate-limited
     "CachedFile", "FileCache", "download_throttled", "in_thread",
     # live events: publish to a channel (every process the pub/sub reaches), subscribe to one
-    "PubSub", "PubSubError", "Subscription", "current_pubsub", "publish_event",
+    "PUBSUB_GAP", "PubSub", "PubSubError", "Subscription", "current_pubsub", "publish_event",
+    # a command's own pub/sub (a CLI process publishing to the servers' subscribers)
+    "start_pubsub", "stop_pubsub",
     # CSV/XLSX cells from user data (no formula injection)
     "safe_cell",
     # PDFs from HTML (xhtml2pdf), in jobs; "Gateway Unicode" prints any script DejaVu has

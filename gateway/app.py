@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,15 +17,18 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET
 
-from gateway import db, pubsub
+from gateway import db, persisted_queries, pubsub
 from gateway.context import build_context
 from gateway.contributions import Principal
 from gateway.home import GRAPHIQL_ASSETS, GRAPHIQL_PATH, graphiql_html, home
+from gateway.identity import audit_spool
 from gateway.identity.sessions import still_signed_in
 from gateway.jobs.runtime import JobRuntime
 from gateway.observability import RequestIdMiddleware, caller_signed_in
 from gateway.operations import healthz, metrics, readyz
+from gateway.persisted_queries import PersistedQueries
 from gateway.plugins import PluginError, PluginHost
 from gateway.security import (
     GuardedTransportWS,
@@ -59,6 +64,64 @@ class GatewayGraphQL(StrictGraphQLHTTP):
         self.gateway = gateway
         self.caller_check_seconds = caller_check_seconds
         super().__init__(**kwargs)
+        self.persisted = PersistedQueries(self.settings)
+
+    # ---- persisted queries and HTTP caching (gateway.persisted_queries) --------------------
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        except _NotModified as not_modified:
+            return Response(status_code=304,
+                            headers={"ETag": not_modified.tag, **persisted_queries.CACHE_HEADERS})
+
+    async def parse_http_body(self, request: Any) -> Any:
+        token = _parsing_body.set(request.method == "POST")
+        try:
+            data = await super().parse_http_body(request)
+        finally:
+            _parsing_body.reset(token)
+        await self.persisted.resolve(data)
+        return data
+
+    def parse_json(self, data: str | bytes) -> Any:
+        parsed = super().parse_json(data)
+        if _parsing_body.get():  # the POST body itself, not a GET's variables
+            _parsing_body.set(False)
+            return persisted_queries.mark(parsed, self.settings, via_get=False)
+        return parsed
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """A GET naming a persisted query is a query, whatever its Accept header says."""
+        return (super().should_render_graphql_ide(request)
+                and request.query_params.get("extensions") is None)
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        data: dict[str, Any] = persisted_queries.mark(
+            super().parse_query_params(params), self.settings, via_get=True)
+        return data
+
+    async def execute_single(  # noqa: PLR0913, PLR0917
+        self, request: Any, request_adapter: Any, sub_response: Any, context: Any,
+        root_value: Any, request_data: Any,
+    ) -> Any:
+        """A query reading only fields with a change stamp gets an ETag; a request whose
+        If-None-Match holds it is answered 304 without resolving anything."""
+        stamps = persisted_queries.cache_stamps(self.schema, request_data.query,
+                                                request_data.operation_name)
+        tag = None
+        if stamps:
+            tag = await persisted_queries.etag(stamps, context, request_data.query,
+                                               request_data.variables,
+                                               request_data.operation_name)
+            if persisted_queries.matches(request.headers.get("if-none-match"), tag):
+                raise _NotModified(tag)
+        result = await super().execute_single(request, request_adapter, sub_response, context,
+                                              root_value, request_data)
+        if tag is not None and not result.errors:
+            sub_response.headers["ETag"] = tag
+            sub_response.headers.update(persisted_queries.CACHE_HEADERS)
+        return result
 
     async def get_context(self, request: HTTPConnection, response: Any) -> Any:
         context: Any = await build_context(self.gateway, request, response)
@@ -131,6 +194,17 @@ class GatewayGraphQL(StrictGraphQLHTTP):
         return _caller_key(fresh.principal) == _caller_key(principal)
 
 
+class _NotModified(Exception):  # noqa: N818 - a response, not an error
+    def __init__(self, tag: str) -> None:
+        super().__init__(tag)
+        self.tag = tag
+
+
+# Set while the view reads a POST body: parse_json then marks persisted queries in it.
+_parsing_body: contextvars.ContextVar[bool] = contextvars.ContextVar("parsing_body",
+                                                                    default=False)
+
+
 def _caller_key(principal: Principal | None) -> tuple[Any, ...] | None:
     """Who a principal is, for telling the same caller from another or from nobody."""
     if principal is None:
@@ -186,8 +260,9 @@ def create_app(
         settings=settings,
         schema=schema,
         graphql_ide="graphiql" if settings.graphql_ide else None,
-        # Production has no persisted queries: GET (query text in URLs, logs, caches) is off.
-        allow_queries_via_get=not settings.production,
+        # In production GET carries persisted queries' hashes only (query text in URLs, logs
+        # and caches is refused); with persisted queries off it is refused altogether.
+        allow_queries_via_get=not settings.production or settings.persisted_queries != "off",
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         caller_check_seconds=caller_check_seconds,
     )
@@ -200,10 +275,15 @@ def create_app(
         app.state.pubsub = await pubsub.start(settings)
         if run_jobs:
             await runtime.start()
+        audit_spool.configure(settings.var_dir)
+        drainer = asyncio.create_task(audit_spool.run_drainer(), name="gateway-audit-spool")
         await host.call_async("gateway_startup")
         try:
             yield
         finally:
+            drainer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await drainer
             await host.call_async("gateway_shutdown")
             if run_jobs:
                 await runtime.stop()

@@ -229,6 +229,57 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_persisted_queries(args: argparse.Namespace) -> int:
+    """Register documents on the persisted queries' allowlist (one GraphQL document per
+    file, stored under the SHA-256 of its exact text, which clients send as sha256Hash)."""
+    from pathlib import Path
+
+    from graphql import parse
+    from graphql.error import GraphQLError
+
+    from gateway import db
+    from gateway.persisted_queries import sha256, store
+
+    gateway: PluginHost = args.gateway
+    documents: list[tuple[str, str]] = []
+    problems: list[str] = []
+    for name in args.files:
+        try:
+            text = Path(name).read_text(encoding="utf-8")
+            parse(text)
+        except (OSError, UnicodeDecodeError, GraphQLError) as exc:
+            problems.append(f"{name}: not a readable GraphQL document ({str(exc).strip()})")
+            continue
+        if len(text) > gateway.settings.max_query_length:
+            problems.append(f"{name}: longer than GRAPHQL_MAX_QUERY_LENGTH "
+                            f"({gateway.settings.max_query_length} characters)")
+            continue
+        documents.append((name, text))
+    problems += [] if problems else _checked(gateway, only=("database",))
+    if problems:
+        return _refused(problems)
+
+    async def main() -> list[bool]:
+        await db.init_db(gateway)
+        try:
+            return [await store(sha256(text), text, allowlisted=True) for _, text in documents]
+        finally:
+            await db.close_db()
+
+    for (name, text), new in zip(documents, asyncio.run(main()), strict=True):
+        print(f"{sha256(text)}  {name}{'' if new else '  (already registered)'}")
+    return 0
+
+
+def _persisted_queries_options(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION",
+                                help="add: register documents on the allowlist")
+    add = sub.add_parser("add", help="register the documents of these files",
+                         formatter_class=HelpFormatter)
+    add.add_argument("files", nargs="+", metavar="FILE",
+                     help="a file holding one GraphQL document (e.g. dashboard.graphql)")
+
+
 @dataclasses.dataclass(frozen=True)
 class Builtin:
     """A built-in command: its one-line summary, what it does, its examples, its options."""
@@ -327,6 +378,14 @@ BUILTIN: dict[str, Builtin] = {
         "generators and reviews.",
         (("into a file", "schema > schema.graphql"),),
         cmd_schema),
+    "persisted-queries": Builtin(
+        "Register documents on the persisted queries' allowlist.",
+        "Store each FILE's GraphQL document under the SHA-256 of its exact text (printed), "
+        "for every process serving the database. With PERSISTED_QUERIES=allowlist only "
+        "registered documents run; clients send {\"extensions\": {\"persistedQuery\": "
+        "{\"version\": 1, \"sha256Hash\": ...}}} instead of the text.",
+        (("register a dashboard's queries", "persisted-queries add dashboard.graphql"),),
+        cmd_persisted_queries, _persisted_queries_options),
     "plugins": Builtin(
         "List plugins, their origin, state and contributions.",
         "List the plugins: built in or installed (entry point), on or off, and what each "

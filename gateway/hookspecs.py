@@ -166,8 +166,49 @@ def gateway_account_management_restricted(
 
 
 @hookspec
+def gateway_phone_number_assigned(
+    gateway: Gateway, account: Account, number: str, user_id: int | None
+) -> Awaitable[None] | None:
+    """React to the phone number ``number`` (E.164) of the reseller's pool being assigned to
+    ``account`` (and to its user ``user_id``, or to the account as a whole), inside the
+    transaction that assigns it: e.g. provision it on the PBX and the carrier (the seed's
+    "ravitaillement"). Called again when a number changes users."""
+
+
+@hookspec
+def gateway_phone_number_released(
+    gateway: Gateway, account: Account, number: str
+) -> Awaitable[None] | None:
+    """React to the phone number ``number`` (E.164) leaving ``account`` for the reseller's pool
+    (released by staff or the account's admin, or on unsubscription), inside that transaction."""
+
+
+@hookspec
+def gateway_user_removed(gateway: Gateway, account: Account, user_id: int
+                         ) -> Awaitable[None] | None:
+    """React to the user ``user_id`` of ``account`` being deleted, inside the deleting
+    transaction and before the user's row goes (or loses its details): e.g. a number that rang
+    the user rings the account as a whole again, and the PBX is told."""
+
+
+@hookspec
 def gateway_account_purged(gateway: Gateway, account_id: int) -> Awaitable[None] | None:
     """Remove what this plugin keeps for an account that is being purged for good."""
+
+
+@hookspec
+def gateway_provision(gateway: Gateway, operation: Any) -> Awaitable[None] | None:
+    """Carry out one provisioning operation on a PBX or a carrier (the seeds'
+    "ravitaillement"); implemented by PBX and carrier plugins, called by the provisioning
+    plugin's job, outside any request, once per implementation (recorded under the plugin's
+    name). ``operation`` (``plugins.provisioning.api.ProvisioningOperation``) has ``id`` (the
+    idempotency key: the same on every retry), ``kind`` (ACCOUNT_CREATED, NUMBER_ASSIGNED,
+    NUMBER_RELEASED, ACCOUNT_UNSUBSCRIBED, ACCOUNT_REACTIVATED, ACCOUNT_PURGED),
+    ``account_number``, ``reseller_id``, the reseller's ``phone_system`` and ``provider``,
+    ``number`` (E.164), ``user_id``, ``snapshot`` (name, kind, language, time_zone…) and
+    ``attempt``. Return (or an awaitable that returns) when done, including when the
+    operation is not for this plugin's phone system; raise to fail: the operation is retried
+    with backoff, in order with the account's others, then shown as FAILED on the account."""
 
 
 @hookspec

@@ -16,6 +16,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.i18n import Text, negotiate
+from gateway.unavailable import CODE as UNAVAILABLE_CODE
+from gateway.unavailable import RETRY_AFTER_SECONDS, UNAVAILABLE, is_unavailable
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
@@ -99,25 +101,39 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
+        except Exception as exc:
             # A plugin route that fails: logged with the request id, which the client gets too
-            # (Starlette's own 500 page would carry neither).
-            logging.getLogger("gateway.http").exception(
-                "unhandled error in %s %s (request %s)", scope.get("method", "WS"),
-                scope.get("path", ""), request_id, extra={"request_id": request_id},
-            )
+            # (Starlette's own 500 page would carry neither). The database down or its disk
+            # full is no bug: a 503 with Retry-After the client (an uploader, Twilio) may retry.
+            unavailable = is_unavailable(exc)
+            if unavailable:
+                logging.getLogger("gateway.http").warning(
+                    "database unavailable in %s %s (request %s): %r", scope.get("method", "WS"),
+                    scope.get("path", ""), request_id, exc, extra={"request_id": request_id})
+            else:
+                logging.getLogger("gateway.http").exception(
+                    "unhandled error in %s %s (request %s)", scope.get("method", "WS"),
+                    scope.get("path", ""), request_id, extra={"request_id": request_id},
+                )
             if scope["type"] != "http" or status is not None:
                 raise
             language = negotiate(
                 dict(scope.get("headers", [])).get(b"accept-language", b"").decode("latin-1")
             )
+            code, text, answer = "INTERNAL_ERROR", INTERNAL_ERROR, 500
+            extensions: dict[str, Any] = {"code": code, "requestId": request_id}
+            headers = [(b"content-type", b"application/json")]
+            if unavailable:
+                code, text, answer = UNAVAILABLE_CODE, UNAVAILABLE, 503
+                extensions = {"code": code, "retryAfter": RETRY_AFTER_SECONDS,
+                              "requestId": request_id}
+                headers.append((b"retry-after", str(RETRY_AFTER_SECONDS).encode()))
             body = json.dumps({"errors": [{
-                "message": INTERNAL_ERROR.render(language, request_id=request_id),
-                "extensions": {"code": "INTERNAL_ERROR", "requestId": request_id},
+                "message": text.render(language, request_id=request_id),
+                "extensions": extensions,
             }]}, ensure_ascii=False).encode()
-            await send_with_id({"type": "http.response.start", "status": 500, "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode())]})
+            await send_with_id({"type": "http.response.start", "status": answer, "headers": [
+                *headers, (b"content-length", str(len(body)).encode())]})
             await send_with_id({"type": "http.response.body", "body": body})
         finally:
             path = scope.get("path", "")

@@ -6,9 +6,14 @@ the web and the jobs); ``redis://…`` reaches every process connected to the sa
 publish, web processes hold the subscribers). Messages are JSON objects on both, so what works on
 one works on the other.
 
-Delivery is at most once: a subscriber that falls behind loses its oldest messages rather than
-slowing publishers down, and Redis pub/sub keeps nothing for a process that is disconnected.
-Subscribers that must not miss a state read it from the database after subscribing.
+Delivery is at most once, but a loss is never silent: a subscriber that falls behind loses its
+oldest messages rather than slowing publishers down, and Redis pub/sub keeps nothing for a
+process that is disconnected (Redis restarting, the connection dropped). Either way the
+subscription counts it (``dropped``); after a lost connection, once Redis has confirmed the
+channel again, each of its subscribers also receives ``GAP``, so one waiting for the next
+message wakes up. Subscribers that must not miss a state read it from the database after
+subscribing and again after a gap (a chat replays the messages after its last one, a job
+subscription re-reads its row, a dashboard refetches).
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ SUBSCRIBE_TIMEOUT = 10.0
 PUBLISH_TIMEOUT = 5.0
 
 _CLOSED: Any = object()
+# Delivered in place of the messages a subscriber may have missed while the backend's
+# connection was lost; compare by identity (``message is GAP``). Never published.
+GAP: dict[str, Any] = {"type": "gateway.pubsub.gap"}
 
 
 class PubSubError(RuntimeError):
@@ -74,6 +82,8 @@ class Subscription:
     def _offer(self, message: Any) -> None:
         if self._closed and message is not _CLOSED:
             return
+        if message is GAP:
+            self.dropped += 1
         if self._queue.full():
             self._queue.get_nowait()
             if message is not _CLOSED:
@@ -180,6 +190,10 @@ class _LocalFanOut:
         for subscription in subscribers:
             subscription.offer(message)
         return len(subscribers)
+
+    def gap(self, channel: str) -> None:
+        """Tell the channel's subscribers that messages may have been lost."""
+        self.deliver(channel, GAP)
 
     def channels(self) -> list[str]:
         with self._lock:
@@ -311,8 +325,7 @@ class RedisPubSub(PubSub):
                 raise
             except Exception:
                 failures += 1
-                # redis-py reconnects and re-subscribes on the next read; messages published
-                # meanwhile are lost (pub/sub keeps nothing), which subscribers allow for.
+                # redis-py reconnects and subscribes again on a later read (see _dispatch).
                 log.warning("pubsub: reading from Redis failed (%s in a row)", failures,
                             exc_info=failures == 1)
                 await asyncio.sleep(min(0.1 * 2**failures, 5.0))
@@ -333,8 +346,15 @@ class RedisPubSub(PubSub):
             return
         if kind == "subscribe":
             event = self._confirmed.get(channel)
-            if event is not None:
-                event.set()
+            if event is None:
+                return
+            if event.is_set():
+                # Confirmed again: redis-py reconnected (a lost connection, Redis restarted)
+                # and subscribed again. What was published meanwhile is lost (pub/sub keeps
+                # nothing): the subscribers are told, and catch up from the database.
+                log.info("pubsub: listening on %s again; its subscribers catch up", channel)
+                self._local.gap(channel.removeprefix(self.prefix))
+            event.set()
             return
         if kind != "message" or not channel.startswith(self.prefix):
             return

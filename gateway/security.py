@@ -37,6 +37,8 @@ from strawberry.types.graphql import OperationType
 from gateway.i18n import Text, negotiate
 from gateway.observability import INTERNAL_ERROR, current_request_id
 from gateway.settings import Settings
+from gateway.unavailable import CODE as UNAVAILABLE_CODE
+from gateway.unavailable import RETRY_AFTER_SECONDS, UNAVAILABLE, is_unavailable
 from schema.masking import with_request_code
 
 log = logging.getLogger("gateway.security")
@@ -346,10 +348,18 @@ class StrictGraphQLHTTP(GraphQL[Any, Any]):
             log.info("client disconnected before its GraphQL request was read (request %s)",
                      current_request_id())
             return
-        except Exception:
+        except Exception as exc:
             # Outside execution (e.g. the context's session lookup with the database down);
             # errors inside execution are masked by the schema.
             request_id = current_request_id()
+            if is_unavailable(exc):
+                log.warning("database unavailable (request %s): %r", request_id, exc)
+                response = graphql_error_response(
+                    request, 503, UNAVAILABLE.render(request_language(request)),
+                    {"code": UNAVAILABLE_CODE, "retryAfter": RETRY_AFTER_SECONDS},
+                    {"Retry-After": str(RETRY_AFTER_SECONDS)})
+                await response(scope, receive, send)
+                return
             log.exception("GraphQL request failed outside execution (request %s)", request_id,
                           extra={"request_id": request_id})
             response = graphql_error_response(

@@ -70,6 +70,11 @@ class Settings:
     # The proxies (addresses or CIDRs) whose X-Forwarded-For names the client: sign-in limits
     # count per client address, so behind a load balancer list it here (TRUSTED_PROXIES).
     trusted_proxies: tuple[str, ...] = ()
+    # Persisted queries (gateway.persisted_queries): off, auto (Apollo's automatic persisted
+    # queries) or allowlist (only documents registered with `gateway persisted-queries add`).
+    persisted_queries: str = "auto"
+    # The automatically persisted documents kept (the oldest go first beyond it).
+    persisted_queries_max: int = 10_000
 
     @property
     def production(self) -> bool:
@@ -153,6 +158,10 @@ class Settings:
                   for name, variable in LIMIT_VARIABLES.items()}
         trusted_proxies = _collect(problems, _networks, env, "TRUSTED_PROXIES") or ()
         plugins_file = env.get("GATEWAY_PLUGINS_FILE", "").strip() or "plugins.toml"
+        persisted_queries = env.get("PERSISTED_QUERIES", "").strip().lower() or "auto"
+        if persisted_queries not in ("off", "auto", "allowlist"):
+            problems.append(problem("PERSISTED_QUERIES", "must be off, auto or allowlist, not "
+                                    f"{env['PERSISTED_QUERIES']!r}", "allowlist"))
         if problems:
             raise SettingsError(problems)
         if not secret_key:
@@ -178,6 +187,7 @@ class Settings:
             if "GATEWAY_LOAD_PLUGINS" not in env
             else tuple(n.strip() for n in env["GATEWAY_LOAD_PLUGINS"].split(",") if n.strip()),
             trusted_proxies=trusted_proxies,
+            persisted_queries=persisted_queries,
         )
 
 
@@ -192,6 +202,7 @@ LIMIT_VARIABLES = {
     "max_cost": "GRAPHQL_MAX_COST",
     "document_cache_entries": "GRAPHQL_CACHE_ENTRIES",
     "document_cache_bytes": "GRAPHQL_CACHE_BYTES",
+    "persisted_queries_max": "PERSISTED_QUERIES_MAX",
 }
 
 DEFAULT_EMAIL_FROM = "Gateway <no-reply@gateway.local>"

@@ -20,6 +20,8 @@ from tortoise.exceptions import ValidationError
 from gateway.i18n import Text
 from gateway.observability import INTERNAL_ERROR, current_request_id
 from gateway.problems import Problem, Problems
+from gateway.unavailable import CODE as UNAVAILABLE_CODE
+from gateway.unavailable import RETRY_AFTER_SECONDS, UNAVAILABLE, is_unavailable
 
 log = logging.getLogger("gateway.graphql")
 
@@ -46,7 +48,7 @@ def _is_localized(original: Any) -> bool:
     """An expected refusal that carries its message in both languages (``text``: Text), or
     several problems at once, or a value the database's field validation refused."""
     return (isinstance(original, Problems | ValidationError)
-            or isinstance(getattr(original, "text", None), Text))
+            or isinstance(getattr(original, "text", None), Text) or is_unavailable(original))
 
 
 def _code(original: Any) -> str:
@@ -137,6 +139,11 @@ class _MaskErrorsWithRequestId(MaskErrors):
                         ".".join(str(p) for p in error.path or ()) or "-", original,
                         exc_info=original)
             original = Problem("BAD_USER_INPUT", _DOES_NOT_FIT)
+        elif is_unavailable(original):
+            # The database is down or full: a refusal to retry, not a bug (bench/faults).
+            log.warning("database unavailable: %r", original)
+            original = Problem(UNAVAILABLE_CODE, UNAVAILABLE)
+            error.extensions = {**(error.extensions or {}), "retryAfter": RETRY_AFTER_SECONDS}
         if isinstance(original, Problems):
             # One GraphQL error: the first problem's code, field and message; every problem
             # in ``extensions.problems``.

@@ -32,7 +32,9 @@ EXAMPLE_ROOT = ROOT / "tests" / "fixtures" / "example_plugin"
 FIRST_PARTY = {*PACKAGES, "tests"}
 
 # The HTTP and GraphQL wiring of the host (it builds the schema and serves it).
-GRAPHQL_HOST_MODULES = {"gateway.app", "gateway.security"}
+# The HTTP front of GraphQL: the app, its request checks and the persisted queries (which
+# parse documents and read the schema's field definitions).
+GRAPHQL_HOST_MODULES = {"gateway.app", "gateway.security", "gateway.persisted_queries"}
 
 
 @dataclass(frozen=True)

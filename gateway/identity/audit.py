@@ -1,7 +1,7 @@
 """The append-only audit log: direct access (its start, its end, refused attempts) and every
-mutation made inside it, by an integrator's API token, or by staff (a system admin, a reseller
-admin or delegate), with who was really there, on behalf of whom, the tenant, the objects
-named and the outcome.
+mutation made inside it, by an integrator's API token, by staff (a system admin, a reseller
+admin or delegate) or by a company admin running the own company, with who was really there,
+on behalf of whom, the tenant, the objects named and the outcome.
 
 Mutations are recorded generically: ``audit_schema.audit_mutations`` gives every root Mutation
 field a field extension when the schema is built, so a plugin's new mutation is audited
@@ -19,6 +19,7 @@ from typing import Any
 from tortoise.queryset import QuerySet
 
 from gateway.contributions import Principal
+from gateway.identity import audit_spool
 from gateway.identity.models import AuditEntry
 from gateway.roles import RESELLER_STAFF, Role
 
@@ -77,9 +78,12 @@ async def record(
     api_token_id: int | None = None,
     operation: str = "",
     detail: Mapping[str, Any] | None = None,
+    spool: bool = False,
 ) -> AuditEntry:
-    """Append one entry (there is no other write to this table)."""
-    return await AuditEntry.create(
+    """Append one entry (there is no other write to this table). With ``spool``, an entry the
+    database refuses for being unavailable is kept on disk until it is back (``audit_spool``):
+    for an entry written after its change was committed, never inside a transaction."""
+    values = dict(
         action=action.value,
         reseller_id=reseller_id,
         account_id=account_id,
@@ -91,6 +95,9 @@ async def record(
         operation=(operation or "")[:200],
         detail=redact(dict(detail or {})),
     )
+    if spool:
+        return await audit_spool.append(values)
+    return await AuditEntry.create(**values)
 
 
 # ---- reading the log ------------------------------------------------------------------------

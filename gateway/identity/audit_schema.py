@@ -106,7 +106,8 @@ class AuditEntryNode(RowNode):
         return list(self.detail.get("errors") or [])
 
     @strawberry.field(description="For a mutation: who made it: DIRECT_ACCESS, API_TOKEN, "
-                      "STAFF or SIGNED_IN (a refused direct access).")
+                      "STAFF, COMPANY_ADMIN (a company's administrator in the own company) or "
+                      "SIGNED_IN (a refused direct access).")
     def via(self) -> str | None:
         return self.detail.get("via")
 
@@ -206,8 +207,8 @@ def _wanted_id(raw: Any, type_name: str, name: str) -> int | None:
 @strawberry.type
 class AuditQuery:
     @field(Role.SYSTEM_ADMIN, *RESELLER_STAFF, description="The audit log (direct access, and "
-           "the mutations of staff and API tokens), newest first: my reseller's, or everyone's "
-           "for a system admin.")
+           "the mutations of staff, API tokens and company admins), newest first: my "
+           "reseller's, or everyone's for a system admin.")
     async def audit_log(
         self, info: strawberry.Info,
         filter: Annotated[AuditLogFilter | None, strawberry.argument(
@@ -234,6 +235,10 @@ class AuditQuery:
 # Fields that write a more telling entry themselves (endDirectAccess writes DIRECT_ACCESS_END,
 # a successful startDirectAccess DIRECT_ACCESS_START).
 SELF_AUDITED = frozenset({"endDirectAccess"})
+# What a company admin does that is not administration: a conversation's traffic and presence
+# (the chat keeps its own record of them), left out of the log.
+NOT_ADMINISTRATION = frozenset({"sendChatMessage", "sendChatTyping", "markChatRead",
+                                "setChatOnDuty", "setVoipPresence", "logout", "changePassword"})
 START_DIRECT_ACCESS = "startDirectAccess"
 # Whose every mutation is audited: the platform's and the resellers' staff.
 AUDITED_ROLES = frozenset({Role.SYSTEM_ADMIN, *RESELLER_STAFF})
@@ -247,10 +252,11 @@ class Via(Enum):
     DIRECT_ACCESS = "DIRECT_ACCESS"
     API_TOKEN = "API_TOKEN"
     STAFF = "STAFF"
+    COMPANY_ADMIN = "COMPANY_ADMIN"  # a company's administrator running the own company
     SIGNED_IN = "SIGNED_IN"  # a refused direct access by someone else
 
 
-def _via(principal: Principal | None, field_name: str) -> Via | None:
+def audited_via(principal: Principal | None, field_name: str) -> Via | None:
     """Whether (and why) a mutation by ``principal`` is audited."""
     if principal is None or field_name in SELF_AUDITED:
         return None
@@ -260,6 +266,8 @@ def _via(principal: Principal | None, field_name: str) -> Via | None:
         return Via.API_TOKEN
     if principal.role in AUDITED_ROLES:
         return Via.STAFF
+    if principal.role == Role.COMPANY_ADMIN and field_name not in NOT_ADMINISTRATION:
+        return Via.COMPANY_ADMIN
     if field_name == START_DIRECT_ACCESS:
         return Via.SIGNED_IN
     return None
@@ -330,12 +338,14 @@ async def _record_mutation(info: strawberry.Info, principal: Principal, via: Via
     selected = info.selected_fields[0] if info.selected_fields else None
     arguments = selected.arguments if isinstance(selected, SelectedField) else {}
     inside = principal.direct_access
+    # Inside direct access: the account entered; a company admin: the own company; else the
+    # entry names the objects.
+    account_id = principal.account_id if inside or via == Via.COMPANY_ADMIN else None
     refused_entry = info.field_name == START_DIRECT_ACCESS  # (one started is not recorded here)
     await audit.record(
         AuditAction.DIRECT_ACCESS_REFUSED if refused_entry else AuditAction.MUTATION,
         reseller_id=principal.reseller_id,
-        # Inside direct access: the account entered; else the entry names the objects.
-        account_id=principal.account_id if inside else None,
+        account_id=account_id,
         # Who was really there, and on behalf of whom (direct access: the account admin).
         actor_id=principal.real_user_id if inside else principal.user_id,
         acting_as_id=principal.user_id if inside else None,
@@ -354,13 +364,15 @@ async def _record_mutation(info: strawberry.Info, principal: Principal, via: Via
             "outcome": outcome,
             "errors": errors,
         },
+        spool=True,  # the change is committed: its entry waits on disk if the database went
     )
 
 
 class MutationAudit(FieldExtension):
     """On a root Mutation field: append a MUTATION entry once the field is resolved, whatever
     happened (done, payload errors, refused, failed), when it is made inside direct access, by
-    an API token or by staff (system admin, reseller admin or delegate); a refused
+    an API token, by staff (system admin, reseller admin or delegate) or by a company admin
+    (administration of the own company, not its chat traffic); a refused
     ``startDirectAccess`` by anyone signed in is a DIRECT_ACCESS_REFUSED entry."""
 
     async def _audited(self, call: Any, info: strawberry.Info, principal: Principal,
@@ -382,7 +394,7 @@ class MutationAudit(FieldExtension):
 
     def resolve(self, next_: Any, source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
         principal: Principal | None = getattr(info.context, "principal", None)
-        via = _via(principal, info.field_name)
+        via = audited_via(principal, info.field_name)
         if principal is None or via is None:
             return next_(source, info, **kwargs)
         # A sync resolver still gets its entry: graphql-core awaits what a resolver returns.
@@ -391,7 +403,7 @@ class MutationAudit(FieldExtension):
     async def resolve_async(self, next_: Any, source: Any, info: strawberry.Info,
                             **kwargs: Any) -> Any:
         principal: Principal | None = getattr(info.context, "principal", None)
-        via = _via(principal, info.field_name)
+        via = audited_via(principal, info.field_name)
         if principal is None or via is None:
             return await next_(source, info, **kwargs)
         return await self._audited(lambda: next_(source, info, **kwargs), info, principal, via)

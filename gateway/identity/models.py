@@ -80,7 +80,10 @@ class Account(Model):
     time_zone = fields.CharField(max_length=64, default="America/Toronto")
     country = fields.CharField(max_length=2, default="CA")
     email = fields.CharField(max_length=254, default="")
-    phone_number = fields.CharField(max_length=20, null=True)
+    phone_number = fields.CharField(max_length=20, null=True)  # the contact phone
+    # The virtual receptionist's number: the account's earliest number from the reseller's pool
+    # still held (kept by the account settings plugin); null while it has none.
+    receptionist_number = fields.CharField(max_length=20, null=True)
     billing_status = fields.CharEnumField(
         BillingStatus, max_length=20, default=BillingStatus.FREE_TRIAL
     )
@@ -94,6 +97,7 @@ class Account(Model):
         indexes = [
             Index(fields=("reseller_id", "kind", "billing_status")),
             Index(fields=("organization_id",)),
+            Index(fields=("reseller_id", "receptionist_number")),
         ]
 
     @property
@@ -325,7 +329,7 @@ RESELLER_COLUMNS = ("id", "name", "spid", "can", "default_language", "address", 
                     "country", "state", "postal_code", "phone_system", "default_provider",
                     "primary_admin_id", "branding", "created_at")
 ACCOUNT_COLUMNS = ("id", "reseller_id", "kind", "name", "can", "organization_id", "language",
-                   "time_zone", "country", "email", "phone_number", "billing_status",
-                   "trial_ends_at", "unsubscribed_at", "created_at")
+                   "time_zone", "country", "email", "phone_number", "receptionist_number",
+                   "billing_status", "trial_ends_at", "unsubscribed_at", "created_at")
 USER_COLUMNS = ("id", "role", "reseller_id", "account_id", "login", "email", "first_name",
                 "last_name", "language", "phone", "extension", "is_active", "created_at")

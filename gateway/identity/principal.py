@@ -8,9 +8,8 @@ from gateway.contributions import Principal
 from gateway.identity.secrets import API_TOKEN_PREFIX, SESSION_PREFIX
 from gateway.identity.sessions import (
     principal_for_api_token,
-    principal_for_session,
+    principal_for_session_token,
     resolve_api_token,
-    resolve_session,
 )
 
 SESSION_COOKIE = "gw_session"
@@ -31,8 +30,7 @@ async def principal_from_token(token: str | None) -> Principal | None:
     if not token:
         return None
     if token.startswith(SESSION_PREFIX):
-        session = await resolve_session(token)
-        return await principal_for_session(session) if session else None
+        return await principal_for_session_token(token)
     if token.startswith(API_TOKEN_PREFIX):
         api_token = await resolve_api_token(token)
         return principal_for_api_token(api_token) if api_token else None

@@ -101,9 +101,64 @@ async def resolve_session(token: str) -> Session | None:
 
 async def end_session(session: Session) -> None:
     """End a session and any direct-access session opened from it."""
+    await _end_session_id(session.id)
+
+
+async def _end_session_id(session_id: int) -> None:
     now = utcnow()
-    await Session.filter(id=session.id, ended_at__isnull=True).update(ended_at=now)
-    await Session.filter(parent_id=session.id, ended_at__isnull=True).update(ended_at=now)
+    await Session.filter(id=session_id, ended_at__isnull=True).update(ended_at=now)
+    await Session.filter(parent_id=session_id, ended_at__isnull=True).update(ended_at=now)
+
+
+# Every signed-in request reads its session: one statement with the person and a delegation,
+# written once (building it through the ORM's query builder cost more than running it).
+_SESSION_PRINCIPAL = """
+SELECT s.id, s.acting_account_id, s.parent_id, s.last_seen_at, s.expires_at, s.ended_at,
+       u.id AS user_id, u.role, u.reseller_id, u.account_id, u.language, u.is_active,
+       (SELECT d.reseller_id FROM core_reseller_delegate d WHERE d.user_id = u.id
+        ORDER BY d.id LIMIT 1) AS delegated_reseller_id
+FROM core_session s JOIN core_user u ON u.id = s.user_id
+WHERE s.token_hash = {mark}
+"""
+
+
+def _when(column: str, value: object) -> dt.datetime | None:
+    """A datetime column as the ORM gives it (SQLite hands back text)."""
+    return None if value is None else Session._meta.fields_map[column].to_python_value(value)
+
+
+async def principal_for_session_token(token: str) -> Principal | None:
+    """The principal of the live session for ``token`` (what ``resolve_session`` then
+    ``principal_for_session`` give, the same limits applied and the session touched as seen),
+    in one statement; a direct-access session takes that longer way."""
+    if not token.startswith(SESSION_PREFIX):
+        return None
+    db = Session._meta.db
+    mark = "$1" if db.capabilities.dialect == "postgres" else "?"
+    rows = await db.execute_query_dict(_SESSION_PRINCIPAL.format(mark=mark),
+                                       [token_digest(token)])
+    if not rows or rows[0]["ended_at"] is not None:
+        return None
+    row = rows[0]
+    if row["acting_account_id"] is not None or row["parent_id"] is not None:
+        session = await resolve_session(token)
+        return await principal_for_session(session) if session else None
+    now = utcnow()
+    last_seen = _when("last_seen_at", row["last_seen_at"])
+    expires = _when("expires_at", row["expires_at"])
+    assert last_seen is not None and expires is not None  # noqa: S101 - NOT NULL columns
+    if not (expires > now and last_seen + IDLE_TIMEOUT > now and bool(row["is_active"])):
+        await _end_session_id(row["id"])  # as resolve_session: ended, not merely ignored
+        return None
+    if now - last_seen > _TOUCH_EVERY:
+        await Session.filter(id=row["id"]).update(last_seen_at=now)
+    user_role = UserRole(row["role"])
+    role, reseller_id = _ROLE_OF[user_role], row["reseller_id"]
+    if user_role == UserRole.COMPANY_ADMIN and row["delegated_reseller_id"] is not None:
+        role, reseller_id = Role.RESELLER_DELEGATE, row["delegated_reseller_id"]
+    return Principal(role=role, user_id=row["user_id"], reseller_id=reseller_id,
+                     account_id=row["account_id"], language=row["language"],
+                     session_id=row["id"])
 
 
 async def end_session_of_token(token: str | None) -> bool:

@@ -26,7 +26,9 @@ def make_broker(url: str, namespace: str = "gateway") -> dramatiq.Broker:
     elif url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-        broker = RabbitmqBroker(url=url)
+        # Publisher confirms: a row is marked queued only once the node has its message (else
+        # a message lost with a stopping node would wait for the row's lease).
+        broker = RabbitmqBroker(url=url, confirm_delivery=True)
     else:
         raise ValueError(f"BROKER_URL {url!r}: use memory://, redis://… or amqp://…")
     return broker

@@ -93,6 +93,18 @@ async def due_jobs(limit: int = 100) -> list[tuple[int, str]]:
     ).limit(limit).values_list("id", "job")
 
 
+async def hand_again(queued_before: dt.datetime) -> int:
+    """Rows still queued from before the broker went away, whose messages it may have lost with
+    it (Redis restarted empty): due again now, instead of after their lease. A message that did
+    survive (RabbitMQ's durable queues) becomes a duplicate delivery, which ``claim`` turns
+    away. Returns how many."""
+    now = utcnow()
+    count = await OutboxJob.filter(status=OutboxStatus.QUEUED,
+                                   updated_at__lt=queued_before).update(
+        status=OutboxStatus.PENDING, run_after=now, updated_at=now)
+    return int(count)
+
+
 async def mark_queued(job_id: int) -> bool:
     """Claim a pending row for the broker; False if another relay took it first."""
     updated = await OutboxJob.filter(id=job_id, status=OutboxStatus.PENDING).update(

@@ -11,6 +11,7 @@ import dramatiq
 from gateway.clock import utcnow
 from gateway.jobs import outbox
 from gateway.models import OutboxJob, OutboxStatus
+from gateway.unavailable import is_unavailable
 
 log = logging.getLogger("gateway.jobs.relay")
 
@@ -25,10 +26,28 @@ def wake_relay() -> None:
 
 
 BATCH = 100  # rows per pass; a full pass is followed by another at once
+# The broker down: the relay waits this long after its first refusal, twice as long after each
+# next one, up to the cap, and new rows do not wake it meanwhile (they would be refused too).
+BROKER_RETRY_CAP = 30.0
+
+
+class BrokerRefused(Exception):  # noqa: N818 - a state of the broker, reported by the relay
+    """The broker refused a row: the rest of the pass would be refused too. The row is
+    pending again."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"broker refused job {job_id}")
+        self.job_id = job_id
+
+
+def broker_retry_delay(refusals: int, interval: float) -> float:
+    """How long the relay waits after ``refusals`` passes in a row the broker refused."""
+    return min(BROKER_RETRY_CAP, max(interval, 0.5) * 2 ** (refusals - 1))
 
 
 async def relay_once(actors: dict[str, dramatiq.Actor[Any, Any]]) -> int:
-    """Send every due row once (up to ``BATCH``); returns how many were looked at."""
+    """Send every due row once (up to ``BATCH``); returns how many were looked at. Stops at
+    the first row the broker refuses (``BrokerRefused``), that row pending again."""
     due = await outbox.due_jobs(BATCH)
     for job_id, job in due:
         if not await outbox.mark_queued(job_id):
@@ -46,11 +65,11 @@ async def relay_once(actors: dict[str, dramatiq.Actor[Any, Any]]) -> int:
             continue
         try:
             actor.send(job_id)
-        except Exception:
-            log.exception("broker refused job %s; it stays pending", job_id)
+        except Exception as exc:
             await OutboxJob.filter(id=job_id, status=OutboxStatus.QUEUED).update(
                 status=OutboxStatus.PENDING
             )
+            raise BrokerRefused(job_id) from exc
     return len(due)
 
 
@@ -61,18 +80,47 @@ async def run_relay(
     event = asyncio.Event()
     entry = (asyncio.get_running_loop(), event)
     _wakers.append(entry)
+    refusals = 0
+    down_since = utcnow()
     try:
         while not stop.is_set():
+            wait = interval
             try:
-                if await relay_once(actors) >= BATCH:
+                looked_at = await relay_once(actors)
+                if looked_at:  # a pass with nothing due says nothing of the broker
+                    if refusals:
+                        # What the broker held when it went may be gone with it: the rows
+                        # queued before are handed again now, not after their lease.
+                        again = await outbox.hand_again(down_since)
+                        log.warning("broker accepts jobs again after %d refused passes; %d "
+                                    "rows queued before it went are handed again", refusals,
+                                    again)
+                        wake_relay()
+                    refusals = 0
+                if looked_at >= BATCH:
                     continue  # a backlog: the next batch now, not after the interval
-            except Exception:
-                log.exception("relay pass failed; trying again")
+            except BrokerRefused as exc:
+                # Once with the reason, then a line per pass: not one per row and wake-up.
+                refusals += 1
+                wait = broker_retry_delay(refusals, interval)
+                if refusals == 1:
+                    down_since = utcnow()
+                    log.error("%s; due rows stay pending, handed again in %.1f s", exc, wait,
+                              exc_info=exc.__cause__)
+                else:
+                    log.warning("%s again (%d passes); next try in %.1f s", exc, refusals, wait)
+            except Exception as exc:
+                if is_unavailable(exc):  # the database down: said, not a bug's trace
+                    log.warning("relay: the database is unavailable (%s); trying again", exc)
+                else:
+                    log.exception("relay pass failed; trying again")
             event.clear()
-            waiter = asyncio.ensure_future(event.wait())
             stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=interval, return_when="FIRST_COMPLETED")
-            waiter.cancel()
-            stopper.cancel()
+            waiting = {stopper}
+            if not refusals:  # new rows wake the relay, unless the broker is down
+                waiting.add(asyncio.ensure_future(event.wait()))
+            await asyncio.wait(waiting, timeout=wait, return_when="FIRST_COMPLETED")
+            for task in waiting:
+                task.cancel()
     finally:
         _wakers.remove(entry)

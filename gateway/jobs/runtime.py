@@ -35,6 +35,7 @@ async def run_job(definition: Job, outbox_id: int) -> str:
     except Exception as exc:
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         status = await outbox.fail(row, detail, definition.backoff_seconds)
+        JOB_OUTCOMES.labels(definition.name, "failed" if status == "failed" else "retry").inc()
         if status == "failed":
             log.error("job %s #%s failed for good after %s attempts (`gateway jobs rerun %s` "
                       "tries again): %s", definition.name, row.id, row.attempts, row.id, detail,
@@ -44,7 +45,6 @@ async def run_job(definition: Job, outbox_id: int) -> str:
             log.warning("job %s #%s attempt %s of %s failed, retrying in %.0f s: %s",
                         definition.name, row.id, row.attempts, row.max_attempts, delay, detail,
                         exc_info=True)
-        JOB_OUTCOMES.labels(definition.name, "failed" if status == "failed" else "retry").inc()
         return str(status)
     finally:
         request_id_var.reset(token)

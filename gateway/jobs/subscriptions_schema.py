@@ -41,6 +41,11 @@ def _newer(row: dict[str, Any], last: dict[str, Any]) -> bool:
     return bool(row["updated_at"] > last["updated_at"] or row["status"] != last["status"])
 
 
+async def _job_row(job_id: int) -> dict[str, Any] | None:
+    rows = await OutboxJob.filter(id=job_id).values(*MESSAGE_COLUMNS)
+    return rows[0] if rows else None
+
+
 async def _job_states(
     job_id: int, bus: pubsub.PubSub, language: str
 ) -> AsyncGenerator[OutboxJobNode, None]:
@@ -55,15 +60,17 @@ async def _job_states(
         log.warning("job %s: cannot subscribe to its status", job_id, exc_info=True)
         raise _unavailable(language) from None
     async with subscription:
-        rows = await OutboxJob.filter(id=job_id).values(*MESSAGE_COLUMNS)
-        if not rows:
+        last = await _job_row(job_id)
+        if last is None:
             return
-        last = rows[0]
         yield OutboxJobNode.from_row(last)
         if last["status"] == OutboxStatus.DONE:
             return
         async for message in subscription:  # ends if the pub/sub closes (shutdown)
-            row = row_from_message(message)
+            # After a gap (changes may have been missed) the row says where the job is.
+            row = await _job_row(job_id) if message is pubsub.GAP else row_from_message(message)
+            if row is None:
+                return
             if not _newer(row, last):
                 continue
             last = row

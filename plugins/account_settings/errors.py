@@ -34,6 +34,7 @@ class AccountSettingsErrorCode(Enum):
     ACCOUNT_UNSUBSCRIBED = "ACCOUNT_UNSUBSCRIBED"
     TOO_MANY = "TOO_MANY"
     NUMBER_UNAVAILABLE = "NUMBER_UNAVAILABLE"
+    NO_NUMBER_AVAILABLE = "NO_NUMBER_AVAILABLE"
 
 
 NOT_ALLOWED = Text(en="You are not allowed to change this account.",
@@ -129,3 +130,10 @@ MAILBOX_MEDIA = Text(en="This kind of file is not accepted here; accepted: {acce
                      fr="Ce type de fichier n'est pas accepté ici; acceptés : {accepted}.")
 MAILBOX_CONTENT = Text(en="The file's content is not of the type declared ({type}).",
                        fr="Le contenu du fichier n'est pas du type déclaré ({type}).")
+NO_NUMBER_AVAILABLE = Text(
+    en="Not enough free numbers of this type and area code in the pool: {wanted} asked, {free} "
+    "free. Choose another area code or fewer numbers.",
+    fr="Pas assez de numéros libres de ce type et de cet indicatif régional dans la banque : "
+    "{wanted} demandés, {free} libres. Choisissez un autre indicatif ou moins de numéros.")
+NUMBER_TYPE = Text(en="The type is one of LOCAL, TOLL_FREE, INTERNATIONAL.",
+                   fr="Le type est LOCAL, TOLL_FREE ou INTERNATIONAL.")

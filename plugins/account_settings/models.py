@@ -16,6 +16,14 @@ from tortoise.models import Model
 from gateway.api import Account, Reseller, User
 
 
+class NumberType(StrEnum):
+    """How a number is dialled from the reseller's country (computed when it enters the pool)."""
+
+    LOCAL = "LOCAL"
+    TOLL_FREE = "TOLL_FREE"
+    INTERNATIONAL = "INTERNATIONAL"
+
+
 class ExtensionKind(StrEnum):
     USER = "USER"
     GROUP = "GROUP"
@@ -101,6 +109,13 @@ class PhoneNumber(Model):
     account: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name=False, null=True, on_delete=fields.SET_NULL)
     account_id: int | None
+    # The account's user the number rings; null: the account as a whole.
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "core.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    user_id: int | None
+    number_type = fields.CharEnumField(NumberType, max_length=16, default=NumberType.LOCAL)
+    # The NANP area code or the national destination code; empty when the number has none.
+    area_code = fields.CharField(max_length=8, default="")
     fax_reception = fields.BooleanField(default=False)
     sms = fields.BooleanField(default=False)
     emergency_911 = fields.BooleanField(default=False)
@@ -109,7 +124,8 @@ class PhoneNumber(Model):
 
     class Meta:
         table = "account_settings_phone_number"
-        indexes = [Index(fields=("account_id",)), Index(fields=("reseller_id", "number"))]
+        indexes = [Index(fields=("account_id",)), Index(fields=("reseller_id", "number")),
+                   Index(fields=("reseller_id", "number_type", "area_code", "account_id"))]
 
 
 class Device(Model):

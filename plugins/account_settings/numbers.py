@@ -12,10 +12,20 @@ from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from gateway.api import Account, Principal, Problem, Role, normalize_phone_number
+from gateway.api import (
+    Account,
+    PluginHost,
+    Principal,
+    Problem,
+    Reseller,
+    Role,
+    normalize_phone_number,
+)
 from plugins.account_settings import errors as e
+from plugins.account_settings import holding
 from plugins.account_settings.errors import AccountSettingsErrorCode as Code
-from plugins.account_settings.models import AccountOptions, PhoneNumber
+from plugins.account_settings.models import AccountOptions, NumberType, PhoneNumber
+from plugins.account_settings.numbering import classify
 from plugins.account_settings.services import as_own_problem
 from plugins.clients import api as clients
 
@@ -46,6 +56,18 @@ def pool(reseller_id: int, available: bool | None,
     if digits:
         query = query.filter(number__contains=digits)
     return query.order_by("number", "id")
+
+
+async def _country_of(reseller_id: int) -> str:
+    country = await Reseller.filter(id=reseller_id).first().values_list("country", flat=True)
+    return str(country or "")
+
+
+def _new_row(reseller_id: int, number: str, country: str) -> PhoneNumber:
+    """A free pool row, its type and area code computed once, here."""
+    number_type, area_code = classify(number, country)
+    return PhoneNumber(reseller_id=reseller_id, number=number,
+                       number_type=NumberType(number_type), area_code=area_code)
 
 
 def of_account(account_id: int) -> QuerySet[PhoneNumber]:
@@ -92,8 +114,10 @@ async def add_number(reseller_id: int, raw: str) -> PhoneNumber:
         if holder is not None:
             raise _taken(number, holder, reseller_id, field)
         try:
+            row = _new_row(reseller_id, number, await _country_of(reseller_id))
             async with in_transaction():
-                return await PhoneNumber.create(reseller_id=reseller_id, number=number)
+                await row.save()
+                return row
         except IntegrityError:  # added meanwhile: say by whom, as above
             continue
     raise Problem(Code.DUPLICATE, e.NUMBER_DUPLICATE, field, number=number)
@@ -147,9 +171,10 @@ async def _import_lines(reseller_id: int, lines: list[str]) -> ImportReport:
                                               ["input", "content", index])))
     report.rejected.sort(key=lambda item: item[0])
     if seen:
+        country = await _country_of(reseller_id)
         async with in_transaction():
-            await PhoneNumber.bulk_create([PhoneNumber(reseller_id=reseller_id, number=n)
-                                           for n in seen], batch_size=LOOKUP_CHUNK)
+            await PhoneNumber.bulk_create([_new_row(reseller_id, n, country) for n in seen],
+                                          batch_size=LOOKUP_CHUNK)
         added = list(seen)
         for start in range(0, len(added), LOOKUP_CHUNK):
             report.added += await PhoneNumber.filter(
@@ -169,7 +194,9 @@ async def remove_from_pool(reseller_id: int, number_id: int) -> PhoneNumber:
     return row
 
 
-async def _guard(account: Account) -> None:
+async def guard(account: Account) -> None:
+    """The free-trial rule (clients plugin): no numbers nor options in free trial or once
+    unsubscribed, as this area's problem at ``input.accountId``."""
     try:
         await clients.ensure_can_add_numbers_and_options(account)
     except Problem as error:
@@ -180,20 +207,23 @@ def _options(given: Mapping[str, bool]) -> dict[str, bool]:
     return {name: bool(given[name]) for name in OPTIONS if name in given}
 
 
-async def assign_number(account: Account, number_id: int,
+async def assign_number(host: PluginHost, account: Account, number_id: int,
                         options: Mapping[str, bool] | None = None) -> PhoneNumber:
     """Give a free number of the account's reseller pool to the account, with its options
     (fax reception, SMS, 911). Refused during a free trial and once unsubscribed."""
-    await _guard(account)
+    await guard(account)
     async with in_transaction():
         # Only a free number of this reseller: two accounts cannot both get it.
         changed = await PhoneNumber.filter(
             id=number_id, reseller_id=account.reseller_id, account_id__isnull=True,
-        ).update(account_id=account.id, assigned_at=utcnow(),
+        ).update(account_id=account.id, user_id=None, assigned_at=utcnow(),
                  **{name: False for name in OPTIONS} | _options(options or {}))
         if not changed:
             raise Problem(Code.NOT_FOUND, e.NUMBER_NOT_FREE, ["input", "numberId"])
-    return await PhoneNumber.get(id=number_id)
+        row = await PhoneNumber.get(id=number_id)
+        await holding.assigned(host, account, row)
+        await holding.refresh_receptionist(account.id)
+    return row
 
 
 async def set_number_options(account: Account, number_id: int,
@@ -205,29 +235,37 @@ async def set_number_options(account: Account, number_id: int,
         raise Problem(Code.NOT_FOUND, e.NUMBER_NOT_ASSIGNED, ["input", "numberId"])
     wanted = _options(options)
     if any(on and not getattr(row, name) for name, on in wanted.items()):
-        await _guard(account)
+        await guard(account)
     if wanted:
         await PhoneNumber.filter(id=number_id, account_id=account.id).update(**wanted)
     return await PhoneNumber.get(id=number_id)
 
 
-async def release_number(account: Account, number_id: int) -> PhoneNumber:
-    """Give one of the account's numbers back to the pool, its options off."""
+async def release_number(host: PluginHost, account: Account, number_id: int) -> PhoneNumber:
+    """Give one of the account's numbers back to the pool, its options off (the receptionist
+    number moves to the account's next one)."""
     async with in_transaction():
         changed = await PhoneNumber.filter(id=number_id, account_id=account.id).update(
-            account_id=None, assigned_at=None, **{name: False for name in OPTIONS})
+            account_id=None, user_id=None, assigned_at=None,
+            **{name: False for name in OPTIONS})
         if not changed:
             raise Problem(Code.NOT_FOUND, e.NUMBER_NOT_ASSIGNED, ["input", "numberId"])
         row = await PhoneNumber.get(id=number_id)
         await AccountOptions.filter(account_id=account.id, caller_id_number=row.number).update(
             caller_id_number=None)
+        await holding.released(host, account, [row.number])
+        await holding.refresh_receptionist(account.id)
     return row
 
 
-async def return_account_numbers(account_id: int) -> int:
-    """Every number of the account back to its reseller's pool (the account is unsubscribed):
-    the count returned."""
-    count = await PhoneNumber.filter(account_id=account_id).update(
-        account_id=None, assigned_at=None, **{name: False for name in OPTIONS})
-    await AccountOptions.filter(account_id=account_id).update(caller_id_number=None)
+async def return_account_numbers(host: PluginHost, account: Account) -> int:
+    """Every number of the account back to its reseller's pool (the account is unsubscribed,
+    in that transaction): the count returned."""
+    held = list(await PhoneNumber.filter(account_id=account.id).order_by("number").values_list(
+        "number", flat=True))
+    count = await PhoneNumber.filter(account_id=account.id).update(
+        account_id=None, user_id=None, assigned_at=None, **{name: False for name in OPTIONS})
+    await AccountOptions.filter(account_id=account.id).update(caller_id_number=None)
+    await holding.released(host, account, [str(n) for n in held])
+    await holding.refresh_receptionist(account.id)
     return int(count)

@@ -16,14 +16,16 @@ from gateway.api import (
     Problem,
     account_loader,
     build_connection,
+    describe_enum_values,
     field,
     global_id,
     mutation,
     node_pk,
     page_window,
 )
-from plugins.account_settings import numbers
+from plugins.account_settings import numbers, services
 from plugins.account_settings.errors import AccountSettingsErrorCode as Code
+from plugins.account_settings.models import NumberType
 from plugins.account_settings.models import PhoneNumber as PhoneNumberRow
 from plugins.account_settings.settings_schema import (
     READERS,
@@ -35,11 +37,25 @@ from plugins.account_settings.settings_schema import (
 TYPE = "PoolPhoneNumber"
 
 
+strawberry.enum(NumberType, name="PoolNumberType",
+                description="A pool number's type, as dialled from its reseller's country.")
+describe_enum_values(NumberType, {
+    "LOCAL": "A number of the reseller's country (numéro local).",
+    "TOLL_FREE": "A toll-free number (numéro sans frais), e.g. +1 800.",
+    "INTERNATIONAL": "A number of another country than the reseller's (numéro international).",
+})
+
+
 @strawberry.type(description="A phone number (DID) of a reseller's pool, free or assigned.")
 class PoolPhoneNumber:
     row_id: strawberry.Private[int]
     account_id: strawberry.Private[int | None]
+    user_pk: strawberry.Private[int | None]
     number: PhoneNumber = strawberry.field(description="The number, E.164.")
+    number_type: NumberType = strawberry.field(description="Local, toll-free or international "
+                                               "(from the reseller's country).")
+    area_code: str = strawberry.field(description="Its NANP area code (e.g. 514) or national "
+                                      "destination code; empty when it has none.")
     fax_reception: bool = strawberry.field(description="Option: faxes are received on this "
                                            "number.")
     sms: bool = strawberry.field(description="Option: text messages (SMS) on this number.")
@@ -52,6 +68,11 @@ class PoolPhoneNumber:
     def id(self) -> strawberry.ID:
         return global_id(TYPE, self.row_id)
 
+    @strawberry.field(description="The global ID of the account's user the number rings; null: "
+                      "the account as a whole (or free).")
+    def user_id(self) -> strawberry.ID | None:
+        return None if self.user_pk is None else global_id("User", self.user_pk)
+
     @strawberry.field(description="Null while the number is free in the pool.")
     async def account(self, info: strawberry.Info) -> AccountNode | None:
         if self.account_id is None:
@@ -60,7 +81,9 @@ class PoolPhoneNumber:
 
     @classmethod
     def from_row(cls, row: PhoneNumberRow) -> PoolPhoneNumber:
-        return cls(row_id=row.id, account_id=row.account_id, number=row.number,
+        return cls(row_id=row.id, account_id=row.account_id, user_pk=row.user_id,
+                   number=row.number, number_type=NumberType(row.number_type),
+                   area_code=row.area_code,
                    fax_reception=row.fax_reception, sms=row.sms,
                    emergency_911=row.emergency_911, assigned_at=row.assigned_at)
 
@@ -238,9 +261,10 @@ class NumbersMutation:
             description="The account, the free number and its options.")],
     ) -> PhoneNumberPayload:
         target = await target_account(info, input.account_id)
-        return _payload(await numbers.assign_number(target, _number_id(input.number_id), {
-            "fax_reception": input.fax_reception, "sms": input.sms,
-            "emergency_911": input.emergency_911}))
+        options = {"fax_reception": input.fax_reception, "sms": input.sms,
+                   "emergency_911": input.emergency_911}
+        return _payload(await numbers.assign_number(
+            info.context.host, target, _number_id(input.number_id), options))
 
     @mutation(*STAFF, errors=AccountSettingsError,
               description="Fax reception, SMS, 911 of one of the account's numbers.")
@@ -255,15 +279,20 @@ class NumbersMutation:
         return _payload(await numbers.set_number_options(target, _number_id(input.number_id),
                                                          wanted))
 
-    @mutation(*STAFF, errors=AccountSettingsError,
-              description="Give one of the account's numbers back to the pool.")
+    @mutation(*READERS, errors=AccountSettingsError,
+              description="Give one of the account's numbers back to the pool (reseller staff; "
+              "the account's company admin or professional unless the reseller restricted "
+              "the account's management).")
     async def release_phone_number(
         self, info: strawberry.Info,
         input: Annotated[ReleasePhoneNumberInput, strawberry.argument(
             description="The account and the number it gives back.")],
     ) -> PhoneNumberPayload:
         target = await target_account(info, input.account_id)
-        return _payload(await numbers.release_number(target, _number_id(input.number_id)))
+        await services.ensure_may_change_numbers(info.context.principal, target,
+                                                 ["input", "accountId"])
+        return _payload(await numbers.release_number(info.context.host, target,
+                                                     _number_id(input.number_id)))
 
     @mutation(*STAFF, errors=AccountSettingsError,
               description="Take a free number out of the pool for good.")

@@ -27,9 +27,10 @@ def gateway_query(gateway: PluginHost) -> list[type]:
     from plugins.account_settings.directory_schema import DirectoryQuery
     from plugins.account_settings.mailbox_schema import MailboxQuery
     from plugins.account_settings.numbers_schema import NumbersQuery
+    from plugins.account_settings.ordering_schema import OrderingQuery
     from plugins.account_settings.settings_schema import SettingsQuery
 
-    return [SettingsQuery, NumbersQuery, DirectoryQuery, MailboxQuery]
+    return [SettingsQuery, NumbersQuery, OrderingQuery, DirectoryQuery, MailboxQuery]
 
 
 @hookimpl
@@ -37,9 +38,11 @@ def gateway_mutation(gateway: PluginHost) -> list[type]:
     from plugins.account_settings.directory_schema import DirectoryMutation
     from plugins.account_settings.mailbox_schema import MailboxMutation
     from plugins.account_settings.numbers_schema import NumbersMutation
+    from plugins.account_settings.ordering_schema import OrderingMutation
     from plugins.account_settings.settings_schema import SettingsMutation
 
-    return [SettingsMutation, NumbersMutation, DirectoryMutation, MailboxMutation]
+    return [SettingsMutation, NumbersMutation, OrderingMutation, DirectoryMutation,
+            MailboxMutation]
 
 
 @hookimpl
@@ -62,6 +65,17 @@ def gateway_startup(gateway: PluginHost) -> None:
 
 
 @hookimpl
+def gateway_provider(gateway: PluginHost, kind: str, name: str) -> object | None:
+    """The ``number_pool`` provider: free numbers of a reseller's pool by type and area code,
+    and ordering them for an account being signed up (see the README)."""
+    if kind != "number_pool" or name != "default":
+        return None
+    from plugins.account_settings.ordering import NumberPool
+
+    return NumberPool(gateway)
+
+
+@hookimpl
 def gateway_account_management_restricted(gateway: PluginHost, account: Account
                                           ) -> Awaitable[bool]:
     """Compte géré par l'administrateur (professional), Interdire la gestion des utilisateurs
@@ -77,9 +91,18 @@ def gateway_account_unsubscribed(gateway: PluginHost, account: Account) -> Await
     from plugins.account_settings.numbers import return_account_numbers
 
     async def give_back() -> None:
-        await return_account_numbers(account.id)
+        await return_account_numbers(gateway, account)
 
     return give_back()
+
+
+@hookimpl
+def gateway_user_removed(gateway: PluginHost, account: Account, user_id: int
+                         ) -> Awaitable[None]:
+    """A deleted user's numbers ring the account again (and the PBX is told)."""
+    from plugins.account_settings.ordering import ring_account_instead_of
+
+    return ring_account_instead_of(gateway, account, user_id)
 
 
 @hookimpl

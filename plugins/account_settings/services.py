@@ -83,6 +83,22 @@ async def ensure_self_service(principal: Principal, account: Account) -> None:
         raise Problem(Code.NOT_ALLOWED, e.ADMIN_MANAGED)
 
 
+async def ensure_may_change_numbers(principal: Principal, account: Account,
+                                    field: list[str | int]) -> None:
+    """Ordering, moving and releasing an account's numbers: reseller staff for every account
+    they see; the account's own company admin or professional unless the reseller restricted
+    its management (Interdire la gestion des utilisateurs, Compte géré par l'administrateur)."""
+    if acts_for_reseller(principal):
+        return
+    if principal.account_id != account.id or principal.role not in (Role.COMPANY_ADMIN,
+                                                                   Role.PROFESSIONAL):
+        raise Problem(Code.NOT_ALLOWED, e.NOT_ALLOWED, field)
+    if await management_restricted(account):
+        text = (e.ADMIN_MANAGED if account.kind == AccountKind.PROFESSIONAL
+                else e.USER_MANAGEMENT_FORBIDDEN)
+        raise Problem(Code.NOT_ALLOWED, text, field)
+
+
 def as_own_problem(error: Problem, field: list[str | int] | None = None) -> Problem:
     """A clients plugin problem (the free-trial guard) as one of this area."""
     code = Code[error.code_name] if error.code_name in Code.__members__ else Code.INVALID

@@ -67,6 +67,8 @@ describe_enum_values(AccountSettingsErrorCode, {
     "TOO_MANY": "Too many lines in one import (at most 10,000).",
     "NUMBER_UNAVAILABLE": "The number belongs to another pool of the platform (whose is never "
     "said).",
+    "NO_NUMBER_AVAILABLE": "Not enough free numbers of the type and area code asked in the "
+    "pool: nothing was taken.",
 })
 
 # The account an argument names: one the caller may not see reads as none.

@@ -10,7 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from gateway.api import Command, PluginHost, close_db, init_db
+from gateway.api import (
+    Command,
+    PluginHost,
+    PubSubError,
+    close_db,
+    init_db,
+    start_pubsub,
+    stop_pubsub,
+)
 from plugins.callcenter.importer import Importer, ImportReport, guess_format, read_records
 
 
@@ -46,6 +54,20 @@ class _Progress:
         self.bar.update(max(0, self.bar.total - self.bar.n))  # the end of the file: 100%
 
 
+async def _shared_pubsub(host: PluginHost) -> Any:
+    """The servers' pub/sub (Redis), so that their dashboards hear of this import
+    (``callsImported``); None when it is in-process (no server would hear) or unreachable (the
+    import goes on; dashboards refresh at the next import they hear of)."""
+    if host.settings.effective_pubsub_url.startswith("memory"):
+        return None
+    try:
+        return await start_pubsub(host.settings)
+    except (PubSubError, OSError):
+        print("the pub/sub is unreachable: open dashboards will not refresh for this import",
+              file=sys.stderr)
+        return None
+
+
 def _run(host: PluginHost, args: argparse.Namespace) -> int:
     from tqdm import tqdm  # only the command shows a progress bar
 
@@ -58,6 +80,7 @@ def _run(host: PluginHost, args: argparse.Namespace) -> int:
 
     async def main() -> ImportReport:
         await init_db(host)
+        bus = await _shared_pubsub(host)
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle, tqdm(
                 total=path.stat().st_size, unit="B", unit_scale=True, desc="importing",
@@ -65,6 +88,8 @@ def _run(host: PluginHost, args: argparse.Namespace) -> int:
             ) as bar:
                 return await Importer().run(read_records(_Progress(handle, bar), fmt))
         finally:
+            if bus is not None:
+                await stop_pubsub(bus)
             await close_db()
 
     report = asyncio.run(main())

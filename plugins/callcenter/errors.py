@@ -41,6 +41,14 @@ TOO_MANY_BUCKETS = Text(en="At most {max} points in a series: choose a longer in
                         "fewer days.",
                         fr="Au plus {max} points dans une série : choisissez un intervalle plus "
                         "long ou moins de jours.")
+TOO_MANY_GROUPS = Text(en="At most {max} accounts or agents in a grouped series of this length: "
+                       "narrow the filter, choose a longer interval or fewer days.",
+                       fr="Au plus {max} comptes ou agents dans une série groupée de cette "
+                       "longueur : précisez le filtre, choisissez un intervalle plus long ou "
+                       "moins de jours.")
+GROUP_BY_ACCOUNT_STAFF = Text(en="Only reseller staff can group a series by account.",
+                              fr="Seul le personnel du revendeur peut grouper une série par "
+                              "compte.")
 UNKNOWN_ACCOUNT = Text(en="No such account.", fr="Ce compte n'existe pas.")
 TOO_MANY_ROWS = Text(en="The report has {count} rows; at most {max} can be exported.",
                      fr="Le rapport compte {count} lignes; au plus {max} peuvent être exportées.")

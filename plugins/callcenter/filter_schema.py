@@ -41,6 +41,7 @@ class StatisticsInterval(Enum):
     HOUR = "HOUR"
     DAY = "DAY"
     WEEK = "WEEK"
+    MONTH = "MONTH"
 
 
 describe_enum_values(StatisticsInterval, {
@@ -48,6 +49,21 @@ describe_enum_values(StatisticsInterval, {
             "about 41 days).",
     "DAY": "One bucket per day, starting at midnight.",
     "WEEK": "One bucket per week, Monday to Sunday, starting on Monday at midnight.",
+    "MONTH": "One bucket per calendar month, starting on the 1st at midnight.",
+})
+
+
+@strawberry.enum(description="How a statistics time series is split: one series per account "
+                 "or per agent.")
+class StatisticsGroupBy(Enum):
+    ACCOUNT = "ACCOUNT"
+    AGENT = "AGENT"
+
+
+describe_enum_values(StatisticsGroupBy, {
+    "ACCOUNT": "One series per account (reseller staff and system admins only).",
+    "AGENT": "One series per agent (by initials; calls without an agent form the \"\" "
+             "series).",
 })
 
 

@@ -30,6 +30,7 @@ import datetime as dt
 import gc
 import io
 import json
+import logging
 import math
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -40,9 +41,12 @@ from zoneinfo import ZoneInfo
 
 from gateway.api import Account, Text
 from plugins.callcenter import errors as e
+from plugins.callcenter import freshness, live
 from plugins.callcenter.import_writers import CALLS, MESSAGES, Writer, open_writer
 from plugins.callcenter.localisation import local_columns, record_import
 from plugins.callcenter.services import zone_of
+
+log = logging.getLogger("plugins.callcenter.importer")
 
 BATCH = 20_000
 UPLOAD_BATCH = 2_000  # about 40 ms of parsing between two turns of the server's event loop
@@ -498,16 +502,38 @@ class Importer:
         self.report.messages += len(messages)
 
     async def _record_zones(self) -> None:
+        # The rows are written (flushed): their resellers' statistics ETags change now.
+        by_reseller: dict[int, list[int]] = {}
+        for account_id in self._written:
+            if (account := self._accounts.get(account_id)) is not None:
+                by_reseller.setdefault(account.reseller_id, []).append(account_id)
         used = {}
         for account_id in self._written:
             account = self._accounts.get(account_id)
             if account is not None:
                 used[account_id] = account.zone_name
-        await record_import(used)
         self._written.clear()
+        try:
+            await freshness.bump(by_reseller)
+            await record_import(used)
+        except Exception:
+            # The calls are stored: the caller must hear so (a refusal would have it send them
+            # again). The bump before the writes already moved the stamps; the time zones used
+            # are recorded again by the next import of these accounts.
+            log.warning("call-center import: the calls are stored but the bookkeeping after "
+                        "them failed", exc_info=True)
+        await live.announce(by_reseller)  # dashboards refresh (callsImported)
+
+    async def _bump_before(self, batch: list[tuple[int, Any]]) -> None:
+        """Move the stamps of the batch's resellers before writing: a database that refuses
+        writes refuses here, before any call is stored (and a cached answer cannot outlive
+        the rows if the bump after them fails)."""
+        await self._load_accounts(batch)
+        await freshness.bump({a.reseller_id for a in self._accounts.values() if a is not None})
 
     async def feed(self, batch: list[tuple[int, Any]]) -> None:
         """Validate and upsert one batch of (line number, record), all written on return."""
+        await self._bump_before(batch)
         writer = open_writer()
         try:
             with _collector_paused():
@@ -520,10 +546,13 @@ class Importer:
     async def run(self, records: Iterable[tuple[int, Any]],
                   progress: Callable[[int], Any] | None = None) -> ImportReport:
         items = iter(records)
+        first = list(islice(items, self.batch or BATCH))
+        await self._bump_before(first)
         writer = open_writer()
         try:
             with _collector_paused():
-                while batch := list(islice(items, self.batch or BATCH)):
+                while batch := first or list(islice(items, self.batch or BATCH)):
+                    first = []
                     await self._feed(batch, writer)
                     if progress:
                         progress(len(batch))

@@ -27,6 +27,7 @@ from tortoise import connections
 from tortoise.signals import Signals
 
 from gateway.api import Account, enqueue
+from plugins.callcenter import freshness
 from plugins.callcenter.models import Call, LocalisedAccount, TakenMessage
 from plugins.callcenter.services import zone_of
 
@@ -124,6 +125,10 @@ async def relocalise(account_id: int) -> tuple[int, int]:
             f"WHERE id = {marks[4]}", values)
         calls += len(rows)
         last = rows[-1][0]
+    if calls:
+        resellers: list[Any] = await Account.filter(id=account_id).values_list("reseller_id",
+                                                                              flat=True)
+        await freshness.bump(resellers)
     last = 0
     marks = _marks(dialect, 2)
     while rows := await TakenMessage.filter(account_id=account_id, id__gt=last).order_by(

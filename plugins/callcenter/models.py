@@ -173,3 +173,15 @@ class BilledCycle(Model):
         table = "callcenter_billed_cycle"
         table_description = "Billing cycles whose billable calls are on a closed statement"
         unique_together = (("account_id", "first_day"),)
+
+
+class CallsChanged(Model):
+    """Per reseller, a counter bumped each time its calls change (import, retention, purge,
+    time zone recomputation): what the statistics' HTTP cache validators (ETags) are made of"""
+
+    reseller_id = fields.IntField(primary_key=True, generated=False)
+    version = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "callcenter_calls_changed"
+        table_description = "Per reseller, a counter bumped when its calls change"

@@ -41,6 +41,13 @@ def gateway_mutation(gateway: PluginHost) -> list[type]:
 
 
 @hookimpl
+def gateway_subscription(gateway: PluginHost) -> list[type]:
+    from plugins.callcenter.live_schema import CallCenterSubscription
+
+    return [CallCenterSubscription]
+
+
+@hookimpl
 def gateway_jobs(gateway: PluginHost) -> Iterable[Job]:
     from plugins.callcenter.actors import jobs
 
@@ -56,9 +63,10 @@ def gateway_periodic_jobs(gateway: PluginHost) -> Iterable[PeriodicJob]:
 
 @hookimpl
 def gateway_routes(gateway: PluginHost) -> Iterable[BaseRoute]:
+    from plugins.callcenter.dashboard_page import routes as dashboard_routes
     from plugins.callcenter.exports import routes
 
-    return routes()
+    return [*routes(), *dashboard_routes()]
 
 
 @hookimpl

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NewType
 import strawberry
 
 from gateway.api import Connection, DateTime, PluginHost, build_connection
-from plugins.callcenter import exports, reports, services
+from plugins.callcenter import exports, reports, series, services
 from plugins.callcenter import statistics as stats
 from plugins.callcenter.models import AccountInfoPage
 
@@ -53,20 +53,31 @@ else:
 @strawberry.type(description="One statistic: its count or average, its percentage where it "
                  "has one, and its definition in the caller's language.")
 class CallMetric:
-    value: float | None = strawberry.field(
+    # Worked out only for the fields asked (a series holds up to 1,000 times sixteen).
+    source: strawberry.Private[stats.Metric]
+    language: strawberry.Private[str]
+
+    @strawberry.field(
         description="The count, or the average rounded as its definition says (seconds to "
         "the second or the tenth, minutes to the tenth); null when its denominator is empty.")
-    percent: float | None = strawberry.field(
+    def value(self) -> float | None:
+        return self.source.value
+
+    @strawberry.field(
         description="0-100, rounded to a tenth, where the metric has one; null when its "
         "denominator is empty.")
-    definition: str = strawberry.field(
+    def percent(self) -> float | None:
+        return self.source.percent
+
+    @strawberry.field(
         description="What the metric counts or averages, then its unit and rounding, in the "
         "caller's language (the seed's Explication).")
+    def definition(self) -> str:
+        return self.source.definition(self.language)
 
 
 def metric(metric: stats.Metric, language: str) -> CallMetric:
-    return CallMetric(value=metric.value, percent=metric.percent,
-                      definition=metric.definition(language))
+    return CallMetric(source=metric, language=language)
 
 
 @strawberry.type(description="Statistiques: the sixteen metrics, in the seed's order. \"Total "
@@ -129,12 +140,40 @@ def call_statistics(metrics: dict[str, stats.Metric], language: str) -> CallStat
     return CallStatistics(**{name: metric(metrics[name], language) for name in stats.METRICS})
 
 
-@strawberry.type(description="The statistics of one hour, day or week (account-local).")
+@strawberry.type(description="The statistics of one hour, day, week or month (account-local), "
+                 "with the previous period's bucket beside it when asked.")
 class CallStatisticsBucket:
     start: str = strawberry.field(description="Account-local start, \"YYYY-MM-DDTHH:MM\" "
-                                  "(midnight for a day; Monday midnight for a week).")
+                                  "(midnight for a day; Monday midnight for a week; the 1st "
+                                  "for a month). The hour repeated when DST ends appears twice "
+                                  "with the same start: startsAt tells them apart.")
+    starts_at: OffsetDateTime = strawberry.field(
+        description="The same start as an instant with its UTC offset in the series' time "
+        "zone (e.g. 2026-11-01T01:00:00-05:00), for charting tools.")
     statistics: CallStatistics = strawberry.field(
-        description="The sixteen metrics over the bucket's calls that match the filter.")
+        description="The sixteen metrics over the bucket's calls that match the filter (zeros "
+        "when it has none).")
+    account_number: int | None = strawberry.field(
+        description="The account of this bucket's series when grouped by ACCOUNT; else null.")
+    agent: str | None = strawberry.field(
+        description="The agent's initials of this bucket's series when grouped by AGENT; else "
+        "null.")
+    previous_start: str | None = strawberry.field(
+        description="Account-local start of the matching bucket of the previous period (the "
+        "range shifted back by its length), when comparePrevious is true; else null.")
+    previous: CallStatistics | None = strawberry.field(
+        description="The sixteen metrics of the matching bucket of the previous period, when "
+        "comparePrevious is true; else null.")
+
+
+def series_bucket(bucket: series.Bucket, language: str) -> CallStatisticsBucket:
+    return CallStatisticsBucket(
+        start=bucket.start.strftime("%Y-%m-%dT%H:%M"), starts_at=bucket.starts_at,
+        statistics=call_statistics(bucket.metrics, language),
+        account_number=bucket.account_number, agent=bucket.agent,
+        previous_start=None if bucket.previous_start is None
+        else bucket.previous_start.strftime("%Y-%m-%dT%H:%M"),
+        previous=None if bucket.previous is None else call_statistics(bucket.previous, language))
 
 
 # ---- recorder, messages, billable calls ------------------------------------------------------

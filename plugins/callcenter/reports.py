@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.api import Problem, Problems, Text
-from plugins.callcenter import services, statistics
+from plugins.callcenter import series, services, statistics
 from plugins.callcenter.errors import (
     BAD_RANGE,
     BAD_TIME,
@@ -62,9 +62,8 @@ LIST_FILTERS = {"weekdays": ("weekdays", len(WEEKDAYS)),
                 "exclude_account_groups": ("excludeAccountGroups", MAX_FILTER_VALUES),
                 "include_distribution_groups": ("includeDistributionGroups", MAX_FILTER_VALUES),
                 "exclude_distribution_groups": ("excludeDistributionGroups", MAX_FILTER_VALUES)}
-# The most buckets one time series may have (hours, days or weeks of the dates asked).
+# The most buckets one time series may have (hours, days, weeks or months of the dates asked).
 MAX_SERIES_BUCKETS = 1000
-_BUCKET_DAYS = {"HOUR": 1 / 24, "DAY": 1, "WEEK": 7}
 
 
 def check_filter(data: dict[str, Any]) -> None:
@@ -140,8 +139,9 @@ def statistics_filter(scope: Scope, data: dict[str, Any]) -> statistics.CallFilt
 
 def check_series(f: statistics.CallFilter, interval: str) -> None:
     """Refuse a time series of more than ``MAX_SERIES_BUCKETS`` buckets."""
-    days = (f.date_to - f.date_from).days + 1 if f.date_from and f.date_to else 1
-    if days / _BUCKET_DAYS[interval] > MAX_SERIES_BUCKETS:
+    start = f.date_from or f.date_to or dt.date.today()
+    end = f.date_to or start
+    if series.bucket_count(interval, start, end) > MAX_SERIES_BUCKETS:
         raise Problem(Code.INVALID, TOO_MANY_BUCKETS, ["interval"], max=MAX_SERIES_BUCKETS)
 
 

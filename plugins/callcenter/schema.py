@@ -14,10 +14,12 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.extensions import FieldExtension
+from strawberry.types.nodes import SelectedField
 
 from gateway.api import (
     RESELLER_STAFF,
     SIGNED_IN,
+    STAFF,
     SUBSCRIBERS,
     Connection,
     Error,
@@ -30,17 +32,18 @@ from gateway.api import (
     mutation,
     page_window,
 )
-from plugins.callcenter import exports, reports, services
+from plugins.callcenter import exports, freshness, reports, series, services
 from plugins.callcenter import report_schema as out
 from plugins.callcenter import statistics as stats
 from plugins.callcenter.config import PLUGIN_NAME, CallCenterConfig
-from plugins.callcenter.errors import CallCenterErrorCode
+from plugins.callcenter.errors import GROUP_BY_ACCOUNT_STAFF, TOO_MANY_GROUPS, CallCenterErrorCode
 from plugins.callcenter.filter_schema import (
     BillableCallFilter,
     CallCenterReport,
     CallRecorderFilter,
     CallStatisticsFilter,
     ReportFileFormat,
+    StatisticsGroupBy,
     StatisticsInterval,
     TakenMessageFilter,
     filter_data,
@@ -101,9 +104,12 @@ class _RefusalsAsErrors(FieldExtension):
                                          extensions=extensions) from None
 
 
-def _report_field(description: str) -> Any:
-    """A report query every signed-in caller may ask (within its scope)."""
+def _report_field(description: str, cached: bool = False) -> Any:
+    """A report query every signed-in caller may ask (within its scope). ``cached``: its
+    answer depends only on the imported calls, so the core's HTTP cache may validate it by
+    the calls' change stamp (an ETag)."""
     return strawberry.field(extensions=[_RefusalsAsErrors(), *allow(*READERS)],
+                            metadata={"http_cache": freshness.stamp} if cached else None,
                             description=f"{description} Any signed-in user, over the accounts "
                             "it may see.")
 
@@ -123,30 +129,71 @@ async def _statistics_filter(info: strawberry.Info,
     return reports.statistics_filter(await _scope(info, data), data)
 
 
+_METRIC_FIELDS = {"".join(w if i == 0 else w.capitalize() for i, w in
+                          enumerate(name.split("_"))): name for name in stats.METRICS}
+
+
+def _metrics_asked(info: strawberry.Info) -> set[str] | None:
+    """The metrics a series query reads in its buckets' statistics and previous; None (all
+    of them) when it reads them through fragments."""
+    asked: set[str] = set()
+    for bucket_field in info.selected_fields[0].selections:
+        if not isinstance(bucket_field, SelectedField):
+            return None
+        if bucket_field.name not in ("statistics", "previous"):
+            continue
+        for metric_field in bucket_field.selections:
+            if not isinstance(metric_field, SelectedField):
+                return None
+            if metric_field.name in _METRIC_FIELDS:
+                asked.add(_METRIC_FIELDS[metric_field.name])
+    return asked
+
+
 @strawberry.type
 class CallCenterQuery:
     @_report_field("Statistiques: the sixteen metrics over the calls matching the filter, "
                    "computed in one query. Days, hours and weekdays are the account's local "
-                   "time.")
+                   "time. Answers carry an ETag (If-None-Match gives 304).", cached=True)
     async def call_statistics(self, info: strawberry.Info,
                               filter: StatisticsFilterArg) -> out.CallStatistics:
         metrics = await stats.statistics(await _statistics_filter(info, filter))
         return out.call_statistics(metrics, info.context.language)
 
-    @_report_field("The statistics by hour, day or week (account-local), for dashboards; empty "
-                   "buckets are left out.")
+    @_report_field("The statistics by hour, day, week or month (account-local), for "
+                   "dashboards: every bucket of the dates, zeros included; optionally one series "
+                   "per account or agent, and the previous period beside each bucket. One SQL "
+                   "aggregation; answers carry an ETag (If-None-Match gives 304).",
+                   cached=True)
     async def call_statistics_series(
         self, info: strawberry.Info, filter: StatisticsFilterArg,
         interval: Annotated[StatisticsInterval, strawberry.argument(
-            description="The bucket size: HOUR, DAY or WEEK (at most 1,000 buckets).")],
+            description="The bucket size: HOUR, DAY, WEEK or MONTH (at most 1,000 buckets).")],
+        group_by: Annotated[StatisticsGroupBy | None, strawberry.argument(
+            description="One series per ACCOUNT (staff only) or per AGENT, each with every "
+            "bucket; at most 50 series and 5,000 buckets in all. One series by default.")]
+        = None,
+        compare_previous: Annotated[bool, strawberry.argument(
+            description="Also give each bucket the matching bucket of the previous period (the "
+            "dates shifted back by their own length).")] = False,
     ) -> list[out.CallStatisticsBucket]:
-        call_filter = await _statistics_filter(info, filter)
+        data = filter_data(filter)
+        scope = await _scope(info, data)
+        call_filter = reports.statistics_filter(scope, data)
         reports.check_series(call_filter, interval.value)
-        buckets = await stats.series(call_filter, interval.value)
-        return [out.CallStatisticsBucket(
-            start=b.start.strftime("%Y-%m-%dT%H:%M"),
-            statistics=out.call_statistics(b.metrics, info.context.language))
-            for b in buckets]
+        grouping = group_by.value if group_by else None
+        principal = info.context.principal
+        if grouping == "ACCOUNT" and (principal is None or principal.role not in STAFF
+                                      or principal.direct_access):
+            raise Problem(CallCenterErrorCode.INVALID, GROUP_BY_ACCOUNT_STAFF, ["groupBy"])
+        try:
+            buckets = await series.series(call_filter, interval.value, scope.zone,
+                                          group_by=grouping, compare_previous=compare_previous,
+                                          metrics=_metrics_asked(info))
+        except series.TooManyGroups as exc:
+            raise Problem(CallCenterErrorCode.INVALID, TOO_MANY_GROUPS, ["groupBy"],
+                          max=exc.most) from None
+        return [out.series_bucket(b, info.context.language) for b in buckets]
 
     @_report_field("Enregistreur d'appels: the calls of the last hour by default, newest "
                    "first.")

@@ -30,6 +30,7 @@ from gateway.api import (
     send_email,
 )
 from plugins.callcenter import errors as e
+from plugins.callcenter import freshness
 from plugins.callcenter.config import CallCenterConfig
 from plugins.callcenter.errors import CallCenterErrorCode as Code
 from plugins.callcenter.models import AccountInfoPage, BilledCycle, Call, TakenMessage
@@ -464,7 +465,10 @@ async def purge_expired(host: PluginHost, config: CallCenterConfig,
         cutoff = now - dt.timedelta(days=config.retention_for(reseller_id))
         old = Call.filter(reseller_id=reseller_id, started_at__lt=cutoff)
         await _remove_recordings(recordings, old)
-        calls += await old.delete()
+        removed = await old.delete()
+        if removed:
+            await freshness.bump([reseller_id])
+        calls += removed
         messages_removed += await TakenMessage.filter(reseller_id=reseller_id,
                                                       taken_at__lt=cutoff).delete()
     return calls, messages_removed
@@ -475,7 +479,10 @@ async def purge_account(host: PluginHost, config: CallCenterConfig, account_id: 
     good); its messages, pages and zone record go with the account's row."""
     calls = Call.filter(account_id=account_id)
     await _remove_recordings(config.recordings_path(host).resolve(), calls)
-    return await calls.delete()
+    resellers: list[Any] = await calls.limit(1).values_list("reseller_id", flat=True)
+    removed = await calls.delete()
+    await freshness.bump(resellers)
+    return removed
 
 
 async def _remove_recordings(root: Path, calls: QuerySet[Call]) -> None:

@@ -26,6 +26,7 @@ from tortoise.queryset import QuerySet
 
 from gateway.api import (
     ACCOUNT_NOT_FOUND,
+    PUBSUB_GAP,
     RESELLER_STAFF,
     SIGNED_IN,
     SUBSCRIBERS,
@@ -112,6 +113,7 @@ class ChatQueueEventKind(Enum):
     TAKEN = "TAKEN"
     TRANSFERRED = "TRANSFERRED"
     CLOSED = "CLOSED"
+    INTERRUPTED = "INTERRUPTED"
 
 
 describe_enum_values(ChatQueueEventKind, {
@@ -119,6 +121,9 @@ describe_enum_values(ChatQueueEventKind, {
     "TAKEN": "A staff member took a waiting conversation: it left the queue.",
     "TRANSFERRED": "A conversation was handed to another staff member.",
     "CLOSED": "A conversation ended.",
+    "INTERRUPTED": "Live events were interrupted for a moment (the gateway lost its event bus) "
+                   "and changes may have been missed: fetch `chatQueue` again. No "
+                   "conversation.",
 })
 
 
@@ -722,7 +727,10 @@ async def _conversation_events(slots: _Slots, conversation_id: int, after_id: in
     try:
         subscription = await _listen(events.conversation_channel(conversation_id), language)
         async with subscription:
-            last = after_id or 0
+            # Without a cursor, live events only: a catch-up (after a drop or a gap) starts
+            # from the last message written before subscribing, not from the first.
+            last = (after_id if after_id is not None
+                    else await services.latest_message_id(conversation_id))
             drops = 0
             replay = after_id is not None
             while True:
@@ -764,6 +772,9 @@ async def _queue_events(slots: _Slots, principal: Principal, reseller_id: int,
         subscription = await _listen(events.queue_channel(reseller_id), language)
         async with subscription:
             async for message in subscription:
+                if message is PUBSUB_GAP:
+                    yield ChatQueueEvent(kind=ChatQueueEventKind.INTERRUPTED, conversation=None)
+                    continue
                 try:
                     kind = ChatQueueEventKind(message.get("type"))
                 except ValueError:

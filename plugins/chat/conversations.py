@@ -380,6 +380,13 @@ async def messages_after(conversation_id: int, after_id: int, limit: int
         "id").limit(limit).values(*MESSAGE_COLUMNS)
 
 
+async def latest_message_id(conversation_id: int) -> int:
+    """Where a subscription without ``afterMessage`` starts: after the last message written."""
+    latest = await Message.filter(conversation_id=conversation_id).order_by("-id").first(
+    ).values("id")
+    return int(latest["id"]) if latest else 0
+
+
 # Typing notices each user sent in the last minute, in this process (a cap, not a count).
 _typing_seen: dict[int, list[float]] = {}
 

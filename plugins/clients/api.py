@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from gateway.api import Account
+from gateway.api import Account, PluginHost
+from plugins.clients.config import PLUGIN_NAME, ClientsConfig
 from plugins.clients.models import BillingProfile, BillingStatusChange, SignupDraft
 from plugins.clients.services import (
     InvoiceLine,
@@ -17,9 +18,16 @@ from plugins.clients.services import (
 )
 
 __all__ = ["InvoiceLine", "SignupDraft", "billing_contact", "billing_status_history",
-           "complete_signup", "ensure_can_add_numbers_and_options", "is_test_mode",
+           "complete_signup", "default_trial_days", "ensure_can_add_numbers_and_options",
+           "is_test_mode",
            "new_signup_draft", "save_signup_steps", "set_test_mode", "signup_missing",
            "signup_subscription"]
+
+
+def default_trial_days(host: PluginHost) -> int:
+    """The free days of a new trial when nobody chose (``trial_days_default``, 15 to 90)."""
+    config: ClientsConfig = host.config_for(PLUGIN_NAME, ClientsConfig)
+    return int(config.trial_days_default)
 
 
 async def billing_status_history(
@@ -78,10 +86,10 @@ async def new_signup_draft(reseller_id: int, kind: Any, steps: dict[str, Any],
     """A draft of ``reseller_id`` started by the client alone (no staff member created it),
     the given steps cleaned and checked as ``saveSignupDraft`` does."""
     from plugins.clients.config import PLUGIN_NAME, ClientsConfig
-    from plugins.clients.signup import check_subscription_choice, clean_steps
+    from plugins.clients.signup import check_with_reseller, clean_steps
 
     cleaned = clean_steps(steps, kind, host.config_for(PLUGIN_NAME, ClientsConfig))
-    await check_subscription_choice(host, reseller_id, cleaned)
+    await check_with_reseller(host, reseller_id, cleaned)
     return await SignupDraft.create(reseller_id=reseller_id, kind=kind, data=cleaned)
 
 

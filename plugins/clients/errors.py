@@ -30,6 +30,7 @@ class ClientsErrorCode(Enum):
     LINK_INVALID = "LINK_INVALID"
     LINK_EXPIRED = "LINK_EXPIRED"
     CARD_NUMBER_REFUSED = "CARD_NUMBER_REFUSED"
+    NO_NUMBER_AVAILABLE = "NO_NUMBER_AVAILABLE"
     # Billing status
     TRANSITION_NOT_ALLOWED = "TRANSITION_NOT_ALLOWED"
     STATUS_UNCHANGED = "STATUS_UNCHANGED"
@@ -57,6 +58,15 @@ TRIAL_DAYS = Text(en="A free trial lasts from 15 to 90 days.",
                   fr="Un essai gratuit dure de 15 à 90 jours.")
 QUANTITY = Text(en="The quantity must be between 1 and 999.",
                 fr="La quantité doit être comprise entre 1 et 999.")
+NUMBER_ACTION = Text(en="The action is PORT or ORDER.", fr="L'action est PORT ou ORDER.")
+NUMBER_TYPE = Text(en="The type is LOCAL, TOLL_FREE or INTERNATIONAL.",
+                   fr="Le type est LOCAL, TOLL_FREE ou INTERNATIONAL.")
+NUMBERS_UNAVAILABLE = Text(
+    en="Not enough numbers of this type and area code in your provider's pool right now "
+       "({available} available): ask for fewer, another area code, or any.",
+    fr="Pas assez de numéros de ce type et de cet indicatif régional dans la banque de votre "
+       "fournisseur pour le moment ({available} disponible(s)) : demandez-en moins, un autre "
+       "indicatif ou n'importe lequel.")
 PORT_NEEDS_NUMBER = Text(en="A number to transfer (port) must be given.",
                          fr="Le numéro à transférer doit être indiqué.")
 CARD_NUMBER = Text(

@@ -1,8 +1,11 @@
 """The accounts lists of the Clients page in raw SQL: one statement per page, rows as dicts.
 
-A page is one statement whatever its size: the matching rows are counted by a scalar subquery
-and read in index order up to the page's end, and only then are the per-row subqueries
-(number of users, the professional's extension) computed, for the rows of the page alone.
+A page is one statement whatever its size: the total comes from a scalar subquery (the counts
+the triggers of ``plugins.clients.counts`` keep, for a plain tab; else the matching rows
+counted), the rows are read in index order up to the page's end (after the previous page's
+last sort key and id: keyset, so a deep page costs what the first does), and only then are
+the per-row subqueries (number of users, the professional's extension) computed, for the rows
+of the page alone.
 Exports read the same filter in keyset batches, so a large export never sits in memory.
 Every sort expression is non-null and ends with the account id, so an order is total and
 stable.
@@ -11,23 +14,26 @@ stable.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise import connections
 
 from gateway.api import Account, AccountKind, BillingStatus, Principal, Role
+from plugins.clients import counts
 
 ACCOUNT_COLUMNS = ("id", "reseller_id", "kind", "name", "can", "organization_id", "language",
-                   "time_zone", "country", "email", "phone_number", "billing_status",
-                   "trial_ends_at", "unsubscribed_at", "created_at")
+                   "time_zone", "country", "email", "phone_number", "receptionist_number",
+                   "billing_status", "trial_ends_at", "unsubscribed_at", "created_at")
 
 USER_COUNT = "(SELECT COUNT(*) FROM core_user u WHERE u.account_id = {a}.id)"
 EXTENSION = ("(SELECT MIN(u.extension) FROM core_user u WHERE u.account_id = {a}.id "
              "AND u.role = 'PROFESSIONAL')")
 
-# The seed's columns, by the names of AccountOrderField / AccountFilter.
+# The seed's columns, by the names of AccountOrderField / AccountFilter. PHONE_NUMBER
+# ("Numéro de téléphone") is the virtual receptionist's number (the account's first number
+# from the pool, kept by the account settings plugin), not the contact phone typed at sign-up.
 COLUMNS = ("ACCOUNT_NUMBER", "NAME", "ORG_ID", "USER_COUNT", "CAN", "PHONE_NUMBER", "LANGUAGE",
            "EXTENSION", "BILLING_STATUS")
 
@@ -37,7 +43,7 @@ _SORT = {
     "ORG_ID": "COALESCE(a.organization_id, a.id)",
     "USER_COUNT": USER_COUNT.format(a="a"),
     "CAN": "a.can",
-    "PHONE_NUMBER": "COALESCE(a.phone_number, '')",
+    "PHONE_NUMBER": "COALESCE(a.receptionist_number, '')",
     "LANGUAGE": "a.language",
     "EXTENSION": f"COALESCE({EXTENSION.format(a='a')}, '')",
     "BILLING_STATUS": "a.billing_status",
@@ -49,7 +55,7 @@ _TEXT = {
     "NAME": "LOWER(a.name)",
     "ORG_ID": "CAST(COALESCE(a.organization_id, a.id) AS TEXT)",
     "CAN": "LOWER(a.can)",
-    "PHONE_NUMBER": "COALESCE(a.phone_number, '')",
+    "PHONE_NUMBER": "COALESCE(a.receptionist_number, '')",
     "LANGUAGE": "LOWER(a.language)",
     "EXTENSION": f"LOWER(COALESCE({EXTENSION.format(a='a')}, ''))",
 }
@@ -193,11 +199,50 @@ def to_python(row: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def fetch_page(query: AccountListQuery, offset: int, limit: int) -> tuple[
-    list[dict[str, Any]], int
-]:
+def _counted(query: AccountListQuery, p: _Params) -> str | None:
+    """The total from the maintained counts (``plugins.clients.counts``) when the filter is
+    only the tab, the reseller, the Active choice and a billing status; None otherwise."""
+    if (query.status != "ACTIVE" or query.ids is not None or query.user_count is not None
+            or (query.search and query.search.strip())
+            or any(k and k.strip() for k in query.keywords.values())):
+        return None
+    conditions = [f"c.kind = {p(str(query.kind))}",
+                  f"c.billing_status <> {p(BillingStatus.UNSUBSCRIBED.value)}"]
+    if query.reseller_id is not None:
+        conditions.append(f"c.reseller_id = {p(query.reseller_id)}")
+    if query.billing_status is not None:
+        conditions.append(f"c.billing_status = {p(query.billing_status)}")
+    return (f"SELECT COALESCE(SUM(c.n), 0) FROM {counts.TABLE} c "
+            f"WHERE {' AND '.join(conditions)}")
+
+
+# Sorts whose key is a number (the others' are text): a cursor's key must be one.
+NUMERIC_SORTS = frozenset({"ACCOUNT_NUMBER", "ORG_ID", "USER_COUNT"})
+
+
+def _after(query: AccountListQuery, after: tuple[Any, int], p: _Params) -> str:
+    """Rows strictly after ``after`` (a row's sort key and id) in the query's order."""
+    sort = _SORT[query.order_field]
+    beyond = "<" if query.descending else ">"
+    key, last_id = after
+    if query.order_field == "ACCOUNT_NUMBER":
+        return f"a.id {beyond} {p(last_id)}"
+    # The first condition alone bounds an index range; with only the OR (below) the
+    # database scans every row of the sort order from the start (SQLite does).
+    return (f"{sort} {beyond}= {p(key)} AND ({sort} {beyond} {p(key)} "
+            f"OR a.id {beyond} {p(last_id)})")
+
+
+async def fetch_page(query: AccountListQuery, offset: int, limit: int,
+                     after: tuple[Any, int] | None = None) -> tuple[list[dict[str, Any]], int]:
     """One page (``limit + 1`` rows, to tell whether another follows) and the total count,
-    in one statement. An empty page past the end costs one more statement for the count."""
+    in one statement. ``after`` (the sort key and id of the row before the page, from its
+    cursor) reads from there in the sort index (keyset: a deep page costs what the first
+    does); without it the page starts ``offset`` rows in. An empty page past the end costs
+    one more statement for the count.
+
+    The total comes from the maintained counts for the plain tabs (the default page),
+    otherwise by counting the matching rows."""
     conn = _connection()
     p = _Params(conn.capabilities.dialect)
     direction = _direction(query)
@@ -206,27 +251,28 @@ async def fetch_page(query: AccountListQuery, offset: int, limit: int) -> tuple[
     # and sort every matching row before the first one comes out (0.5 s on 100,000 accounts),
     # while this lets the page walk a sort index and stop after limit + 1 rows. The count's
     # placeholders come first in the text, so they are numbered first (SQLite's are positional).
-    count_where = _where(query, p)
+    total = _counted(query, p) or f"SELECT COUNT(*) FROM core_account a WHERE {_where(query, p)}"
     where = _where(query, p)
+    if after is not None:
+        where += " AND " + _after(query, after, p)
     extension = (EXTENSION.format(a="page") if query.kind == AccountKind.PROFESSIONAL
                  else "NULL")
     sort = _SORT[query.order_field]
     sql = (
         f"SELECT page.*, {USER_COUNT.format(a='page')} AS user_count, "
         f"{extension} AS extension FROM ("
-        f"SELECT {columns}, {sort} AS sort_key, "
-        f"(SELECT COUNT(*) FROM core_account a WHERE {count_where}) AS total_count "
+        f"SELECT {columns}, {sort} AS sort_key, ({total}) AS total_count "
         f"FROM core_account a WHERE {where} "
         f"ORDER BY {sort} {direction}, a.id {direction} "
         # Numbers in the text, not parameters: with them as parameters PostgreSQL may switch
         # to a generic plan that sorts every matching row (4x slower, seen in bench).
-        f"LIMIT {int(limit) + 1} OFFSET {int(offset)}"
+        f"LIMIT {int(limit) + 1}{'' if after is not None else f' OFFSET {int(offset)}'}"
         f") page ORDER BY page.sort_key {direction}, page.id {direction}"
     )
     rows = await conn.execute_query_dict(sql, p.values)
     if rows:
         return [to_python(r) for r in rows], int(rows[0]["total_count"])
-    if offset == 0:
+    if offset == 0 and after is None:
         return [], 0
     return [], await count(query)
 
@@ -235,33 +281,31 @@ async def count(query: AccountListQuery) -> int:
     """How many accounts match."""
     conn = _connection()
     p = _Params(conn.capabilities.dialect)
-    rows = await conn.execute_query_dict(
-        f"SELECT COUNT(*) AS n FROM core_account a WHERE {_where(query, p)}", p.values
-    )
+    counted = _counted(query, p)
+    sql = counted or f"SELECT COUNT(*) FROM core_account a WHERE {_where(query, p)}"
+    rows = await conn.execute_query_dict(f"SELECT ({sql}) AS n", p.values)
     return int(rows[0]["n"])
 
 
-async def iter_batches(query: AccountListQuery, batch_size: int = 500) -> AsyncIterator[
-    list[dict[str, Any]]
-]:
+async def iter_batches(query: AccountListQuery, batch_size: int = 500,
+                       wanted: Sequence[str] = ACCOUNT_COLUMNS, *, raw: bool = False
+                       ) -> AsyncGenerator[list[dict[str, Any]], None]:
     """Every matching row in the query's order, ``batch_size`` at a time (keyset pagination:
-    each batch starts after the last row's sort key and id, so no batch re-reads the others)."""
+    each batch starts after the last row's sort key and id, so no batch re-reads the others),
+    with the ``wanted`` account columns (and always ``id``, ``user_count``, ``extension``):
+    an export reads what it prints, not every date it would have to parse. ``raw``: the
+    database's values as they come (statuses as text), not converted as the ORM would."""
     conn = _connection()
     sort = _SORT[query.order_field]
     direction = _direction(query)
-    beyond = "<" if query.descending else ">"
-    columns = ", ".join(f"a.{c}" for c in ACCOUNT_COLUMNS)
+    columns = ", ".join(f"a.{c}" for c in dict.fromkeys(("id", *wanted)))
     extension = (EXTENSION.format(a="a") if query.kind == AccountKind.PROFESSIONAL else "NULL")
     last: tuple[Any, int] | None = None
     while True:
         p = _Params(conn.capabilities.dialect)
         where = _where(query, p)
         if last is not None:
-            key, last_id = last
-            # The first condition alone bounds an index range; with only the OR (below) the
-            # database scans every row of the sort order from the start (SQLite does).
-            where += (f" AND {sort} {beyond}= {p(key)} AND ({sort} {beyond} {p(key)} "
-                      f"OR a.id {beyond} {p(last_id)})")
+            where += " AND " + _after(query, last, p)
         sql = (
             f"SELECT {columns}, {sort} AS sort_key, {USER_COUNT.format(a='a')} AS user_count, "
             f"{extension} AS extension FROM core_account a WHERE {where} "
@@ -270,7 +314,7 @@ async def iter_batches(query: AccountListQuery, batch_size: int = 500) -> AsyncI
         rows = await conn.execute_query_dict(sql, p.values)
         if not rows:
             return
-        yield [to_python(r) for r in rows]
+        yield rows if raw else [to_python(r) for r in rows]
         if len(rows) < batch_size:
             return
         last = (rows[-1]["sort_key"], rows[-1]["id"])

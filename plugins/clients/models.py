@@ -236,3 +236,19 @@ class AccountExport(Model):
     class Meta:
         table = "clients_account_export"
         indexes = [Index(fields=("reseller_id", "created_at")), Index(fields=("created_at",))]
+
+
+class AccountCount(Model):
+    """How many accounts a reseller has of one kind and billing status (the lists totals).
+    Kept exact by database triggers on core_account in the same transaction as every insert,
+    delete and change of reseller, kind or status, whatever path writes."""
+
+    id = fields.IntField(primary_key=True)
+    reseller_id = fields.IntField()
+    kind = fields.CharField(max_length=16)
+    billing_status = fields.CharField(max_length=20)
+    n = fields.IntField(default=0)
+
+    class Meta:
+        table = "clients_account_count"
+        unique_together = (("reseller_id", "kind", "billing_status"),)

@@ -169,6 +169,19 @@ class TextObject:
     def textOut(self, text: str) -> None:  # noqa: N802
         self.parts.append(self.codes.encode(text) + b" Tj")
 
+    def row(self, columns: list[bytes], y: float, texts: list[str]) -> None:
+        """``texts[i]`` in column ``i`` (``column_origins``) at height ``y``: a table's row,
+        the same operators as ``setTextOrigin`` then ``textOut`` for each."""
+        at = _number(y) + b" Tm\n"
+        encode = self.codes.encode
+        self.parts.extend(column + at + encode(text) + b" Tj"
+                          for column, text in zip(columns, texts, strict=True))
+
+
+def column_origins(xs: list[float]) -> list[bytes]:
+    """A table's column positions for ``TextObject.row``, formatted once for every row."""
+    return [b"1 0 0 1 " + _number(x) + b" " for x in xs]
+
 
 class StreamingCanvas:
     """Pages go to ``path`` as they end; ``save`` writes the fonts, the page tree and the

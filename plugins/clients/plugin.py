@@ -7,6 +7,7 @@ Hook implementations only; the rules are in ``services`` and ``signup``, the Gra
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,5 +84,14 @@ def gateway_email_templates(gateway: PluginHost) -> Path:
 
 
 @hookimpl
-def gateway_startup(gateway: PluginHost) -> None:
+def gateway_startup(gateway: PluginHost) -> Awaitable[None]:
     gateway.config_for(PLUGIN_NAME, ClientsConfig)  # a bad value stops start-up, naming the plugin
+
+    async def counts_kept() -> None:
+        from plugins.clients import counts
+
+        # SQLite drops a table's triggers when a migration rebuilds it: put the lists'
+        # totals' triggers back (and recount) if one is missing.
+        await counts.ensure()
+
+    return counts_kept()

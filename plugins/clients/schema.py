@@ -3,7 +3,9 @@ reactivate, messages to subscribers, exports, and the purge's dry run."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
@@ -14,6 +16,7 @@ from tortoise.queryset import QuerySet
 
 from gateway.api import (
     ACCOUNT_COLUMNS,
+    MAX_DATABASE_ID,
     STAFF,
     Account,
     AccountKind,
@@ -165,6 +168,67 @@ def list_query(principal: Principal, kind: AccountKind, filter: AccountFilter | 
         order_field=order_by.field.value if order_by else "ACCOUNT_NUMBER",
         descending=bool(order_by and order_by.direction == OrderDirection.DESC),
     )
+
+
+# A page's cursors carry the row's place in its sort (keyset pagination: the next page reads
+# from there in the sort index, so a deep page costs what the first does, and a cursor stays
+# on its row when rows are added or removed before it), with the row's offset for
+# hasNextPage and for a cursor given with another sort.
+_KEYSET = "k:"
+
+
+def _keyset_cursor(query: listing.AccountListQuery, offset: int, row: dict[str, Any]) -> str:
+    payload = json.dumps([offset, query.order_field, query.descending, row["sort_key"],
+                          row["id"]], separators=(",", ":"), ensure_ascii=False)
+    return base64.urlsafe_b64encode((_KEYSET + payload).encode()).decode()
+
+
+def _keyset_of(cursor: str, query: listing.AccountListQuery) -> tuple[int, Any, int] | None:
+    """(offset, sort key, id) of one of our keyset cursors; None for any other text (the
+    offset cursors' decoder then accepts or refuses it)."""
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if not text.startswith(_KEYSET):
+            return None
+        offset, order_field, descending, key, row_id = json.loads(text[len(_KEYSET):])
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None
+    numeric = order_field in listing.NUMERIC_SORTS
+    valid = (
+        type(offset) is int and 0 <= offset <= MAX_DATABASE_ID
+        and type(row_id) is int and 0 < row_id <= MAX_DATABASE_ID
+        and isinstance(descending, bool) and order_field in listing.COLUMNS
+        and ((type(key) is int and 0 <= key <= MAX_DATABASE_ID) if numeric
+             else (isinstance(key, str) and len(key) <= 1000))
+    )
+    if not valid:
+        return None
+    if (order_field, descending) != (query.order_field, query.descending):
+        return offset, None, 0  # made for another sort: its offset only
+    return offset, key, row_id
+
+
+def account_window(first: int | None, after: str | None, query: listing.AccountListQuery,
+                   max_page_size: int) -> tuple[int, int, tuple[Any, int] | None]:
+    """(offset, limit, the sort key and id to read after, if any) of a page of a list."""
+    keyset = _keyset_of(after, query) if after else None
+    if keyset is None:
+        offset, limit = page_window(first, after, max_page_size)
+        return offset, limit, None
+    _, limit = page_window(first, None, max_page_size)
+    offset, key, row_id = keyset
+    return offset + 1, limit, (key, row_id) if row_id else None
+
+
+def account_connection(query: listing.AccountListQuery, rows: list[dict[str, Any]],
+                       offset: int, limit: int, total: int) -> Connection[AccountNode]:
+    connection = build_connection(rows, offset, limit, total, account_node)
+    for i, (edge, row) in enumerate(zip(connection.edges, rows, strict=False)):
+        edge.cursor = _keyset_cursor(query, offset + i, row)
+    if connection.edges:
+        connection.page_info.start_cursor = connection.edges[0].cursor
+        connection.page_info.end_cursor = connection.edges[-1].cursor
+    return connection
 
 
 def account_node(row: dict[str, Any]) -> AccountNode:
@@ -451,10 +515,11 @@ class ClientsQuery:
             description="The column to sort on; null: by account number.")] = None,
         first: int | None = None, after: str | None = None,
     ) -> Connection[AccountNode]:
-        offset, limit = page_window(first, after, info.context.settings.max_page_size)
         query = list_query(info.context.principal, kind, filter, order_by)
-        rows, total = await listing.fetch_page(query, offset, limit)
-        return build_connection(rows, offset, limit, total, account_node)
+        offset, limit, after_row = account_window(first, after, query,
+                                                  info.context.settings.max_page_size)
+        rows, total = await listing.fetch_page(query, offset, limit, after_row)
+        return account_connection(query, rows, offset, limit, total)
 
     @field(*STAFF, description="The invoice a free trial's first bill would be; its token lets "
            "changeBillingStatus move the account to production.")

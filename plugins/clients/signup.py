@@ -16,7 +16,7 @@ import datetime as dt
 import re
 import secrets
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -38,6 +38,7 @@ from gateway.api import (
     PluginHost,
     Principal,
     Problem,
+    Problems,
     RecipientPolicy,
     Reseller,
     Role,
@@ -248,6 +249,10 @@ def clean_numbers(items: list[Mapping[str, Any]], c: _Checker) -> list[dict[str,
     out = []
     for i, item in enumerate(items):
         action = str(item.get("action") or "ORDER")
+        if action not in NUMBER_ACTIONS:
+            c.add([i, "action"], Code.INVALID, e.NUMBER_ACTION)
+        if str(item.get("type") or "LOCAL") not in NUMBER_TYPES:
+            c.add([i, "type"], Code.INVALID, e.NUMBER_TYPE)
         known = len(c.problems)
         number = c.phone(item.get("number"), [i, "number"], "CA")
         if action == "PORT" and number is None and len(c.problems) == known:
@@ -431,11 +436,81 @@ async def check_subscription_choice(host: PluginHost | None, reseller_id: int,
         await check(reseller_id, cleaned["subscription"])
 
 
+# --- Numbers ordered from the reseller's pool ----------------------------------------------
+# With the account settings plugin, the "numbers" step's ORDER lines are served from the
+# reseller's pool of numbers (its ``gateway_provider(kind="number_pool")``): refused at the
+# step when the pool cannot serve them now, taken and assigned to the account at completion
+# (in its transaction). PORT lines stay requests on the draft (staff read them on the
+# completed sign-up, ``signupDrafts``). Without the provider the step is only kept.
+
+def number_pool(host: PluginHost | None) -> Any | None:
+    """The pool provider: ``available(reseller_id, number_type, area_code) -> int`` and
+    ``order(account, orders, field) -> list[str]``; None without account settings."""
+    if host is None:
+        return None
+    return host.pm.hook.gateway_provider(gateway=host, kind="number_pool", name="default")
+
+
+def number_orders(numbers: Sequence[Mapping[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """The step's ORDER lines with their place in the step: one number each."""
+    return [(i, {"type": line.get("type") or "LOCAL", "area_code": line.get("area_code")})
+            for i, line in enumerate(numbers) if line.get("action", "ORDER") == "ORDER"]
+
+
+async def check_numbers_available(host: PluginHost | None, reseller_id: int,
+                                  cleaned: Mapping[str, Any]) -> None:
+    """Refuse the ORDER lines the reseller's pool cannot serve right now: the lines asking for
+    the same type and area code are counted together, those past what is free are refused,
+    each beside its area code."""
+    pool = number_pool(host)
+    if pool is None or not cleaned.get("numbers"):
+        return
+    wanted: dict[tuple[str, str], list[int]] = {}
+    for i, order in number_orders(cleaned["numbers"]):
+        digits = "".join(c for c in order["area_code"] or "" if c.isdigit())  # "(514)": 514
+        wanted.setdefault((order["type"], digits), []).append(i)
+    problems = []
+    for (number_type, area_code), lines in wanted.items():
+        free = int(await pool.available(reseller_id, number_type, area_code or None))
+        problems += [Problem(Code.NO_NUMBER_AVAILABLE, e.NUMBERS_UNAVAILABLE,
+                             ["input", "numbers", i, "areaCode"], available=max(free, 0))
+                     for i in lines[max(free, 0):]]
+    raise_all(problems)
+
+
+async def order_numbers(host: PluginHost, account: Account,
+                        numbers: list[dict[str, Any]]) -> None:
+    """Take the ORDER lines' numbers from the pool for the new account (in the caller's
+    transaction); each line keeps the number it got. A line the pool cannot serve any more
+    raises its problem beside that line's area code (the sign-up rolls back)."""
+    pool = number_pool(host)
+    orders = number_orders(numbers)
+    if pool is None or not orders:
+        return
+    try:
+        got = await pool.order(account, [order for _, order in orders], ["input", "numbers"])
+    except (Problem, Problems) as exc:
+        for problem in exc.problems:  # the pool counts the orders: back to the step's lines
+            path = problem.field or []
+            if len(path) > 2 and isinstance(path[2], int) and path[2] < len(orders):
+                problem.field = [*path[:2], orders[path[2]][0], *path[3:]]
+        raise
+    for (i, _), number in zip(orders, got, strict=False):
+        numbers[i] = {**numbers[i], "number": number}
+
+
+async def check_with_reseller(host: PluginHost | None, reseller_id: int,
+                              cleaned: Mapping[str, Any]) -> None:
+    """What a saved step must fit of the reseller: its offer, its pool of numbers."""
+    await check_subscription_choice(host, reseller_id, cleaned)
+    await check_numbers_available(host, reseller_id, cleaned)
+
+
 async def create_draft(principal: Principal, kind: AccountKind, steps: Mapping[str, Any],
                        config: ClientsConfig, host: PluginHost | None = None) -> SignupDraft:
     """A new draft for the caller's reseller, with whatever steps are already known."""
     cleaned = clean_steps(steps, kind, config)
-    await check_subscription_choice(host, principal.reseller_id or -1, cleaned)
+    await check_with_reseller(host, principal.reseller_id or -1, cleaned)
     return await SignupDraft.create(
         reseller_id=principal.reseller_id, kind=kind, data=cleaned,
         created_by_id=principal.user_id if not principal.direct_access else None,
@@ -460,7 +535,7 @@ async def save_steps(draft: SignupDraft, steps: Mapping[str, Any],
     if draft.status == SignupStatus.COMPLETED:
         raise Problem(Code.DRAFT_COMPLETED, e.DRAFT_COMPLETED, ["input"])
     cleaned = clean_steps(steps, draft.kind, config)
-    await check_subscription_choice(host, draft.reseller_id, cleaned)
+    await check_with_reseller(host, draft.reseller_id, cleaned)
     draft.data = {**(draft.data or {}), **cleaned}
     await draft.save(update_fields=["data", "updated_at"])
     return draft
@@ -623,6 +698,10 @@ async def complete(draft: SignupDraft, *, host: PluginHost, config: ClientsConfi
         await draft.save(update_fields=["status", "account_id", "completed_at", "link_nonce",
                                         "data", "updated_at"])
         await host.call_async("gateway_account_created", account=account)
+        if data.get("numbers"):  # after the account exists for the other plugins
+            draft.data = {**data, "numbers": [dict(line) for line in data["numbers"]]}
+            await order_numbers(host, account, draft.data["numbers"])
+            await draft.save(update_fields=["data", "updated_at"])
         await send_welcome(user, account, reseller, host)
     return account
 

@@ -69,6 +69,9 @@ describe_enum_values(ClientsErrorCode, {
     "reseller sends a new one.",
     "CARD_NUMBER_REFUSED": "A card number was sent: the gateway keeps only the payment "
     "processor's token and the last 4 digits.",
+    "NO_NUMBER_AVAILABLE": "The reseller's pool of numbers cannot serve an ordered number of "
+    "this type and area code (now, or any more at completion): ask for fewer or another area "
+    "code.",
     "TRANSITION_NOT_ALLOWED": "The billing status cannot go from the current one to the one "
     "asked for (only the changes of the seed's Gérer le statut d'un compte are allowed).",
     "STATUS_UNCHANGED": "The account already has this billing status.",
@@ -124,7 +127,8 @@ class NumberAction(Enum):
 
 describe_enum_values(NumberAction, {
     "PORT": "Transfer (port) a number the client already has from another carrier.",
-    "ORDER": "Order a new number from the reseller's provider.",
+    "ORDER": "Order a new number from the reseller's pool: checked at each save, taken and "
+    "assigned to the account at completion.",
 })
 
 
@@ -213,8 +217,8 @@ class SignupNumber:
     action: NumberAction = strawberry.field(description="Port this number, or order a new one.")
     type: NumberType = strawberry.field(description="Local, toll-free or international.")
     number: str | None = strawberry.field(
-        description="The number in E.164: the one to port; null when ordering without one in "
-        "mind.")
+        description="The number in E.164: the one to port (a request staff carry out); for an "
+        "ordered one, the number the reseller's pool gave at completion (null before).")
     area_code: str | None = strawberry.field(
         description="The area code wanted for a new number (indicatif régional); null: any.")
     fax: bool = strawberry.field(description="Receive faxes on this number (télécopies).")

@@ -19,12 +19,14 @@ from phonenumbers.phonemetadata import PhoneMetadata
 ALLOW = "ALLOW"
 DENY = "DENY"
 
-# The levels, most specific first: the order of the decision walk.
+# The staff levels, most specific first: the order of the decision walk.
 EXCEPTION = "EXCEPTION"
 ACCOUNT = "ACCOUNT"
 RESELLER = "RESELLER"
 SYSTEM = "SYSTEM"
 LEVELS = (EXCEPTION, ACCOUNT, RESELLER, SYSTEM)
+# The subscriber's own tier: asked only when the staff levels allow, so it only narrows.
+SUBSCRIBER = "SUBSCRIBER"
 
 # How deep the digits of a country's leading-digits pattern are searched.
 MAX_LEADING_DIGITS = 6
@@ -293,30 +295,47 @@ def _opposite(action: str) -> str:
     return ALLOW if action == DENY else DENY
 
 
+def settle(staff: Match | None, own: Match | None) -> Match | None:
+    """The deciding match of the two tiers: what the staff levels deny stays denied; what
+    they allow (or leave to the default) the subscriber's own rule, if one matches, decides."""
+    if staff is not None and staff.action == DENY:
+        return staff
+    return own if own is not None else staff
+
+
 @dataclass
 class RuleSet:
     """Every rule of the installation compiled into trees: one for the system level, one per
-    reseller, one per account, and one per account for its exceptions."""
+    reseller, one per account, one per account for its exceptions, and one per account for
+    its subscriber tier."""
 
     system: PrefixTree
     resellers: dict[int, PrefixTree]
     accounts: dict[int, PrefixTree]
     exceptions: dict[int, PrefixTree]
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # rule id -> row, to explain
+    subscribers: dict[int, PrefixTree] = field(default_factory=dict)
 
     @property
     def rule_count(self) -> int:
         return len(self.rows)
 
-    def decide(self, account_id: int, reseller_id: int, digits: str) -> Match | None:
-        """The deciding match for an E.164 number (digits, no ``+``), or None: no rule."""
+    def tiers(self, account_id: int, reseller_id: int,
+              digits: str) -> tuple[Match | None, Match | None]:
+        """(the staff levels' match, the subscriber tier's match) for an E.164 number."""
+        staff = None
         for tree in (self.exceptions.get(account_id), self.accounts.get(account_id),
                      self.resellers.get(reseller_id), self.system):
             if tree is not None:
-                found = tree.longest(digits)
-                if found is not None:
-                    return found
-        return None
+                staff = tree.longest(digits)
+                if staff is not None:
+                    break
+        own_tree = self.subscribers.get(account_id)
+        return staff, own_tree.longest(digits) if own_tree is not None else None
+
+    def decide(self, account_id: int, reseller_id: int, digits: str) -> Match | None:
+        """The deciding match for an E.164 number (digits, no ``+``), or None: no rule."""
+        return settle(*self.tiers(account_id, reseller_id, digits))
 
 
 def compile_rules(rules: Iterable[dict[str, Any]],
@@ -335,41 +354,53 @@ def compile_rules(rules: Iterable[dict[str, Any]],
             tree = ruleset.system
         elif scope == RESELLER:
             tree = ruleset.resellers.setdefault(row["reseller_id"], PrefixTree())
+        elif scope == SUBSCRIBER:
+            tree = ruleset.subscribers.setdefault(row["account_id"], PrefixTree())
         else:
             tree = ruleset.accounts.setdefault(row["account_id"], PrefixTree())
         for prefix in rule_prefixes(row):
             tree.add(Match(scope, row["action"], prefix, row["id"]))
     for row in exceptions:
         rule = by_id.get(row["restriction_id"])
-        if rule is None:
-            continue
+        if rule is None or rule["scope"] not in (SYSTEM, RESELLER):
+            continue  # only a wider rule is lifted (the services refuse any other)
         tree = ruleset.exceptions.setdefault(row["account_id"], PrefixTree())
         for prefix in rule_prefixes(rule):
             tree.add(Match(EXCEPTION, _opposite(rule["action"]), prefix, rule["id"], row["id"]))
     return ruleset
 
 
-def naive_decide(rules: list[dict[str, Any]], exceptions: list[dict[str, Any]],
-                 account_id: int, reseller_id: int, digits: str) -> Match | None:
-    """The same decision by scanning every rule: the reference the compiled trees must agree
-    with, and the benchmark's baseline."""
+def naive_tiers(rules: list[dict[str, Any]], exceptions: list[dict[str, Any]],
+                account_id: int, reseller_id: int,
+                digits: str) -> tuple[Match | None, Match | None]:
+    """``RuleSet.tiers`` by scanning every rule: the reference the compiled trees must agree
+    with."""
     lifted = {e["restriction_id"]: e["id"] for e in exceptions if e["account_id"] == account_id}
-    candidates: dict[str, list[Match]] = {level: [] for level in LEVELS}
+    candidates: dict[str, list[Match]] = {level: [] for level in (*LEVELS, SUBSCRIBER)}
     for row in rules:
         scope = row["scope"]
         applies = (scope == SYSTEM or (scope == RESELLER and row["reseller_id"] == reseller_id)
-                   or (scope == ACCOUNT and row["account_id"] == account_id))
+                   or (scope in (ACCOUNT, SUBSCRIBER) and row["account_id"] == account_id))
         for prefix in rule_prefixes(row):
             if not digits.startswith(prefix):
                 continue
-            if row["id"] in lifted and scope != ACCOUNT:
+            if row["id"] in lifted and scope in (SYSTEM, RESELLER):
                 candidates[EXCEPTION].append(Match(EXCEPTION, _opposite(row["action"]), prefix,
                                                    row["id"], lifted[row["id"]]))
             if applies:
                 candidates[scope].append(Match(scope, row["action"], prefix, row["id"]))
-    for level in LEVELS:
-        found = candidates[level]
-        if found:
-            return min(found, key=lambda m: (-len(m.prefix), m.action != DENY, m.rule_id,
-                                             m.exception_id or 0))
-    return None
+
+    def best(found: list[Match]) -> Match:
+        return min(found, key=lambda m: (-len(m.prefix), m.action != DENY, m.rule_id,
+                                         m.exception_id or 0))
+
+    staff = next((best(candidates[level]) for level in LEVELS if candidates[level]), None)
+    own = best(candidates[SUBSCRIBER]) if candidates[SUBSCRIBER] else None
+    return staff, own
+
+
+def naive_decide(rules: list[dict[str, Any]], exceptions: list[dict[str, Any]],
+                 account_id: int, reseller_id: int, digits: str) -> Match | None:
+    """The same decision by scanning every rule: the reference the compiled trees must agree
+    with, and the benchmark's baseline."""
+    return settle(*naive_tiers(rules, exceptions, account_id, reseller_id, digits))

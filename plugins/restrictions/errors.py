@@ -19,6 +19,8 @@ class RestrictionErrorCode(Enum):
     INVALID_PREFIX = "INVALID_PREFIX"
     NOT_WIDER = "NOT_WIDER"
     ALREADY_EXISTS = "ALREADY_EXISTS"
+    LIMIT_REACHED = "LIMIT_REACHED"
+    MANAGED_BY_PROVIDER = "MANAGED_BY_PROVIDER"
 
 
 # checkCall's refusal of a string that is not a phone number: a GraphQL error with this code,
@@ -66,3 +68,27 @@ ALREADY_EXCEPTED = Text(en="This account already has an exception to this rule."
 INVALID_NUMBER = Text(en="{number} is not a phone number.",
                       fr="{number} n'est pas un numéro de téléphone.")
 
+
+# The subscriber tier (an account's own rules).
+SUBSCRIBER_TIER_ONLY = Text(
+    en="Your own call restrictions are the SUBSCRIBER level; the other levels are your "
+    "provider's.",
+    fr="Vos propres restrictions d'appels sont le niveau SUBSCRIBER; les autres niveaux sont "
+    "ceux de votre fournisseur.")
+OWN_RULES_ADMINS_ONLY = Text(
+    en="Only the account's administrator changes its call restrictions.",
+    fr="Seul l'administrateur du compte modifie ses restrictions d'appels.")
+TOO_MANY_OWN_RULES = Text(
+    en="An account has at most {max} call restrictions of its own: delete some first.",
+    fr="Un compte a au plus {max} restrictions d'appels qui lui sont propres : supprimez-en "
+    "d'abord.")
+ADMIN_MANAGED = Text(
+    en="This account is managed by your provider's administrator: ask your provider to change "
+    "its call restrictions.",
+    fr="Ce compte est géré par l'administrateur de votre fournisseur : demandez-lui de modifier "
+    "ses restrictions d'appels.")
+MANAGEMENT_FORBIDDEN = Text(
+    en="Your provider does not let this account's administrator change the account: ask your "
+    "provider to change its call restrictions.",
+    fr="Votre fournisseur ne permet pas à l'administrateur de ce compte de le modifier : "
+    "demandez-lui de modifier ses restrictions d'appels.")

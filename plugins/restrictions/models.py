@@ -20,6 +20,8 @@ class RestrictionScope(StrEnum):
     SYSTEM = "SYSTEM"  # every account (system admin)
     RESELLER = "RESELLER"  # every account of one reseller
     ACCOUNT = "ACCOUNT"  # one account
+    # One account, its own users' rules: only narrows what the levels above allow.
+    SUBSCRIBER = "SUBSCRIBER"
 
 
 class RestrictionAction(StrEnum):
@@ -38,8 +40,8 @@ class CallRestriction(Model):
 
     id = fields.IntField(primary_key=True)
     scope = fields.CharEnumField(RestrictionScope, max_length=10)
-    # Null for SYSTEM rules. ACCOUNT rules carry their account reseller too, so that every
-    # rule of a tenant is found by its reseller id.
+    # Null for SYSTEM rules. ACCOUNT and SUBSCRIBER rules carry their account reseller too, so
+    # that every rule of a tenant is found by its reseller id.
     reseller: fields.ForeignKeyNullableRelation[Reseller] = fields.ForeignKeyField(
         "core.Reseller", related_name=False, null=True, on_delete=fields.CASCADE)
     reseller_id: int | None

@@ -1,6 +1,7 @@
 """The restrictions plugin (seeds: Restrictions d'appels): rules allowing or denying calls to a
 country, an area code or a destination, at system, reseller and account level, exceptions for
-one account, and the one decision every caller of a phone asks (``services.decide``).
+one account, the account's own rules (the subscriber tier, which only narrows what staff
+allow), and the one decision every caller of a phone asks (``services.decide``).
 
 Hook implementations only; the rules are in ``services`` and ``compiler``, the GraphQL in
 ``schema``. Settings: ``config.RestrictionsConfig``.

@@ -1,5 +1,6 @@
-"""GraphQL of call restrictions: the rules and exceptions at each level the caller manages, and
-``checkCall``, the simulator support staff use to see what a number would do and why."""
+"""GraphQL of call restrictions: the rules and exceptions at each level the caller manages (an
+account's users: its own SUBSCRIBER rules), and ``checkCall``, the simulator support staff and
+the account's users use to see what a number would do and why."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from tortoise.queryset import QuerySet
 from gateway.api import (
     ACCOUNT_NOT_FOUND,
     STAFF,
+    SUBSCRIBERS,
     AccountNode,
     Connection,
     DateTime,
@@ -64,17 +66,23 @@ describe_enum_values(e.RestrictionErrorCode, {
     "NOT_WIDER": "An exception lifts a system or reseller rule covering the account, never an "
     "account rule (delete that instead).",
     "ALREADY_EXISTS": "The account already has an exception to this rule.",
+    "LIMIT_REACHED": "The account already has as many SUBSCRIBER rules as allowed (200).",
+    "MANAGED_BY_PROVIDER": "The reseller's account management restrictions (Interdire la "
+    "gestion des utilisateurs, Compte géré par l'administrateur) keep the account's own users "
+    "from changing its rules; its reseller's staff still can.",
 })
 
 strawberry.enum(RestrictionScope, name="CallRestrictionScope",
                 description="SYSTEM: every account; RESELLER: every account of one reseller; "
-                "ACCOUNT: one account.")
+                "ACCOUNT: one account; SUBSCRIBER: one account's own rules.")
 describe_enum_values(RestrictionScope, {
     "SYSTEM": "Every account of the platform; system admins manage these, reseller staff read "
     "them.",
     "RESELLER": "Every account of one reseller (its Restrictions d'appels page).",
     "ACCOUNT": "One account (the Rest icon of the Clients page); beats its reseller's and the "
     "system's rules.",
+    "SUBSCRIBER": "One account's own rules (its company admin or professional): asked only when "
+    "the levels above allow a call, so they can deny more, never allow what staff deny.",
 })
 strawberry.enum(RestrictionAction, name="CallRestrictionAction",
                 description="What a rule does to the calls it covers.")
@@ -100,6 +108,8 @@ describe_enum_values(Reason, {
     "ACCOUNT_RULE": "A rule of the account decided.",
     "RESELLER_RULE": "A rule of the account's reseller decided.",
     "SYSTEM_RULE": "A system-wide rule decided.",
+    "SUBSCRIBER_RULE": "One of the account's own rules decided, within what the levels above "
+    "allow.",
     "NO_RULE": "No rule covers the number: the call is allowed.",
 })
 
@@ -197,6 +207,9 @@ class CallDecision:
                                                         "for TEST_MODE and NO_RULE.")
     exception: CallRestrictionExceptionNode | None = strawberry.field(
         description="The account's exception that decided; null unless reason is EXCEPTION.")
+    overruled_rule: CallRestrictionNode | None = strawberry.field(
+        description="The account's own ALLOW rule that matched a number the levels above deny: "
+        "it did not decide (own rules cannot open what staff closed); null otherwise.")
 
 
 # --- Inputs and payloads ----------------------------------------------------------------------
@@ -205,11 +218,14 @@ class CallDecision:
                   "(country, country + areaCode, or prefix).")
 class CreateCallRestrictionInput:
     scope: RestrictionScope = strawberry.field(description="SYSTEM (system admins only), "
-                                               "RESELLER or ACCOUNT.")
+                                               "RESELLER, ACCOUNT or SUBSCRIBER (the only one "
+                                               "an account's own users create).")
     action: RestrictionAction = strawberry.field(description="ALLOW or DENY.")
-    account_id: strawberry.ID | None = strawberry.field(default=None, description="ACCOUNT: "
-                                                        "the account. RESELLER (system admin): "
-                                                        "the account's reseller.")
+    account_id: strawberry.ID | None = strawberry.field(default=None, description="ACCOUNT, "
+                                                        "SUBSCRIBER: the account (the account's "
+                                                        "own users may leave it out). RESELLER "
+                                                        "(system admin): the account's "
+                                                        "reseller.")
     reseller_id: strawberry.ID | None = strawberry.field(
         default=None, description="RESELLER, for a system admin: the reseller. Reseller staff "
         "leave it out (their own).")
@@ -297,16 +313,18 @@ async def _rule_node(rule_id: int) -> CallRestrictionNode:
 
 @strawberry.type
 class RestrictionsQuery:
-    @field(*STAFF, description="The rules of one level: SYSTEM (read only for reseller staff), "
-           "RESELLER (yours; a system admin names an account to see its reseller's, or sees "
-           "all), ACCOUNT (accountId needed).")
+    @field(*STAFF, *SUBSCRIBERS, description="The rules of one level: SYSTEM (read only for "
+           "reseller staff), RESELLER (yours; a system admin names an account to see its "
+           "reseller's, or sees all), ACCOUNT (accountId needed), SUBSCRIBER (an account's own; "
+           "its users see theirs and no other level).")
     async def call_restrictions(
         self, info: strawberry.Info,
         scope: Annotated[RestrictionScope, strawberry.argument(
             description="The level whose rules are listed.")],
         account_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="ACCOUNT: the account (required); RESELLER: its reseller's rules. An "
-            "account you may not manage gives an empty list.")] = None,
+            description="ACCOUNT: the account (required); RESELLER: its reseller's rules; "
+            "SUBSCRIBER: the account (an account's users: theirs by default). An account you "
+            "may not manage gives an empty list.")] = None,
         first: int | None = None, after: str | None = None,
     ) -> Connection[CallRestrictionNode]:
         offset, limit = page_window(first, after, info.context.settings.max_page_size)
@@ -338,9 +356,9 @@ class RestrictionsQuery:
             *services.EXCEPTION_COLUMNS)
         return build_connection(rows, offset, limit, total, CallRestrictionExceptionNode.from_row)
 
-    @field(*STAFF, description="Simulate a call: would this account be allowed to dial this "
-           "number (any common format), and why. A string that is not a phone number is an "
-           "INVALID_NUMBER error.")
+    @field(*STAFF, *SUBSCRIBERS, description="Simulate a call: would this account be allowed to "
+           "dial this number (any common format), and why (an account's users: their own "
+           "account). A string that is not a phone number is an INVALID_NUMBER error.")
     async def check_call(
         self, info: strawberry.Info,
         account_id: Annotated[strawberry.ID, strawberry.argument(
@@ -362,13 +380,17 @@ class RestrictionsQuery:
             explanation=decision.explanation(info.context.language),
             matched_prefix=f"+{decision.prefix}" if decision.prefix else None,
             rule=CallRestrictionNode.from_row(decision.rule) if decision.rule else None,
-            exception=exception)
+            exception=exception,
+            overruled_rule=CallRestrictionNode.from_row(decision.overruled)
+            if decision.overruled else None)
 
 
 @strawberry.type
 class RestrictionsMutation:
-    @mutation(*STAFF, errors=CallRestrictionError, description="A new rule: SYSTEM (system "
-              "admins), RESELLER or ACCOUNT; one of country, country + areaCode, prefix.")
+    @mutation(*STAFF, *services.OWN_RULE_EDITORS, errors=CallRestrictionError,
+              description="A new rule: SYSTEM (system admins), RESELLER, ACCOUNT or SUBSCRIBER "
+              "(an account's company admin or professional: their own, at most 200); one of "
+              "country, country + areaCode, prefix.")
     async def create_call_restriction(
         self, info: strawberry.Info,
         input: Annotated[CreateCallRestrictionInput, strawberry.argument(
@@ -379,11 +401,13 @@ class RestrictionsMutation:
             country=input.country, area_code=input.area_code, prefix=input.prefix,
             account_id=_account_pk(input.account_id) if given(input.account_id) else None,
             reseller_id=node_pk(input.reseller_id, "Reseller", ["input", "resellerId"],
-                                e.RESELLER_NOT_FOUND) if given(input.reseller_id) else None)
+                                e.RESELLER_NOT_FOUND) if given(input.reseller_id) else None,
+            host=info.context.host)
         return CallRestrictionPayload(restriction=await _rule_node(rule.id))
 
-    @mutation(*STAFF, errors=CallRestrictionError,
-              description="Edit a rule's action or target (system rules: system admins only).")
+    @mutation(*STAFF, *services.OWN_RULE_EDITORS, errors=CallRestrictionError,
+              description="Edit a rule's action or target (system rules: system admins only; "
+              "an account's company admin or professional: its SUBSCRIBER rules).")
     async def update_call_restriction(
         self, info: strawberry.Info,
         input: Annotated[UpdateCallRestrictionInput, strawberry.argument(
@@ -392,17 +416,20 @@ class RestrictionsMutation:
         rule = await services.update_rule(
             info.context.principal, _rule_pk(input.id, "id"),
             action=input.action if given(input.action) else None,
-            country=input.country, area_code=input.area_code, prefix=input.prefix)
+            country=input.country, area_code=input.area_code, prefix=input.prefix,
+            host=info.context.host)
         return CallRestrictionPayload(restriction=await _rule_node(rule.id))
 
-    @mutation(*STAFF, errors=CallRestrictionError,
-              description="Delete a rule and the exceptions to it.")
+    @mutation(*STAFF, *services.OWN_RULE_EDITORS, errors=CallRestrictionError,
+              description="Delete a rule and the exceptions to it (an account's company admin "
+              "or professional: its SUBSCRIBER rules).")
     async def delete_call_restriction(
         self, info: strawberry.Info,
         input: Annotated[DeleteCallRestrictionInput, strawberry.argument(
             description="The rule to delete.")],
     ) -> DeleteCallRestrictionPayload:
-        deleted = await services.delete_rule(info.context.principal, _rule_pk(input.id, "id"))
+        deleted = await services.delete_rule(info.context.principal, _rule_pk(input.id, "id"),
+                                             host=info.context.host)
         return DeleteCallRestrictionPayload(deleted_id=global_id("CallRestriction", deleted))
 
     @mutation(*STAFF, errors=CallRestrictionError, description="Lift a system or reseller rule "

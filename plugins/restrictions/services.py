@@ -32,8 +32,11 @@ from gateway.api import (
     ACCOUNT_NOT_FOUND,
     REQUIRED,
     RESELLER_SIDE,
+    SUBSCRIBERS,
     Account,
+    AccountKind,
     Field,
+    PluginHost,
     Principal,
     Problem,
     Role,
@@ -58,6 +61,10 @@ RULE_COLUMNS = ("id", "scope", "action", "target", "country", "area_code", "pref
                 "reseller_id", "account_id", "created_at", "updated_at")
 EXCEPTION_COLUMNS = ("id", "account_id", "reseller_id", "restriction_id", "created_at")
 VERSION_ROW = 1
+# An account's own rules, at most (the staff levels have no cap: staff import long lists).
+MAX_SUBSCRIBER_RULES = 200
+# Who changes the account's own rules from inside it (employees only read and check them).
+OWN_RULE_EDITORS = (Role.COMPANY_ADMIN, Role.PROFESSIONAL)
 
 
 # --- Who sees what -----------------------------------------------------------------------------
@@ -67,14 +74,26 @@ def _reseller_wide(principal: Principal | None) -> TypeGuard[Principal]:
             and not principal.direct_access)
 
 
+def _inside_account(principal: Principal | None) -> TypeGuard[Principal]:
+    """A user of one account (company admin, employee, professional), or staff inside it
+    through direct access: the account's own rules only."""
+    return principal is not None and principal.account_id is not None and (
+        principal.role in SUBSCRIBERS or principal.direct_access)
+
+
 def rules_visible(principal: Principal | None) -> QuerySet[CallRestriction]:
     """System admins: every rule. Reseller staff: the system rules (read only) and every rule
-    of their reseller. Anyone else: none."""
+    of their reseller, their accounts' own rules included. An account's users: its own
+    (SUBSCRIBER) rules; the staff levels are not listed to them (``check_call`` names the
+    staff rule that decides a number). Anyone else: none."""
     if principal is not None and principal.role == Role.SYSTEM_ADMIN:
         return CallRestriction.all()
     if _reseller_wide(principal):
         return CallRestriction.filter(Q(scope=RestrictionScope.SYSTEM)
                                       | Q(reseller_id=principal.reseller_id or -1))
+    if _inside_account(principal):
+        return CallRestriction.filter(scope=RestrictionScope.SUBSCRIBER,
+                                      account_id=principal.account_id)
     return CallRestriction.filter(id=-1)
 
 
@@ -93,6 +112,18 @@ async def _managed_account(principal: Principal | None, account_id: int) -> Acco
     return await accounts_visible(principal).filter(id=account_id).first()
 
 
+async def _own_account(principal: Principal | None, account_id: int | None) -> Account | None:
+    """The account whose own rules the caller reads: any account staff manage, or for its
+    users the own account (``None``: the own account); anything else None."""
+    if _inside_account(principal):
+        if account_id not in (None, principal.account_id):
+            return None
+        return await accounts_visible(principal).filter(id=principal.account_id).first()
+    if account_id is None:
+        return None
+    return await _managed_account(principal, account_id)
+
+
 async def account_for(principal: Principal | None, account_id: int,
                       field: Field | None = None) -> Account:
     """An account the caller may manage; any other id is "not found"."""
@@ -109,9 +140,31 @@ async def _rule_for(principal: Principal | None, rule_id: int, field: Field) -> 
     return rule
 
 
-def _may_change(principal: Principal, rule: CallRestriction, field: Field) -> None:
+async def _may_change(principal: Principal, rule: CallRestriction, field: Field,
+                      host: PluginHost | None) -> None:
     if rule.scope == RestrictionScope.SYSTEM and principal.role != Role.SYSTEM_ADMIN:
         raise Problem(Code.NOT_ALLOWED, e.SYSTEM_ONLY, field)
+    if rule.scope == RestrictionScope.SUBSCRIBER and _inside_account(principal):
+        account = await Account.get(id=rule.account_id)
+        await _may_edit_own_rules(principal, account, field, host)
+
+
+async def _may_edit_own_rules(principal: Principal, account: Account, field: Field,
+                              host: PluginHost | None) -> None:
+    """From inside the account, only its company admin or professional changes its own rules,
+    and not when the reseller's "Restrictions de gestion du compte" forbid it (a professional
+    account "géré par l'administrateur", a company whose reseller chose "Interdire la gestion
+    des utilisateurs"): the core's ``gateway_account_management_restricted`` hook answers.
+    Staff, and staff inside the account through direct access, always may."""
+    if not _inside_account(principal) or principal.direct_access:
+        return
+    if principal.role not in OWN_RULE_EDITORS:
+        raise Problem(Code.NOT_ALLOWED, e.OWN_RULES_ADMINS_ONLY, field)
+    if host is not None and any(await host.call_async(
+            "gateway_account_management_restricted", account=account)):
+        text = e.ADMIN_MANAGED if account.kind == AccountKind.PROFESSIONAL else (
+            e.MANAGEMENT_FORBIDDEN)
+        raise Problem(Code.MANAGED_BY_PROVIDER, text, field)
 
 
 async def rule_row(rule_id: int) -> dict[str, Any]:
@@ -127,8 +180,18 @@ async def rules_listed(principal: Principal, scope: RestrictionScope,
     """The rules of one level the caller sees: SYSTEM (read only for reseller staff),
     RESELLER (theirs; a system admin names an account to see its reseller's, or sees all),
     ACCOUNT (an account must be named). None (an empty list) for an account the caller may
-    not manage or no account at the ACCOUNT level."""
+    not manage or no account at the ACCOUNT level.
+
+    SUBSCRIBER (an account's own rules): its users see the own account's (``account_id`` may
+    be left out); staff name an account, or see every account's they manage. An account's
+    users see no other level here."""
     query = rules_visible(principal).filter(scope=scope)
+    if scope == RestrictionScope.SUBSCRIBER and (_inside_account(principal)
+                                                 or account_id is not None):
+        account = await _own_account(principal, account_id)
+        return None if account is None else query.filter(account_id=account.id)
+    if _inside_account(principal):
+        return None
     if account_id is not None:
         account = await _managed_account(principal, account_id)
         if account is None:
@@ -213,10 +276,25 @@ async def _bump(connection: BaseDBAsyncClient) -> None:
         await RuleVersion.create(id=VERSION_ROW, stamp=stamp, using_db=connection)
 
 
+async def _own_scope_owner(principal: Principal, scope: RestrictionScope,
+                           account_id: int | None,
+                           reseller_id: int | None) -> tuple[int | None, int | None]:
+    """An account's own users (or staff inside it): the own rules of the own account only."""
+    if scope != RestrictionScope.SUBSCRIBER:
+        raise Problem(Code.NOT_ALLOWED, e.SUBSCRIBER_TIER_ONLY, ["input", "scope"])
+    if reseller_id is not None:
+        raise Problem(Code.INVALID, e.NOT_FOR_SCOPE, ["input", "resellerId"],
+                      scope="SUBSCRIBER")
+    account = await _own_account(principal, account_id)
+    if account is None:
+        raise Problem(Code.NOT_FOUND, ACCOUNT_NOT_FOUND, ["input", "accountId"])
+    return account.reseller_id, account.id
+
+
 async def _scope_owner(principal: Principal, scope: RestrictionScope, account_id: int | None,
                        reseller_id: int | None) -> tuple[int | None, int | None]:
     """(reseller id, account id) a new rule of ``scope`` belongs to, checked against the
-    caller's tenancy."""
+    caller's tenancy (staff; ``_own_scope_owner`` for an account's own users)."""
     if scope == RestrictionScope.SYSTEM:
         if principal.role != Role.SYSTEM_ADMIN:
             raise Problem(Code.NOT_ALLOWED, e.SYSTEM_ONLY, ["input", "scope"])
@@ -224,7 +302,7 @@ async def _scope_owner(principal: Principal, scope: RestrictionScope, account_id
             if value is not None:
                 raise Problem(Code.INVALID, e.NOT_FOR_SCOPE, ["input", name], scope="SYSTEM")
         return None, None
-    if scope == RestrictionScope.ACCOUNT:
+    if scope in (RestrictionScope.ACCOUNT, RestrictionScope.SUBSCRIBER):
         if account_id is None:
             raise Problem(Code.REQUIRED, REQUIRED, ["input", "accountId"])
         account = await account_for(principal, account_id)
@@ -249,30 +327,45 @@ async def _scope_owner(principal: Principal, scope: RestrictionScope, account_id
 async def create_rule(principal: Principal, *, scope: RestrictionScope,
                       action: RestrictionAction, country: str | None = None,
                       area_code: str | None = None, prefix: str | None = None,
-                      account_id: int | None = None,
-                      reseller_id: int | None = None) -> CallRestriction:
+                      account_id: int | None = None, reseller_id: int | None = None,
+                      host: PluginHost | None = None) -> CallRestriction:
     """A new rule at ``scope``: SYSTEM (system admins), RESELLER (all the reseller's
-    accounts) or ACCOUNT; the target is exactly one of country, country + area code, prefix."""
-    owner_reseller, owner_account = await _scope_owner(principal, RestrictionScope(scope),
-                                                       account_id, reseller_id)
+    accounts), ACCOUNT, or SUBSCRIBER (the account's own; its company admin or professional
+    too, unless ``host``'s management restriction forbids it); the target is exactly one of
+    country, country + area code, prefix."""
+    scope = RestrictionScope(scope)
+    owner_reseller, owner_account = await (
+        _own_scope_owner if _inside_account(principal) else _scope_owner)(
+        principal, scope, account_id, reseller_id)
+    if scope == RestrictionScope.SUBSCRIBER:
+        await _may_edit_own_rules(principal, await Account.get(id=owner_account),
+                                  ["input", "scope"], host)
     target = clean_target(country, area_code, prefix)
     async with in_transaction() as connection:
+        # The stamp first: its row lock also serialises concurrent creations, so the cap below
+        # cannot be overrun by two requests counting at once.
+        await _bump(connection)
+        if scope == RestrictionScope.SUBSCRIBER and await CallRestriction.filter(
+                scope=scope, account_id=owner_account).using_db(
+                connection).count() >= MAX_SUBSCRIBER_RULES:
+            raise Problem(Code.LIMIT_REACHED, e.TOO_MANY_OWN_RULES, ["input", "scope"],
+                          max=MAX_SUBSCRIBER_RULES)
         rule = await CallRestriction.create(
             scope=scope, reseller_id=owner_reseller, account_id=owner_account,
             action=action, target=target.kind, country=target.country,
             area_code=target.area_code, prefix=target.prefix,
             created_by_id=principal.real_user_id or principal.user_id, using_db=connection)
-        await _bump(connection)
     return rule
 
 
 async def update_rule(principal: Principal, rule_id: int, *,
                       action: RestrictionAction | None = None, country: str | None = None,
-                      area_code: str | None = None, prefix: str | None = None) -> CallRestriction:
+                      area_code: str | None = None, prefix: str | None = None,
+                      host: PluginHost | None = None) -> CallRestriction:
     """Edit a rule's action and/or its target (given target fields replace the whole target);
     its scope and owner never change."""
     rule = await _rule_for(principal, rule_id, ["input", "id"])
-    _may_change(principal, rule, ["input", "id"])
+    await _may_change(principal, rule, ["input", "id"], host)
     changes: dict[str, Any] = {}
     if action is not None:
         changes["action"] = RestrictionAction(action)
@@ -287,10 +380,11 @@ async def update_rule(principal: Principal, rule_id: int, *,
     return await CallRestriction.get(id=rule.id)
 
 
-async def delete_rule(principal: Principal, rule_id: int) -> int:
+async def delete_rule(principal: Principal, rule_id: int,
+                      host: PluginHost | None = None) -> int:
     """Delete a rule and the exceptions to it."""
     rule = await _rule_for(principal, rule_id, ["input", "id"])
-    _may_change(principal, rule, ["input", "id"])
+    await _may_change(principal, rule, ["input", "id"], host)
     async with in_transaction() as connection:
         await CallRestrictionException.filter(restriction_id=rule.id).using_db(
             connection).delete()
@@ -431,11 +525,13 @@ class Reason(StrEnum):
     ACCOUNT_RULE = "ACCOUNT_RULE"
     RESELLER_RULE = "RESELLER_RULE"
     SYSTEM_RULE = "SYSTEM_RULE"
+    SUBSCRIBER_RULE = "SUBSCRIBER_RULE"
     NO_RULE = "NO_RULE"
 
 
 _REASON_OF_LEVEL = {compiler.EXCEPTION: Reason.EXCEPTION, compiler.ACCOUNT: Reason.ACCOUNT_RULE,
-                    compiler.RESELLER: Reason.RESELLER_RULE, compiler.SYSTEM: Reason.SYSTEM_RULE}
+                    compiler.RESELLER: Reason.RESELLER_RULE, compiler.SYSTEM: Reason.SYSTEM_RULE,
+                    compiler.SUBSCRIBER: Reason.SUBSCRIBER_RULE}
 
 LEVEL_NAMES = {
     "SYSTEM": Text(en="system-wide", fr="de tout le système"),
@@ -473,6 +569,29 @@ EXPLAIN_EXCEPTION = Text(
     "for this account.",
     fr="{verdict} : l'exception no {exception} lève la règle {level} no {rule} ({action} "
     "{target}) pour ce compte.")
+# The subscriber tier, as the account's users read it ("your company's rule #5").
+OWN_RULES_OF = {
+    True: Text(en="your company's rule", fr="la règle de votre entreprise"),
+    False: Text(en="your own rule", fr="votre propre règle"),
+}
+EXPLAIN_OWN_RULE = {
+    False: Text(
+        en="Denied by {own} #{rule} ({action} {target}): among the account's own rules "
+        "{prefix} is the longest matching prefix.",
+        fr="Refusé par {own} no {rule} ({action} {target}) : parmi les règles propres au "
+        "compte, {prefix} est le plus long préfixe correspondant."),
+    True: Text(
+        en="Allowed by {own} #{rule} ({action} {target}), within what your reseller allows: "
+        "among the account's own rules {prefix} is the longest matching prefix.",
+        fr="Autorisé par {own} no {rule} ({action} {target}), dans les limites de ce que "
+        "votre revendeur autorise : parmi les règles propres au compte, {prefix} est le plus "
+        "long préfixe correspondant."),
+}
+EXPLAIN_CANNOT_OPEN = Text(
+    en=" {own} #{rule} ({action} {target}) cannot open it: the account's own rules only "
+    "narrow what its reseller allows.",
+    fr=" {own} no {rule} ({action} {target}) ne peut l'ouvrir : les règles propres au compte "
+    "ne font que restreindre ce que son revendeur autorise.")
 EXPLAIN_NO_RULE = Text(
     en="Allowed: no rule matches {number}; calls are allowed unless a rule denies them.",
     fr="Autorisé : aucune règle ne correspond à {number}; les appels sont autorisés sauf si "
@@ -508,6 +627,10 @@ class Decision:
     rule: dict[str, Any] | None = None
     exception_id: int | None = None
     prefix: str | None = None
+    # The account's own ALLOW rule that matched a number the staff levels deny: it did not
+    # decide (the account's own rules never open what staff closed), the explanation says so.
+    overruled: dict[str, Any] | None = None
+    company: bool = True  # the account's own rules are "your company's" (else "your own")
 
     def explanation(self, language: str) -> str:
         """Why, in the reader's language (fr/en)."""
@@ -515,6 +638,11 @@ class Decision:
             return EXPLAIN_TEST_MODE.render(language)
         if self.rule is None:
             return EXPLAIN_NO_RULE.render(language, number=self.number)
+        if self.reason == Reason.SUBSCRIBER_RULE:
+            return EXPLAIN_OWN_RULE[self.allowed].render(
+                language, own=OWN_RULES_OF[self.company].render(language), rule=self.rule["id"],
+                action=ACTION_NAMES[str(self.rule["action"])].render(language),
+                target=describe_target(self.rule, language), prefix=f"+{self.prefix}")
         values = {
             "verdict": VERDICTS[self.allowed].render(language),
             "level": LEVEL_NAMES[str(self.rule["scope"])].render(language),
@@ -526,7 +654,14 @@ class Decision:
         }
         values["why"] = WHY[str(self.rule["scope"])].render(language, prefix=values["prefix"])
         template = EXPLAIN_EXCEPTION if self.reason == Reason.EXCEPTION else EXPLAIN_RULE
-        return template.render(language, **values)
+        text = template.render(language, **values)
+        if self.overruled is not None:
+            own = OWN_RULES_OF[self.company].render(language)
+            text += EXPLAIN_CANNOT_OPEN.render(
+                language, own=own[:1].upper() + own[1:], rule=self.overruled["id"],
+                action=ACTION_NAMES[str(self.overruled["action"])].render(language),
+                target=describe_target(self.overruled, language))
+        return text
 
 
 def normalize_dialled(number: str, country: str) -> str:
@@ -554,31 +689,40 @@ async def decide(account: Account, dialled_number: str, *,
 
     Order (README): test mode denies everything; then the account's exceptions, the account's
     rules, its reseller's rules, the system rules, the first level with a match deciding by
-    its longest prefix (DENY wins a tie); no match at all is allowed."""
+    its longest prefix (DENY wins a tie); what they deny stays denied; what they allow (or no
+    rule) the account's own (SUBSCRIBER) rules may still deny, by their longest prefix; no
+    match at all is allowed."""
     number = normalize_dialled(dialled_number, account.country)
     if await is_test_mode(account.id):
         return Decision(allowed=False, number=number, reason=Reason.TEST_MODE)
     ruleset = await (cache or CACHE).current()
-    return decide_compiled(ruleset, account.id, account.reseller_id, number)
+    return decide_compiled(ruleset, account.id, account.reseller_id, number,
+                           company=account.kind != AccountKind.PROFESSIONAL)
 
 
 async def check_call(principal: Principal, account_id: int, dialled_number: str) -> Decision:
-    """The simulator support staff use: the decision for an account the caller manages (any
-    other is the ``NOT_FOUND`` problem, never a denial)."""
-    account = await _managed_account(principal, account_id)
+    """The simulator support staff and the account's own users use: the decision for an
+    account the caller manages, or the caller's own (any other is the ``NOT_FOUND`` problem,
+    never a denial)."""
+    account = await _own_account(principal, account_id)
     if account is None:
         raise Problem("NOT_FOUND", ACCOUNT_NOT_FOUND)
     return await decide(account, dialled_number)
 
 
 def decide_compiled(ruleset: compiler.RuleSet, account_id: int, reseller_id: int,
-                    number: str) -> Decision:
+                    number: str, *, company: bool = True) -> Decision:
     """The decision on compiled rules alone (no database): what the benchmark measures."""
-    match = ruleset.decide(account_id, reseller_id, number.removeprefix("+"))
+    staff, own = ruleset.tiers(account_id, reseller_id, number.removeprefix("+"))
+    match = compiler.settle(staff, own)
     if match is None:
-        return Decision(allowed=True, number=number, reason=Reason.NO_RULE)
+        return Decision(allowed=True, number=number, reason=Reason.NO_RULE, company=company)
+    overruled = own if own is not None and match is staff and own.action == compiler.ALLOW else (
+        None)
     return Decision(allowed=match.action == compiler.ALLOW, number=number,
                     reason=_REASON_OF_LEVEL[match.level], rule=ruleset.rows[match.rule_id],
-                    exception_id=match.exception_id, prefix=match.prefix)
+                    exception_id=match.exception_id, prefix=match.prefix,
+                    overruled=ruleset.rows[overruled.rule_id] if overruled else None,
+                    company=company)
 
 

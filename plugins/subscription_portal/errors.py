@@ -11,12 +11,15 @@ class PortalErrorCode(Enum):
     NOT_FOUND = "NOT_FOUND"
     INVALID = "INVALID"
     REQUIRED = "REQUIRED"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
 
 
 LINK_NOT_FOUND = Text(en="No such subscription link.", fr="Ce lien d'abonnement n'existe pas.")
 RESELLER_NOT_FOUND = Text(en="No such reseller.", fr="Ce revendeur n'existe pas.")
 RESELLER_REQUIRED = Text(en="Name the reseller whose links to show.",
                          fr="Indiquez le revendeur dont afficher les liens.")
+TRIAL_DAYS = Text(en="The free days must be between {min} and {max}.",
+                  fr="Le nombre de jours gratuits doit être compris entre {min} et {max}.")
 EXPIRY_PAST = Text(en="The expiry must be in the future.",
                    fr="L'expiration doit être dans le futur.")
 

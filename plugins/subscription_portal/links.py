@@ -114,10 +114,11 @@ def links_visible(principal: Principal | None) -> QuerySet[SubscriptionLink]:
     return SubscriptionLink.filter(id=-1)
 
 
-async def reseller_for(principal: Principal, reseller_id: int | None) -> Reseller:
-    """The reseller whose links the caller asks for: their own; a system admin names one.
-    Another reseller is not found."""
-    field = ["resellerId"]
+async def reseller_for(principal: Principal, reseller_id: int | None,
+                       field: list[str | int] | None = None) -> Reseller:
+    """The reseller whose links (or portal settings) the caller asks for: their own; a system
+    admin names one. Another reseller is not found."""
+    field = field or ["resellerId"]
     if principal.role == Role.SYSTEM_ADMIN and not principal.direct_access:
         if reseller_id is None:
             raise Problem(Code.REQUIRED, e.RESELLER_REQUIRED, field)

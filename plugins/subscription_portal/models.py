@@ -3,6 +3,8 @@ become table comments: no quote, no semicolon."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
@@ -57,3 +59,42 @@ class PortalSignup(Model):
     class Meta:
         table = "subscription_portal_signup"
         indexes = [Index(fields=("completed_at", "expires_at"))]
+
+
+class PortalSignupStatus(StrEnum):
+    """The billing status an account signed up on the portal starts with (seed: Gérer le
+    statut d'un compte; Facturation suspendue is the reseller's own later decision)."""
+
+    FREE_TRIAL = "FREE_TRIAL"
+    IN_PRODUCTION = "IN_PRODUCTION"
+
+
+class PortalSettings(Model):
+    """A reseller settings of its subscription portal, the status and trial of its sign-ups"""
+
+    id = fields.IntField(primary_key=True)
+    reseller: fields.OneToOneRelation[Reseller] = fields.OneToOneField(
+        "core.Reseller", related_name=False, on_delete=fields.CASCADE
+    )
+    reseller_id: int
+    signup_status = fields.CharEnumField(PortalSignupStatus, max_length=16,
+                                         default=PortalSignupStatus.FREE_TRIAL)
+    # The free days before billing starts (15 to 90); null: the clients plugin's default for a
+    # free trial, no free period for an account in production.
+    trial_days = fields.IntField(null=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "subscription_portal_settings"
+
+
+class SpentChallenge(Model):
+    """A solved proof of work challenge, accepted once, kept until the challenge expires"""
+
+    id = fields.IntField(primary_key=True)
+    # SHA-256 of the signed challenge (hex): a replay of the same form is refused.
+    digest = fields.CharField(max_length=64, unique=True)
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "subscription_portal_spent_challenge"

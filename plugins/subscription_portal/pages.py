@@ -36,7 +36,7 @@ from gateway.api import (
     negotiate,
     read_body,
 )
-from plugins.clients.api import SignupDraft
+from plugins.clients.api import SignupDraft, default_trial_days
 from plugins.subscription_portal import errors as e
 from plugins.subscription_portal import links, wizard
 from plugins.subscription_portal.models import PortalSignup, SubscriptionLink
@@ -348,7 +348,7 @@ async def first_step(request: Request) -> Response:
         page.values = dict(form)
         if not wizard.csrf_ok(host, scope, form.get("csrf")):
             page.errors["_form"] = e.FORM_EXPIRED.render(page.lang)
-        elif (problem := wizard.check_hurdle(host, scope, form)) is not None:
+        elif (problem := await wizard.check_hurdle(host, scope, form)) is not None:
             page.errors[_field_name(problem) if problem.field != ["hurdle"] else "_form"] = \
                 problem.message(page.lang)
         else:
@@ -428,7 +428,10 @@ def _step_fields(page: Page, step: str, kind: AccountKind, offer: list[dict[str,
             + page.select(f"type.{i}", page.t("number_type"), types)
             + page.input(f"areaCode.{i}", page.t("area_code")) + "</fieldset>"
             for i in range(NUMBER_ROWS))
-        return f"<p>{esc(page.t('numbers_intro'))}</p>{rows}"
+        pooled = page.host.pm.hook.gateway_provider(gateway=page.host, kind="number_pool",
+                                                    name="default") is not None
+        intro = page.t("numbers_pool_intro" if pooled else "numbers_intro")
+        return f"<p>{esc(intro)}</p>{rows}"
     if step == "billing":
         return (f"<p>{esc(page.t('billing_intro'))}</p>"
                 + page.select("paymentMethod", page.t("payment_method"),
@@ -493,6 +496,16 @@ def _values_of(step: str, data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _status_note(page: Page, data: Mapping[str, Any]) -> str:
+    """How the account will start, as the reseller's portal settings say (kept on the draft's
+    activation step when it was started)."""
+    activation = data.get("activation") or {}
+    days = activation.get("trial_days")
+    if activation.get("billing_status") == "IN_PRODUCTION":
+        return page.t("production_days_note", days=days) if days else page.t("production_note")
+    return page.t("trial_note", days=days or default_trial_days(page.host))
+
+
 async def _preview(page: Page, offer: list[dict[str, Any]] | None,
                    data: Mapping[str, Any]) -> str:
     """The chosen plan and options, priced from the offer when there is one."""
@@ -517,7 +530,7 @@ async def _preview(page: Page, offer: list[dict[str, Any]] | None,
         rows.append(f"<tr><th>{esc(page.t('monthly_total'))}</th><th>"
                     f"{esc(_price(page, {'price': total, 'currency': currency}))}</th></tr>")
     return (f"<h2>{esc(page.t('your_subscription'))}</h2><table>"
-            f"<caption class='steps'>{esc(page.t('trial_note'))}</caption>"
+            f"<caption class='steps'>{esc(_status_note(page, data))}</caption>"
             f"{''.join(rows)}</table>")
 
 
@@ -554,7 +567,7 @@ async def _post_step(page: Page, form: dict[str, str], signup: PortalSignup,
             return None
         following = wizard.STEPS[wizard.STEPS.index(step) + 1]
         return RedirectResponse(_action(token, page.lang, key, following), 303)
-    problem = wizard.check_hurdle(host, scope, form)
+    problem = await wizard.check_hurdle(host, scope, form)
     if problem is not None:
         page.errors["answer" if problem.field == ["answer"] else "_form"] = \
             problem.message(page.lang)
@@ -565,7 +578,11 @@ async def _post_step(page: Page, form: dict[str, str], signup: PortalSignup,
     try:
         account = await wizard.finish(host, signup, draft)
     except (Problem, Problems) as exc:
-        page.errors = {"_form": " ".join(_errors(exc, page.lang).values())}
+        errors = _errors(exc, page.lang)
+        if any(name.startswith("areaCode.") for name in errors):
+            page.errors = errors  # the pool ran out meanwhile: shown on the numbers step
+        else:
+            page.errors = {"_form": " ".join(errors.values())}
         return None
     return page.render(page.t("done_title"), (
         f'<p role="status">{esc(page.t("done", number=account.id))}</p>'
@@ -600,6 +617,9 @@ async def step_page(request: Request) -> Response:
         done = await _post_step(page, form, signup, draft, step, token, key)
         if done is not None:
             return done
+        if step == "confirm" and any(name.startswith("areaCode.") for name in page.errors):
+            step = "numbers"  # nothing was created: the numbers to change, errors beside them
+            page.values = _values_of(step, draft.data or {})
     titles = {"customer": "title_customer", "administrator": "title_administrator",
               "subscription": "title_subscription", "numbers": "title_numbers",
               "billing": "title_billing", "confirm": "title_confirm"}

@@ -1,6 +1,7 @@
 """GraphQL of the subscription links (seeds: Paramètres > Apparence et personnalisation):
 reseller staff list their two links with the URL, the portal's URL and an HTML snippet,
-regenerate, revoke and set an expiry. Every mutation is audited by the core."""
+regenerate, revoke and set an expiry; and the portal's settings (the billing status and free
+days of its sign-ups). Every mutation is audited by the core."""
 
 from __future__ import annotations
 
@@ -23,13 +24,15 @@ from gateway.api import (
     error_type,
     field,
     given,
+    global_id,
     mutation,
     node_pk,
 )
 from plugins.subscription_portal import errors as e
 from plugins.subscription_portal import links
+from plugins.subscription_portal import settings as portal_settings
 from plugins.subscription_portal.errors import PortalErrorCode
-from plugins.subscription_portal.models import SubscriptionLink
+from plugins.subscription_portal.models import PortalSignupStatus, SubscriptionLink
 
 CALLERS = (Role.SYSTEM_ADMIN, *RESELLER_SIDE)
 
@@ -53,7 +56,18 @@ _describe(PortalErrorCode, {
                  "reseller's is not found either).",
     "INVALID": "An expiry that is not in the future.",
     "REQUIRED": "A system admin must name the reseller.",
+    "OUT_OF_RANGE": "Free days outside 15 to 90.",
 }, "Why a subscription link change was refused.")
+
+strawberry.enum(PortalSignupStatus, name="PortalSignupStatus",
+                description="The billing status an account signed up on the portal starts "
+                "with.")
+_describe(PortalSignupStatus, {
+    "FREE_TRIAL": "Essai gratuit: free for its trial days, no numbers or options added "
+                  "meanwhile (the default).",
+    "IN_PRODUCTION": "En production: billed from the start, or once its free days (if any) "
+                     "are over.",
+}, "The billing status an account signed up on the portal starts with.")
 
 _ERRORS = ("Why nothing was changed, each with its field and a message in your language; empty "
            "on success.")
@@ -137,6 +151,50 @@ class SubscriptionLinkPayload:
                                                              description=_ERRORS)
 
 
+@strawberry.type(description="A reseller's subscription portal settings: how the accounts "
+                 "signed up there start (status and free days).")
+class SubscriptionPortalSettings:
+    reseller_id: strawberry.ID = strawberry.field(
+        description="The reseller (its global ID) these settings are of.")
+    signup_status: PortalSignupStatus = strawberry.field(
+        description="The billing status of a new portal sign-up (FREE_TRIAL by default).")
+    trial_days: int | None = strawberry.field(
+        description="The free days before billing starts (15 to 90): the trial's length, by "
+        "default the platform's (30); null: none (in production without a free period).")
+    customised: bool = strawberry.field(
+        description="False while the reseller never saved settings (the defaults apply).")
+
+    @classmethod
+    def of(cls, defaults: portal_settings.SignupDefaults) -> SubscriptionPortalSettings:
+        return cls(reseller_id=global_id("Reseller", defaults.reseller_id),
+                   signup_status=defaults.status, trial_days=defaults.trial_days,
+                   customised=defaults.customised)
+
+
+@strawberry.input(description="How the accounts signed up on a reseller's portal start.")
+class SetSubscriptionPortalSettingsInput:
+    reseller_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The reseller (its global ID); by default your own (a "
+        "system admin names one).")
+    signup_status: PortalSignupStatus = strawberry.field(
+        description="FREE_TRIAL (Essai gratuit) or IN_PRODUCTION (En production).")
+    trial_days: int | None = strawberry.field(
+        default=None, description="Free days before billing starts, 15 to 90; null: the "
+        "platform's default for a free trial, none in production.")
+
+
+@strawberry.type(description="The portal settings after the change, or why it was refused.")
+class SubscriptionPortalSettingsPayload:
+    settings: SubscriptionPortalSettings | None = strawberry.field(
+        default=None, description="The settings as saved; null when refused.")
+    errors: list[SubscriptionPortalError] = strawberry.field(default_factory=list,
+                                                             description=_ERRORS)
+
+
+def _reseller_pk(raw: Any, field: list[str]) -> int | None:
+    return node_pk(raw, "Reseller", field, e.RESELLER_NOT_FOUND) if given(raw) else None
+
+
 def _link_pk(raw: Any) -> int:
     return node_pk(raw, "SubscriptionLink", ["input", "id"], e.LINK_NOT_FOUND)
 
@@ -156,6 +214,20 @@ class PortalQuery:
                   if given(reseller_id) else None)
         reseller = await links.reseller_for(info.context.principal, wanted)
         return [SubscriptionLinkNode.from_model(link) for link in await links.links_of(reseller)]
+
+    @field(*CALLERS, description="How the accounts signed up on a reseller's subscription "
+           "portal start (billing status and free days): the caller's own reseller's, or the "
+           "one a system admin names.")
+    async def subscription_portal_settings(
+        self, info: strawberry.Info,
+        reseller_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="The reseller (its global ID); by default your own (a system admin "
+            "names one).")] = None,
+    ) -> SubscriptionPortalSettings:
+        reseller = await links.reseller_for(info.context.principal,
+                                            _reseller_pk(reseller_id, ["resellerId"]))
+        return SubscriptionPortalSettings.of(
+            await portal_settings.defaults_of(info.context.host, reseller.id))
 
 
 @strawberry.type
@@ -194,3 +266,19 @@ class PortalMutation:
         expires_at = input.expires_at if given(input.expires_at) else None
         return SubscriptionLinkPayload(
             link=SubscriptionLinkNode.from_model(await links.set_expiry(link, expires_at)))
+
+    @mutation(*CALLERS, errors=SubscriptionPortalError,
+              description="Choose how the accounts signed up on a reseller's subscription "
+              "portal start: a free trial (the default) or in production, and the free days.")
+    async def set_subscription_portal_settings(
+        self, info: strawberry.Info,
+        input: Annotated[SetSubscriptionPortalSettingsInput, strawberry.argument(
+            description="The reseller and its sign-ups' status and free days.")],
+    ) -> SubscriptionPortalSettingsPayload:
+        principal = info.context.principal
+        wanted = _reseller_pk(input.reseller_id, ["input", "resellerId"])
+        reseller = await links.reseller_for(principal, wanted, ["input", "resellerId"])
+        days = input.trial_days if given(input.trial_days) else None
+        saved = await portal_settings.set_defaults(info.context.host, reseller,
+                                                   PortalSignupStatus(input.signup_status), days)
+        return SubscriptionPortalSettingsPayload(settings=SubscriptionPortalSettings.of(saved))

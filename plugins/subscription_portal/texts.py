@@ -56,12 +56,24 @@ T: dict[str, Text] = {
     "your_subscription": _t("Votre abonnement", "Your subscription"),
     "nothing_chosen": _t("Aucun forfait choisi.", "No plan chosen."),
     "monthly_total": _t("Total mensuel (avant taxes)", "Monthly total (before taxes)"),
-    "trial_note": _t("Le compte commence en essai gratuit; la facturation débute à la fin de "
-                     "l'essai.",
-                     "The account starts with a free trial; billing begins when it ends."),
+    "trial_note": _t("Le compte commence par un essai gratuit de {days} jours; la facturation "
+                     "débute à la fin de l'essai.",
+                     "The account starts with a {days}-day free trial; billing begins when it "
+                     "ends."),
+    "production_days_note": _t("Le compte est en production; la facturation débute après "
+                               "{days} jours gratuits.",
+                               "The account is in production; billing begins after {days} "
+                               "free days."),
+    "production_note": _t("Le compte est en production; la facturation débute à son ouverture.",
+                          "The account is in production; billing begins when it opens."),
     "title_numbers": _t("Numéros de téléphone", "Phone numbers"),
     "numbers_intro": _t("Les numéros commandés sont attribués au compte par votre fournisseur.",
                         "The numbers ordered are assigned to the account by your provider."),
+    "numbers_pool_intro": _t(
+        "Les numéros commandés sont pris dans la banque de numéros de votre fournisseur et "
+        "attribués au compte dès sa création. Laissez l'indicatif vide pour n'importe lequel.",
+        "The numbers ordered are taken from your provider's pool of numbers and assigned to "
+        "the account as soon as it is created. Leave the area code empty for any."),
     "numbers": _t("Numéros", "Numbers"),
     "number_n": _t("Numéro {n}", "Number {n}"),
     "number_type": _t("Type de numéro", "Number type"),
@@ -71,8 +83,12 @@ T: dict[str, Text] = {
     "international": _t("International", "International"),
     "area_code": _t("Indicatif régional souhaité", "Wanted area code"),
     "title_billing": _t("Mode de paiement", "Payment method"),
-    "billing_intro": _t("Le portail ne demande jamais de numéro de carte de crédit.",
-                        "The portal never asks for a credit card number."),
+    "billing_intro": _t("Le portail offre le paiement par facture mensuelle seulement et ne "
+                        "demande jamais de numéro de carte de crédit. Pour payer par carte, "
+                        "communiquez ensuite avec votre fournisseur.",
+                        "The portal offers payment by monthly invoice only and never asks for "
+                        "a credit card number. To pay by card, contact your provider "
+                        "afterwards."),
     "payment_method": _t("Mode de paiement", "Payment method"),
     "monthly_invoice": _t("Facture mensuelle", "Monthly invoice"),
     "invoice_contact": _t("Personne-ressource pour la facturation", "Billing contact"),

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from gateway.api import (
@@ -46,7 +47,8 @@ from plugins.subscription_portal import errors as e
 from plugins.subscription_portal.config import PLUGIN_NAME, PortalConfig
 from plugins.subscription_portal.errors import PortalErrorCode as Code
 from plugins.subscription_portal.links import keyed_digest, utcnow
-from plugins.subscription_portal.models import PortalSignup, SubscriptionLink
+from plugins.subscription_portal.models import PortalSignup, SpentChallenge, SubscriptionLink
+from plugins.subscription_portal.settings import defaults_of
 
 log = logging.getLogger(__name__)
 
@@ -148,31 +150,60 @@ def solve(challenge: str, bits: int) -> str:
     return str(nonce)
 
 
-def check_hurdle(host: PluginHost, scope: str, form: Mapping[str, Any]) -> Problem | None:
+async def check_hurdle(host: PluginHost, scope: str, form: Mapping[str, Any]
+                       ) -> Problem | None:
     """None when the form's proof of work is right (or, without JavaScript, the sum is right
-    and was answered no sooner than ``fallback_min_seconds``); else the problem to show."""
+    and was answered no sooner than ``fallback_min_seconds``) and its challenge was not used
+    before: a solved challenge is spent (kept until it expires), a replay is refused as a
+    wrong answer. Else the problem to show."""
+    problem, bits = _hurdle_problem(host, scope, form)
+    if problem is None and bits > 0 and not await spend_challenge(form):
+        return Problem(Code.INVALID, e.HURDLE_FAILED, ["answer"])
+    return problem
+
+
+async def spend_challenge(form: Mapping[str, Any]) -> bool:
+    """Keep the (checked) challenge as used; False when it already was (a replay). It is kept
+    an hour, as long as any challenge is accepted after it was served."""
+    digest = hashlib.sha256(str(form.get("challenge") or "").encode()).hexdigest()
+    expires = utcnow() + dt.timedelta(seconds=HURDLE_LIFETIME)
+    try:
+        await SpentChallenge.create(digest=digest, expires_at=expires)
+    except IntegrityError:
+        return False
+    return True
+
+
+async def forget_spent_challenges() -> int:
+    """Drop the spent challenges past their expiry (they are refused as expired anyway)."""
+    return await SpentChallenge.filter(expires_at__lte=utcnow()).delete()
+
+
+def _hurdle_problem(host: PluginHost, scope: str, form: Mapping[str, Any]
+                    ) -> tuple[Problem | None, int]:
+    """The problem of the form's hurdle (None: passed) and the challenge's bits."""
     config = config_of(host)
     try:
         data = unsign(host.settings.secret_key, _HURDLE_SALT, str(form.get("challenge") or ""),
                       HURDLE_LIFETIME)
     except (BadSignature, SignatureExpired):
-        return Problem(Code.INVALID, e.FORM_EXPIRED, ["hurdle"])
+        return Problem(Code.INVALID, e.FORM_EXPIRED, ["hurdle"]), 0
     if not isinstance(data, dict) or data.get("s") != scope:
-        return Problem(Code.INVALID, e.FORM_EXPIRED, ["hurdle"])
+        return Problem(Code.INVALID, e.FORM_EXPIRED, ["hurdle"]), 0
     bits = int(data.get("b") or 0)
     if bits <= 0:
-        return None
+        return None, 0
     nonce = str(form.get("pow") or "")[:32]
     challenge = str(form.get("challenge"))
     if nonce and work_bits(challenge, nonce) >= bits:
-        return None
+        return None, bits
     answer = str(form.get("answer") or "").strip()
     a, b = data.get("q") or [0, 0]
     if not answer.isdigit() or int(answer) != a + b:
-        return Problem(Code.INVALID, e.HURDLE_FAILED, ["answer"])
+        return Problem(Code.INVALID, e.HURDLE_FAILED, ["answer"]), bits
     if utcnow().timestamp() - int(data.get("t") or 0) < config.fallback_min_seconds:
-        return Problem(Code.INVALID, e.TOO_FAST, ["answer"])
-    return None
+        return Problem(Code.INVALID, e.TOO_FAST, ["answer"]), bits
+    return None, bits
 
 
 # --- Duplicates ---------------------------------------------------------------------------
@@ -203,9 +234,11 @@ async def start(host: PluginHost, link: SubscriptionLink, customer: dict[str, An
                 language: str) -> PortalSignup:
     """The first page sent: the draft is made (cleaned as the staff wizard cleans it)."""
     await check_duplicates({"customer": customer})
+    defaults = await defaults_of(host, link.reseller_id)
     async with in_transaction():
         draft = await new_signup_draft(link.reseller_id, AccountKind(link.kind),
-                                       {"customer": customer}, host)
+                                       {"customer": customer,
+                                        "activation": defaults.activation()}, host)
         return await PortalSignup.create(
             draft_id=draft.id, link_id=link.id, nonce=secrets.token_urlsafe(24),
             language=language,
@@ -238,11 +271,16 @@ def first_missing_step(signup: PortalSignup, draft: SignupDraft) -> str | None:
 
 
 async def finish(host: PluginHost, signup: PortalSignup, draft: SignupDraft) -> Account:
-    """The last page: the account, its first user and the access email (the clients plugin's
-    completion), then the reseller's notice; the page's key stops working."""
+    """The last page: the account, its first user, its numbers and the access email (the
+    clients plugin's completion) with the billing status and free days the reseller's portal
+    settings give now, then the reseller's notice; the page's key stops working. A refusal
+    rolls everything back."""
     data = draft.data or {}
     await check_duplicates(data)
-    account = await complete_signup(draft, host)
+    defaults = await defaults_of(host, draft.reseller_id)
+    async with in_transaction():
+        draft = await save_signup_steps(draft, {"activation": defaults.activation()}, host)
+        account = await complete_signup(draft, host)
     signup.completed_at = utcnow()
     signup.nonce = secrets.token_urlsafe(24)
     await signup.save(update_fields=["completed_at", "nonce"])
@@ -302,5 +340,7 @@ async def cleanup_abandoned(payload: dict[str, Any] | None = None) -> int:
 
 
 async def cleanup_job(payload: dict[str, Any]) -> None:
-    """The ``subscription_portal.cleanup`` job (periodic)."""
+    """The ``subscription_portal.cleanup`` job (periodic): abandoned drafts, and the spent
+    proof-of-work challenges past their expiry."""
     await cleanup_abandoned(payload)
+    await forget_spent_challenges()

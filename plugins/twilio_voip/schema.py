@@ -18,6 +18,7 @@ from strawberry.exceptions import StrawberryGraphQLError
 from tortoise.queryset import QuerySet
 
 from gateway.api import (
+    PUBSUB_GAP,
     SIGNED_IN,
     SUBSCRIBERS,
     Connection,
@@ -1022,6 +1023,8 @@ async def call_events(principal: Principal, bus: Any) -> AsyncGenerator[VoipCall
     subscription = await bus.subscribe(channel(principal.account_id or 0))
     async with subscription:
         async for message in subscription:
+            if message is PUBSUB_GAP:
+                continue  # events lost meanwhile are past: the calls list has their outcome
             number_id = message.get("number_id")
             user_id = principal.user_id
             operating = await NumberOperator.filter(number_id=number_id,

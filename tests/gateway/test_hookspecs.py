@@ -421,3 +421,52 @@ async def test_voicemail_received_hook_is_awaited_with_the_message(settings: Set
     assert taken_over == [True]
     [call] = hooks_plugin.called("gateway_voicemail_received")
     assert (call["message_id"], call["account_id"], call["user_id"]) == (7, 3, 5)
+
+
+@covers("gateway_phone_number_assigned", "gateway_phone_number_released")
+async def test_phone_number_hooks_are_awaited_with_the_number(settings: Settings) -> None:
+    # The account settings plugin calls them in the transaction that assigns, moves or
+    # releases a number; tests/plugins/account_settings/test_ordering.py follows them end to end.
+    host = hooks_host(settings)
+    account = object()
+    await host.call_async("gateway_phone_number_assigned", account=account,
+                          number="+15145550100", user_id=9)
+    await host.call_async("gateway_phone_number_released", account=account,
+                          number="+15145550100")
+    [assigned] = hooks_plugin.called("gateway_phone_number_assigned")
+    assert (assigned["account"], assigned["number"], assigned["user_id"]) == (
+        account, "+15145550100", 9)
+    [released] = hooks_plugin.called("gateway_phone_number_released")
+    assert (released["account"], released["number"], released["gateway"]) == (
+        account, "+15145550100", host)
+
+
+@covers("gateway_user_removed")
+async def test_user_removed_hook_is_awaited_with_the_account_and_user(settings: Settings
+                                                                      ) -> None:
+    # The company users plugin calls it in the deleting transaction; account settings moves
+    # the user's numbers back to the account (tests/plugins/company_users/test_users.py).
+    host = hooks_host(settings)
+    account = object()
+    await host.call_async("gateway_user_removed", account=account, user_id=9)
+    [call] = hooks_plugin.called("gateway_user_removed")
+    assert (call["gateway"], call["account"], call["user_id"]) == (host, account, 9)
+
+
+@covers("gateway_provision")
+async def test_provision_hook_is_called_per_provisioner_and_awaited(settings: Settings) -> None:
+    # The provisioning plugin's job calls each implementation on its own, named after its
+    # plugin, so that each one's outcome is recorded; tests/plugins/provisioning follow it
+    # end to end through the outbox.
+    from plugins.provisioning.api import OperationKind, ProvisioningOperation
+    from plugins.provisioning.services import provisioners
+
+    host = hooks_host(settings)
+    operation = ProvisioningOperation(id="op-1", kind=OperationKind.NUMBER_ASSIGNED,
+                                      account_number=12, reseller_id=3, phone_system="PBX",
+                                      provider="Carrier", number="+15145550100", user_id=9)
+    [(name, provision)] = provisioners(host)
+    assert name == hooks_plugin.PLUGIN_NAME
+    await provision(operation)
+    [call] = hooks_plugin.called("gateway_provision")
+    assert (call["gateway"], call["operation"]) == (host, operation)

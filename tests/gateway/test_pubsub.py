@@ -232,23 +232,26 @@ def test_make_pubsub_picks_the_backend() -> None:
 
 if "redis" in BACKENDS:
 
-    async def test_redis_subscribers_survive_a_lost_connection() -> None:
+    async def test_redis_subscribers_survive_a_lost_connection_and_are_told_of_the_gap(
+    ) -> None:
         """Redis restarts or drops the connection: the process reconnects, subscribes its
-        channels again, and its subscribers go on receiving (what was published meanwhile is
-        lost, as pub/sub keeps nothing)."""
+        channels again, and its subscribers go on receiving. What was published meanwhile is
+        lost (pub/sub keeps nothing), so each subscriber first gets ``GAP`` (and counts it in
+        ``dropped``) to catch up from the database."""
+        from tests.support.pubsub_gap import kill_subscriber_connection
+
         bus, publisher = _make("redis"), _make("redis")
+        assert isinstance(bus, RedisPubSub)
         publisher.prefix = bus.prefix  # type: ignore[attr-defined]
-        admin = _make("redis")
         try:
             subscription = await bus.subscribe("job:9")
             await publisher.publish("job:9", {"n": 0})
             assert (await _receive(subscription))["n"] == 0
 
-            # Kill this process's subscriber connection on the server side, and only it.
-            connection = bus._pubsub.connection  # type: ignore[attr-defined]
-            host, port = connection._writer.get_extra_info("sockname")[:2]
-            assert await admin._redis().client_kill(f"{host}:{port}")  # type: ignore[attr-defined]
+            await kill_subscriber_connection(bus)  # on the server side, and only it
 
+            gap = await _receive(subscription)
+            assert gap is pubsub.GAP and subscription.dropped == 1
             n = 0
 
             async def delivered_again() -> bool:
@@ -262,7 +265,8 @@ if "redis" in BACKENDS:
                 return bool(message["n"] >= 1)
 
             await _wait_for(delivered_again)
+            assert subscription.dropped == 1  # one gap, told once
             await subscription.aclose()
         finally:
-            for each in (bus, publisher, admin):
+            for each in (bus, publisher):
                 await each.close()

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from strawberry.relay import to_base64
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -29,6 +28,7 @@ from gateway.models import OutboxJob, OutboxStatus
 from gateway.plugins import PluginHost, PluginSpec
 from tests.conftest import ROOT, Gateway, make_settings, start_gateway
 from tests.support import jobs_plugin
+from tests.support.browser import uvicorn_serving
 from tests.support.identity_factory import bearer_for, make_user
 from tests.support.ws_principal_plugin import bearer, cookie
 
@@ -70,20 +70,10 @@ class Server:
         sock.bind(("127.0.0.1", 0))
         self.url = f"ws://127.0.0.1:{sock.getsockname()[1]}/graphql"
         # The lifespan is already running (start_gateway): uvicorn only serves.
-        config = uvicorn.Config(self.app, lifespan="off", log_config=None, access_log=False,
-                                ws="websockets-sansio")
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve(sockets=[sock]))
         try:
-            while not server.started:
-                if task.done():
-                    task.result()
-                    raise AssertionError("uvicorn stopped before it started")
-                await asyncio.sleep(0.01)
-            yield self
+            async with uvicorn_serving(self.app, sock, ws="websockets-sansio"):
+                yield self
         finally:
-            server.should_exit = True
-            await task
             sock.close()
 
     @contextlib.asynccontextmanager
@@ -222,6 +212,30 @@ async def test_failed_job_is_announced_then_its_rerun(server: Server) -> None:
         assert jobs[-1]["lastError"] is None
         assert await client.next_job("job") is None
     assert [e["key"] for e in jobs_plugin.effects if "key" in e] == ["ws"]
+
+
+async def test_changes_lost_by_the_pubsub_are_read_from_the_job(server: Server) -> None:
+    """The pub/sub loses its connection while the job runs to the end (Redis restarting): once
+    it is back, the subscriber gets the job as it now is, read from its row, and the operation
+    ends; it does not wait for an announcement that will never come."""
+    from tests.support.pubsub_gap import events_lost
+
+    bus = pubsub.current()
+    assert bus is not None
+    job_id, global_id = await waiting_job("test.record", {"n": 7})
+    async with server.client(payload={"authorization": bearer("SYSTEM_ADMIN")}) as client:
+        await client.subscribe("1", JOB_STATUS, {"id": global_id})
+        first = await client.next_job("1")
+        assert first is not None and first["status"] == "PENDING"
+        async with events_lost(bus, job_channel(job_id)):
+            await _make_due(job_id)
+            deadline = asyncio.get_running_loop().time() + RECEIVE_TIMEOUT
+            while (await OutboxJob.get(id=job_id)).status != OutboxStatus.DONE:
+                assert asyncio.get_running_loop().time() < deadline, "the job did not run"
+                await asyncio.sleep(0.02)
+        done = await client.next_job("1")
+        assert done is not None and (done["status"], done["attempts"]) == ("DONE", 1)
+        assert await client.next_job("1") is None
 
 
 @pytest.mark.parametrize(

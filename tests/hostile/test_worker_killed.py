@@ -3,8 +3,10 @@ its lease may still belong to a live worker, then a new worker picks it up once 
 run out and it completes, with its effect exactly once.
 
 The workers are real processes started as an operator starts them: on the embedded broker
-(memory://) `gateway serve` runs the jobs itself, so that is the process killed; on Redis a
-`gateway worker`. Redis runs where it answers (TEST_BROKER_URL, or the local one)."""
+(memory://) `gateway serve` runs the jobs itself, so that is the process killed; on Redis and
+RabbitMQ a `gateway worker`. Redis runs where it answers (TEST_BROKER_URL, or the local one);
+RabbitMQ where TEST_AMQP_URL (or TEST_BROKER_URL) names one: a virtual host of the run's own,
+since its queues are not namespaced (.ci/run makes one)."""
 
 from __future__ import annotations
 
@@ -47,6 +49,21 @@ def _redis_url() -> str | None:
     return "redis://127.0.0.1:6379/0"
 
 
+def _amqp_url() -> str | None:
+    """TEST_AMQP_URL, else TEST_BROKER_URL when it is RabbitMQ; else None."""
+    for name in ("TEST_AMQP_URL", "TEST_BROKER_URL"):
+        configured = os.environ.get(name, "")
+        if configured.startswith(("amqp://", "amqps://")):
+            return configured
+    return None
+
+
+BROKERS = {"memory": lambda: "memory://", "redis": _redis_url, "rabbitmq": _amqp_url}
+MISSING = {"redis": "no Redis answers (set TEST_BROKER_URL=redis://…)",
+           "rabbitmq": "no RabbitMQ named (set TEST_AMQP_URL=amqp://…/<a vhost of its own>; "
+                       ".ci/run does)"}
+
+
 @pytest.fixture
 async def here(migrated: str, tmp_path: Path) -> AsyncIterator[Gateway]:
     """This test's own app with no job runtime: its jobs can only run in the spawned workers."""
@@ -57,17 +74,19 @@ async def here(migrated: str, tmp_path: Path) -> AsyncIterator[Gateway]:
         yield running
 
 
-@pytest.mark.parametrize("broker", ["memory", "redis"])
+@pytest.mark.parametrize("broker", list(BROKERS))
 async def test_a_job_whose_worker_is_killed_completes_once_after_restart(
     here: Gateway, migrated: str, tmp_path: Path, spawn: Any, broker: str  # noqa: F811
 ) -> None:
-    broker_url = "memory://" if broker == "memory" else _redis_url()
+    broker_url = BROKERS[broker]()
     if broker_url is None:
-        pytest.skip("no Redis answers (set TEST_BROKER_URL=redis://…)")
+        pytest.skip(MISSING[broker])
     plugins_file = tmp_path / "plugins.toml"
     plugins_file.write_text('[plugins.blocking]\nmodule = "tests.support.blocking_jobs_plugin"\n')
     # GATEWAY_ENV=test: each worker uses a Redis namespace of its own, so the killed worker's
-    # message is lost with it: only the outbox can bring the job back.
+    # message is lost with it: only the outbox can bring the job back. RabbitMQ hands the
+    # killed worker's unacknowledged message to the next one at once: the job's lease in the
+    # database must make it leave the job alone all the same.
     env = gateway_env(tmp_path, DATABASE_URL=migrated, BROKER_URL=broker_url,
                       GATEWAY_PLUGINS_FILE=str(plugins_file), GATEWAY_ENV="test",
                       SECRET_KEY="test-secret-key-not-for-production")

@@ -274,3 +274,25 @@ async def gateway_voicemail_received(gateway: Any, message_id: Any, account_id: 
     _record("gateway_voicemail_received", gateway=gateway, message_id=message_id,
             account_id=account_id, user_id=user_id)
     return True
+
+
+@hookimpl
+async def gateway_phone_number_assigned(gateway: Any, account: Any, number: Any,
+                                        user_id: Any) -> None:
+    _record("gateway_phone_number_assigned", gateway=gateway, account=account, number=number,
+            user_id=user_id)
+
+
+@hookimpl
+async def gateway_phone_number_released(gateway: Any, account: Any, number: Any) -> None:
+    _record("gateway_phone_number_released", gateway=gateway, account=account, number=number)
+
+
+@hookimpl
+async def gateway_user_removed(gateway: Any, account: Any, user_id: Any) -> None:
+    _record("gateway_user_removed", gateway=gateway, account=account, user_id=user_id)
+
+
+@hookimpl
+async def gateway_provision(gateway: Any, operation: Any) -> None:
+    _record("gateway_provision", gateway=gateway, operation=operation)

@@ -195,6 +195,44 @@ async def test_who_reads_the_log_and_the_filters(probe_gateway: Gateway) -> None
         "data"]["node"] is not None
 
 
+async def test_a_company_admin_running_the_company_is_audited_for_its_reseller(
+        probe_gateway: Gateway) -> None:
+    """Issue 20: reseller staff see what a company's administrator did in the own company; an
+    employee's mutations and another reseller's log do not show it."""
+    gateway = probe_gateway
+    alpha = await make_tenant("Alpha")
+    beta = await make_tenant("Beta")
+    done = await gateway.graphql(SAVE, {"input": {"name": "by the admin", "credentials": {
+        "newPassword": SECRETS[0]}}}, **await bearer_for(alpha.company_admin))
+    assert done["data"]["probeSave"]["name"] == "by the admin", done
+    refused = await gateway.graphql(SAVE, {"input": {"name": "bad"}},
+                                    **await bearer_for(alpha.company_admin))
+    assert refused["data"]["probeSave"]["errors"] == [{"code": "INVALID"}]
+    await gateway.graphql(SAVE, {"input": {"name": "by an employee"}},
+                          **await bearer_for(alpha.employee))
+
+    log = await read_log(gateway, await bearer_for(alpha.admin),
+                         accountId=to_base64("Account", alpha.company.id))
+    admin, company = {"login": alpha.company_admin.login}, {"name": alpha.company.name}
+    assert [(e["fieldName"], e["outcome"], e["actor"], e["account"]) for e in log["nodes"]] == [
+        ("probeSave", "REFUSED", admin, company), ("probeSave", "OK", admin, company)]
+    assert {e["detail"]["via"] for e in log["nodes"]} == {"COMPANY_ADMIN"}
+    assert SECRETS[0] not in json.dumps(log)
+    assert (await read_log(gateway, await bearer_for(beta.admin)))["totalCount"] == 0
+
+
+def test_a_company_admins_conversation_traffic_is_not_administration() -> None:
+    from gateway.api import Principal, Role
+    from gateway.identity.audit_schema import Via, audited_via
+
+    admin = Principal(user_id=1, role=Role.COMPANY_ADMIN, reseller_id=1, account_id=1)
+    assert audited_via(admin, "probeSave") == Via.COMPANY_ADMIN
+    assert audited_via(admin, "sendChatTyping") is None
+    assert audited_via(admin, "sendChatMessage") is None
+    employee = Principal(user_id=2, role=Role.EMPLOYEE, reseller_id=1, account_id=1)
+    assert audited_via(employee, "probeSave") is None
+
+
 async def test_the_database_refuses_to_change_or_remove_entries(gateway: Gateway) -> None:
     alpha = await make_tenant("Alpha")
     await enter(gateway, alpha.admin, alpha.company)
@@ -281,3 +319,74 @@ async def test_log_pages_cost_the_same_queries_whatever_their_size(gateway: Gate
     # session, principal, count, page, people, accounts, resellers, the accounts' users
     # counted and their professionals' extensions (one batch each, not one per row)
     assert counts[0] <= 10, queries[0]
+
+
+async def test_an_entry_the_database_refuses_waits_on_disk_and_is_appended_once(
+        probe_gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 24: the database goes between a staff mutation's change and its audit entry. The
+    entry is kept in the spool (the client is told the outcome, not a failure), then appended
+    with its own time once the database takes it, once even if a drain is cut short."""
+    from tortoise.exceptions import DBConnectionError
+
+    from gateway.identity import audit_spool
+
+    alpha = await make_tenant("Alpha")
+    admin = await bearer_for(alpha.company_admin)  # running the own company: audited
+    create = AuditEntry.create
+    refusals = []
+
+    async def refused_once(*args: Any, **kwargs: Any) -> AuditEntry:
+        if not refusals:
+            refusals.append(kwargs.get("operation"))
+            raise DBConnectionError("connection refused")  # what a stopped database answers
+        return await create(*args, **kwargs)
+
+    monkeypatch.setattr(AuditEntry, "create", refused_once)
+    before = dt.datetime.now(dt.UTC)
+    done = await probe_gateway.graphql(SAVE, {"input": {"name": "while it was down"}}, **admin)
+    assert (done.get("data") or {}).get("probeSave") == {"name": "while it was down",
+                                                       "errors": []}, done
+    assert refusals == ["Save"]
+    folder = audit_spool.directory()
+    assert folder is not None
+    spooled = [path.read_text() for path in folder.iterdir()]
+    assert len(spooled) == 1 and "while it was down" in spooled[0]
+
+    # The serving process drains the spool by itself.
+    deadline = asyncio.get_running_loop().time() + 15
+    while not await AuditEntry.filter(operation="Save").exists():
+        assert asyncio.get_running_loop().time() < deadline, "the spool was not drained"
+        await asyncio.sleep(0.05)
+    entry = await AuditEntry.get(operation="Save")
+    assert entry.detail["outcome"] == "OK" and entry.actor_id == alpha.company_admin.id
+    assert before <= entry.created_at <= dt.datetime.now(dt.UTC)
+    assert audit_spool.waiting() == 0
+    log = await read_log(probe_gateway, await bearer_for(alpha.admin))
+    assert [e["fieldName"] for e in log["nodes"]] == ["probeSave"]
+
+    # A drain cut between its commit and the file's deletion: the same file again appends
+    # nothing twice.
+    (folder / "again.jsonl").write_text(spooled[0])
+    assert await audit_spool.drain() == 0
+    assert await AuditEntry.filter(operation="Save").count() == 1
+    # A file claimed by a drainer that died (its pid is gone) is drained by the next one.
+    orphan = json.loads(spooled[0])
+    orphan["created_at"] = dt.datetime.now(dt.UTC).isoformat()
+    orphan["operation"] = "Orphan"
+    dead = 2**22 + 12345  # above Linux's default pid_max: no such process
+    (folder / f"1-abc.jsonl.{dead}.draining").write_text(json.dumps(orphan) + "\n")
+    await audit_spool.drain()  # this call or the serving process's drainer takes it
+    deadline = asyncio.get_running_loop().time() + 15
+    while list(folder.iterdir()):
+        assert asyncio.get_running_loop().time() < deadline, list(folder.iterdir())
+        await asyncio.sleep(0.05)
+    assert await AuditEntry.filter(operation="Orphan").count() == 1
+
+    # Any other failure is a bug, not an outage: raised, nothing spooled.
+    async def broken(*args: Any, **kwargs: Any) -> AuditEntry:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(AuditEntry, "create", broken)
+    failed = await probe_gateway.graphql(SAVE, {"input": {"name": "bug"}}, **admin)
+    assert failed["errors"][0]["extensions"]["code"] == "INTERNAL_ERROR"
+    assert audit_spool.waiting() == 0

@@ -5,13 +5,22 @@ staff login email asks for the current password."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from strawberry.relay import to_base64
 
 from gateway.identity import secrets
-from gateway.identity.models import Session, User
-from gateway.identity.principal import PARENT_COOKIE, SESSION_COOKIE
-from gateway.identity.sessions import ABSOLUTE_MAX, DIRECT_ACCESS_MAX, IDLE_TIMEOUT, open_session
+from gateway.identity.models import ResellerDelegate, Session, User
+from gateway.identity.principal import PARENT_COOKIE, SESSION_COOKIE, principal_from_token
+from gateway.identity.sessions import (
+    ABSOLUTE_MAX,
+    DIRECT_ACCESS_MAX,
+    IDLE_TIMEOUT,
+    open_session,
+    principal_for_session,
+    resolve_session,
+)
+from gateway.roles import Role
 from tests.conftest import Gateway
 from tests.gateway.identity.test_auth import LOGIN, ME, bearer
 from tests.gateway.identity.test_direct_access import START
@@ -110,3 +119,29 @@ async def test_changing_a_staff_login_email_asks_for_the_current_password(
                                  **headers)
     assert done["data"]["updateAccountAdministrator"]["errors"] == []
     assert (await User.get(id=alpha.admin.id)).login == new
+
+
+async def test_a_signed_in_request_reads_its_session_in_one_statement(
+        gateway: Gateway, count_queries: Any) -> None:
+    """Every signed-in request pays for its session: one statement gives the principal (the
+    person and a delegation with it), the same principal the ORM's way gives, for each role."""
+    tenant = await make_tenant()
+    beta = await make_tenant("Beta")
+    await ResellerDelegate.create(reseller=beta.reseller, user=tenant.company_admin)
+    people = [tenant.admin, tenant.company_admin, tenant.employee, tenant.professional]
+    for person in people:
+        session, token = await open_session(person)
+        with count_queries() as statements:
+            fast = await principal_from_token(token)
+        assert len(statements) == 1, statements
+        slow_session = await resolve_session(token)
+        assert slow_session is not None
+        assert fast == await principal_for_session(slow_session)
+    delegated = await principal_from_token((await open_session(tenant.company_admin))[1])
+    assert delegated is not None
+    assert (delegated.role, delegated.reseller_id) == (Role.RESELLER_DELEGATE, beta.reseller.id)
+    # Suspended: refused and ended, as the ORM's way does.
+    session, token = await open_session(tenant.employee)
+    await User.filter(id=tenant.employee.id).update(is_active=False)
+    assert await principal_from_token(token) is None
+    assert (await Session.get(id=session.id)).ended_at is not None

@@ -146,8 +146,9 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     # Call restrictions: a valid number, so that only Beta's account id is what refuses.
     "CallRestrictionScope": lambda w: "ACCOUNT",
     "number:String": lambda w: "+15145550100",
-    "CreateCallRestrictionInput": lambda w: {"scope": "ACCOUNT", "action": "DENY",
-                                             "prefix": "33"},
+    "CreateCallRestrictionInput": lambda w: Variants((
+        {"scope": "ACCOUNT", "action": "DENY", "prefix": "33"},
+        {"scope": "SUBSCRIBER", "action": "DENY", "prefix": "33"})),
     "UpdateCallRestrictionInput": lambda w: {"action": "ALLOW"},
     "DeleteCallRestrictionInput": lambda w: {},
     "CreateCallRestrictionExceptionInput": lambda w: {},
@@ -262,6 +263,31 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     # subscription_portal: only Beta's link (or reseller) refuses; the expiry is valid.
     "SubscriptionLinkIdInput": lambda w: {},
     "SetSubscriptionLinkExpiryInput": lambda w: {"expiresAt": "2030-01-01T00:00:00Z"},
+    # -- issue 20: company users (plugins/company_users)
+    # Valid values, so that only Beta's account or user id is what refuses.
+    "CreateCompanyUserInput": lambda w: {"email": "matrix-user@matrix.example",
+                                         "firstName": "Matrix"},
+    "UpdateCompanyUserInput": lambda w: {"firstName": "Matrix"},
+    "CompanyUserIdInput": lambda w: {},
+    "SetCompanyUserPinInput": lambda w: {"pin": "1234", "pinConfirmation": "1234"},
+    # -- issue 20: numbers self-service (plugins/account_settings)
+    # Only Beta's account, number or user id refuses (a valid type, area code and quantity).
+    "PoolNumberType": lambda w: "LOCAL",
+    "areaCode:String": lambda w: "514",
+    "OrderPhoneNumbersInput": lambda w: {"type": "LOCAL", "areaCode": "514", "quantity": 1},
+    "AssignPhoneNumberToUserInput": lambda w: {},
+    # -- issue 20: subscriber call restrictions (plugins/restrictions)
+    # (no new input: the SUBSCRIBER scope is a variant of CreateCallRestrictionInput above)
+    # -- issue 20: provisioning (plugins/provisioning)
+    "RetryProvisioningInput": lambda w: {},  # Beta's account id: NOT_FOUND
+    # -- issue 20: portal settings (plugins/subscription_portal)
+    # Only Beta's reseller refuses; the status and free days are valid.
+    "SetSubscriptionPortalSettingsInput": lambda w: {"signupStatus": "IN_PRODUCTION",
+                                                     "trialDays": 45},
+    # -- issue 23: dashboards
+    # (no new input; the Subscription callsImported(accountNumber) lies outside this matrix's
+    # Query and Mutation: Beta's account is NOT_FOUND there and Beta's imports are never heard,
+    # in tests/plugins/callcenter/test_dashboard_page.py, test_calls_imported_is_heard_by_...)
 }
 
 # Fields that may succeed when given Beta ids, and why (each is a decision, not a default).

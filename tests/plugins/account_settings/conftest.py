@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from strawberry.relay import to_base64
@@ -26,6 +26,9 @@ def settings_host(settings: Any) -> PluginHost:
             spec.config = {**spec.config, "provisioning_ftp_site": FTP_SITE}
     specs.append(PluginSpec(name="transcription_providers",
                             module="tests.plugins.account_settings.providers_plugin",
+                            source="built in"))
+    specs.append(PluginSpec(name="number_provisioning",
+                            module="tests.plugins.account_settings.provisioning_plugin",
                             source="built in"))
     return PluginHost(settings, specs=specs)
 
@@ -61,10 +64,15 @@ class World:
         return result["data"]  # type: ignore[no-any-return]
 
 
-@pytest.fixture
-async def world(options_gateway: Gateway) -> World:
-    tenant = await make_tenant("Alpha Options")
-    other = await make_tenant("Beta Options")
+W = TypeVar("W", bound=World)
+
+
+async def production_world(gateway: Gateway, kind: type[W] = World,  # type: ignore[assignment]
+                           names: tuple[str, str] = ("Alpha Options", "Beta Options")) -> W:
+    """Two resellers' tenants in production (a free trial refuses numbers and options) and
+    the headers of their callers."""
+    tenant = await make_tenant(names[0])
+    other = await make_tenant(names[1])
     for account in (tenant.company, tenant.professional_account, other.company):
         await Account.filter(id=account.id).update(billing_status=BillingStatus.IN_PRODUCTION)
     headers = {
@@ -73,5 +81,11 @@ async def world(options_gateway: Gateway) -> World:
         "employee": await bearer_for(tenant.employee),
         "professional": await bearer_for(tenant.professional),
         "other staff": await bearer_for(other.admin),
+        "other company admin": await bearer_for(other.company_admin),
     }
-    return World(options_gateway, tenant, other, headers)
+    return kind(gateway, tenant, other, headers)
+
+
+@pytest.fixture
+async def world(options_gateway: Gateway) -> World:
+    return await production_world(options_gateway)

@@ -205,6 +205,57 @@ async def test_a_dropped_connection_resumes_after_its_last_message(
         await silent(employee)  # nothing twice
 
 
+async def test_events_lost_by_the_pub_sub_are_caught_up_without_the_client(
+    chat_gateway: Gateway, server: Server, alpha: Chat
+) -> None:
+    """The pub/sub loses its connection for a moment (Redis restarting: what is published
+    meanwhile is gone). Once it is back, the open conversation subscription replays the messages
+    written meanwhile from the database, in order, once, and the queue's subscribers are told
+    to fetch the queue again: the clients do nothing."""
+    from gateway import pubsub
+    from plugins.chat import events
+    from tests.support.pubsub_gap import events_lost
+
+    staff_http = caller(chat_gateway, alpha, "staff")
+    employee_http = caller(chat_gateway, alpha, "employee")
+    await staff_http.ok(DUTY, input={"onDuty": True})
+    opened = await employee_http.ok(OPEN, input={"text": "avant"})
+    cid = opened["conversation"]["id"]
+    bus = pubsub.current()
+    assert bus is not None
+    async with connected(server, alpha, "employee") as employee, \
+            connected(server, alpha, "staff") as staff:
+        await employee.subscribe("c", EVENTS, {"c": cid})
+        await staff.subscribe("queue", QUEUE_EVENTS, {})
+        await silent(employee)
+        await silent(staff)
+        async with events_lost(bus, events.conversation_channel(_pk(cid)),
+                               events.queue_channel(alpha.reseller.id)):
+            missed = [(await employee_http.ok(SEND, input={"conversationId": cid,
+                                                          "text": text}))["message"]["id"]
+                      for text in ("pendant 1", "pendant 2")]
+            await staff_http.ok(TAKE, input={"conversationId": cid})  # the queue changed
+        caught_up = []
+        while len(caught_up) < 3:  # the two messages and the TAKEN note, as written
+            event = await next_data(employee, "c")
+            assert event["kind"] == "MESSAGE", event
+            caught_up.append(event["message"])
+        assert [m["id"] for m in caught_up[:2]] == missed
+        assert caught_up[2]["kind"] == "TAKEN"
+        interrupted = await next_data(staff, "queue", "chatQueueChanged")
+        assert interrupted == {"kind": "INTERRUPTED", "conversation": None}
+        # Live again, and nothing twice.
+        after = await employee_http.ok(SEND, input={"conversationId": cid, "text": "après"})
+        assert (await next_data(employee, "c"))["message"]["id"] == after["message"]["id"]
+        await silent(employee)
+
+
+def _pk(global_id: str) -> int:
+    from strawberry.relay import from_base64
+
+    return int(from_base64(global_id)[1])
+
+
 async def test_a_subscriber_too_slow_for_its_queue_misses_no_message(
     chat_gateway: Gateway, alpha: Chat
 ) -> None:

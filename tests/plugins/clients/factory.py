@@ -10,8 +10,8 @@ from gateway.identity.codes import new_can
 from gateway.identity.models import Account, AccountKind, BillingStatus, User, UserRole
 from tests.support.identity_factory import Tenant, make_tenant, make_user
 
-ACCOUNT_FIELDS = ("id accountNumber name orgId userCount can phoneNumber language timeZone "
-                  "billingStatus extension")
+ACCOUNT_FIELDS = ("id accountNumber name orgId userCount can phoneNumber receptionistNumber "
+                  "language timeZone billingStatus extension")
 
 
 @dataclass
@@ -26,9 +26,13 @@ async def add_account(tenant: Tenant, kind: AccountKind, name: str, *, users: in
                       status: BillingStatus = BillingStatus.IN_PRODUCTION,
                       organization: Account | None = None,
                       extension: str | None = None) -> Account:
+    # ``phone``: the list's "Numéro de téléphone", the virtual receptionist's number (kept by the
+    # account settings plugin from the pool: tests/plugins/account_settings/test_ordering.py);
+    # the contact phone typed at sign-up is the same here.
     account = await Account.create(
         reseller=tenant.reseller, kind=kind, name=name, can=new_can(), language=language,
         email=f"{name.lower().replace(' ', '.')}@clients.test", phone_number=phone,
+        receptionist_number=phone,
         billing_status=status, organization=organization,
         unsubscribed_at=dt.datetime.now(dt.UTC) if status == BillingStatus.UNSUBSCRIBED
         else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import time
@@ -101,7 +102,8 @@ async def test_csv_of_everything_the_filter_matches(gateway: Gateway) -> None:
     assert rows[1][3:5] == ["205", "en"] and rows[1][7] == "In production"
 
 
-async def test_a_large_csv_streams_in_batches(gateway: Gateway) -> None:
+async def test_a_large_csv_streams_in_batches(gateway: Gateway,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     clients = await make_clients()
     tenant = clients.tenant
     await Account.bulk_create([
@@ -128,6 +130,22 @@ async def test_a_large_csv_streams_in_batches(gateway: Gateway) -> None:
     assert names[:1203] == [f"Lot {n:04d}" for n in range(1202, -1, -1)]
     assert names[1203:] == [tenant.company.name, "Charlie ACME", "bravo inc", "Bravo Inc",
                             "acme Plomberie"]
+
+    # A download cut short (the client went away): the batch being read ahead is cancelled
+    # and nothing keeps running.
+    from plugins.clients import exports
+
+    export = await AccountExport.filter(reseller_id=tenant.reseller.id).order_by("-id").first()
+    assert export is not None
+    monkeypatch.setattr(exports, "CSV_BATCH", 500)
+    chunks_of = exports.csv_chunks(export)
+    await anext(chunks_of)  # the header
+    first = await anext(chunks_of)
+    assert first.count(b"\r\n") == 500 and b"Lot 1202" in first
+    await chunks_of.aclose()  # type: ignore[attr-defined]
+    await asyncio.sleep(0)
+    left = [t for t in asyncio.all_tasks() if "anext" in repr(t.get_coro())]
+    assert left == []
 
 
 async def test_a_name_cannot_become_a_spreadsheet_formula(gateway: Gateway) -> None:
@@ -347,3 +365,16 @@ async def test_a_csv_url_is_written_once_then_served_and_rate_limited(gateway: G
     limited = await gateway.client.get(url)
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
     assert limited.json()["status"] == "RATE_LIMITED"
+
+
+def test_a_pdf_cell_is_one_line_and_cut_to_its_column() -> None:
+    from plugins.clients import exports
+    from plugins.clients.pdf_writer import string_width
+
+    fit, _FONT, _SIZE = exports._PdfPages._fit, exports._FONT, exports._SIZE
+    assert fit("Alpha  Beta\tGamma\nDelta ", 500, _FONT, _SIZE) == "Alpha Beta Gamma Delta"
+    assert fit(" Plain name ", 500, _FONT, _SIZE) == "Plain name"
+    assert fit("1\u202f000\u2007$", 500, _FONT, _SIZE) == "1 000 $"
+    cut = fit("Société de gestion immobilière du Grand Montréal", 100, _FONT, _SIZE)
+    assert cut.endswith("\u2026") and string_width(cut, _FONT, _SIZE) <= 100
+    assert "Société de gestion".startswith(cut[:-1]) or cut[:-1].startswith("Société")

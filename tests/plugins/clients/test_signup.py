@@ -14,6 +14,7 @@ from strawberry.relay import to_base64
 
 from gateway.identity.models import Account, BillingStatus, User, UserRole
 from gateway.models import OutboxJob
+from plugins.account_settings.numbers import import_numbers
 from plugins.clients.models import AccountProfile, SignupDraft, SignupStatus
 from tests.conftest import Gateway
 from tests.plugins.clients import lifecycle_plugin
@@ -123,6 +124,7 @@ async def test_each_step_is_checked_and_saved_with_field_paths(gateway: Gateway)
         ("INVALID", ("input", "billing", "card", "last4")),
     }
 
+    await import_numbers(tenant.reseller.id, "+1 888 555 0199")  # the pool serves the order
     draft = (await _save(
         gateway, headers, id=draft["id"],
         numbers=[{"action": "ORDER", "type": "TOLL_FREE", "areaCode": "888", "fax": True},

@@ -4,9 +4,17 @@ replaces the version stamp in its own transaction."""
 
 from __future__ import annotations
 
+import pytest
+
+from gateway.api import Problem
 from gateway.contributions import Principal
 from plugins.restrictions import services
-from plugins.restrictions.models import RestrictionAction, RestrictionScope, RuleVersion
+from plugins.restrictions.models import (
+    CallRestriction,
+    RestrictionAction,
+    RestrictionScope,
+    RuleVersion,
+)
 from tests.support.identity_factory import make_tenant
 
 SYSTEM_ADMIN = Principal(role="SYSTEM_ADMIN")
@@ -97,3 +105,56 @@ async def test_a_purged_account_leaves_no_rule_and_caches_forget_it(database: No
     assert await services.current_stamp() != stamp
     await services.decide(alpha.professional_account, PARIS, cache=cache)
     assert cache.ruleset is not None and rule.id not in cache.ruleset.rows
+
+
+async def test_an_accounts_own_rule_changed_through_one_process_is_seen_by_the_other(
+        database: None) -> None:
+    alpha = await make_tenant("Alpha")
+    company_admin = Principal(role="COMPANY_ADMIN", user_id=alpha.company_admin.id,
+                              reseller_id=alpha.reseller.id, account_id=alpha.company.id)
+    first, second = services.RuleCache(), services.RuleCache()
+    await services.create_rule(SYSTEM_ADMIN, scope=RestrictionScope.RESELLER,
+                               action=RestrictionAction.ALLOW, prefix="33",
+                               reseller_id=alpha.reseller.id)
+    assert (await services.decide(alpha.company, PARIS, cache=second)).allowed
+    stamp = await services.current_stamp()
+
+    # The company admin's change goes through "process one"; "process two" obeys it at once.
+    rule = await services.create_rule(company_admin, scope=RestrictionScope.SUBSCRIBER,
+                                      action=RestrictionAction.DENY, prefix="331")
+    assert await services.current_stamp() != stamp
+    seen = await services.decide(alpha.company, PARIS, cache=second)
+    assert (seen.allowed, seen.reason, (seen.rule or {}).get("id")) == (
+        False, "SUBSCRIBER_RULE", rule.id)
+    assert (await services.decide(alpha.company, PARIS, cache=first)).reason == "SUBSCRIBER_RULE"
+
+    await services.update_rule(company_admin, rule.id, prefix="44")
+    assert (await services.decide(alpha.company, PARIS, cache=second)).allowed
+    await services.update_rule(company_admin, rule.id, prefix="33")
+    assert not (await services.decide(alpha.company, PARIS, cache=first)).allowed
+    await services.delete_rule(company_admin, rule.id)
+    decision = await services.decide(alpha.company, PARIS, cache=second)
+    assert (decision.allowed, decision.reason) == (True, "RESELLER_RULE")
+    assert second.builds == 4  # one rebuild per change it saw, no more
+
+
+async def test_a_refused_own_rule_leaves_the_stamp_alone(database: None) -> None:
+    """Over the cap, nothing is saved and the stamp (bumped first in the transaction) rolls
+    back with it: caches are not rebuilt for nothing."""
+    alpha = await make_tenant("Alpha")
+    company_admin = Principal(role="COMPANY_ADMIN", user_id=alpha.company_admin.id,
+                              reseller_id=alpha.reseller.id, account_id=alpha.company.id)
+    await services.create_rule(company_admin, scope=RestrictionScope.SUBSCRIBER,
+                               action=RestrictionAction.DENY, prefix="33")
+    stamp = await services.current_stamp()
+    limit = services.MAX_SUBSCRIBER_RULES
+    services.MAX_SUBSCRIBER_RULES = 1
+    try:
+        with pytest.raises(Problem) as refused:
+            await services.create_rule(company_admin, scope=RestrictionScope.SUBSCRIBER,
+                                       action=RestrictionAction.DENY, prefix="34")
+    finally:
+        services.MAX_SUBSCRIBER_RULES = limit
+    assert refused.value.code_name == "LIMIT_REACHED"
+    assert await services.current_stamp() == stamp
+    assert await CallRestriction.filter(account_id=alpha.company.id).count() == 1

@@ -14,6 +14,7 @@ from plugins.restrictions.compiler import (
     compile_rules,
     country_prefixes,
     naive_decide,
+    naive_tiers,
 )
 
 
@@ -65,16 +66,17 @@ def test_deny_wins_a_tie_whatever_the_order() -> None:
 def _random_rules(rng: random.Random, count: int) -> tuple[list[dict], list[dict]]:
     rules = []
     for rule_id in range(1, count + 1):
-        scope = rng.choice(("SYSTEM", "RESELLER", "ACCOUNT"))
+        scope = rng.choice(("SYSTEM", "RESELLER", "ACCOUNT", "SUBSCRIBER"))
         target = rng.choice(("PREFIX", "PREFIX", "PREFIX", "COUNTRY"))
         rules.append({
             "id": rule_id, "scope": scope, "action": rng.choice(("ALLOW", "DENY")),
             "target": target, "country": rng.choice(("FR", "CA", "US", "GB", "KZ")),
             "prefix": "".join(rng.choice("123456789") for _ in range(rng.randint(1, 4))),
             "reseller_id": rng.choice((1, 2)) if scope != "SYSTEM" else None,
-            "account_id": rng.choice((10, 11, 20)) if scope == "ACCOUNT" else None,
+            "account_id": rng.choice((10, 11, 20)) if scope in ("ACCOUNT", "SUBSCRIBER")
+            else None,
         })
-    wider = [r for r in rules if r["scope"] != "ACCOUNT"]
+    wider = [r for r in rules if r["scope"] in ("SYSTEM", "RESELLER")]
     exceptions = [{"id": i, "account_id": 10, "restriction_id": r["id"]}
                   for i, r in enumerate(rng.sample(wider, min(10, len(wider))), start=1)]
     return rules, exceptions
@@ -85,8 +87,27 @@ def test_the_trees_agree_with_a_naive_scan(seed: int) -> None:
     rng = random.Random(seed)
     rules, exceptions = _random_rules(rng, 200)
     ruleset = compile_rules(rules, exceptions)
+    seen: set[str] = set()
     for _ in range(400):
         digits = "".join(rng.choice("123456789") for _ in range(11))
         account_id, reseller_id = rng.choice(((10, 1), (11, 1), (20, 2)))
         expected = naive_decide(rules, exceptions, account_id, reseller_id, digits)
         assert ruleset.decide(account_id, reseller_id, digits) == expected, digits
+        tiers = naive_tiers(rules, exceptions, account_id, reseller_id, digits)
+        assert ruleset.tiers(account_id, reseller_id, digits) == tiers, digits
+        seen.update(m.level for m in tiers if m is not None)
+        if expected is not None and expected.level == "SUBSCRIBER":
+            # The subscriber tier decides only where the staff levels allow.
+            assert tiers[0] is None or tiers[0].action == compiler.ALLOW
+    assert {"SUBSCRIBER", "ACCOUNT", "RESELLER", "SYSTEM", "EXCEPTION"} <= seen
+
+
+def test_exceptions_to_an_accounts_own_rules_are_ignored() -> None:
+    """Only a wider rule is lifted: a stray exception row naming an account's own rule (the
+    services refuse it) changes nothing, in the trees as in the naive scan."""
+    rules = [{"id": 1, "scope": "SUBSCRIBER", "action": "DENY", "target": "PREFIX",
+              "country": None, "prefix": "33", "reseller_id": 1, "account_id": 10}]
+    exceptions = [{"id": 1, "account_id": 10, "restriction_id": 1}]
+    found = compile_rules(rules, exceptions).decide(10, 1, "33123456789")
+    assert found is not None and (found.level, found.action) == ("SUBSCRIBER", "DENY")
+    assert naive_decide(rules, exceptions, 10, 1, "33123456789") == found

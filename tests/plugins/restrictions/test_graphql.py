@@ -184,13 +184,18 @@ async def test_system_rules_belong_to_system_admins(gateway: Gateway) -> None:
     assert await CallRestriction.filter(reseller_id=alpha.reseller.id).count() == 1
 
 
-async def test_subscribers_and_direct_access_cannot_manage_restrictions(gateway: Gateway) -> None:
+async def test_subscribers_check_their_own_account_only(gateway: Gateway) -> None:
+    """The account's users check calls of their own account (test_subscriber.py: their own
+    rules); any other account is not found."""
     alpha = await make_tenant("Alpha")
-    for user in (alpha.company_admin, alpha.employee, alpha.professional):
-        result = await gateway.graphql(CHECK, {"accountId": gid("Account", alpha.company.id),
-                                               "number": "+33123456789"},
-                                       **await bearer_for(user))
-        assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    for user, own, other in ((alpha.company_admin, alpha.company, alpha.professional_account),
+                             (alpha.employee, alpha.company, alpha.professional_account),
+                             (alpha.professional, alpha.professional_account, alpha.company)):
+        headers = await bearer_for(user)
+        assert (await check(gateway, headers, own.id, "+33123456789"))["allowed"] is True
+        result = await gateway.graphql(CHECK, {"accountId": gid("Account", other.id),
+                                               "number": "+33123456789"}, **headers)
+        assert result["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
 async def test_input_errors_are_payload_errors(gateway: Gateway) -> None:

@@ -23,7 +23,8 @@ LYON = "+33 4 72 00 00 00"
 @dataclass
 class Rule:
     name: str
-    scope: str  # SYSTEM, RESELLER, ACCOUNT, OTHER_RESELLER, OTHER_ACCOUNT
+    scope: str  # SYSTEM, RESELLER, ACCOUNT, SUBSCRIBER, OTHER_RESELLER, OTHER_ACCOUNT,
+    # OTHER_SUBSCRIBER
     action: str
     prefix: str | None = None
     country: str | None = None
@@ -97,6 +98,46 @@ CASES: dict[str, Case] = {
     "test mode denies without rules": Case([], PARIS, False, "TEST_MODE", test_mode=True),
     "test mode beats an allow": Case(
         [Rule("a", "ACCOUNT", A, "33")], PARIS, False, "TEST_MODE", test_mode=True),
+    # The subscriber tier (the account's own rules): asked only when the staff levels allow.
+    "own deny with no staff rule": Case(
+        [Rule("o", "SUBSCRIBER", D, "33")], PARIS, False, "SUBSCRIBER_RULE", "o"),
+    "own deny narrows a staff allow": Case(
+        [Rule("r", "RESELLER", A, "33"), Rule("o", "SUBSCRIBER", D, "33")],
+        PARIS, False, "SUBSCRIBER_RULE", "o"),
+    "own deny narrows a longer staff allow": Case(
+        [Rule("a", "ACCOUNT", A, "3312"), Rule("o", "SUBSCRIBER", D, "33")],
+        PARIS, False, "SUBSCRIBER_RULE", "o"),
+    "own allow cannot open a staff deny": Case(
+        [Rule("s", "SYSTEM", D, "33"), Rule("o", "SUBSCRIBER", A, "331")],
+        PARIS, False, "SYSTEM_RULE", "s"),
+    "own allow cannot open an account deny": Case(
+        [Rule("a", "ACCOUNT", D, country="FR"), Rule("o", "SUBSCRIBER", A, "33")],
+        PARIS, False, "ACCOUNT_RULE", "a"),
+    "own allow carves inside own deny": Case(
+        [Rule("o1", "SUBSCRIBER", D, "33"), Rule("o2", "SUBSCRIBER", A, "331")],
+        PARIS, True, "SUBSCRIBER_RULE", "o2"),
+    "own deny inside own allow": Case(
+        [Rule("o1", "SUBSCRIBER", A, "33"), Rule("o2", "SUBSCRIBER", D, "331")],
+        PARIS, False, "SUBSCRIBER_RULE", "o2"),
+    "shorter own rule where the longer does not match": Case(
+        [Rule("o1", "SUBSCRIBER", D, "33"), Rule("o2", "SUBSCRIBER", A, "331")],
+        LYON, False, "SUBSCRIBER_RULE", "o1"),
+    "deny wins a tie (own rules)": Case(
+        [Rule("o1", "SUBSCRIBER", A, "33"), Rule("o2", "SUBSCRIBER", D, country="FR")],
+        PARIS, False, "SUBSCRIBER_RULE", "o2"),
+    "own allow where the staff allow": Case(
+        [Rule("r", "RESELLER", A, "33"), Rule("o", "SUBSCRIBER", A, "33")],
+        PARIS, True, "SUBSCRIBER_RULE", "o"),
+    "own deny after an exception allows": Case(
+        [Rule("r", "RESELLER", D, "33"), Rule("o", "SUBSCRIBER", D, "331")],
+        PARIS, False, "SUBSCRIBER_RULE", "o", exceptions=[("r", "mine")]),
+    "own rule not matching leaves the staff decision": Case(
+        [Rule("r", "RESELLER", A, "33"), Rule("o", "SUBSCRIBER", D, "44")],
+        PARIS, True, "RESELLER_RULE", "r"),
+    "another account's own rule does not apply": Case(
+        [Rule("o", "OTHER_SUBSCRIBER", D, "33")], PARIS, True, "NO_RULE"),
+    "test mode beats an own allow": Case(
+        [Rule("o", "SUBSCRIBER", A, "33")], PARIS, False, "TEST_MODE", test_mode=True),
     "area code, national format read in the account's country": Case(
         [Rule("r", "RESELLER", D, country="CA", area_code="514")],
         "(514) 555-0100", False, "RESELLER_RULE", "r"),
@@ -119,10 +160,11 @@ async def test_precedence(database: None, name: str) -> None:
     beta = await make_tenant("Beta")
     other = await make_account(alpha.reseller, name="Voisin")
     account = alpha.company  # country CA
-    owners = {"SYSTEM": {}, "RESELLER": {"reseller_id": alpha.reseller.id},
-              "ACCOUNT": {"account_id": account.id},
-              "OTHER_RESELLER": {"reseller_id": beta.reseller.id},
-              "OTHER_ACCOUNT": {"account_id": other.id}}
+    owners: dict[str, dict[str, Any]] = {
+        "SYSTEM": {}, "RESELLER": {"reseller_id": alpha.reseller.id},
+        "ACCOUNT": {"account_id": account.id}, "SUBSCRIBER": {"account_id": account.id},
+        "OTHER_RESELLER": {"reseller_id": beta.reseller.id},
+        "OTHER_ACCOUNT": {"account_id": other.id}, "OTHER_SUBSCRIBER": {"account_id": other.id}}
     ids: dict[str, int] = {}
     for rule in case.rules:
         scope = rule.scope.removeprefix("OTHER_")
@@ -153,4 +195,4 @@ async def test_precedence(database: None, name: str) -> None:
 def test_the_table_covers_every_reason() -> None:
     reasons: set[Any] = {case.reason for case in CASES.values()}
     assert reasons == {"NO_RULE", "SYSTEM_RULE", "RESELLER_RULE", "ACCOUNT_RULE", "EXCEPTION",
-                       "TEST_MODE"}
+                       "SUBSCRIBER_RULE", "TEST_MODE"}

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from gateway.identity.models import Reseller
+from plugins.account_settings import numbers as pool_numbers
 from plugins.subscription_portal import links
 from plugins.subscription_portal.models import SubscriptionLink
 from plugins.subscription_portal.wizard import solve
@@ -29,6 +30,14 @@ async def link_path(gateway: Gateway, reseller: Reseller, kind: str = "COMPANY")
     (link,) = [x for x in await links.links_of(reseller) if x.kind == kind]
     host = gateway.app.state.host
     return urlsplit(links.url_of(host, link)).path
+
+
+async def stock(reseller: Reseller, *numbers: str) -> None:
+    """Put ``numbers`` in the reseller's pool (as staff import them); by default two local
+    numbers of area code 514, for the sign-ups that order one."""
+    content = "\n".join(numbers or ("+1 514 555 0181", "+1 514 555 0182"))
+    report = await pool_numbers.import_numbers(reseller.id, content)
+    assert not report.rejected, report.rejected
 
 
 def hidden(page: str) -> dict[str, str]:

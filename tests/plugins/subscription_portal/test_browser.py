@@ -5,74 +5,26 @@ missing (``.ci/portal-setup`` installs both)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import shutil
-import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import uvicorn
 
 from gateway.identity.models import Account, BillingStatus, User, UserRole
 from gateway.models import OutboxJob
+from plugins.account_settings.models import PhoneNumber
 from plugins.subscription_portal import links
-from tests.conftest import Gateway, make_settings, start_gateway
+from tests.plugins.subscription_portal.support import stock
+from tests.support.browser import CHROMIUM, NEEDS_BROWSER, async_playwright, served, submit
 from tests.support.identity_factory import make_tenant
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-try:
-    from playwright.async_api import async_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    async_playwright = None  # type: ignore[assignment]
-
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH: run .ci/portal-setup "
-                       "(Debian's chromium package)"),
-    pytest.mark.skipif(async_playwright is None, reason="playwright is not installed: pip "
-                       "install -e '.[browser]' (or run .ci/portal-setup)"),
-]
-
-
-async def submit(page: Any, button: str, url: str) -> None:
-    """Press the form's button and wait for the next page; failing, say what the page shows."""
-    await page.get_by_role("button", name=button).click()
-    try:
-        await page.wait_for_url(url, timeout=30_000)
-    except Exception as exc:
-        raise AssertionError(f"still on {page.url}: {await page.inner_text('body')}") from exc
-
-
-@contextlib.asynccontextmanager
-async def served(migrated: str, tmp_path: Path) -> AsyncIterator[tuple[Gateway, str]]:
-    """The app on a free loopback port (its PUBLIC_URL), served by uvicorn in this loop."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    settings = make_settings(migrated, tmp_path, public_url=url)
-    async for gateway in start_gateway(settings, job_options={
-            "relay_interval": 0.05, "scheduler_tick": 0.2, "in_process_workers": True}):
-        server = uvicorn.Server(uvicorn.Config(gateway.app, lifespan="off", log_config=None,
-                                               access_log=False))
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        try:
-            while not server.started:
-                if task.done():
-                    task.result()
-                    raise AssertionError("uvicorn stopped before it started")
-                await asyncio.sleep(0.01)
-            yield gateway, url
-        finally:
-            server.should_exit = True
-            await task
+pytestmark: list[pytest.MarkDecorator] = NEEDS_BROWSER
 
 
 async def test_a_client_signs_up_in_a_real_browser(migrated: str, tmp_path: Path) -> None:
     assert async_playwright is not None and CHROMIUM is not None
     async with served(migrated, tmp_path) as (gateway, url):
         alpha = await make_tenant("Alpha Navigateur")
+        await stock(alpha.reseller, "+1 418 555 0150", "+1 514 555 0150")
         (company, _) = await links.links_of(alpha.reseller)
         link = links.url_of(gateway.app.state.host, company)
         assert link.startswith(url)
@@ -121,6 +73,9 @@ async def test_a_client_signs_up_in_a_real_browser(migrated: str, tmp_path: Path
         account = await Account.get(name="Café Navigateur")
         assert str(account.id) in status
         assert account.billing_status == BillingStatus.FREE_TRIAL
+        # The number ordered (a local one of area code 418) came from the reseller's pool.
+        assert await PhoneNumber.filter(account_id=account.id).values_list(
+            "number", flat=True) == ["+14185550150"]
         admin = await User.get(account_id=account.id)
         assert (admin.role, admin.login) == (UserRole.COMPANY_ADMIN, "marc@cafe-navigateur.test")
         templates = {row.payload["template"] for row in await OutboxJob.filter(job="email.send")}

@@ -15,7 +15,14 @@ from plugins.billing import catalogue, offer
 from plugins.billing.catalogue import PriceInput
 from plugins.billing.models import CatalogueItem, ItemKind, OfferItem, Recurrence, Subscription
 from tests.conftest import Gateway
-from tests.plugins.subscription_portal.support import ADMIN, CUSTOMER, follow, link_path, send
+from tests.plugins.subscription_portal.support import (
+    ADMIN,
+    CUSTOMER,
+    follow,
+    link_path,
+    send,
+    stock,
+)
 from tests.support.identity_factory import Tenant, make_tenant
 
 SYSTEM = Principal(role=Role.SYSTEM_ADMIN)
@@ -48,6 +55,7 @@ async def test_the_plan_step_offers_the_resellers_priced_items(gateway: Gateway)
     beta = await make_tenant("Beta Réseau")
     await _sell(beta, "PLAN-BETA", ItemKind.PLAN, "Forfait Bêta", "Beta plan", "19.00")
 
+    await stock(alpha.reseller)
     path = await link_path(gateway, alpha.reseller)
     page = await gateway.client.get(path, headers={"Accept-Language": "fr"})
     page = await follow(gateway, await send(gateway, page, CUSTOMER))

@@ -26,6 +26,7 @@ from tests.plugins.subscription_portal.support import (
     link_path,
     send,
     sign_up,
+    stock,
 )
 from tests.support.identity_factory import make_tenant
 
@@ -57,6 +58,7 @@ async def test_a_company_signs_up_through_its_resellers_link(gateway: Gateway) -
     assert 'value="pas-un-courriel"' in bad.text  # what was typed stays
     assert await SignupDraft.all().count() == 0
 
+    await stock(alpha.reseller)
     page = await sign_up(gateway, path)
     # Before the last step: a draft, no account, no user, no email.
     assert await Account.filter(reseller_id=alpha.reseller.id).count() == before
@@ -109,6 +111,7 @@ async def test_english_a_professional_and_the_resellers_colours(gateway: Gateway
     bad = await send(gateway, page, {**CUSTOMER, "email": "nope"})
     assert 'id="email-error"' in bad.text and "email" in bad.text.lower()
     assert '<html lang="en">' in bad.text
+    await stock(alpha.reseller)
     page = await sign_up(gateway, f"{path}?lang=en",
                          customer={**CUSTOMER, "email": "dre@cabinet.test", "language": "en"},
                          admin={**ADMIN, "email": ""})
@@ -128,8 +131,8 @@ async def test_a_duplicate_email_is_refused_with_a_clear_message(gateway: Gatewa
     assert "Un compte existe déjà pour cette adresse courriel" in taken.text
     assert 'id="email-error"' in taken.text
     assert await SignupDraft.all().count() == 0
-    # At the administrator step too.
-    page = await follow(gateway, await send(gateway, page, CUSTOMER))
+    # At the administrator step too (the page shown again has a new hurdle to solve).
+    page = await follow(gateway, await send(gateway, taken, CUSTOMER))
     taken = await send(gateway, page, {**ADMIN, "email": alpha.employee.login.upper()})
     assert "Un compte existe déjà" in taken.text
 
@@ -184,6 +187,7 @@ async def test_rate_limits_per_address(gateway: Gateway) -> None:
 async def test_an_abandoned_sign_up_leaves_only_a_draft_that_expires(gateway: Gateway) -> None:
     alpha = await make_tenant()
     path = await link_path(gateway, alpha.reseller)
+    await stock(alpha.reseller)
     page = await sign_up(gateway, path)  # every step but the last
     signup = await PortalSignup.get()
     assert await cleanup_abandoned() == 0  # not expired yet

@@ -1,0 +1,1 @@
+"""Company users: a company's employees and administrators, run by its admin or reseller."""
