@@ -3,7 +3,10 @@ wheel ships. No account, no network; English only, and it says so: a French voic
 transcribed (its reason is stored) rather than turned into English-sounding nonsense.
 
 WAV voicemails are converted to what the model wants (16 kHz mono 16-bit) in pure Python, then
-decoded in a worker thread, one decoder per thread (loading the model takes about a second).
+decoded in this process's decoding threads, one decoder per thread (loading the model takes about
+a second). There are as many threads as cores: decoding is CPU-bound, so more voicemails at once
+would only slow each other down, and a decoder outliving a timed-out attempt is not joined by a new
+thread (and a new model) for the retry, which waits its turn instead.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import math
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from gateway.api import Account, Audio, Text, Transcript
@@ -21,6 +26,8 @@ from plugins.transcription.providers.common import FORMAT, failure, language_ref
 NAME = "PocketSphinx"
 WAV_TYPES = {"audio/wav", "audio/x-wav", "audio/wave"}
 _local = threading.local()
+_decoding = ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
+                               thread_name_prefix="pocketsphinx")
 
 
 def installed() -> bool:
@@ -77,7 +84,8 @@ class OfflineProvider:
             raise failure("FORMAT_NOT_SUPPORTED", FORMAT, retryable=False, provider=NAME,
                           type=audio.content_type)
         try:
-            return await asyncio.to_thread(transcribe_wav, audio.content)
+            return await asyncio.get_running_loop().run_in_executor(
+                _decoding, transcribe_wav, audio.content)
         except AudioFormatError as error:
             raise failure("FORMAT_NOT_SUPPORTED", FORMAT, retryable=False, provider=NAME,
                           type=audio.content_type) from error

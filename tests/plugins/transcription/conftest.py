@@ -149,7 +149,7 @@ def transcription_config(stand_in: StandIn, approved: list[str] | None = None) -
             + f', mutare_endpoint = "{base}/mutare", mutare_key = {{ "$env" = '
             '"TEST_MUTARE_KEY" }, '
             f'google_endpoint = "{base}", google_api_key = "{GOOGLE_KEY}", '
-            "max_attempts = 3, backoff_seconds = 0.05, timeout_seconds = 10 }")
+            "max_attempts = 3, backoff_seconds = 0.05, timeout_seconds = 120 }")
 
 
 async def run_gateway(folder: Path, migrated: str, config: str,
@@ -260,7 +260,7 @@ async def voice(world: Voice, stand_in: StandIn, smtp: SmtpServer) -> Voice:
     return world
 
 
-async def settled(message_id: int, timeout: float = 60.0,
+async def settled(message_id: int, timeout: float = 180.0,
                   status: TranscriptStatus | None = None) -> VoicemailTranscript:
     """The voicemail's transcript once its job is done with it (not PENDING; or in
     ``status``)."""
