@@ -11,6 +11,7 @@ from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as _migrate
 
 from gateway.contributions import ModelApp
+from gateway.migration_state import lazy_snapshots
 from gateway.plugins import PluginError, PluginHost
 
 # Database drivers log every query's parameters at DEBUG: password hashes, set-password links in
@@ -80,6 +81,7 @@ async def init_db(gateway: PluginHost) -> None:
 
 async def migrate(gateway: PluginHost) -> None:
     """Apply every pending migration, core first then plugins in load order."""
+    lazy_snapshots()
     with TortoiseContext() as ctx:
         try:
             await _migrate(config=tortoise_config(gateway))
