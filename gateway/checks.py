@@ -140,18 +140,17 @@ def _sqlite_file_problem(path: Path, example: str) -> str | None:
 
 def check_plugins(settings: Settings, report: Report) -> Any:
     """Load the plugins as the command will; the host, or None with the problem reported."""
-    from importlib.metadata import entry_points
-
+    from gateway.entry_points import installed
     from gateway.plugins import ENTRY_POINT_GROUP, PluginError, PluginHost
 
     if settings.load_plugins:
-        installed = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
-        unknown = sorted(set(settings.load_plugins) - installed)
+        found = {ep.name for ep in installed(ENTRY_POINT_GROUP)}
+        unknown = sorted(set(settings.load_plugins) - found)
         if unknown:
             report.problems.append(problem(
                 "GATEWAY_LOAD_PLUGINS", f"names {', '.join(unknown)}, which no installed "
-                f"package provides (installed: {', '.join(sorted(installed)) or 'none'})",
-                ",".join(sorted(installed)) or "''"))
+                f"package provides (installed: {', '.join(sorted(found)) or 'none'})",
+                ",".join(sorted(found)) or "''"))
             return None
     if not settings.plugins_file.is_file():
         return None  # reported by check_files

@@ -11,13 +11,13 @@ import tomllib
 import typing
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
 import pluggy
 
 from gateway import hookspecs
+from gateway.entry_points import installed
 from gateway.settings import Settings, plugins_file_problem
 
 if typing.TYPE_CHECKING:
@@ -312,7 +312,7 @@ def read_plugin_specs(path: Path, load: tuple[str, ...] | None = None) -> list[P
                           "plugins.toml in the gateway's checkout for an example") from None
     discovered = {
         ep.name: ep.value
-        for ep in entry_points(group=ENTRY_POINT_GROUP)
+        for ep in installed(ENTRY_POINT_GROUP)
         if load is None or ep.name in load
     }
     specs: list[PluginSpec] = []

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from gateway.entry_points import installed
 from gateway.i18n import Text
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ def load_entry_point_providers(
     """The providers installed packages declare in ``group``, by name; and, by entry-point
     name, why one could not be loaded (a broken package never stops the gateway)."""
     found = _EntryPoints()
-    for point in entry_points(group=group):
+    for point in installed(group):
         try:
             loaded = point.load()
             provider = loaded
