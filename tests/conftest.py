@@ -20,8 +20,7 @@ from gateway.plugins import PluginHost
 from gateway.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-os.environ.setdefault("GATEWAY_LOAD_PLUGINS", "")
-os.environ.setdefault("GATEWAY_ARGON2_PROFILE", "test")  # argon2id at a test-sized cost
+# GATEWAY_LOAD_PLUGINS and GATEWAY_ARGON2_PROFILE: set in tests/__init__.py, before any import.
 
 
 def _base_database_url() -> str:
