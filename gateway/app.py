@@ -236,6 +236,12 @@ def plugin_routes(gateway: PluginHost) -> list[BaseRoute]:
     return routes
 
 
+async def _cancelled(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def create_app(
     settings: Settings | None = None,
     host: PluginHost | None = None,
@@ -269,26 +275,24 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if migrate_on_start:
-            await db.migrate(host)
-        await db.init_db(host)
-        app.state.pubsub = await pubsub.start(settings)
-        if run_jobs:
-            await runtime.start()
-        audit_spool.configure(settings.var_dir)
-        drainer = asyncio.create_task(audit_spool.run_drainer(), name="gateway-audit-spool")
-        await host.call_async("gateway_startup")
-        try:
-            yield
-        finally:
-            drainer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await drainer
-            await host.call_async("gateway_shutdown")
+        # Each part started is stopped, in reverse order, whatever fails after it (a start-up
+        # cut short, a stop that raises): no connection or worker thread outlives the app.
+        async with contextlib.AsyncExitStack() as started:
+            if migrate_on_start:
+                await db.migrate(host)
+            await db.init_db(host)
+            started.push_async_callback(db.close_db)
+            app.state.pubsub = await pubsub.start(settings)
+            started.push_async_callback(pubsub.stop, app.state.pubsub)
             if run_jobs:
-                await runtime.stop()
-            await pubsub.stop(app.state.pubsub)
-            await db.close_db()
+                await runtime.start()
+                started.push_async_callback(runtime.stop)
+            audit_spool.configure(settings.var_dir)
+            await host.call_async("gateway_startup")
+            started.push_async_callback(host.call_async, "gateway_shutdown")
+            drainer = asyncio.create_task(audit_spool.run_drainer(), name="gateway-audit-spool")
+            started.push_async_callback(_cancelled, drainer)
+            yield
 
     # GraphiQL's scripts and styles, pinned in the package, where its page loads them.
     ide_assets: list[BaseRoute] = [
