@@ -120,20 +120,9 @@ async def deliver(
 async def _send_smtp(
     target: SmtpTarget, message: EmailMessage, sender: str, recipients: Sequence[str]
 ) -> None:
-    import aiosmtplib
+    from gateway.email import smtp_pool
 
-    errors, _ = await aiosmtplib.send(
-        message,
-        sender=sender,
-        recipients=list(recipients),
-        hostname=target.host,
-        port=target.port,
-        username=target.username,
-        password=target.password,
-        use_tls=target.use_tls,
-        start_tls=target.start_tls,
-        timeout=target.timeout,
-    )
+    errors = await smtp_pool.send(target, message, sender, recipients)
     if errors:
         # The others have it already: retrying would send them a second copy.
         log.warning(
