@@ -22,6 +22,7 @@ from strawberry.types.unset import UNSET
 from gateway import db, persisted_queries, pubsub
 from gateway.context import build_context
 from gateway.contributions import Principal
+from gateway.email import smtp_pool
 from gateway.home import GRAPHIQL_ASSETS, GRAPHIQL_PATH, graphiql_html, home
 from gateway.identity import audit_spool
 from gateway.identity.sessions import still_signed_in
@@ -285,6 +286,8 @@ def create_app(
             app.state.pubsub = await pubsub.start(settings)
             started.push_async_callback(pubsub.stop, app.state.pubsub)
             if run_jobs:
+                # The SMTP connections its email jobs kept open, closed once they stopped.
+                started.push_async_callback(smtp_pool.close_all)
                 await runtime.start()
                 started.push_async_callback(runtime.stop)
             audit_spool.configure(settings.var_dir)

@@ -106,6 +106,7 @@ def _exit_cleanly(signum: int, frame: Any) -> None:
 def cmd_worker(args: argparse.Namespace) -> int:
     """Dramatiq worker threads fed by redis:// or amqp://; relay and scheduler run here too."""
     from gateway import db
+    from gateway.email import smtp_pool
     from gateway.jobs.runtime import JobRuntime
     from gateway.observability import configure_logging
 
@@ -134,6 +135,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             await asyncio.sleep(0.2)
         await gateway.call_async("gateway_shutdown")
         await runtime.stop()
+        await smtp_pool.close_all()  # what its email jobs kept open
         await db.close_db()
 
     asyncio.run(main())

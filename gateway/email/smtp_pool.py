@@ -22,15 +22,34 @@ import contextlib
 import logging
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import aiosmtplib
 
-    from gateway.email.transport import SmtpTarget
+
+class SmtpTarget(Hashable, Protocol):
+    """The SMTP server of EMAIL_URL (``gateway.email.transport.SmtpTarget``, which imports this
+    module)."""
+
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def username(self) -> str | None: ...
+    @property
+    def password(self) -> str | None: ...
+    @property
+    def use_tls(self) -> bool: ...
+    @property
+    def start_tls(self) -> bool | None: ...
+    @property
+    def timeout(self) -> float: ...
+
 
 log = logging.getLogger("gateway.email")
 

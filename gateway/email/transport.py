@@ -120,9 +120,9 @@ async def deliver(
 async def _send_smtp(
     target: SmtpTarget, message: EmailMessage, sender: str, recipients: Sequence[str]
 ) -> None:
-    from gateway.email import smtp_pool
+    from gateway.email.smtp_pool import send
 
-    errors = await smtp_pool.send(target, message, sender, recipients)
+    errors = await send(target, message, sender, recipients)
     if errors:
         # The others have it already: retrying would send them a second copy.
         log.warning(

@@ -145,9 +145,6 @@ class JobRuntime:
             self.worker = None
         if self.broker is not None:
             await asyncio.to_thread(self.broker.close)
-        from gateway.email import smtp_pool  # the connections its email jobs kept open
-
-        await smtp_pool.close_all()
         if self._own_pubsub is not None:
             await pubsub.stop(self._own_pubsub)
             self._own_pubsub = None
