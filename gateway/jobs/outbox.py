@@ -80,11 +80,11 @@ async def enqueue(
     return row
 
 
-async def due_jobs(limit: int = 100) -> list[tuple[int, str]]:
-    """Ids and actors of rows to hand to the broker now, including ones whose lease ran
-    out."""
+async def due_jobs(limit: int = 100, lease_allowance: float = 0.0) -> list[tuple[int, str]]:
+    """Ids and actors of rows to hand to the broker now, including ones whose lease ran out;
+    ``lease_allowance`` seconds longer when the wall clock just jumped ahead (``ClockWatch``)."""
     now = utcnow()
-    stale = now - dt.timedelta(seconds=LEASE_SECONDS)
+    stale = now - dt.timedelta(seconds=LEASE_SECONDS + lease_allowance)
     await OutboxJob.filter(
         status__in=[OutboxStatus.QUEUED, OutboxStatus.RUNNING], updated_at__lt=stale
     ).update(status=OutboxStatus.PENDING, run_after=now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import dramatiq
@@ -40,15 +41,44 @@ class BrokerRefused(Exception):  # noqa: N818 - a state of the broker, reported 
         self.job_id = job_id
 
 
+JUMP_SECONDS = 5.0  # the wall clock moving this much more than the monotonic one: a jump
+
+
+class ClockWatch:
+    """Forward jumps of the wall clock seen between two passes (an NTP step, a resumed virtual
+    machine, an operator's correction). Leases are wall-clock instants in the outbox: after a
+    jump of an hour, every job queued or running looks an hour old, and would be handed again
+    and run a second time beside the first. For a lease's time after each jump, the relay's
+    leases are that much longer."""
+
+    def __init__(self) -> None:
+        self._wall, self._mono = time.time(), time.monotonic()
+        self._jumps: list[tuple[float, float]] = []  # (monotonic instant, seconds ahead)
+
+    def allowance(self) -> float:
+        """Seconds to add to the lease now (0 unless the clock jumped within a lease)."""
+        wall, mono = time.time(), time.monotonic()
+        jumped = (wall - self._wall) - (mono - self._mono)
+        self._wall, self._mono = wall, mono
+        if jumped > JUMP_SECONDS:
+            log.warning("the wall clock jumped %.0f s ahead: jobs queued or running keep their "
+                        "lease for %d s more", jumped, outbox.LEASE_SECONDS)
+            self._jumps.append((mono, jumped))
+        self._jumps = [(at, ahead) for at, ahead in self._jumps
+                       if mono - at < outbox.LEASE_SECONDS]
+        return sum(ahead for _, ahead in self._jumps)
+
+
 def broker_retry_delay(refusals: int, interval: float) -> float:
     """How long the relay waits after ``refusals`` passes in a row the broker refused."""
     return min(BROKER_RETRY_CAP, max(interval, 0.5) * 2 ** (refusals - 1))
 
 
-async def relay_once(actors: dict[str, dramatiq.Actor[Any, Any]]) -> int:
+async def relay_once(actors: dict[str, dramatiq.Actor[Any, Any]],
+                     clock: ClockWatch | None = None) -> int:
     """Send every due row once (up to ``BATCH``); returns how many were looked at. Stops at
     the first row the broker refuses (``BrokerRefused``), that row pending again."""
-    due = await outbox.due_jobs(BATCH)
+    due = await outbox.due_jobs(BATCH, clock.allowance() if clock is not None else 0.0)
     for job_id, job in due:
         if not await outbox.mark_queued(job_id):
             continue
@@ -82,11 +112,12 @@ async def run_relay(
     _wakers.append(entry)
     refusals = 0
     down_since = utcnow()
+    clock = ClockWatch()
     try:
         while not stop.is_set():
             wait = interval
             try:
-                looked_at = await relay_once(actors)
+                looked_at = await relay_once(actors, clock)
                 if looked_at:  # a pass with nothing due says nothing of the broker
                     if refusals:
                         # What the broker held when it went may be gone with it: the rows
