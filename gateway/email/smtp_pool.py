@@ -11,7 +11,11 @@ codes, statements, reports) now reuses the connection of the previous message.
   clients; RFC 5321 asks them to wait five minutes, many wait one); one idle for more than
   ``CHECK_AFTER`` seconds is asked NOOP first, and replaced if it does not answer.
 - A connection that failed during a message is closed, never reused; the message is not sent
-  again here (the outbox retries it, as it did when each message had its own connection).
+  again here (the outbox retries it, as it did when each message had its own connection),
+  unless the connection was a kept one that the server had closed, or closes with 421 (it did
+  not take the message): then it goes once more on a new connection.
+- A connection carries at most ``MESSAGES_PER_CONNECTION`` messages (servers that cap them
+  answer 421 past their limit).
 - ``close_all()`` (at the app's shutdown) says QUIT on the idle ones of the current loop.
 """
 
@@ -54,6 +58,9 @@ class SmtpTarget(Hashable, Protocol):
 log = logging.getLogger("gateway.email")
 
 KEPT = 4
+# Servers that limit the messages of a connection answer 421 past it: a connection is closed
+# after this many (the message that got 421 on a kept connection is sent on a new one).
+MESSAGES_PER_CONNECTION = 100
 IDLE_SECONDS = 45.0
 CHECK_AFTER = 5.0
 
@@ -67,6 +74,10 @@ class _Idle:
 # Per event loop (a connection belongs to the loop that opened it), then per server.
 _idle: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[SmtpTarget, list[_Idle]]] = (
     weakref.WeakKeyDictionary())
+
+
+# Messages sent over each open connection.
+_sent: weakref.WeakKeyDictionary[aiosmtplib.SMTP, int] = weakref.WeakKeyDictionary()
 
 
 def _kept(target: SmtpTarget) -> list[_Idle]:
@@ -83,10 +94,14 @@ async def send(target: SmtpTarget, message: EmailMessage, sender: str,
     client, reused = await _take(target)
     try:
         return await _send_over(client, target, message, sender, recipients)
-    except (aiosmtplib.SMTPServerDisconnected, ConnectionError) as lost:
-        if not reused:
+    except (aiosmtplib.SMTPServerDisconnected, ConnectionError,
+            aiosmtplib.SMTPResponseException) as lost:
+        # 421: the server closes the connection (too many messages on it, shutting down)
+        # without having taken the message; another code is its answer to this message.
+        closed = not isinstance(lost, aiosmtplib.SMTPResponseException) or lost.code == 421
+        if not (reused and closed):
             raise
-        log.info("SMTP connection to %s closed while idle (%s): sending on a new one",
+        log.info("SMTP connection to %s closed by the server (%s): sending on a new one",
                  target, lost)
     return await _send_over(await _open(target), target, message, sender, recipients)
 
@@ -136,7 +151,8 @@ async def _open(target: SmtpTarget) -> aiosmtplib.SMTP:
 
 async def _give_back(target: SmtpTarget, client: aiosmtplib.SMTP) -> None:
     kept = _kept(target)
-    if len(kept) < KEPT and client.is_connected:
+    _sent[client] = _sent.get(client, 0) + 1
+    if len(kept) < KEPT and client.is_connected and _sent[client] < MESSAGES_PER_CONNECTION:
         kept.append(_Idle(client, time.monotonic()))
     else:
         await _close(client, polite=client.is_connected)

@@ -88,3 +88,43 @@ async def test_close_all_says_quit_and_keeps_nothing(server: CountingServer) -> 
     await _send(server, 2)
     await smtp_pool.close_all()
     assert len(set(server.peers)) == 2
+
+
+@dataclass
+class CappedServer(CountingServer):
+    """Takes two messages per connection, then answers 421 (as servers that cap them do)."""
+
+    per_peer: dict[Any, int] = field(default_factory=dict)
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
+                          mail_options: list[str]) -> str:
+        if self.per_peer.get(session.peer, 0) >= 2:
+            return "421 4.7.0 Too many messages on this connection"
+        self.per_peer[session.peer] = self.per_peer.get(session.peer, 0) + 1
+        envelope.mail_from = address
+        return "250 OK"
+
+
+async def test_a_421_on_a_kept_connection_sends_on_a_new_one() -> None:
+    capped = CappedServer(port=free_port())
+    controller = Controller(capped, hostname="127.0.0.1", port=capped.port)
+    controller.start()
+    try:
+        for n in range(5):
+            await _send(capped, n)  # type: ignore[arg-type]
+        assert len(capped.peers) == 5 and len(set(capped.peers)) == 3
+    finally:
+        await smtp_pool.close_all()
+        controller.stop()
+
+
+async def test_a_connection_is_closed_after_its_share_of_messages(
+        server: CountingServer, monkeypatch: Any) -> None:
+    monkeypatch.setattr(smtp_pool, "MESSAGES_PER_CONNECTION", 3)
+    try:
+        for n in range(7):
+            await _send(server, n)
+        assert [len({p for p in server.peers[i:i + 3]}) for i in (0, 3, 6)] == [1, 1, 1]
+        assert len(set(server.peers)) == 3
+    finally:
+        await smtp_pool.close_all()
