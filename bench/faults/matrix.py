@@ -689,6 +689,7 @@ async def _compare(result: Result, stack: Stack, records: list[Record], tag: str
     result.duplicates += sum(c - 1 for counts in stored.values() for c in counts.values())
     if result.duplicates:
         result.failures.append(f"{result.duplicates} duplicates")
+        result.samples += duplicated_markers(stored, received, jobs + closes)
     result.notes.append("acknowledged / found by area: " + ", ".join(
         f"{kind} {acked} / {found}" for kind, (acked, found) in result.areas.items())
         + f"; billing closes acknowledged / closed {result.closes_acked} / "
@@ -739,6 +740,17 @@ def _compare_closes(result: Result, told: dict[str, set[str]], jobs: list[dict[s
     if waiting:
         result.notes.append(f"{len(waiting)} billing closes waiting for their retry (attempts "
                             f"{sorted({j['attempts'] for j in waiting})}): not lost")
+
+
+def duplicated_markers(stored: dict[str, Counter[str]], received: Counter[str],
+                jobs: list[dict[str, Any]]) -> list[str]:
+    """Which markers were found more than once, and where (the table says only how many)."""
+    found = [f"{kind} row {marker} ×{n}" for kind, counts in stored.items()
+             for marker, n in counts.items() if n > 1]
+    found += [f"email {marker} received ×{n}" for marker, n in received.items() if n > 1]
+    found += [f"outbox job {marker} queued ×{n}"
+              for marker, n in Counter(j["marker"] for j in jobs).items() if n > 1]
+    return sorted(found)[:5]
 
 
 def _compare_jobs(result: Result, kind: str, what: str, told: dict[str, set[str]],
