@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, cast
 
+import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import ClientDisconnect, HTTPConnection, Request
@@ -331,6 +332,9 @@ class StrictGraphQLHTTP(GraphQL[Any, Any]):
         self.settings = settings or Settings()
         super().__init__(**kwargs)
 
+    def encode_json(self, data: object) -> bytes:
+        return encode_json(data)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
@@ -540,6 +544,15 @@ def websocket_origin_allowed(settings: Settings, origin: str | None) -> bool:
     return expected is not None and normalize_origin(origin) == expected
 
 
+def encode_json(data: object) -> bytes:
+    """A response's JSON, by orjson; what it does not take (an integer beyond 64 bits, a
+    non-string key) by the standard library, as strawberry would."""
+    try:
+        return orjson.dumps(data)
+    except TypeError:
+        return json.dumps(data, separators=(",", ":")).encode()
+
+
 class GuardedWebSocket(ASGIWebSocketAdapter):
     """Strawberry's ASGI WebSocket where a message longer than ``max_body_bytes`` characters
     closes the socket (1009) before it is decoded, JSON nested too deeply for the decoder is
@@ -565,6 +578,13 @@ class GuardedWebSocket(ASGIWebSocketAdapter):
             raise NonTextMessageReceived from error
         except WebSocketDisconnect:
             pass
+
+    async def send_json(self, message: Any) -> None:
+        """Text frames (graphql-transport-ws), though the view encodes to bytes."""
+        try:
+            await self.ws.send_text(encode_json(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
     async def close(self, code: int, reason: str) -> None:
         short = reason.encode("utf-8")[:_MAX_CLOSE_REASON].decode("utf-8", "ignore")

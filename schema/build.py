@@ -24,6 +24,7 @@ from gateway.identity.scopes_schema import guard_root_fields
 from gateway.plugins import CORE_PLUGIN, PluginError, PluginHost
 from schema.descriptions import describe_conventions
 from schema.errors import Error
+from schema.executor import GatewayExecutionContext
 from schema.limits import cost_budget, document_cache
 from schema.masking import GatewaySchema, OperationNameRequired, masked_errors
 from schema.metrics import OperationMetrics
@@ -140,6 +141,8 @@ def build_schema(gateway: PluginHost) -> strawberry.Schema:
             subscription=subscription,
             types=[Node, Error, *(cls for _, cls in contributed)],
             extensions=extensions,
+            # Scalar columns of list rows resolved without graphql-core's per-field machinery.
+            execution_context_class=GatewayExecutionContext,
             # With introspection off, "Did you mean ...?" would still spell the schema out.
             config=StrawberryConfig(disable_field_suggestions=not settings.graphql_ide),
         )

@@ -1,0 +1,392 @@
+"""A leaner path through graphql-core for the fields that need none of its machinery.
+
+A list page resolves hundreds of fields (50 rows of 11 columns), and graphql-core spends ~7 µs
+on each: a path segment, a resolve-info tuple, strawberry's resolver wrapper (an ``Info``, the
+arguments converted, the field extensions chained) and the completion's type dispatch. Most of
+those fields are a plain attribute or a method of the node with no argument and no extension,
+whose value is a scalar or an enum.
+
+:class:`GatewayExecutionContext` plans each selection set once per request (a selection set is
+executed once per row) and resolves such fields directly: the attribute read, or the method
+called with what it asks for (the node, and an ``Info`` only if it takes one), then the type's
+``coerce_output_value``. Everything else — a field with arguments or extensions (the
+permission checks of the root fields, the audit, token scopes), an async resolver, an object
+or list value, a value that is awaitable — takes graphql-core's own path, and so does any
+field when a schema extension wraps resolvers (a middleware). An error is reported exactly as
+graphql-core reports it (located at the field's path, null propagated the same way): the path
+and the resolve info are built only then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    GraphQLBoolean,
+    GraphQLField,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLString,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.executor import invalid_return_type_error
+from graphql.pyutils import Path, Undefined, gather_with_cancel, inspect, is_iterable
+from graphql.type.introspection import TypeNameMetaFieldDef
+from strawberry import relay
+from strawberry.relay.utils import to_base64
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+# A planned field: its response name, the field's details, and the direct resolver (``None``:
+# graphql-core's own path).
+PlannedField = tuple[str, FieldDetailsList, "DirectField | None"]
+
+_RESOLVE_ID = relay.Node.resolve_id.__func__  # type: ignore[attr-defined]
+_RESOLVE_TYPENAME = relay.Node.resolve_typename.__func__  # type: ignore[attr-defined]
+_PLAIN = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool, GraphQLInt: int}
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+# What a direct field's value is completed as.
+LEAF, OBJECT, OBJECTS = "leaf", "object", "objects"
+
+
+def _nullable(type_: Any) -> Any:
+    return type_.of_type if is_non_null_type(type_) else type_
+
+
+def plain_object_type(type_: Any) -> GraphQLObjectType | None:
+    """``type_`` when it is an object type whose runtime check needs no resolve info: none, or
+    the one strawberry writes for a type with interfaces (an ``isinstance``)."""
+    if not is_object_type(type_):
+        return None
+    is_type_of = type_.is_type_of
+    if is_type_of is None or getattr(is_type_of, "__qualname__", "").endswith(
+            "_get_is_type_of.<locals>.is_type_of"):
+        return type_
+    return None
+
+
+class DirectField:
+    """One field resolved without graphql-core's per-field machinery (see the module)."""
+
+    __slots__ = ("coerce", "definition", "plain", "field", "getter", "info_name", "item_non_null",
+                 "item_type", "kind", "name", "non_null", "object_type", "parent_type",
+                 "node_id", "passes_self", "resolver", "return_type", "source_names",
+                 "typename")
+
+    def __init__(self, parent_type: GraphQLObjectType, definition: GraphQLField, kind: str,
+                 field: StrawberryField | None) -> None:
+        self.parent_type = parent_type
+        self.definition = definition
+        self.kind = kind
+        self.return_type: GraphQLOutputType = definition.type
+        self.non_null = is_non_null_type(definition.type)
+        value_type = _nullable(definition.type)
+        self.coerce = value_type.coerce_output_value if kind == LEAF else None
+        # The Python type a standard scalar gives out as it is (an Int still checks its range).
+        self.plain = _PLAIN.get(value_type) if kind == LEAF else None
+        self.item_type: Any = value_type.of_type if kind == OBJECTS else None
+        self.item_non_null = kind == OBJECTS and is_non_null_type(self.item_type)
+        self.object_type = _nullable(self.item_type if kind == OBJECTS else value_type)
+        self.field = field
+        self.typename = parent_type.name if definition is TypeNameMetaFieldDef else None
+        self.name = field.python_name if field is not None else ""
+        self.getter = field.default_resolver if field is not None else getattr
+        resolver = field.base_resolver if field is not None else None
+        self.resolver: Callable[..., Any] | None = (
+            resolver.wrapped_func if resolver is not None else None)  # type: ignore[assignment]
+        # What strawberry's get_arguments passes a resolver without arguments: the node as
+        # ``self`` (positional), as ``root``/``parent`` (by name), and the Info if asked for.
+        self.passes_self = resolver is not None and resolver.self_parameter is not None
+        self.source_names = tuple(
+            parameter.name for parameter in (
+                resolver.root_parameter if resolver is not None else None,
+                resolver.parent_parameter if resolver is not None else None)
+            if parameter is not None)
+        info = resolver.info_parameter if resolver is not None else None
+        self.info_name = info.name if info is not None else None
+        # relay's ``Node.id``: the type's name and the NodeID column, in base64.
+        self.node_id = resolver is not None and resolver.name == "_id" and (
+            value_type is GraphQLID and isinstance(field.origin, type)  # type: ignore[union-attr]
+            and issubclass(field.origin, relay.Node))  # type: ignore[union-attr]
+
+
+def _kind(return_type: Any) -> str | None:
+    value_type = _nullable(return_type)
+    if is_leaf_type(value_type):
+        return LEAF
+    if plain_object_type(value_type) is not None:
+        return OBJECT
+    if is_list_type(value_type) and plain_object_type(_nullable(value_type.of_type)):
+        return OBJECTS
+    return None
+
+
+def direct_field(parent_type: GraphQLObjectType, definition: GraphQLField,
+                 node: FieldNode) -> DirectField | None:
+    """The direct resolver of ``definition`` on ``parent_type``, or ``None`` when the field
+    needs graphql-core's own path (see the module). The schema must have no strawberry
+    exception handlers (they wrap every resolver)."""
+    kind = _kind(definition.type)
+    if kind is None or kind == OBJECTS and node.directives:
+        return None  # an abstract type, a list of scalars or lists; ``@stream``
+    if definition is TypeNameMetaFieldDef:
+        return DirectField(parent_type, definition, kind, None)
+    field = (definition.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(field, StrawberryField) or field.extensions or definition.args:
+        return None
+    resolver = field.base_resolver
+    if resolver is not None and (field.is_async or resolver.arguments):
+        return None
+    return DirectField(parent_type, definition, kind, field)
+
+
+def _null_error(direct: DirectField, field_details_list: FieldDetailsList) -> TypeError:
+    name = field_details_list[0].node.name.value
+    return TypeError(f"Cannot return null for non-nullable field {direct.parent_type}.{name}.")
+
+
+def _complete_leaf(direct: DirectField, value: Any) -> Any:
+    """graphql-core's complete_leaf_value."""
+    coerced = direct.coerce(value)  # type: ignore[misc]
+    if coerced is Undefined or coerced is None:
+        raise TypeError(f"Expected `{inspect(direct.return_type)}.coerce_output_value("
+                        f"{inspect(value)})` to return non-nullable value, returned:"
+                        f" {inspect(coerced)}")
+    return coerced
+
+
+class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor with the direct path of :func:`direct_field` (see the module)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # id(grouped field set) → (the set, kept alive so that its id is not reused; its plan).
+        self._plans: dict[int, tuple[GroupedFieldSet, list[PlannedField]]] = {}
+        strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
+        self._info_class = strawberry_schema.config.info_class if strawberry_schema else None
+        # A middleware (a schema extension's ``resolve``) or an exception handler wraps every
+        # resolver: then every field takes graphql-core's path.
+        manager = self.middleware_manager
+        self._direct = strawberry_schema is not None and (
+            not strawberry_schema.exception_handlers) and (
+            manager is None or not manager._middleware_resolvers)
+
+    def _plan(self, parent_type: GraphQLObjectType,
+              grouped_field_set: GroupedFieldSet) -> list[PlannedField]:
+        cached = self._plans.get(id(grouped_field_set))
+        if cached is not None and cached[0] is grouped_field_set:
+            return cached[1]
+        plan: list[PlannedField] = []
+        for response_name, field_details_list in grouped_field_set.items():
+            definition = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
+            direct = direct_field(parent_type, definition, field_details_list[0].node) if (
+                definition is not None and self._direct) else None
+            plan.append((response_name, field_details_list, direct))
+        self._plans[id(grouped_field_set)] = (grouped_field_set, plan)
+        return plan
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        try:
+            for response_name, field_details_list, direct in self._plan(parent_type,
+                                                                         grouped_field_set):
+                if direct is not None:
+                    result = self._resolve_directly(direct, source_value, path, response_name,
+                                                    field_details_list, position_context)
+                else:
+                    result = self.execute_field(
+                        parent_type, source_value, field_details_list,
+                        Path(path, response_name, parent_type.name), position_context)
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            self._abandon(results, awaitable_fields)
+            raise
+        return self._complete_all(results, awaitable_fields)
+
+    def _resolve_directly(self, direct: DirectField, source: Any, parent_path: Path | None,
+                          response_name: str, field_details_list: FieldDetailsList,
+                          position_context: Any) -> Any:
+        if direct.typename is not None:
+            return direct.typename
+        info: GraphQLResolveInfo | None = None
+        try:
+            value, info = self._value(direct, source, parent_path, response_name,
+                                      field_details_list)
+            plain = direct.plain
+            if plain is not None and type(value) is plain and (
+                    plain is not int or _INT_MIN <= value <= _INT_MAX):  # type: ignore[operator]
+                return value
+            if value is None:
+                if direct.non_null:
+                    raise _null_error(direct, field_details_list)
+                return None
+            if self.is_awaitable(value):
+                if info is None:
+                    info = self._info(direct, field_details_list, parent_path, response_name)
+                return self.complete_awaitable_value(
+                    direct.return_type, field_details_list, info, info.path, value,
+                    position_context)
+            if isinstance(value, Exception):
+                raise value
+            if direct.kind == LEAF:
+                return _complete_leaf(direct, value)
+            path = info.path if info is not None else Path(
+                parent_path, response_name, direct.parent_type.name)
+            if direct.kind == OBJECT:
+                completed = self._complete_object(direct.object_type, field_details_list, path,
+                                                  value, position_context)
+            else:
+                completed = self._complete_objects(direct, field_details_list, path, value,
+                                                   position_context)
+            if self.is_awaitable(completed):
+                return self._settle(completed, direct.return_type, field_details_list, path)
+            return completed
+        except Exception as raw_error:
+            path = info.path if info is not None else Path(
+                parent_path, response_name, direct.parent_type.name)
+            self.handle_field_error(raw_error, direct.return_type, field_details_list, path)
+            return None
+
+    def _value(self, direct: DirectField, source: Any, parent_path: Path | None,
+               response_name: str, field_details_list: FieldDetailsList,
+               ) -> tuple[Any, GraphQLResolveInfo | None]:
+        """The field's raw value, and the resolve info if the resolver asked for one."""
+        resolver = direct.resolver
+        if resolver is None:
+            return direct.getter(source, direct.name), None
+        if direct.node_id:
+            node = type(source)
+            if isinstance(source, relay.Node) and (
+                    getattr(node.resolve_id, "__func__", None) is _RESOLVE_ID
+                    and getattr(node.resolve_typename, "__func__", None) is _RESOLVE_TYPENAME):
+                # What Node.id does with relay's own resolve_id and resolve_typename.
+                return to_base64(direct.parent_type.name,
+                                 str(getattr(source, node.resolve_id_attr()))), None
+        if direct.info_name is None and not direct.source_names:
+            return (resolver(source) if direct.passes_self else resolver()), None
+        info = None
+        kwargs = dict.fromkeys(direct.source_names, source)
+        if direct.info_name is not None:
+            info = self._info(direct, field_details_list, parent_path, response_name)
+            kwargs[direct.info_name] = self._info_class(  # type: ignore[misc]
+                _raw_info=info, _field=direct.field)
+        value = resolver(source, **kwargs) if direct.passes_self else resolver(**kwargs)
+        return value, info
+
+    def _complete_object(self, object_type: GraphQLObjectType,
+                         field_details_list: FieldDetailsList, path: Path, value: Any,
+                         position_context: Any) -> Any:
+        """graphql-core's complete_object_value for a :func:`plain_object_type`."""
+        is_type_of = object_type.is_type_of
+        if is_type_of is not None and not is_type_of(value, None):  # type: ignore[arg-type]
+            raise invalid_return_type_error(object_type, value, field_details_list)
+        return self.collect_and_execute_subfields(
+            object_type, field_details_list, path, value, position_context)
+
+    def _complete_objects(self, direct: DirectField, field_details_list: FieldDetailsList,
+                          path: Path, items: Any, position_context: Any) -> Any:
+        """graphql-core's complete_list_value for a list of :func:`plain_object_type`; an
+        async iterable takes graphql-core's path."""
+        if self.is_async_iterable(items) or not is_iterable(items):
+            info = self._info(direct, field_details_list, path.prev, path.key)
+            return self.complete_list_value(_nullable(direct.return_type), field_details_list,
+                                            info, path, items, position_context)
+        completed: list[Any] = []
+        awaitable_indices: list[int] = []
+        try:
+            for index, item in enumerate(items):
+                item_path = Path(path, index, None)
+                try:
+                    result = self._complete_item(direct, field_details_list, item_path, item,
+                                                 position_context)
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, direct.item_type, field_details_list,
+                                            item_path)
+                    result = None
+                if result is not None and self.is_awaitable(result):
+                    awaitable_indices.append(index)
+                completed.append(result)
+        except Exception:
+            self._abandon(completed, awaitable_indices)
+            raise
+        return self._complete_all(completed, awaitable_indices)
+
+    def _complete_item(self, direct: DirectField, field_details_list: FieldDetailsList,
+                       item_path: Path, item: Any, position_context: Any) -> Any:
+        """graphql-core's complete_list_item_value (an awaitable item: its own path)."""
+        if item is None:
+            if direct.item_non_null:
+                raise _null_error(direct, field_details_list)
+            return None
+        if self.is_awaitable(item):
+            path = item_path.prev
+            info = self._info(direct, field_details_list, path.prev, path.key)  # type: ignore[union-attr]
+            return self.complete_awaitable_list_item_value(
+                item, direct.item_type, field_details_list, info, item_path, position_context)
+        if isinstance(item, Exception):
+            raise item
+        result = self._complete_object(direct.object_type, field_details_list, item_path,
+                                       item, position_context)
+        if self.is_awaitable(result):
+            return self._settle(result, direct.item_type, field_details_list, item_path)
+        return result
+
+    def _abandon(self, container: Any, awaitable_keys: list[Any]) -> None:
+        """Settle in the background what was started before an error (as graphql-core)."""
+        if awaitable_keys:
+            self.settle_in_background([container[key] for key in awaitable_keys])
+
+    def _complete_all(self, container: Any, awaitable_keys: list[Any]) -> Any:
+        """The fields (a dict) or items (a list), or an awaitable of them once the awaitable
+        ones are settled, concurrently (as graphql-core's execute_fields and lists)."""
+        if not awaitable_keys:
+            return container
+
+        async def settled() -> Any:
+            if len(awaitable_keys) == 1:
+                container[awaitable_keys[0]] = await container[awaitable_keys[0]]
+                return container
+            values = await gather_with_cancel(*(container[key] for key in awaitable_keys))
+            for key, value in zip(awaitable_keys, values, strict=True):
+                container[key] = value
+            return container
+
+        return settled()
+
+    async def _settle(self, completed: Any, return_type: GraphQLOutputType,
+                      field_details_list: FieldDetailsList, path: Path) -> Any:
+        """What graphql-core does with a field's (or an item's) awaitable completion."""
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+
+    def _info(self, direct: DirectField, field_details_list: FieldDetailsList,
+              parent_path: Path | None, response_name: str | int) -> GraphQLResolveInfo:
+        return self.build_resolve_info(
+            direct.definition, [details.node for details in field_details_list],
+            direct.parent_type, Path(parent_path, response_name, direct.parent_type.name))
