@@ -1,6 +1,7 @@
 """Call-center reports: importing the platform's records, then the statistics of one account over
 one month and the recorder's first page, each against the equivalent hand-written SQL run on the
-same connection (issue 8: 1,000,000 calls over 200 accounts; each report within 5x of the
+same connection (and, through GraphQL, against a hand-written endpoint of the same app serving
+the same answer) (issue 8: 1,000,000 calls over 200 accounts; each report within 5x of the
 hand-written query; the import at 20,000 lines/s or more on PostgreSQL).
 
     .venv/bin/python -m bench.callcenter [--calls 1000000] [--accounts 200] [--repeat 30]
@@ -16,7 +17,9 @@ What is measured:
   our SQL building, one round trip, the metrics) and through GraphQL (an HTTP request to the
   app in-process: authentication, parsing, permissions, resolvers, JSON), each against the
   hand-written SQL of the same answer (the same WHERE a person knowing the indexes would
-  write). Ours and the baseline alternate, so a neighbour's load weighs on both; the figure is
+  write); the GraphQL rows against that SQL served as JSON by a hand-written endpoint of the
+  same app through the same client (``hand_endpoints``: like with like, answers checked
+  equal). Ours and the baseline alternate, so a neighbour's load weighs on both; the figure is
   the median, after a warm-up.
 
 Another module calls :func:`run_benchmark` (rows of name, figure, baseline, ratio) or runs
@@ -34,6 +37,7 @@ import random
 import shutil
 import tempfile
 import time
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -174,8 +178,12 @@ SELECT COUNT(*),
            THEN answered_at - queued_at ELSE 0 END),
   SUM(CASE WHEN direction = 'inbound' AND duration > 6 AND duration - queued_at >= 10
            AND assigned_at IS NOT NULL AND answered_at - queued_at <= 30 THEN 1 ELSE 0 END),
-  SUM(CASE WHEN transfer_count > 0 THEN 1 ELSE 0 END), SUM(transfer_count),
-  SUM(transfer_total),
+  SUM(CASE WHEN direction = 'inbound' AND duration > 6 AND transfer_count > 0 THEN 1 ELSE 0
+           END),
+  SUM(CASE WHEN direction = 'inbound' AND duration > 6 AND transfer_count > 0
+           THEN transfer_count ELSE 0 END),
+  SUM(CASE WHEN direction = 'inbound' AND duration > 6 AND transfer_count > 0
+           THEN transfer_total ELSE 0 END),
   SUM(CASE WHEN direction = 'inbound' AND busy THEN 1 ELSE 0 END)
 FROM callcenter_call
 WHERE account_id = {account} AND local_date >= '{start}' AND local_date <= '{end}'
@@ -200,6 +208,85 @@ RECORDER_QUERY = """query Recorder($filter: CallRecorderFilter) {
   callRecorder(filter: $filter, first: 20) { totalCount totalDurationMinutes
     nodes { callNumber startedAt accountNumber accountName callerId callerName agent station
             durationMinutes quality recordingUrl } } }"""
+
+
+# The metrics of the statistics report from HAND_STATISTICS's sums: (name, value, base of its
+# percentage) as the seed defines them; None: no percentage.
+def _statistics_body(row: Any) -> dict[str, Any]:
+    (_, total, automated, abandoned, unanswered, answered, work, on_hold, hold, wait, within,
+     transferred, transfers, transfer_seconds, busy) = (float(v or 0) for v in row)
+    agent = total - automated
+    assigned = agent - abandoned
+
+    def ratio(a: float, b: float, scale: float = 1.0) -> float | None:
+        return a / b * scale if b else None
+
+    def half_up(figure: float | None, decimals: int) -> float | None:  # as on paper
+        if figure is None:
+            return None
+        step = Decimal(1).scaleb(-decimals)
+        return float(Decimal(repr(figure)).quantize(step, rounding=ROUND_HALF_UP))
+
+    def metric(value: float | None, base: float | None = None, *, percent: bool = True,
+               decimals: int = 0) -> dict[str, Any]:
+        body: dict[str, Any] = {"value": half_up(value, decimals)}
+        if percent:
+            body["percent"] = half_up(ratio(value or 0, base or 0, 100), 1)
+        return body
+
+    return {
+        "totalInbound": metric(total, total), "automated": metric(automated, total),
+        "agentCalls": metric(agent, total), "abandoned": metric(abandoned, agent),
+        "assigned": metric(assigned, total), "unanswered": metric(unanswered, assigned),
+        "answered": metric(answered, total), "assignedAnswered": metric(answered, assigned),
+        "averageWorkTime": metric(ratio(work, answered), percent=False),
+        "onHold": metric(on_hold, total),
+        "averageHoldTime": metric(ratio(hold, on_hold), percent=False),
+        "averageAnswerWait": metric(ratio(wait, answered), percent=False, decimals=1),
+        "answeredWithin30s": metric(within, answered),
+        "transfers": metric(transferred, percent=False),
+        "averageTransferTime": metric(ratio(transfer_seconds, transfers, 1 / 60),
+                                      percent=False, decimals=1),
+        "busy": metric(busy, percent=False),
+    }
+
+
+def hand_endpoints(statistics_sql: Any, page_sql: Any, total_sql: Any, host: Any,
+                   zone: Any) -> list[Any]:
+    """``GET /bench/statistics`` and ``GET /bench/recorder``: the GraphQL rows' answers by the
+    hand-written SQL into JSON, as an endpoint of the same app (bench only)."""
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from plugins.callcenter import exports
+
+    def moment(value: Any) -> dt.datetime:
+        parsed = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+        return parsed.replace(tzinfo=parsed.tzinfo or dt.UTC)
+
+    async def statistics_endpoint(request: Request) -> Response:
+        row = (await statistics_sql())[1][0]
+        return Response(json.dumps(_statistics_body(row)), media_type="application/json")
+
+    async def recorder_endpoint(request: Request) -> Response:
+        rows = (await page_sql())[1][:20]
+        count, seconds = (await total_sql())[1][0]
+        nodes = [{
+            "callNumber": r["call_id"],
+            "startedAt": moment(r["started_at"]).astimezone(zone).isoformat(),
+            "accountNumber": r["account_id"], "accountName": r["account_name"],
+            "callerId": r["caller_id"], "callerName": r["caller_name"], "agent": r["agent"],
+            "station": r["station"], "durationMinutes": round(float(r["duration"]) / 60, 1),
+            "quality": r["quality"],
+            "recordingUrl": exports.recording_url(host, r["id"], r["reseller_id"])
+            if r["recording"] else None} for r in rows]
+        body = {"totalCount": count, "totalDurationMinutes": round(float(seconds or 0) / 60, 1),
+                "nodes": nodes}
+        return Response(json.dumps(body), media_type="application/json")
+
+    return [Route("/bench/statistics", statistics_endpoint),
+            Route("/bench/recorder", recorder_endpoint)]
 
 
 def _literal(moment: dt.datetime) -> str:
@@ -234,6 +321,55 @@ async def benchmark(calls: int = 1_000_000, *, accounts: int = 200, days: int = 
         return await _measure(app, folder, calls, accounts, days, repeat, graphql)
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # the SQLite file and the JSON lines
+
+
+async def _graphql_checks(app: Any, client: Any, conn: Any, account: int, begin: dt.date,
+                          end: dt.date, since: str, zone: Any, hand_statistics: Any,
+                          ) -> list[tuple[str, Any, Any]]:
+    """The reports through GraphQL, each with the hand-written endpoint of the same answer."""
+
+    async def post(query: str, variables: dict[str, Any]) -> Any:
+        answer = (await client.post("/graphql", json={"query": query,
+                                                     "variables": variables})).json()
+        assert "errors" not in answer, answer
+        return answer
+
+    async def graphql_statistics() -> Any:
+        return await post(STATISTICS_QUERY, {"filter": {
+            "accountNumber": account, "from": begin.isoformat(),
+            "to": end.isoformat()}})
+
+    async def graphql_recorder() -> Any:
+        return await post(RECORDER_QUERY, {"filter": {
+            "accountNumber": account, "preset": "LAST_12_HOURS"}})
+
+    # Like with like: the same answers by hand-written endpoints of the same app, through the
+    # same client (the hand-written SQL into JSON, no GraphQL).
+    app.router.routes += hand_endpoints(
+        hand_statistics,
+        lambda: conn.execute_query(HAND_RECORDER.format(account=account, since=since)),
+        lambda: conn.execute_query(HAND_RECORDER_TOTAL.format(account=account, since=since)),
+        app.state.host, zone)
+
+    async def endpoint_statistics() -> Any:
+        return (await client.get("/bench/statistics")).json()
+
+    async def endpoint_recorder() -> Any:
+        return (await client.get("/bench/recorder")).json()
+
+    checks = [("statistics, 1 account, 1 month, GraphQL", graphql_statistics,
+               endpoint_statistics),
+              ("recorder, first page (12 h), GraphQL", graphql_recorder, endpoint_recorder)]
+    # The same answer both ways, or the comparison means nothing.
+    mine = (await graphql_statistics())["data"]["callStatistics"]
+    theirs = await endpoint_statistics()
+    assert mine == theirs, (mine, theirs)
+    page = (await graphql_recorder())["data"]["callRecorder"]
+    hand_page = await endpoint_recorder()
+    assert page["totalCount"] == hand_page["totalCount"], (page, hand_page)
+    assert page["nodes"] == hand_page["nodes"], (page["nodes"][:1],
+                                                 hand_page["nodes"][:1])
+    return checks
 
 
 async def _measure(app: Any, folder: Path, calls: int, accounts: int, days: int, repeat: int,
@@ -306,37 +442,14 @@ async def _measure(app: Any, folder: Path, calls: int, accounts: int, days: int,
                                        base_url="http://bench",
                                        headers={"Authorization": f"Bearer {token}"})
 
-            async def post(query: str, variables: dict[str, Any]) -> Any:
-                answer = (await client.post("/graphql", json={"query": query,
-                                                             "variables": variables})).json()
-                assert "errors" not in answer, answer
-                return answer
-
-            async def graphql_statistics() -> Any:
-                return await post(STATISTICS_QUERY, {"filter": {
-                    "accountNumber": account, "from": begin.isoformat(),
-                    "to": end.isoformat()}})
-
-            async def graphql_recorder() -> Any:
-                return await post(RECORDER_QUERY, {"filter": {
-                    "accountNumber": account, "preset": "LAST_12_HOURS"}})
-
-            checks += [("statistics, 1 account, 1 month, GraphQL", graphql_statistics,
-                        hand_statistics),
-                       ("recorder, first page (12 h), GraphQL", graphql_recorder,
-                        hand_recorder)]
-            # The same answer both ways, or the comparison means nothing.
-            mine = (await graphql_statistics())["data"]["callStatistics"]
-            theirs = (await hand_statistics())[1][0]
-            assert mine["totalInbound"]["value"] == (theirs[1] or 0), (mine, theirs)
-            page = (await graphql_recorder())["data"]["callRecorder"]
-            total = (await hand_recorder())[1][0]
-            assert page["totalCount"] == total[0], (page["totalCount"], total)
+            checks += await _graphql_checks(app, client, conn, account, begin, end, since,
+                                            zone, hand_statistics)
         try:
             for name, ours, hand in checks:
                 a, b = await timed_pair(ours, hand, repeat)
-                _say(f"{name}: ours {a * 1000:.2f} ms, hand-written SQL {b * 1000:.2f} ms "
-                     f"({a / b:.2f}x)")
+                against = "endpoint" if name.endswith("GraphQL") else "SQL"
+                _say(f"{name}: ours {a * 1000:.2f} ms, hand-written {against} {b * 1000:.2f} "
+                     f"ms ({a / b:.2f}x)")
                 results.append(Result(f"{name} (ms)", a * 1000, b * 1000, a / b))
         finally:
             if graphql:
@@ -355,7 +468,7 @@ def run_benchmark(calls: int = 1_000_000, *, accounts: int = 200, days: int = 60
 
 def table(results: list[Result]) -> str:
     """The rows aligned for a terminal."""
-    cells = [("", "figure", "hand-written SQL", "ratio")] + [
+    cells = [("", "figure", "hand-written", "ratio")] + [
         (r.name, f"{r.figure:,.0f}" if r.figure >= 1000 else f"{r.figure:.2f}",
          "-" if r.baseline is None else f"{r.baseline:.2f}",
          "-" if r.ratio is None else f"{r.ratio:.2f}x") for r in results]

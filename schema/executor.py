@@ -166,6 +166,9 @@ def _complete_leaf(direct: DirectField, value: Any) -> Any:
     return coerced
 
 
+_UNKNOWN: Any = object()
+
+
 class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor with the direct path of :func:`direct_field` (see the module)."""
 
@@ -181,6 +184,13 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._direct = strawberry_schema is not None and (
             not strawberry_schema.exception_handlers) and (
             manager is None or not manager._middleware_resolvers)
+        # (type, field, has directives) → its DirectField or None, kept with the schema: what
+        # a field needs depends on the schema only, not on the request.
+        known = getattr(self.schema, "_gateway_direct_fields", None)
+        if known is None:
+            known = {}
+            self.schema._gateway_direct_fields = known  # type: ignore[attr-defined]
+        self._known: dict[tuple[str, str, bool], DirectField | None] = known
 
     def _plan(self, parent_type: GraphQLObjectType,
               grouped_field_set: GroupedFieldSet) -> list[PlannedField]:
@@ -188,10 +198,15 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if cached is not None and cached[0] is grouped_field_set:
             return cached[1]
         plan: list[PlannedField] = []
+        known = self._known
         for response_name, field_details_list in grouped_field_set.items():
-            definition = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
-            direct = direct_field(parent_type, definition, field_details_list[0].node) if (
-                definition is not None and self._direct) else None
+            node = field_details_list[0].node
+            key = (parent_type.name, node.name.value, bool(node.directives))
+            direct = known.get(key, _UNKNOWN) if self._direct else None
+            if direct is _UNKNOWN:
+                definition = self.schema.get_field(parent_type, node.name.value)
+                direct = known[key] = direct_field(parent_type, definition, node) if (
+                    definition is not None) else None
             plan.append((response_name, field_details_list, direct))
         self._plans[id(grouped_field_set)] = (grouped_field_set, plan)
         return plan
