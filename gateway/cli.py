@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import gc
 import os
 import signal
 import socket
@@ -60,6 +61,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = dataclasses.replace(settings, host=host, port=port,
                                        public_url=f"http://{_url_host(host)}:{port}")
     app = create_app(settings, gateway if settings is gateway.settings else None)
+    # The schema, plugins and modules live as long as the process: out of the cyclic garbage
+    # collector's sight, its full collections no longer walk them (pauses of tens of ms
+    # under load, seen as the GraphQL pages' p99).
+    gc.collect()
+    gc.freeze()
     # With PUBLIC_URL set (a proxy in front), where this process listens is said too.
     bound = "" if settings.public_url == f"http://{_url_host(host)}:{port}" else (
         f"listening on {_url_host(host)}:{port}, ")
