@@ -112,6 +112,11 @@ def run_reports(options: Options, args: argparse.Namespace) -> list[Row]:
             rows.append(Row("Reports", name.removesuffix(" (ms)"), f"{figure:.2f} ms",
                             f"hand-written {against} {baseline:.2f} ms", baseline / figure,
                             where))
+        elif name.startswith("import") and baseline:
+            rows.append(Row("Reports", "import (goal ≥ 0.5× of the bulk load)",
+                            f"{figure:,.0f} lines/s",
+                            f"the database's own bulk load {baseline:,.0f} rows/s",
+                            figure / baseline, where))
         else:
             unit = name[name.rfind("(") + 1:-1] if name.endswith(")") else ""
             rows.append(Row("Reports", name.split(" (")[0], f"{figure:,.0f} {unit}".strip(),
