@@ -4,6 +4,7 @@ asserted, only that the table comes out with the rows it promises."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -44,3 +45,23 @@ def test_an_unknown_benchmark_is_refused_with_the_names() -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "api_overhead" in done.stderr and "jobs" in done.stderr
+
+
+def test_the_reports_benchmark_compares_like_with_like(tmp_path: Path) -> None:
+    """Tiny sizes: the GraphQL reports against hand-written endpoints giving the same answers
+    (the benchmark asserts them equal before timing), the import against the bulk load."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.callcenter", "--calls", "3000", "--accounts", "3",
+         "--days", "5", "--repeat", "2", "--json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-3000:])
+    rows = {row["name"]: row for row in json.loads(done.stdout.strip().splitlines()[-1])}
+    bulk = rows["import (lines/s)"]
+    assert bulk["baseline"] > 0 and bulk["ratio"] == bulk["figure"] / bulk["baseline"]
+    for name in ("statistics, 1 account, 1 month, GraphQL (ms)",
+                 "recorder, first page (12 h), GraphQL (ms)"):
+        assert rows[name]["baseline"] > 0 and rows[name]["figure"] > 0
+    assert "hand-written endpoint" in done.stdout
