@@ -79,10 +79,10 @@ def plain_object_type(type_: Any) -> GraphQLObjectType | None:
 class DirectField:
     """One field resolved without graphql-core's per-field machinery (see the module)."""
 
-    __slots__ = ("coerce", "definition", "plain", "field", "getter", "info_name", "item_non_null",
-                 "item_type", "kind", "name", "non_null", "object_type", "parent_type",
-                 "node_id", "passes_self", "resolver", "return_type", "source_names",
-                 "typename")
+    __slots__ = ("attribute", "coerce", "definition", "field", "getter", "info_name",
+                 "item_non_null", "item_type", "kind", "name", "node_id", "non_null",
+                 "object_type", "parent_type", "passes_self", "plain", "resolver",
+                 "return_type", "source_names", "typename")
 
     def __init__(self, parent_type: GraphQLObjectType, definition: GraphQLField, kind: str,
                  field: StrawberryField | None) -> None:
@@ -103,6 +103,9 @@ class DirectField:
         self.name = field.python_name if field is not None else ""
         self.getter = field.default_resolver if field is not None else getattr
         resolver = field.base_resolver if field is not None else None
+        # ``plain`` for an attribute read by ``getattr`` (strawberry's default resolver).
+        self.attribute = self.plain if (
+            resolver is None and self.getter is getattr and self.typename is None) else None
         self.resolver: Callable[..., Any] | None = (
             resolver.wrapped_func if resolver is not None else None)  # type: ignore[assignment]
         # What strawberry's get_arguments passes a resolver without arguments: the node as
@@ -226,6 +229,14 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             for response_name, field_details_list, direct in self._plan(parent_type,
                                                                          grouped_field_set):
                 if direct is not None:
+                    plain = direct.attribute
+                    if plain is not None:
+                        # The commonest field, inline: a str, bool or int attribute.
+                        value = getattr(source_value, direct.name, _UNKNOWN)
+                        if type(value) is plain and (plain is not int or (
+                                _INT_MIN <= value <= _INT_MAX)):  # type: ignore[operator]
+                            results[response_name] = value
+                            continue
                     result = self._resolve_directly(direct, source_value, path, response_name,
                                                     field_details_list, position_context)
                 else:
@@ -318,8 +329,13 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         is_type_of = object_type.is_type_of
         if is_type_of is not None and not is_type_of(value, None):  # type: ignore[arg-type]
             raise invalid_return_type_error(object_type, value, field_details_list)
-        return self.collect_and_execute_subfields(
-            object_type, field_details_list, path, value, position_context)
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type,
+                                                                         field_details_list)
+        if position_context is None and not new_defer_usages:
+            # What execute_collected_subfields does without @defer.
+            return self.execute_fields(object_type, value, path, grouped_field_set, None)
+        return self.execute_collected_subfields(object_type, value, path, grouped_field_set,
+                                                new_defer_usages, position_context)
 
     def _complete_objects(self, direct: DirectField, field_details_list: FieldDetailsList,
                           path: Path, items: Any, position_context: Any) -> Any:

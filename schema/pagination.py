@@ -105,11 +105,14 @@ def build_connection(
     limit: int,
     total_count: int,
     to_node: Callable[[Any], Any] = lambda row: row,
+    to_cursor: Callable[[int, Any], str] | None = None,
 ) -> Connection[Any]:
-    """Wrap one fetched page (``limit + 1`` rows tell whether there is a next page)."""
+    """Wrap one fetched page (``limit + 1`` rows tell whether there is a next page).
+    ``to_cursor(offset, row)`` writes a row's cursor (default: its offset's)."""
     page = list(rows[:limit])
+    cursor = to_cursor or (lambda position, _row: encode_cursor(position))
     edges = [
-        Edge(node=to_node(row), cursor=encode_cursor(offset + i)) for i, row in enumerate(page)
+        Edge(node=to_node(row), cursor=cursor(offset + i, row)) for i, row in enumerate(page)
     ]
     return Connection(
         edges=edges,

@@ -15,6 +15,7 @@ import html
 import logging
 import re
 import string
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +58,19 @@ class RenderedEmail:
 
 
 def template_folders(gateway: PluginHost) -> list[Path]:
-    """The folders the plugins contribute, in load order (core first)."""
+    """The folders the plugins contribute, in load order (core first); asked of the plugins
+    once per host (their list does not change while it runs; each email asked it again, a
+    seventh of an email's enqueueing)."""
+    cached = _FOLDERS.get(gateway)
+    if cached is None:
+        cached = _FOLDERS[gateway] = _contributed_folders(gateway)
+    return list(cached)
+
+
+_FOLDERS: weakref.WeakKeyDictionary[PluginHost, list[Path]] = weakref.WeakKeyDictionary()
+
+
+def _contributed_folders(gateway: PluginHost) -> list[Path]:
     folders: list[Path] = []
     for plugin, folder in gateway.each("gateway_email_templates"):
         path = Path(folder)

@@ -222,13 +222,8 @@ def account_window(first: int | None, after: str | None, query: listing.AccountL
 
 def account_connection(query: listing.AccountListQuery, rows: list[dict[str, Any]],
                        offset: int, limit: int, total: int) -> Connection[AccountNode]:
-    connection = build_connection(rows, offset, limit, total, account_node)
-    for i, (edge, row) in enumerate(zip(connection.edges, rows, strict=False)):
-        edge.cursor = _keyset_cursor(query, offset + i, row)
-    if connection.edges:
-        connection.page_info.start_cursor = connection.edges[0].cursor
-        connection.page_info.end_cursor = connection.edges[-1].cursor
-    return connection
+    return build_connection(rows, offset, limit, total, account_node,
+                            lambda position, row: _keyset_cursor(query, position, row))
 
 
 def account_node(row: dict[str, Any]) -> AccountNode:

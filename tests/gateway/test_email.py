@@ -321,6 +321,24 @@ async def test_template_folders_core_first_then_plugins(file_gateway: Gateway) -
     assert template_folders(file_gateway.app.state.host) == [CORE_TEMPLATES, TEMPLATES]
 
 
+async def test_template_folders_are_asked_of_the_plugins_once_per_host(
+        file_gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    host = file_gateway.app.state.host
+    template_folders(host)
+    asked: list[str] = []
+    original = type(host).each
+
+    def counting(self: Any, hook: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(hook)
+        return original(self, hook, *args, **kwargs)
+
+    monkeypatch.setattr(type(host), "each", counting)
+    folders = template_folders(host)
+    folders.append(Path("/elsewhere"))  # the caller's copy: the host's list is unchanged
+    assert template_folders(host) == [CORE_TEMPLATES, TEMPLATES]
+    assert "gateway_email_templates" not in asked
+
+
 def test_missing_language_falls_back_to_the_other_and_says_so(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -47,6 +47,7 @@ class Item(Named):
     tags: list[Tag]
     missing: strawberry.Private[bool] = False
     big: strawberry.Private[bool] = False
+    serial: int = 0  # an attribute: beyond 32 bits for one row
 
     @strawberry.field
     def double(self) -> int:
@@ -110,7 +111,7 @@ def _items() -> list[Item]:
     return [Item(name=f"item {n}", number=n, colour=Colour.RED if n % 2 else Colour.BLUE,
                  note=None if n % 3 else f"note {n}",
                  tags=[Tag(label=f"t{n}.{k}", weight=k or None) for k in range(n % 3)],
-                 missing=n == 4, big=n == 5)
+                 missing=n == 4, big=n == 5, serial=2**33 if n == 6 else n)
             for n in range(1, 7)]
 
 
@@ -127,6 +128,10 @@ class Query:
     @strawberry.field
     def maybe_items(self) -> list[Item | None] | None:
         return [None, *_items()[:2]]
+
+    @strawberry.field
+    def odd_tags(self) -> list[Tag]:
+        return [Tag(label="a", weight="heavy"), Tag(label="b", weight=3)]  # type: ignore[arg-type]
 
     @strawberry.field
     def rows(self) -> list[Row]:
@@ -187,6 +192,19 @@ def test_an_int_beyond_32_bits_is_a_field_error() -> None:
     result = _same("{ items { count } }")
     assert result.data is None
     assert result.errors[0].path == ["items", 4, "count"]
+    result = _same("{ maybeItems { serial } }")  # an attribute, same rule
+    assert result.data == {"maybeItems": [None, {"serial": 1}, {"serial": 2}]}
+    result = _same("{ items { serial } }")
+    assert result.data is None and result.errors[0].path == ["items", 5, "serial"]
+
+
+def test_an_attribute_of_the_wrong_type_is_a_field_error() -> None:
+    """A str where the schema says Int: graphql-core's coercion error, at its path."""
+    result = _same("{ oddTags { label weight } }")
+    assert result.data == {"oddTags": [{"label": "a", "weight": None},
+                                       {"label": "b", "weight": 3}]}
+    assert result.errors[0].path == ["oddTags", 0, "weight"]
+    assert "Int cannot represent non-integer value" in result.errors[0].message
 
 
 def test_nulls_in_lists_fragments_aliases_and_directives() -> None:
