@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import logging
 import re
 import uuid
@@ -134,6 +135,13 @@ def _address(item: Any) -> Address | None:
     """The one address ``"a@b.c"`` or ``"Name <a@b.c>"`` names, or None when it is not that."""
     if not isinstance(item, str) or "\r" in item or "\n" in item:
         return None
+    return _parsed_address(item)
+
+
+# The standard library's header parser is pure Python (a fifth of an email's enqueueing); an
+# email parses its recipient twice and every email of a gateway its sender: remembered.
+@functools.lru_cache(maxsize=4096)
+def _parsed_address(item: str) -> Address | None:
     header = policy.default.header_factory("To", item)
     addresses: tuple[Address, ...] = header.addresses
     if header.defects or len(addresses) != 1:
