@@ -38,7 +38,6 @@ import re
 import shutil
 import tempfile
 import time
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -214,6 +213,8 @@ RECORDER_QUERY = """query Recorder($filter: CallRecorderFilter) {
 # The metrics of the statistics report from HAND_STATISTICS's sums: (name, value, base of its
 # percentage) as the seed defines them; None: no percentage.
 def _statistics_body(row: Any) -> dict[str, Any]:
+    from plugins.callcenter.statistics import rounded  # half up, as people read figures
+
     (_, total, automated, abandoned, unanswered, answered, work, on_hold, hold, wait, within,
      transferred, transfers, transfer_seconds, busy) = (float(v or 0) for v in row)
     agent = total - automated
@@ -222,17 +223,11 @@ def _statistics_body(row: Any) -> dict[str, Any]:
     def ratio(a: float, b: float, scale: float = 1.0) -> float | None:
         return a / b * scale if b else None
 
-    def half_up(figure: float | None, decimals: int) -> float | None:  # as on paper
-        if figure is None:
-            return None
-        step = Decimal(1).scaleb(-decimals)
-        return float(Decimal(repr(figure)).quantize(step, rounding=ROUND_HALF_UP))
-
     def metric(value: float | None, base: float | None = None, *, percent: bool = True,
                decimals: int = 0) -> dict[str, Any]:
-        body: dict[str, Any] = {"value": half_up(value, decimals)}
+        body: dict[str, Any] = {"value": rounded(value, decimals)}
         if percent:
-            body["percent"] = half_up(ratio(value or 0, base or 0, 100), 1)
+            body["percent"] = rounded(ratio(value or 0, base or 0, 100), 1)
         return body
 
     return {

@@ -229,6 +229,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             for response_name, field_details_list, direct in self._plan(parent_type,
                                                                          grouped_field_set):
                 if direct is not None:
+                    value = _UNKNOWN
                     plain = direct.attribute
                     if plain is not None:
                         # The commonest field, inline: a str, bool or int attribute.
@@ -237,8 +238,9 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                                 _INT_MIN <= value <= _INT_MAX)):  # type: ignore[operator]
                             results[response_name] = value
                             continue
+                    # Anything else (a None, an enum, an error) completed from the value read.
                     result = self._resolve_directly(direct, source_value, path, response_name,
-                                                    field_details_list, position_context)
+                                                    field_details_list, position_context, value)
                 else:
                     result = self.execute_field(
                         parent_type, source_value, field_details_list,
@@ -254,13 +256,14 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _resolve_directly(self, direct: DirectField, source: Any, parent_path: Path | None,
                           response_name: str, field_details_list: FieldDetailsList,
-                          position_context: Any) -> Any:
+                          position_context: Any, read: Any = _UNKNOWN) -> Any:
+        """The field's completed value; ``read``: its attribute's value, already read."""
         if direct.typename is not None:
             return direct.typename
         info: GraphQLResolveInfo | None = None
         try:
             value, info = self._value(direct, source, parent_path, response_name,
-                                      field_details_list)
+                                      field_details_list, read)
             plain = direct.plain
             if plain is not None and type(value) is plain and (
                     plain is not int or _INT_MIN <= value <= _INT_MAX):  # type: ignore[operator]
@@ -297,9 +300,12 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
 
     def _value(self, direct: DirectField, source: Any, parent_path: Path | None,
-               response_name: str, field_details_list: FieldDetailsList,
+               response_name: str, field_details_list: FieldDetailsList, read: Any = _UNKNOWN,
                ) -> tuple[Any, GraphQLResolveInfo | None]:
-        """The field's raw value, and the resolve info if the resolver asked for one."""
+        """The field's raw value (``read`` if it was read already; a missing attribute is read
+        again, to raise its error), and the resolve info if the resolver asked for one."""
+        if read is not _UNKNOWN:
+            return read, None
         resolver = direct.resolver
         if resolver is None:
             return direct.getter(source, direct.name), None

@@ -192,7 +192,7 @@ _CONVERTED = ("kind", "billing_status", "trial_ends_at", "unsubscribed_at", "cre
 def _iso_moment(value: Any) -> Any:
     """SQLite's text moments parsed by the standard library (C; the ORM's parser is pure
     Python, a tenth of a list page's time); anything else as it is, for the ORM."""
-    if isinstance(value, str) and len(value) > 18 and value[4] == "-" and value[10] in " T":
+    if isinstance(value, str):
         try:
             return dt.datetime.fromisoformat(value)
         except ValueError:

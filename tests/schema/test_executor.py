@@ -107,6 +107,23 @@ class Renamed(strawberry.relay.Node):
         return f"{root.code}-{info.path.typename}"
 
 
+READS: list[str] = []
+
+
+class CountedTag:
+    """A Tag's source whose attributes count their reads (a property may cost something)."""
+
+    @property
+    def label(self) -> str:
+        READS.append("label")
+        return "counted"
+
+    @property
+    def weight(self) -> int | None:
+        READS.append("weight")
+        return None
+
+
 def _items() -> list[Item]:
     return [Item(name=f"item {n}", number=n, colour=Colour.RED if n % 2 else Colour.BLUE,
                  note=None if n % 3 else f"note {n}",
@@ -128,6 +145,10 @@ class Query:
     @strawberry.field
     def maybe_items(self) -> list[Item | None] | None:
         return [None, *_items()[:2]]
+
+    @strawberry.field
+    def counted_tags(self) -> list[Tag]:
+        return [CountedTag() for _ in range(3)]  # type: ignore[misc]
 
     @strawberry.field
     def odd_tags(self) -> list[Tag]:
@@ -267,3 +288,10 @@ def test_relay_ids_are_the_global_ids_strawberry_writes() -> None:
     # A type with its own resolve_id is resolved by it (through strawberry's path).
     assert [row["id"] for row in result.data["renamed"]] == [
         str(strawberry.relay.GlobalID("Renamed", f"{c}-Renamed")) for c in "ab"]
+
+
+def test_an_attribute_is_read_once_whatever_its_value() -> None:
+    READS.clear()
+    result = _run("{ countedTags { label weight } }", GatewayExecutionContext)
+    assert result.data == {"countedTags": [{"label": "counted", "weight": None}] * 3}
+    assert sorted(READS) == ["label"] * 3 + ["weight"] * 3
