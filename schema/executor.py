@@ -19,9 +19,11 @@ and the resolve info are built only then.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
+import strawberry
 from graphql import (
     FieldNode,
     GraphQLBoolean,
@@ -172,6 +174,24 @@ def _complete_leaf(direct: DirectField, value: Any) -> Any:
 _UNKNOWN: Any = object()
 
 
+@functools.cache
+def _lazy_info(info_class: type[strawberry.Info]) -> type[strawberry.Info]:
+    """``info_class`` whose resolve info is built on first read, from what
+    :meth:`GatewayExecutionContext._info` needs (kept in ``_build``)."""
+
+    class LazyInfo(info_class):  # type: ignore[valid-type,misc]
+        @property
+        def _raw_info(self) -> GraphQLResolveInfo:
+            raw: GraphQLResolveInfo | None = self.__dict__.get("_raw")
+            if raw is None:
+                context, *arguments = self.__dict__["_build"]
+                raw = self.__dict__["_raw"] = context._info(*arguments)
+            return raw
+
+    LazyInfo.__name__ = LazyInfo.__qualname__ = f"Lazy{info_class.__name__}"
+    return LazyInfo
+
+
 class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor with the direct path of :func:`direct_field` (see the module)."""
 
@@ -180,7 +200,8 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # id(grouped field set) → (the set, kept alive so that its id is not reused; its plan).
         self._plans: dict[int, tuple[GroupedFieldSet, list[PlannedField]]] = {}
         strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
-        self._info_class = strawberry_schema.config.info_class if strawberry_schema else None
+        self._lazy_info_class = _lazy_info(
+            strawberry_schema.config.info_class if strawberry_schema else strawberry.Info)
         # A middleware (a schema extension's ``resolve``) or an exception handler wraps every
         # resolver: then every field takes graphql-core's path.
         manager = self.middleware_manager
@@ -319,14 +340,16 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                                  str(getattr(source, node.resolve_id_attr()))), None
         if direct.info_name is None and not direct.source_names:
             return (resolver(source) if direct.passes_self else resolver()), None
-        info = None
         kwargs = dict.fromkeys(direct.source_names, source)
         if direct.info_name is not None:
-            info = self._info(direct, field_details_list, parent_path, response_name)
-            kwargs[direct.info_name] = self._info_class(  # type: ignore[misc]
-                _raw_info=info, _field=direct.field)
+            # The resolve info is built when the resolver reads it (a list row's method that
+            # answers from its row never does).
+            info = object.__new__(self._lazy_info_class)
+            info.__dict__.update(_field=direct.field, _build=(
+                self, direct, field_details_list, parent_path, response_name))
+            kwargs[direct.info_name] = info
         value = resolver(source, **kwargs) if direct.passes_self else resolver(**kwargs)
-        return value, info
+        return value, None
 
     def _complete_object(self, object_type: GraphQLObjectType,
                          field_details_list: FieldDetailsList, path: Path, value: Any,

@@ -22,6 +22,7 @@ from gateway.observability import INTERNAL_ERROR, current_request_id
 from gateway.problems import Problem, Problems
 from gateway.unavailable import CODE as UNAVAILABLE_CODE
 from gateway.unavailable import RETRY_AFTER_SECONDS, UNAVAILABLE, is_unavailable
+from schema.extension_hooks import ExtensionsRunner
 
 log = logging.getLogger("gateway.graphql")
 
@@ -109,6 +110,13 @@ class _MaskErrorsWithRequestId(MaskErrors):
     language with their ``code`` (and a problem's ``field``)."""
 
     hide_schema = False
+
+    def _process_result(self, result: object) -> None:
+        # Strawberry's asks a runtime-checkable protocol whether ``result`` has ``errors``
+        # (a walk of the protocol's attributes per request); the attribute says as much.
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
 
     def _process_errors(self, errors: list[Any]) -> list[Any]:
         processed = [with_request_code(self._localize(error))
@@ -249,6 +257,13 @@ class OperationNameRequired(SchemaExtension):
 class GatewaySchema(strawberry.Schema):
     """Logs errors by what they are: a bug gets its trace and the request id at ERROR, a
     caller's mistake one INFO line (strawberry's default logs every error with a trace)."""
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> ExtensionsRunner:
+        """Extensions' hooks looked up once per class, not per request
+        (:mod:`schema.extension_hooks`)."""
+        return ExtensionsRunner(execution_context=execution_context, extensions=extensions)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

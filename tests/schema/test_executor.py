@@ -58,6 +58,11 @@ class Item(Named):
         return ".".join(str(key) for key in info.path.as_list())
 
     @strawberry.field
+    def odd_path(self, info: strawberry.Info) -> str:
+        """Reads its ``info`` on odd rows only."""
+        return info.path.as_list()[-2] if self.number % 2 else "even"  # type: ignore[return-value]
+
+    @strawberry.field
     def from_root(root: Item) -> str:  # noqa: N805 - strawberry's ``root`` parameter
         return f"root:{root.name}"
 
@@ -244,7 +249,7 @@ def test_plain_fields_skip_the_resolve_info_and_strawberry_wrappers(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Six rows of plain columns, methods without ``info``, lists and nested objects (the root
     field ``items`` is such a method): no resolve info is built at all; only a
-    field taking an ``info`` (``pathSeen``) builds one, once per row."""
+    field reading its ``info`` (``pathSeen``) builds one, once per row."""
     built: list[Any] = []
     original = GatewayExecutionContext.build_resolve_info
 
@@ -263,6 +268,13 @@ def test_plain_fields_skip_the_resolve_info_and_strawberry_wrappers(
     assert built == []
     _run("{ items { name pathSeen } }", GatewayExecutionContext)
     assert built == [["items", n, "pathSeen"] for n in range(6)]
+    # Built when the resolver reads it, not because it takes one.
+    built.clear()
+    result = _same("{ items { oddPath } }")
+    rows = result.data["items"]
+    read = [index for index, row in enumerate(rows) if row["oddPath"] != "even"]
+    assert len(read) == 3 and all(rows[index]["oddPath"] == str(index) for index in read)
+    assert built == [["items", index, "oddPath"] for index in read]
 
 
 def test_a_schema_extension_wrapping_resolvers_keeps_graphql_core_path() -> None:

@@ -1,0 +1,125 @@
+"""The extensions' hooks entered through :mod:`schema.extension_hooks` run as strawberry's own
+runner runs them: same order, same stages, same results, same errors."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.extensions import SchemaExtension
+
+from schema import extension_hooks
+from schema.extension_hooks import ExtensionsRunner
+
+
+def _extensions(log: list[str]) -> list[Any]:
+    class Generator(SchemaExtension):
+        def on_operation(self) -> Iterator[None]:
+            log.append("generator operation in")
+            yield
+            log.append(f"generator operation out {self.execution_context.result.data}")
+
+        def on_execute(self) -> Iterator[None]:
+            log.append("generator execute in")
+            yield
+            log.append("generator execute out")
+
+    class AsyncGenerator(SchemaExtension):
+        async def on_parse(self) -> AsyncIterator[None]:
+            log.append("async generator parse in")
+            yield
+            log.append("async generator parse out")
+
+        async def on_validate(self) -> AsyncIterator[None]:
+            log.append("async generator validate in")
+            yield
+            log.append("async generator validate out")
+
+    class Called(SchemaExtension):
+        def on_execute(self) -> None:  # type: ignore[override]
+            log.append("called execute")
+
+    class Awaited(SchemaExtension):
+        async def on_operation(self) -> None:  # type: ignore[override]
+            log.append("awaited operation")
+
+        def get_results(self) -> dict[str, Any]:
+            return {"awaited": True}
+
+    class Refusing(SchemaExtension):
+        """Sees the execution end, whatever happened inside."""
+
+        def on_execute(self) -> Iterator[None]:
+            try:
+                yield
+            finally:
+                log.append("refusing execute out")
+
+    return [Generator, AsyncGenerator, Called, Awaited, Refusing]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def hello(self) -> str:
+        return "hi"
+
+    @strawberry.field
+    def broken(self) -> str:
+        raise ValueError("broken")
+
+
+class FastSchema(strawberry.Schema):
+    def create_extensions_runner(self, execution_context: Any, extensions: Any) -> Any:
+        return ExtensionsRunner(execution_context=execution_context, extensions=extensions)
+
+
+def _run(schema_class: type[strawberry.Schema], query: str) -> tuple[list[str], Any]:
+    log: list[str] = []
+    schema = schema_class(query=Query, extensions=_extensions(log))
+    result = asyncio.run(schema.execute(query))
+    return log, result
+
+
+@pytest.mark.parametrize("query", ["{ hello }", "{ hello broken }", "{ nope }", "{ hello"])
+def test_hooks_run_as_strawberry_runs_them(query: str) -> None:
+    expected_log, expected = _run(strawberry.Schema, query)
+    log, result = _run(FastSchema, query)
+    assert log == expected_log
+    assert result.data == expected.data
+    assert [e.formatted for e in result.errors or []] == [
+        e.formatted for e in expected.errors or []]
+    assert result.extensions == expected.extensions == {"awaited": True}
+    assert "generator operation in" in log and "awaited operation" in log
+
+
+def test_a_class_hooks_are_looked_up_once() -> None:
+    extension_hooks._class_hook.cache_clear()
+    for _ in range(3):
+        _run(FastSchema, "{ hello }")
+    # Five classes per schema, a new set of classes per run (they are made in _extensions):
+    # four stages each, looked up once per class whatever the requests.
+    assert extension_hooks._class_hook.cache_info().currsize == 3 * 5 * 4
+    log: list[str] = []
+    schema = FastSchema(query=Query, extensions=_extensions(log))
+    extension_hooks._class_hook.cache_clear()
+    for _ in range(4):
+        asyncio.run(schema.execute("{ hello }"))
+    info = extension_hooks._class_hook.cache_info()
+    assert info.misses == 5 * 4 and info.hits == 3 * 5 * 4
+
+
+def test_a_sync_execution_refuses_an_async_hook_as_strawberry_does() -> None:
+    def messages(schema_class: type[strawberry.Schema]) -> list[str]:
+        schema = schema_class(query=Query, extensions=_extensions([]))
+        result = schema.execute_sync("{ hello }")
+        assert result.data is None
+        return [re.sub(r" at 0x[0-9a-f]+", "", e.message) for e in result.errors or []]
+
+    assert messages(FastSchema) == messages(strawberry.Schema)
+    assert messages(FastSchema)[0].endswith(
+        "Awaited object>.on_operation failed to complete synchronously.")
