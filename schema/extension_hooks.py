@@ -63,6 +63,15 @@ def _class_hook(cls: type[SchemaExtension], name: str) -> Hook | None:
     return False, called
 
 
+@cache
+def _stage_hooks(classes: tuple[type[SchemaExtension], ...], name: str
+                 ) -> tuple[tuple[int, bool, Callable[[SchemaExtension], Any]], ...]:
+    """(index of the extension, is it async, its wrapped hook) for every extension of
+    ``classes`` (a request's, in order) with a hook for that stage."""
+    return tuple((index, *hook) for index, cls in enumerate(classes)
+                 if (hook := _class_hook(cast(Any, cls), name)) is not None)
+
+
 class _Stage:
     """One stage's hooks of one request's extensions, entered in order, left in reverse."""
 
@@ -71,8 +80,9 @@ class _Stage:
 
     def __init__(self, extensions: list[SchemaExtension], name: str) -> None:
         self._name = name
-        self._hooks = [(hook, extension) for extension in extensions
-                       if (hook := _class_hook(cast(Any, type(extension)), name)) is not None]
+        plan = _stage_hooks(tuple(map(type, extensions)), name)
+        self._hooks = [((is_async, factory), extensions[index])
+                       for index, is_async, factory in plan]
 
     def __enter__(self) -> None:
         self._stack = contextlib.ExitStack()

@@ -97,20 +97,20 @@ def test_hooks_run_as_strawberry_runs_them(query: str) -> None:
     assert "generator operation in" in log and "awaited operation" in log
 
 
-def test_a_class_hooks_are_looked_up_once() -> None:
-    extension_hooks._class_hook.cache_clear()
-    for _ in range(3):
-        _run(FastSchema, "{ hello }")
-    # Five classes per schema, a new set of classes per run (they are made in _extensions):
-    # four stages each, looked up once per class whatever the requests.
-    assert extension_hooks._class_hook.cache_info().currsize == 3 * 5 * 4
+def test_hooks_are_looked_up_once_per_class_and_stage() -> None:
     log: list[str] = []
     schema = FastSchema(query=Query, extensions=_extensions(log))
     extension_hooks._class_hook.cache_clear()
+    extension_hooks._stage_hooks.cache_clear()
     for _ in range(4):
         asyncio.run(schema.execute("{ hello }"))
-    info = extension_hooks._class_hook.cache_info()
-    assert info.misses == 5 * 4 and info.hits == 3 * 5 * 4
+    # Five classes, four stages: each class's hook of a stage looked up once, and each
+    # stage's list of hooks made once; every later request finds them.
+    assert extension_hooks._class_hook.cache_info().misses == 5 * 4
+    assert extension_hooks._class_hook.cache_info().hits == 0
+    assert extension_hooks._stage_hooks.cache_info().misses == 4
+    assert extension_hooks._stage_hooks.cache_info().hits == 3 * 4
+    assert log.count("generator operation in") == 4
 
 
 def test_a_sync_execution_refuses_an_async_hook_as_strawberry_does() -> None:
