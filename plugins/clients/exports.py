@@ -61,7 +61,12 @@ from plugins.clients import listing
 from plugins.clients.config import PLUGIN_NAME, ClientsConfig
 from plugins.clients.errors import ClientsErrorCode as Code
 from plugins.clients.models import AccountExport, ExportFormat, ExportStatus
-from plugins.clients.pdf_writer import column_origins, string_width
+from plugins.clients.pdf_writer import (
+    LATIN_END,
+    column_origins,
+    string_width,
+    surely_fitting,
+)
 
 log = logging.getLogger("gateway.clients")
 
@@ -355,6 +360,12 @@ class _PdfPages:
             text = " ".join(text.translate(_SPACES).split())  # one line: no tab, no newline
         else:
             text = text.strip()
+        if not text:
+            return text
+        highest = max(text)
+        if highest <= LATIN_END and len(text) <= surely_fitting(font, size, room, min(text),
+                                                                highest):
+            return text  # fits, whatever its letters' widths
         if string_width(text, font, size) <= room:
             return text
         while text and string_width(text + _ELLIPSIS, font, size) > room:
@@ -402,8 +413,10 @@ async def write_pdf(export: AccountExport, path: Path) -> int:
     total = Text(en="{n} accounts", fr="{n} comptes").render(
         language, n=await listing.count(query))
     pages = await asyncio.to_thread(_PdfPages, path, kind, language, title, f"{date} · {total}")
-    async for batch in listing.iter_batches(query, CSV_BATCH, EXPORTED_COLUMNS, raw=True):
-        await asyncio.to_thread(pages.add_batch, batch)
+    batches = listing.iter_batches(query, CSV_BATCH, EXPORTED_COLUMNS, raw=True)
+    async with contextlib.aclosing(_prefetched(batches)) as prefetched:
+        async for batch in prefetched:
+            await asyncio.to_thread(pages.add_batch, batch)
     await asyncio.to_thread(pages.finish)
     return pages.rows
 

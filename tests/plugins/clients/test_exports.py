@@ -378,3 +378,33 @@ def test_a_pdf_cell_is_one_line_and_cut_to_its_column() -> None:
     cut = fit("Société de gestion immobilière du Grand Montréal", 100, _FONT, _SIZE)
     assert cut.endswith("\u2026") and string_width(cut, _FONT, _SIZE) <= 100
     assert "Société de gestion".startswith(cut[:-1]) or cut[:-1].startswith("Société")
+
+
+def test_a_cell_cut_without_measuring_is_cut_as_measuring_would() -> None:
+    """Short Latin text skips measuring (it fits whatever its letters): for every kind of
+    text and room, the cell is what measuring it alone gives."""
+    import random
+
+    from plugins.clients import exports
+    from plugins.clients.pdf_writer import string_width
+
+    def measured(text: str, room: float, font: str, size: float) -> str:
+        text = " ".join(text.translate(exports._SPACES).split())
+        if string_width(text, font, size) <= room:
+            return text
+        while text and string_width(text + "\u2026", font, size) > room:
+            text = text[:-1]
+        return text + "\u2026"
+
+    rng = random.Random(5)
+    alphabets = ["0123456789", "0123456789 +-()", "abcdefghij klmnop", "WMŒœ@%mw",
+                 "éèàçÉÈÀÇ ôûî", "".join(map(chr, range(32, 0x180))), "αβγ中\x01 a"]
+    skipped = 0
+    for _ in range(3000):
+        alphabet = rng.choice(alphabets)
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        room, font = rng.choice([30, 56, 91, 213]), rng.choice([exports._FONT, exports._BOLD])
+        size = rng.choice([7.0, 9.0, 14.0])
+        assert exports._PdfPages._fit(text, room, font, size) == measured(text, room, font, size)
+        skipped += string_width(text.strip(), font, size) <= room
+    assert skipped > 500  # the shortcut's cases were among them

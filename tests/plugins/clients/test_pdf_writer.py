@@ -115,3 +115,18 @@ def test_text_is_measured_with_the_fonts_widths() -> None:
     assert string_width("HH", "DejaVuSans", 10) == pytest.approx(2 * h / 100)
     assert string_width("Ω", "DejaVuSans-Bold", 10) > string_width("Ω", "DejaVuSans", 10)
     assert string_width("中", "DejaVuSans", 10) > 0  # the .notdef's width, no error
+
+
+def test_text_of_characters_seen_is_encoded_as_character_by_character(tmp_path: Path) -> None:
+    canvas = StreamingCanvas(tmp_path / "codes.pdf", pagesize=(200, 100))
+    codes = canvas.codes["DejaVuSans"]
+    first = codes.encode("Café\u00a0 中 ok")  # new characters: one at a time
+    # The same characters again take the one-call path: the same bytes, the same codes.
+    assert codes.encode("Café\u00a0 中 ok") == first
+    assert codes.encode("ok Café") == b"<" + b"".join(codes[c] for c in "ok Café") + b">"
+    assert codes.encode("") == b"<>"
+    # A new character among known ones: its code is given then, the rest as before.
+    assert codes.encode("Cafés!") == b"<" + b"".join(codes[c] for c in "Cafés!") + b">"
+    # 中 draws .notdef (code 0); the no-break space shares the space's glyph.
+    assert len(codes.glyphs) == len(set("Café oks!"))
+    canvas.save()
