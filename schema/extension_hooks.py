@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from functools import cache
 from typing import Any, cast
@@ -73,39 +74,82 @@ def _stage_hooks(classes: tuple[type[SchemaExtension], ...], name: str
 
 
 class _Stage:
-    """One stage's hooks of one request's extensions, entered in order, left in reverse."""
+    """One stage's hooks of one request's extensions, entered in order, left in reverse.
 
-    __slots__ = ("_hooks", "_name", "_stack")
-    _stack: Any  # an ExitStack, or an AsyncExitStack when entered with ``async with``
+    When nothing goes wrong each hook is left directly; from the first exception on, the
+    hooks still to leave are handed to an exit stack, which gives them that exception as
+    ``contextlib.ExitStack`` would have (strawberry's runner enters them through one)."""
+
+    __slots__ = ("_entered", "_hooks", "_name")
 
     def __init__(self, extensions: list[SchemaExtension], name: str) -> None:
         self._name = name
         plan = _stage_hooks(tuple(map(type, extensions)), name)
         self._hooks = [((is_async, factory), extensions[index])
                        for index, is_async, factory in plan]
+        self._entered: list[tuple[bool, Any]] = []
 
     def __enter__(self) -> None:
-        self._stack = contextlib.ExitStack()
-        self._stack.__enter__()
+        entered = self._entered
         for (is_async, factory), extension in self._hooks:
             if is_async:
                 raise RuntimeError(f"SchemaExtension hook {extension}.{self._name} failed to "
                                    "complete synchronously.")
-            self._stack.enter_context(factory(extension))
+            manager = factory(extension)
+            manager.__enter__()
+            entered.append((False, manager))
 
     def __exit__(self, *exc_info: Any) -> bool:
-        return bool(self._stack.__exit__(*exc_info))
+        entered = self._entered
+        if exc_info[0] is None:
+            while entered:
+                _, manager = entered.pop()
+                try:
+                    manager.__exit__(None, None, None)
+                except BaseException:
+                    if not self._exit_stack().__exit__(*sys.exc_info()):
+                        raise
+                    return False
+            return False
+        return bool(self._exit_stack().__exit__(*exc_info))
 
     async def __aenter__(self) -> None:
-        self._stack = stack = contextlib.AsyncExitStack()
+        entered = self._entered
         for (is_async, factory), extension in self._hooks:
+            manager = factory(extension)
             if is_async:
-                await stack.enter_async_context(factory(extension))
+                await manager.__aenter__()
             else:
-                stack.enter_context(factory(extension))
+                manager.__enter__()
+            entered.append((is_async, manager))
 
     async def __aexit__(self, *exc_info: Any) -> bool:
-        return bool(await self._stack.__aexit__(*exc_info))
+        entered = self._entered
+        if exc_info[0] is None:
+            while entered:
+                is_async, manager = entered.pop()
+                try:
+                    if is_async:
+                        await manager.__aexit__(None, None, None)
+                    else:
+                        manager.__exit__(None, None, None)
+                except BaseException:
+                    if not await self._exit_stack(True).__aexit__(*sys.exc_info()):
+                        raise
+                    return False
+            return False
+        return bool(await self._exit_stack(True).__aexit__(*exc_info))
+
+    def _exit_stack(self, asynchronous: bool = False) -> Any:
+        """The hooks not left yet, in an exit stack (an async one takes both kinds)."""
+        stack: Any = contextlib.AsyncExitStack() if asynchronous else contextlib.ExitStack()
+        for is_async, manager in self._entered:
+            if is_async:
+                stack.push_async_exit(manager)
+            else:
+                stack.push(manager)
+        self._entered = []
+        return stack
 
 
 _OPERATION = OperationContextManager.HOOK_NAME

@@ -62,6 +62,71 @@ def _extensions(log: list[str]) -> list[Any]:
     return [Generator, AsyncGenerator, Called, Awaited, Refusing]
 
 
+def _failing(log: list[str], where: str, converts: bool) -> list[Any]:
+    """A hook that raises a KeyError when left (``where``: the stage's hook name), one that
+    turns it into a ValueError (when ``converts``), one that swallows a LookupError of the
+    execution stage, and one that only watches."""
+
+    class Watching(SchemaExtension):
+        def on_operation(self) -> Iterator[None]:
+            try:
+                yield
+            except Exception as exc:
+                log.append(f"watching saw {exc!r}")
+                raise
+            log.append("watching left")
+
+    class Swallowing(SchemaExtension):
+        async def on_execute(self) -> AsyncIterator[None]:
+            try:
+                yield
+            except LookupError as exc:
+                log.append(f"swallowed {exc!r} (context {exc.__context__!r})")
+
+    class Raising(SchemaExtension):
+        pass
+
+    def leave_badly(self: Any) -> Iterator[None]:
+        yield
+        log.append(f"raising in {where}")
+        raise KeyError(where)
+
+    def leave_worse(self: Any) -> Iterator[None]:
+        try:
+            yield
+        except KeyError as exc:
+            raise ValueError(f"worse than {exc}") from None
+
+    class Worse(SchemaExtension):
+        pass
+
+    setattr(Raising, where, leave_badly)
+    setattr(Worse, where, leave_worse)
+    return [Watching, Swallowing, *([Worse] if converts else []), Raising]
+
+
+@pytest.mark.parametrize("converts", [True, False])
+@pytest.mark.parametrize("where", ["on_execute", "on_validate", "on_operation"])
+@pytest.mark.parametrize("query", ["{ hello }", "{ broken }"])
+def test_a_hook_failing_when_left_is_seen_as_strawberry_shows_it(where: str, query: str,
+                                                                  converts: bool) -> None:
+    def run(schema_class: type[strawberry.Schema]) -> tuple[list[str], Any]:
+        log: list[str] = []
+        schema = schema_class(query=Query, extensions=_failing(log, where, converts))
+        return log, asyncio.run(schema.execute(query))
+
+    expected_log, expected = run(strawberry.Schema)
+    log, result = run(FastSchema)
+    assert log == expected_log and f"raising in {where}" in log
+    # Swallowed where the swallowing hook is, and nothing converted it first.
+    swallowed = where == "on_execute" and not converts
+    assert any(line.startswith("swallowed KeyError") for line in log) == swallowed
+    assert bool(result.errors) == (not swallowed or query == "{ broken }")
+    assert result.data == expected.data
+    assert [e.formatted for e in result.errors or []] == [
+        e.formatted for e in expected.errors or []]
+
+
 @strawberry.type
 class Query:
     @strawberry.field
