@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -81,7 +82,7 @@ def plain_object_type(type_: Any) -> GraphQLObjectType | None:
 class DirectField:
     """One field resolved without graphql-core's per-field machinery (see the module)."""
 
-    __slots__ = ("attribute", "coerce", "definition", "field", "getter", "info_name",
+    __slots__ = ("attribute", "coerce", "definition", "enum_names", "field", "getter", "info_name",
                  "item_non_null", "item_type", "kind", "name", "node_id", "non_null",
                  "object_type", "parent_type", "passes_self", "plain", "resolver",
                  "return_type", "source_names", "typename")
@@ -95,6 +96,7 @@ class DirectField:
         self.non_null = is_non_null_type(definition.type)
         value_type = _nullable(definition.type)
         self.coerce = value_type.coerce_output_value if kind == LEAF else None
+        self.enum_names: dict[Enum, Any] = {}  # an enum member's output, once coerced
         # The Python type a standard scalar gives out as it is (an Int still checks its range).
         self.plain = _PLAIN.get(value_type) if kind == LEAF else None
         self.item_type: Any = value_type.of_type if kind == OBJECTS else None
@@ -162,16 +164,25 @@ def _null_error(direct: DirectField, field_details_list: FieldDetailsList) -> Ty
 
 
 def _complete_leaf(direct: DirectField, value: Any) -> Any:
-    """graphql-core's complete_leaf_value."""
+    """graphql-core's complete_leaf_value; an enum member's output coerced once."""
+    member = isinstance(value, Enum)
+    if member:
+        known = direct.enum_names.get(value)
+        if known is not None:
+            return known
     coerced = direct.coerce(value)  # type: ignore[misc]
     if coerced is Undefined or coerced is None:
         raise TypeError(f"Expected `{inspect(direct.return_type)}.coerce_output_value("
                         f"{inspect(value)})` to return non-nullable value, returned:"
                         f" {inspect(coerced)}")
+    if member:
+        direct.enum_names[value] = coerced
     return coerced
 
 
 _UNKNOWN: Any = object()
+# What a completed value is when it is not awaitable (graphql-core's check is slower).
+_SETTLED = frozenset({dict, list, str, int, bool, float, type(None)})
 
 
 @functools.cache
@@ -268,7 +279,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         Path(path, response_name, parent_type.name), position_context)
                 if result is not Undefined:
                     results[response_name] = result
-                    if is_awaitable(result):
+                    if type(result) not in _SETTLED and is_awaitable(result):
                         awaitable_fields.append(response_name)
         except Exception:
             self._abandon(results, awaitable_fields)
@@ -386,7 +397,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     self.handle_field_error(raw_error, direct.item_type, field_details_list,
                                             item_path)
                     result = None
-                if result is not None and self.is_awaitable(result):
+                if type(result) not in _SETTLED and self.is_awaitable(result):
                     awaitable_indices.append(index)
                 completed.append(result)
         except Exception:

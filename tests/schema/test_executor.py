@@ -28,6 +28,12 @@ class Colour(enum.Enum):
     BLUE = "blue"
 
 
+class Shade(enum.Enum):
+    """Not in the schema: a member of it where Colour is expected is an error."""
+
+    RED = "red"
+
+
 @strawberry.interface
 class Named:
     name: str
@@ -56,6 +62,11 @@ class Item(Named):
     @strawberry.field
     def path_seen(self, info: strawberry.Info) -> str:
         return ".".join(str(key) for key in info.path.as_list())
+
+    @strawberry.field
+    def tint(self) -> Colour | None:
+        """Colour's member on even rows, a Shade (not a Colour) on odd ones."""
+        return Shade.RED if self.number % 2 else Colour.RED  # type: ignore[return-value]
 
     @strawberry.field
     def odd_path(self, info: strawberry.Info) -> str:
@@ -243,6 +254,15 @@ def test_nulls_in_lists_fragments_aliases_and_directives() -> None:
     _same("""query Q($skip: Boolean!) { items { ...F n: number @skip(if: $skip) } }
       fragment F on Item { name colour }""", {"skip": False})
     _same("{ named { __typename name ... on Item { number tags { label } } } }")
+
+
+def test_an_enum_member_is_coerced_once_and_a_wrong_one_every_time() -> None:
+    for _ in range(2):  # the second time, the members' names are known
+        result = _same("{ items { number tint } }")
+        tints = [row["tint"] for row in result.data["items"]]
+        assert sorted(tints, key=str) == [None] * 3 + ["RED"] * 3
+        assert len(result.errors or []) == 3
+        assert all("Enum 'Colour' cannot represent value" in e.message for e in result.errors)
 
 
 def test_plain_fields_skip_the_resolve_info_and_strawberry_wrappers(
