@@ -62,9 +62,10 @@ HAND_SQL = """SELECT page.*, (SELECT COUNT(*) FROM core_user u WHERE u.account_i
 AFTER_QUERY = QUERY.replace("query Page {", "query Page($after: String) {").replace(
     "first: 50", "first: 50, after: $after")
 
-# The filtered page (name contains, billing status): no index serves "contains", so the exact
-# total counts the matching rows (every in-production account's name is read); the page walks
-# the name index until 50 match.
+# The filtered page (name contains, billing status), by the list's own SQL: on PostgreSQL
+# pg_trgm's GIN index on LOWER(name) (plugins/clients/name_index.py) gives the exact total's
+# candidates; on SQLite no index serves "contains", so the total reads every in-production
+# account's name. The page walks the name index until 50 match.
 FILTERED_QUERY = QUERY.replace(
     "orderBy: {field: NAME}",
     'orderBy: {field: NAME}, filter: {name: "alpha", billingStatus: IN_PRODUCTION}')

@@ -212,19 +212,25 @@ async def test_statements_of_a_page_do_not_grow_with_its_size_or_depth(
         await add_account(clients.tenant, AccountKind.COMPANY, f"Rempli {n:02d}", users=n % 3)
     headers = await bearer_for(clients.tenant.admin)
     seen: dict[str, int] = {}
-    for order in (None, {"field": "NAME", "direction": "DESC"}):
-        first = await _list(gateway, headers, kind="COMPANY", order=order, first=5)
+    # The plain tab in two orders, and a name keyword (its total counted by the filter).
+    for order, keyword in ((None, None), ({"field": "NAME", "direction": "DESC"}, None),
+                           (None, "rempli"), (None, "li 4")):
+        where = {"filter": {"name": keyword}} if keyword else {}
+        first = await _list(gateway, headers, kind="COMPANY", order=order, first=5, **where)
         for label, variables in (("5", {"first": 5}), ("50", {"first": 50}),
-                                 ("deep", {"first": 50,
+                                 ("deep", {"first": 5,
                                            "after": first["pageInfo"]["endCursor"]})):
             with count_queries() as statements:
-                page = await _list(gateway, headers, kind="COMPANY", order=order, **variables)
-            assert page["nodes"]
+                page = await _list(gateway, headers, kind="COMPANY", order=order, **where,
+                                   **variables)
+            totals = {None: 65, "rempli": 60, "li 4": 10}  # make_clients' five, and these
+            assert page["nodes"] and page["totalCount"] == totals[keyword]
             reading = _reading(statements)
-            # One statement: the rows, their users counted, and the total from the counts.
+            # One statement: the rows, their users counted, and the total (from the counts
+            # for the plain tab).
             assert len(reading) == 1, reading
-            assert counts.TABLE in reading[0]
-            seen[f"{order}-{label}"] = len(statements)
+            assert (counts.TABLE in reading[0]) == (keyword is None)
+            seen[f"{order}-{keyword}-{label}"] = len(statements)
     assert len(set(seen.values())) == 1, seen
 
 
