@@ -63,7 +63,7 @@ from plugins.clients.errors import ClientsErrorCode as Code
 from plugins.clients.models import AccountExport, ExportFormat, ExportStatus
 from plugins.clients.pdf_writer import (
     LATIN_END,
-    column_origins,
+    Columns,
     string_width,
     surely_fitting,
 )
@@ -291,6 +291,8 @@ _WIDTHS: dict[AccountKind, tuple[float, ...]] = {
     AccountKind.PROFESSIONAL: (60, 60, 195, 55, 35, 95, 95, 112),
 }
 _ELLIPSIS = "\u2026"
+# Cells kept as fitted per column (memory stays flat: the first ones only).
+_FITTED_PER_COLUMN = 1024
 # Narrow no-break spaces (French thousands separator): plain no-break ones, as gateway.pdf does
 # (the same line-breaking rule, measured the same in every viewer).
 _SPACES = str.maketrans({"\u202f": "\u00a0", "\u2007": "\u00a0"})
@@ -311,7 +313,9 @@ class _PdfPages:
         widths = _WIDTHS[kind]
         self.x = [_MARGIN + sum(widths[:i]) for i in range(len(widths))]
         self.room = [w - 4 for w in widths]  # 2 pt of padding on each side
-        self.origins = column_origins([x + 2 for x in self.x])
+        self.origins = Columns([x + 2 for x in self.x])
+        # Each column's cells as fitted, for values that come back (statuses, languages...).
+        self.fitted: list[dict[str, str]] = [{} for _ in self.columns]
         self.canvas = StreamingCanvas(path, pagesize=(_PAGE_WIDTH, _PAGE_HEIGHT))
         self.canvas.setTitle(title)
         self.canvas.setAuthor("Gateway")
@@ -354,6 +358,15 @@ class _PdfPages:
         self.canvas.drawText(self.text)
         self.canvas.showPage()
 
+    def _cell(self, column: int, text: str) -> str:
+        fitted = self.fitted[column]
+        cell = fitted.get(text)
+        if cell is None:
+            cell = self._fit(text, self.room[column], _FONT, _SIZE)
+            if len(fitted) < _FITTED_PER_COLUMN:
+                fitted[text] = cell
+        return cell
+
     @staticmethod
     def _fit(text: str, room: float, font: str, size: float) -> str:
         if not text.isprintable() or "  " in text or not text.isascii():
@@ -387,7 +400,7 @@ class _PdfPages:
         if self.y < _MARGIN:
             self._new_page()
         self.text.row(self.origins, self.y,
-                      [self._fit(cell, self.room[i], _FONT, _SIZE) for i, cell in enumerate(cells)])
+                      [self._cell(i, cell) for i, cell in enumerate(cells)])
         self.y -= _LEADING
         self.rows += 1
 

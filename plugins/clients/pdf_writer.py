@@ -101,9 +101,20 @@ def surely_fitting(font: str, size: float, room: float, lowest: str, highest: st
     return int(room * 1000 / (widest * size))
 
 
+# Bytes a PDF literal string must escape: its delimiters, the escape itself, and the ends of
+# line a reader would otherwise turn into a line feed.
+_ESCAPES = {0x28: b"\\(", 0x29: b"\\)", 0x5C: b"\\\\", 0x0D: b"\\r", 0x0A: b"\\n"}
+
+
+def _literal_code(code: int) -> bytes:
+    """A two-byte code as it goes between a literal string's parentheses."""
+    return b"".join(_ESCAPES.get(byte, bytes([byte])) for byte in code.to_bytes(2, "big"))
+
+
 class _Codes(dict[str, bytes]):
-    """One font's use in one document: each character -> its code in the content streams (four
-    hex digits); the glyphs drawn, in the order of their codes, with a character of each."""
+    """One font's use in one document: each character -> its two-byte code in the content
+    streams (as written in a literal string); the glyphs drawn, in the order of their codes,
+    with a character of each."""
 
     def __init__(self, face: _Face) -> None:
         super().__init__()
@@ -111,8 +122,8 @@ class _Codes(dict[str, bytes]):
         self.by_glyph: dict[int, int] = {}  # glyph number in the font file -> code
         self.glyphs: list[int] = []  # code - 1 -> glyph number in the font file
         self.chars: list[int] = []  # code - 1 -> the code point it reads back as
-        # The characters seen so far, and their codes for str.translate: text made of them
-        # only is encoded in one C call.
+        # The characters seen so far, and their codes (as Latin-1 text) for str.translate:
+        # text made of them only is encoded in one C call.
         self.seen: set[str] = set()
         self.table: dict[int, str] = {}
 
@@ -129,15 +140,16 @@ class _Codes(dict[str, bytes]):
             self.glyphs.append(glyph)
             self.chars.append(point)
             code = self.by_glyph[glyph] = len(self.glyphs)
-        hex_code = self[char] = b"%04X" % code
-        self.table[point] = hex_code.decode()
+        written = self[char] = _literal_code(code)
+        self.table[point] = written.decode("latin-1")
         self.seen.add(char)
-        return hex_code
+        return written
 
     def encode(self, text: str) -> bytes:
+        """``text`` as a literal string of its codes (half the bytes of a hex string)."""
         if self.seen.issuperset(text):
-            return b"<" + text.translate(self.table).encode() + b">"
-        return b"<" + b"".join(map(self.__getitem__, text)) + b">"
+            return b"(" + text.translate(self.table).encode("latin-1") + b")"
+        return b"(" + b"".join(map(self.__getitem__, text)) + b")"
 
 
 def _number(value: float) -> bytes:
@@ -182,6 +194,8 @@ class TextObject:
         self.canvas = canvas
         self.parts: list[bytes] = [b"BT"]
         self.codes = canvas.codes["DejaVuSans"]
+        # The row last placed by ``row`` (its columns and height): the next is placed from it.
+        self.line: tuple[Columns, float] | None = None
 
     def setFont(self, name: str, size: float) -> None:  # noqa: N802 (ReportLab's names)
         self.codes = self.canvas.codes[name]
@@ -189,22 +203,36 @@ class TextObject:
 
     def setTextOrigin(self, x: float, y: float) -> None:  # noqa: N802
         self.parts.append(b"1 0 0 1 " + _number(x) + b" " + _number(y) + b" Tm")
+        self.line = None
 
     def textOut(self, text: str) -> None:  # noqa: N802
         self.parts.append(self.codes.encode(text) + b" Tj")
 
-    def row(self, columns: list[bytes], y: float, texts: list[str]) -> None:
-        """``texts[i]`` in column ``i`` (``column_origins``) at height ``y``: a table's row,
-        the same operators as ``setTextOrigin`` then ``textOut`` for each."""
-        at = _number(y) + b" Tm\n"
+    def row(self, columns: Columns, y: float, texts: list[str]) -> None:
+        """``texts[i]`` in column ``i`` at height ``y``: a table's row. Each cell is placed
+        relative to the one before (``Td``), the row's first relative to the previous row's
+        last when it is a row of the same columns, else absolutely (``Tm``)."""
         encode = self.codes.encode
-        self.parts.extend(column + at + encode(text) + b" Tj"
-                          for column, text in zip(columns, texts, strict=True))
+        y = round(y, 2)
+        if self.line is not None and self.line[0] is columns:
+            start = columns.back + _number(y - self.line[1]) + b" Td "
+        else:
+            start = columns.first + _number(y) + b" Tm "
+        self.parts.append(start + encode(texts[0]) + b" Tj")
+        self.parts.extend(step + encode(text) + b" Tj"
+                          for step, text in zip(columns.steps, texts[1:], strict=True))
+        self.line = (columns, y)
 
 
-def column_origins(xs: list[float]) -> list[bytes]:
-    """A table's column positions for ``TextObject.row``, formatted once for every row."""
-    return [b"1 0 0 1 " + _number(x) + b" " for x in xs]
+class Columns:
+    """A table's column positions for ``TextObject.row``, formatted once for every row: the
+    first column's absolute place, the steps from each column to the next, the way back."""
+
+    def __init__(self, xs: list[float]) -> None:
+        xs = [round(x, 2) for x in xs]
+        self.first = b"1 0 0 1 " + _number(xs[0]) + b" "
+        self.steps = [_number(after - before) + b" 0 Td " for before, after in zip(xs, xs[1:])]
+        self.back = _number(xs[0] - xs[-1]) + b" "
 
 
 class StreamingCanvas:

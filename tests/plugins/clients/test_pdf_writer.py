@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -123,10 +124,89 @@ def test_text_of_characters_seen_is_encoded_as_character_by_character(tmp_path: 
     first = codes.encode("Café\u00a0 中 ok")  # new characters: one at a time
     # The same characters again take the one-call path: the same bytes, the same codes.
     assert codes.encode("Café\u00a0 中 ok") == first
-    assert codes.encode("ok Café") == b"<" + b"".join(codes[c] for c in "ok Café") + b">"
-    assert codes.encode("") == b"<>"
+    assert codes.encode("ok Café") == b"(" + b"".join(codes[c] for c in "ok Café") + b")"
+    assert codes.encode("") == b"()"
     # A new character among known ones: its code is given then, the rest as before.
-    assert codes.encode("Cafés!") == b"<" + b"".join(codes[c] for c in "Cafés!") + b">"
+    assert codes.encode("Cafés!") == b"(" + b"".join(codes[c] for c in "Cafés!") + b")"
     # 中 draws .notdef (code 0); the no-break space shares the space's glyph.
     assert len(codes.glyphs) == len(set("Café oks!"))
     canvas.save()
+
+
+def test_rows_are_placed_cell_by_cell_and_every_code_reads_back(tmp_path: Path) -> None:
+    """Rows of a table placed relatively (each cell from the one before, each row from the
+    last): every cell where its column says; 150 distinct characters, so that codes hold the
+    bytes a literal string escapes ( ) \\ CR LF, and each reads back as itself."""
+    from plugins.clients.pdf_writer import Columns
+
+    alphabet = [chr(c) for c in range(0x21, 0x7F)] + list("éèàçôûîœæßÉÈÀÇÔŒΣοφίαДмитрийЖЯ")
+    assert len(set(alphabet)) > 120
+    rows = [["".join(alphabet[i:i + 10]), f"({i})", "a\\b"] for i in range(0, 130, 10)]
+    xs = [40.5, 200.25, 400]
+    path = tmp_path / "table.pdf"
+    canvas = StreamingCanvas(path, pagesize=(792, 612))
+    text = canvas.beginText()
+    text.setFont("DejaVuSans", 9)
+    columns = Columns(xs)
+    for n, cells in enumerate(rows):
+        text.row(columns, 560 - 12.5 * n, cells)
+    text.setTextOrigin(40, 100)  # an absolute place between rows: the next row starts anew
+    text.textOut("end")
+    text.row(columns, 80, ["x", "y", "z"])
+    canvas.drawText(text)
+    canvas.save()
+    placed: list[tuple[float, float]] = []
+
+    def before(operator: bytes, _args: Any, _cm: Any, tm: Any) -> None:
+        if operator == b"Tj":  # where each run is drawn
+            placed.append((round(tm[4], 2), round(tm[5], 2)))
+
+    page = PdfReader(path, strict=True).pages[0]
+    lines = page.extract_text(visitor_operand_before=before).splitlines()
+    assert lines == [" ".join(cells) for cells in rows] + ["end", "x y z"]
+    assert placed == [(x, round(560 - 12.5 * n, 2)) for n, _ in enumerate(rows) for x in xs] + [
+        (40, 100), (40.5, 80), (200.25, 80), (400, 80)]
+
+
+def _read_literal(written: bytes) -> bytes:
+    """A literal string's bytes as the PDF specification reads them (7.3.4.2): a backslash
+    escapes n r t b f ( ) \\ or up to three octal digits, and is dropped before anything else;
+    an unescaped CR or CR LF reads as LF; parentheses must balance."""
+    out, i, depth = bytearray(), 0, 0
+    named = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b",
+             ord("f"): b"\f", ord("("): b"(", ord(")"): b")", ord("\\"): b"\\"}
+    while i < len(written):
+        byte = written[i]
+        if byte == ord("\\"):
+            following = written[i + 1]
+            if following in named:
+                out += named[following]
+                i += 2
+                continue
+            digits = re.match(rb"[0-7]{1,3}", written[i + 1:i + 4])
+            if digits:
+                out.append(int(digits.group(), 8) & 0xFF)
+                i += 1 + len(digits.group())
+                continue
+            i += 1  # dropped
+            continue
+        if byte == 0x0D:
+            out += b"\n"
+            i += 2 if written[i + 1:i + 2] == b"\n" else 1
+            continue
+        depth += {ord("("): 1, ord(")"): -1}.get(byte, 0)
+        assert depth >= 0
+        out.append(byte)
+        i += 1
+    assert depth == 0
+    return bytes(out)
+
+
+def test_every_code_is_written_so_that_a_reader_gets_its_two_bytes_back() -> None:
+    from plugins.clients.pdf_writer import _literal_code  # noqa: PLC2701
+
+    for code in range(65536):
+        written = _literal_code(code)
+        assert _read_literal(written) == code.to_bytes(2, "big"), code
+        # Nothing a reader would change or take as the string's end, even next to others.
+        assert not set(written.replace(b"\\(", b"").replace(b"\\)", b"")) & {0x28, 0x29}
