@@ -287,6 +287,13 @@ def negotiated_media_type(request: HTTPConnection) -> str | None:
     accept = request.headers.get("accept")
     if accept is None or not accept.strip():
         return "application/json"
+    return _negotiated(accept)
+
+
+@functools.lru_cache(maxsize=128)
+def _negotiated(accept: str) -> str | None:
+    """:func:`negotiated_media_type` of a non-empty Accept header (clients send the same few,
+    and a request asks up to three times)."""
     graphql = accept_quality(accept, GRAPHQL_RESPONSE_JSON)
     json_quality = accept_quality(accept, "application/json")
     named = GRAPHQL_RESPONSE_JSON in accept.lower()
