@@ -94,13 +94,17 @@ async def test_the_filter_follows_renames_deletes_and_new_accounts(gateway: Gate
     ('"a', {'Le "a" de Bravo'}),
     ('le "a"', {'Le "a" de Bravo'}),
     ("a\\b", {"Chemin a\\b"}),  # the LIKE's escape character, literal too
+    ("l'at", {"L'atelier"}),  # quotes: on PostgreSQL the pattern is written in the statement
+    ("'", {"L'atelier", "Bout\\'s"}),
+    ("\\'", {"Bout\\'s"}),
+    ("''", set()),
 ])
 async def test_percent_underscore_and_quotes_are_literal(
     gateway: Gateway, keyword: str, expected: set[str]
 ) -> None:
     clients = await make_clients()
     for name in ("100% Bio", "1000 Bio", "Taux_fixe", "Taux fixe", 'Le "a" de Bravo',
-                 "Chemin a\\b", "Chemin ab"):
+                 "Chemin a\\b", "Chemin ab", "L'atelier", "Bout\\'s"):
         await add_account(clients.tenant, AccountKind.COMPANY, name)
     headers = await bearer_for(clients.tenant.admin)
     assert await _found(gateway, headers, keyword) == expected
