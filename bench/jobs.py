@@ -23,6 +23,7 @@ import asyncio
 import threading
 import time
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
@@ -140,7 +141,8 @@ def redis_answers(url: str) -> bool:
 async def _run(options: Options) -> list[Row]:
     from aiosmtpd.controller import Controller
 
-    from gateway.email.service import build_message, envelope
+    from gateway.email.mime import compose
+    from gateway.email.service import envelope
 
     emails = int(options.size("emails", 2000, 300))
     threads = int(options.size("threads", 2, 2))
@@ -166,7 +168,9 @@ async def _run(options: Options) -> list[Row]:
                 results[broker] = (seconds, enqueued)
             else:
                 raise ValueError(f"unknown broker {broker!r} (memory, redis)")
-        message = build_message(payload, str(payload["outbox_id"]))
+        # The same message, as an EmailMessage (what aiosmtplib.send takes and flattens).
+        message = message_from_bytes(compose(payload, str(payload["outbox_id"])).data,
+                                     policy=policy.default)
         sender, recipients = envelope(payload)
         baseline = await raw_sends(message, sender, recipients, sink, emails, threads)
         note(f"jobs: raw aiosmtplib: {emails} emails in {baseline:.2f} s")

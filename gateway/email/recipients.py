@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.contributions import Principal
-from gateway.email.service import _address
+from gateway.email.mime import one_address
 from gateway.i18n import Text
 from gateway.identity.models import User
 from gateway.problems import Field, Problem, raise_all
@@ -68,7 +68,7 @@ def _address_problem(item: Any, field: list[str | int]) -> Problem | None:
     if not isinstance(item, str) or not item.strip():
         return Problem(INVALID, INVALID_EMAIL, field)
     text = item.strip()
-    parsed = _address(text) if len(text) <= 320 else None
+    parsed = one_address(text) if len(text) <= 320 else None
     if parsed is None:
         return Problem(INVALID, INVALID_EMAIL, field)
     if parsed.display_name or parsed.addr_spec != text:

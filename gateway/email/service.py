@@ -1,9 +1,9 @@
 """Sending email: render now, write an outbox row in the caller's transaction, deliver in a job.
 
 The rendered message is stored in the job's payload, so what a person receives is what was
-true when the state changed, and a rolled-back transaction sends nothing. The job builds the
-MIME message with a Message-ID derived from the outbox id and delivers it through EMAIL_URL;
-a refusal raises, and the outbox tries again with backoff.
+true when the state changed, and a rolled-back transaction sends nothing. The job composes the
+MIME message (``gateway.email.mime``) with a Message-ID derived from the outbox id and delivers
+it through EMAIL_URL; a refusal raises, and the outbox tries again with backoff.
 
 Message bodies carry set-password links: nothing here logs a subject, a body or a value.
 """
@@ -11,20 +11,15 @@ Message bodies carry set-password links: nothing here logs a subject, a body or 
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import functools
 import logging
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from email import policy
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gateway.clock import utcnow
 from gateway.contributions import Job
+from gateway.email.mime import compose, one_address
 from gateway.email.templates import EmailError, render_email, template_folders
 from gateway.email.transport import deliver
 from gateway.jobs import enqueue
@@ -85,7 +80,7 @@ async def send_email(
     }
     if not recipients["to"]:
         raise EmailError("an email needs at least one 'to' address")
-    if _address(gateway.settings.email_from) is None:
+    if one_address(gateway.settings.email_from) is None:
         raise EmailError(f"EMAIL_FROM {gateway.settings.email_from!r} is not one email address")
     rendered = render_email(template_folders(gateway), template, language, values)
     payload = {
@@ -126,29 +121,9 @@ def email_addresses(field: str, value: str | Sequence[str] | None) -> list[str]:
         return []
     items = [value] if isinstance(value, str) else list(value)
     for item in items:
-        if _address(item) is None:
+        if one_address(item) is None:
             raise EmailError(f"{field}: {item!r} is not one email address")
     return [item.strip() for item in items]
-
-
-def _address(item: Any) -> Address | None:
-    """The one address ``"a@b.c"`` or ``"Name <a@b.c>"`` names, or None when it is not that."""
-    if not isinstance(item, str) or "\r" in item or "\n" in item:
-        return None
-    return _parsed_address(item)
-
-
-# The standard library's header parser is pure Python (a fifth of an email's enqueueing); an
-# email parses its recipient twice and every email of a gateway its sender: remembered.
-@functools.lru_cache(maxsize=4096)
-def _parsed_address(item: str) -> Address | None:
-    header = policy.default.header_factory("To", item)
-    addresses: tuple[Address, ...] = header.addresses
-    if header.defects or len(addresses) != 1:
-        return None
-    if not addresses[0].username or not addresses[0].domain:
-        return None
-    return addresses[0]
 
 
 def _encode_attachments(
@@ -179,53 +154,15 @@ def _encode_attachments(
     return encoded
 
 
-def message_domain(sender: str) -> str:
-    """The sender's domain, which Message-IDs are minted under."""
-    address = _address(sender)
-    return address.domain if address is not None else "gateway.local"
-
-
-def build_message(payload: Mapping[str, Any], key: str) -> EmailMessage:
-    """The MIME message of an ``email.send`` payload: plain text with an HTML alternative, then
-    the attachments. There is no Bcc header: those recipients are only in the envelope."""
-    message = EmailMessage()
-    message["Subject"] = payload["subject"]
-    message["From"] = payload["from"]
-    message["To"] = ", ".join(payload["to"])
-    if payload.get("cc"):
-        message["Cc"] = ", ".join(payload["cc"])
-    if payload.get("reply_to"):
-        message["Reply-To"] = payload["reply_to"]
-    message["Date"] = format_datetime(dt.datetime.fromisoformat(payload["date"]))
-    message["Message-ID"] = f"<{key}.{payload['message_key']}@{message_domain(payload['from'])}>"
-    # RFC 3834: out-of-office robots do not answer a machine.
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(payload["text"])
-    message.add_alternative(payload["html"], subtype="html")
-    for attachment in payload.get("attachments", []):
-        maintype, _, subtype = attachment["content_type"].partition("/")
-        message.add_attachment(
-            base64.b64decode(attachment["data"]),
-            maintype=maintype,
-            subtype=subtype,
-            filename=attachment["filename"],
-            # Text files (CSV exports) are written in UTF-8; without it, readers guess.
-            params={"charset": "utf-8"} if maintype == "text" else None,
-        )
-    # After the parts: making a multipart moves Content-* headers down into the first part.
-    message["Content-Language"] = payload["language"]
-    return message
-
-
 def envelope(payload: Mapping[str, Any]) -> tuple[str, list[str]]:
     """The SMTP envelope: the sender's address, and every to, cc and bcc address once."""
-    sender = _address(payload["from"])
+    sender = one_address(payload["from"])
     if sender is None:
         raise EmailError(f"EMAIL_FROM {payload['from']!r} is not one email address")
     recipients: list[str] = []
     seen: set[str] = set()
     for item in (*payload["to"], *payload.get("cc", ()), *payload.get("bcc", ())):
-        address = _address(item)
+        address = one_address(item)
         if address is not None and address.addr_spec.lower() not in seen:
             seen.add(address.addr_spec.lower())
             recipients.append(address.addr_spec)
@@ -233,10 +170,10 @@ def envelope(payload: Mapping[str, Any]) -> tuple[str, list[str]]:
 
 
 async def send_email_job(payload: dict[str, Any]) -> None:
-    """The ``email.send`` job: build the message and deliver it (retried on refusal)."""
+    """The ``email.send`` job: compose the message and deliver it (retried on refusal)."""
     gateway = _running(None)
     outbox_id = payload["outbox_id"]
-    message = build_message(payload, str(outbox_id))
+    message = compose(payload, str(outbox_id))
     sender, recipients = envelope(payload)
     where = await deliver(message, sender=sender, recipients=recipients, key=str(outbox_id),
                           email_url=gateway.settings.email_url)

@@ -28,11 +28,12 @@ import time
 import weakref
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import aiosmtplib
+
+    from gateway.email.composed import Composed
 
 
 class SmtpTarget(Hashable, Protocol):
@@ -84,7 +85,7 @@ def _kept(target: SmtpTarget) -> list[_Idle]:
     return _idle.setdefault(asyncio.get_running_loop(), {}).setdefault(target, [])
 
 
-async def send(target: SmtpTarget, message: EmailMessage, sender: str,
+async def send(target: SmtpTarget, message: Composed, sender: str,
                recipients: Sequence[str]) -> dict[str, Any]:
     """Send ``message`` over a kept connection to ``target`` (or a new one); the recipients
     the server refused, by address. A kept connection found closed by the server on the way
@@ -106,11 +107,12 @@ async def send(target: SmtpTarget, message: EmailMessage, sender: str,
     return await _send_over(await _open(target), target, message, sender, recipients)
 
 
-async def _send_over(client: aiosmtplib.SMTP, target: SmtpTarget, message: EmailMessage,
+async def _send_over(client: aiosmtplib.SMTP, target: SmtpTarget, message: Composed,
                      sender: str, recipients: Sequence[str]) -> dict[str, Any]:
     try:
-        errors, _ = await client.send_message(message, sender=sender,
-                                              recipients=list(recipients))
+        # Composed to bytes already: nothing to flatten (``send_message`` would do it again).
+        errors, _ = await client.sendmail(sender, list(recipients), message.data,
+                                          mail_options=["SMTPUTF8"] if message.smtputf8 else [])
     except BaseException:
         await _close(client, polite=False)
         raise

@@ -15,8 +15,11 @@ import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email import message_from_binary_file, policy
-from email.message import EmailMessage
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gateway.email.composed import Composed
 
 log = logging.getLogger("gateway.email")
 
@@ -106,7 +109,7 @@ def _flag(options: dict[str, str], name: str) -> bool | None:
 
 
 async def deliver(
-    message: EmailMessage, *, sender: str, recipients: Sequence[str], key: str, email_url: str
+    message: Composed, *, sender: str, recipients: Sequence[str], key: str, email_url: str
 ) -> str:
     """Hand ``message`` to EMAIL_URL's target; returns where it went. Raises when the target
     refused it, so the outbox tries again later. ``key`` names the ``.eml`` file."""
@@ -118,7 +121,7 @@ async def deliver(
 
 
 async def _send_smtp(
-    target: SmtpTarget, message: EmailMessage, sender: str, recipients: Sequence[str]
+    target: SmtpTarget, message: Composed, sender: str, recipients: Sequence[str]
 ) -> None:
     from gateway.email.smtp_pool import send
 
@@ -127,25 +130,25 @@ async def _send_smtp(
         # The others have it already: retrying would send them a second copy.
         log.warning(
             "email %s: %d recipient(s) refused by %s: %s",
-            message["Message-ID"], len(errors), target,
+            message.message_id, len(errors), target,
             "; ".join(f"{address}: {response.code} {response.message}"
                       for address, response in errors.items()),
         )
 
 
-def write_eml(folder: Path, key: str, message: EmailMessage) -> Path:
+def write_eml(folder: Path, key: str, message: Composed) -> Path:
     """Write ``<key>.eml`` once: a second delivery of the same message leaves the file as is."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{key}.eml"
     if path.exists():
-        if _message_id(path) == message["Message-ID"]:
+        if _message_id(path) == message.message_id:
             return path
         # Same key, another message: a file left by an earlier database whose ids restarted.
         log.warning("replacing %s, which holds another message", path)
     handle, temporary = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(message.as_bytes())
+            out.write(message.data)
         # Readers of the folder see the whole file or none of it.
         os.replace(temporary, path)
     except BaseException:

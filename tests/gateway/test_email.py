@@ -28,7 +28,8 @@ from gateway.email import (
     SafeHtml,
     send_email,
 )
-from gateway.email.service import build_message, envelope
+from gateway.email.mime import compose
+from gateway.email.service import envelope
 from gateway.email.templates import CORE_TEMPLATES, render_email, template_folders
 from gateway.email.transport import (
     EmailTransportError,
@@ -377,9 +378,11 @@ def test_envelope_names_each_recipient_once_and_the_message_no_bcc() -> None:
     payload = _payload()
     assert envelope(payload) == ("no-reply@gateway.local",
                                  ["Elodie@example.com", "b@example.com", "c@example.com"])
-    message = build_message(payload, "7")
-    assert message["Bcc"] is None and "c@example.com" not in message.as_string()
-    assert message["Message-ID"] == "<7.k1@gateway.local>"
+    composed = compose(payload, "7")
+    assert b"c@example.com" not in composed.data
+    message = message_from_bytes(composed.data, policy=policy.default)
+    assert message["Bcc"] is None
+    assert message["Message-ID"] == composed.message_id == "<7.k1@gateway.local>"
     assert message["Date"] == "Wed, 01 May 2024 12:00:00 +0000"
     assert message.get_content_type() == "multipart/alternative"
 
@@ -387,7 +390,7 @@ def test_envelope_names_each_recipient_once_and_the_message_no_bcc() -> None:
 async def test_a_closed_port_raises_so_the_outbox_retries() -> None:
     payload = _payload()
     with pytest.raises(ConnectionError):
-        await deliver(build_message(payload, "1"), sender="no-reply@gateway.local",
+        await deliver(compose(payload, "1"), sender="no-reply@gateway.local",
                       recipients=["b@example.com"], key="1",
                       email_url=f"smtp://127.0.0.1:{free_port()}?timeout=5")
 

@@ -13,7 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from gateway.email import smtp_pool
-from gateway.email.service import build_message
+from gateway.email.mime import compose
 from gateway.email.transport import deliver
 from tests.gateway.test_email import _payload, free_port
 
@@ -45,7 +45,7 @@ def server() -> Iterator[CountingServer]:
 
 
 async def _send(server: CountingServer, n: int) -> None:
-    await deliver(build_message(_payload(), str(n)), sender=SENDER, recipients=["b@example.com"],
+    await deliver(compose(_payload(), str(n)), sender=SENDER, recipients=["b@example.com"],
                   key=str(n), email_url=f"smtp://127.0.0.1:{server.port}")
 
 
