@@ -139,6 +139,12 @@ class PubSub(abc.ABC):
     def subscriber_count(self, channel: str) -> int:
         """How many subscriptions to ``channel`` this process holds."""
 
+    async def listened(self, channel: str) -> bool:
+        """Whether a process this backend reaches holds a subscription to ``channel``: a
+        publisher whose message costs something to make asks first. One that subscribes after
+        this said no reads the state from the database once subscribed (as subscribers do)."""
+        return self.subscriber_count(channel) > 0
+
     async def start(self) -> None:
         """Open what the backend needs (nothing, for the in-process one)."""
 
@@ -368,6 +374,11 @@ class RedisPubSub(PubSub):
 
     def subscriber_count(self, channel: str) -> int:
         return self._local.subscriber_count(channel)
+
+    async def listened(self, channel: str) -> bool:
+        # Every process's subscriptions in effect (confirmed), in one round trip.
+        counts = await self._redis().pubsub_numsub(self.prefix + channel)
+        return bool(counts and counts[0][1])
 
     def _safe_url(self) -> str:
         from urllib.parse import urlsplit

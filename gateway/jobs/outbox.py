@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 
 from gateway.clock import utcnow
@@ -105,25 +104,48 @@ async def hand_again(queued_before: dt.datetime) -> int:
     return int(count)
 
 
-async def mark_queued(job_id: int) -> bool:
-    """Claim a pending row for the broker; False if another relay took it first."""
-    updated = await OutboxJob.filter(id=job_id, status=OutboxStatus.PENDING).update(
-        status=OutboxStatus.QUEUED, updated_at=utcnow()
-    )
-    if updated == 1:
-        await announce(job_id)
-    return updated == 1
+async def mark_queued(job_ids: Sequence[int]) -> set[int]:
+    """Claim pending rows for the broker, all in one statement (one commit for a relay's pass):
+    the ids this relay got, without those another relay took first."""
+    if not job_ids:
+        return set()
+    statement, values = _statement(
+        _MARK_QUEUED.replace("{ids}", ", ".join(["{}"] * len(job_ids))),
+        [OutboxStatus.QUEUED.value, utcnow(), OutboxStatus.PENDING.value, *job_ids])
+    rows = await OutboxJob._meta.db.execute_query_dict(statement, values)
+    return {int(row["id"]) for row in rows}
 
 
 async def claim(job_id: int) -> OutboxJob | None:
-    """Move a queued row to running for this worker; None for a duplicate delivery."""
-    updated = await OutboxJob.filter(
-        id=job_id, status__in=[OutboxStatus.QUEUED, OutboxStatus.PENDING]
-    ).update(status=OutboxStatus.RUNNING, attempts=F("attempts") + 1, updated_at=utcnow())
-    if updated != 1:
+    """Move a queued row to running for this worker; None for a duplicate delivery. One
+    statement changes the row and reads it back."""
+    statement, values = _statement(_CLAIM, [
+        OutboxStatus.RUNNING.value, utcnow(), job_id, OutboxStatus.QUEUED.value,
+        OutboxStatus.PENDING.value])
+    rows = await OutboxJob._meta.db.execute_query_dict(statement, values)
+    if not rows:
         return None
     await announce(job_id)
-    return await OutboxJob.get(id=job_id)
+    # As the ORM makes a row it selected (SQLite hands back text for times and JSON).
+    return OutboxJob._init_from_db(**rows[0])
+
+
+# Statements the ORM does not write (UPDATE … RETURNING: the change and what it changed in one
+# round trip); {} are the dialect's placeholders.
+_MARK_QUEUED = ("UPDATE core_outbox_job SET status = {}, updated_at = {} "
+                "WHERE status = {} AND id IN ({ids}) RETURNING id")
+_CLAIM = ("UPDATE core_outbox_job SET status = {}, attempts = attempts + 1, updated_at = {} "
+          "WHERE id = {} AND status IN ({}, {}) RETURNING *")
+_FINISH = ("UPDATE core_outbox_job SET status = {}, finished_at = {}, updated_at = {}, "
+           "last_error = NULL, payload = COALESCE({}, payload) WHERE id = {} AND status = {} "
+           "RETURNING id")
+_PAYLOAD = OutboxJob._meta.fields_map["payload"]
+
+
+def _statement(template: str, values: list[Any]) -> tuple[str, list[Any]]:
+    postgres = OutboxJob._meta.db.capabilities.dialect == "postgres"
+    marks = [f"${n}" if postgres else "?" for n in range(1, len(values) + 1)]
+    return template.format(*marks), values
 
 
 async def finish(
@@ -131,11 +153,12 @@ async def finish(
 ) -> None:
     """Mark the row done; ``done_payload`` trims what the row keeps of its payload."""
     now = utcnow()
-    kept = {} if done_payload is None else {"payload": done_payload(job.payload)}
-    updated = await OutboxJob.filter(id=job.id, status=OutboxStatus.RUNNING).update(
-        status=OutboxStatus.DONE, finished_at=now, updated_at=now, last_error=None, **kept
-    )
-    if updated == 1:
+    kept = None if done_payload is None else _PAYLOAD.to_db_value(done_payload(job.payload),
+                                                                   OutboxJob)
+    statement, values = _statement(_FINISH, [
+        OutboxStatus.DONE.value, now, now, kept, job.id, OutboxStatus.RUNNING.value])
+    rows = await OutboxJob._meta.db.execute_query_dict(statement, values)
+    if rows:
         await announce(job.id)
 
 

@@ -76,12 +76,14 @@ def broker_retry_delay(refusals: int, interval: float) -> float:
 
 async def relay_once(actors: dict[str, dramatiq.Actor[Any, Any]],
                      clock: ClockWatch | None = None) -> int:
-    """Send every due row once (up to ``BATCH``); returns how many were looked at. Stops at
-    the first row the broker refuses (``BrokerRefused``), that row pending again."""
+    """Send every due row once (up to ``BATCH``, marked queued in one statement); returns how
+    many were looked at. Stops at the first row the broker refuses (``BrokerRefused``), that
+    row and the rest of the pass pending again."""
     due = await outbox.due_jobs(BATCH, clock.allowance() if clock is not None else 0.0)
-    for job_id, job in due:
-        if not await outbox.mark_queued(job_id):
-            continue
+    queued = await outbox.mark_queued([job_id for job_id, _ in due])
+    for index, (job_id, job) in enumerate(due):
+        if job_id not in queued:
+            continue  # another relay took it
         actor = actors.get(job)
         if actor is None:
             now = utcnow()
@@ -93,10 +95,13 @@ async def relay_once(actors: dict[str, dramatiq.Actor[Any, Any]],
             )
             await outbox.announce(job_id)
             continue
+        await outbox.announce(job_id)
         try:
             actor.send(job_id)
         except Exception as exc:
-            await OutboxJob.filter(id=job_id, status=OutboxStatus.QUEUED).update(
+            # This row and the rest of the pass go back to pending (they were marked at once).
+            unsent = [other for other, _ in due[index:] if other in queued]
+            await OutboxJob.filter(id__in=unsent, status=OutboxStatus.QUEUED).update(
                 status=OutboxStatus.PENDING
             )
             raise BrokerRefused(job_id) from exc

@@ -4,6 +4,7 @@ on the pub/sub (every process it reaches), and ``subscriptions_schema`` relays i
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from typing import Any
@@ -53,17 +54,20 @@ async def publish_job_status(job_id: int) -> None:
     bus = pubsub.current()
     if bus is None:
         return
-    if isinstance(bus, pubsub.InProcessPubSub) and not bus.subscriber_count(job_channel(job_id)):
-        return  # nobody in this process (the only one it reaches) listens to this job
     try:
         if isinstance(connections.get("default"), TransactionalDBClient):
             # Inside a caller's transaction the change may still roll back: announcing it now
             # could tell a client about a state that never was.
             log.debug("job %s status not announced: inside a transaction", job_id)
             return
+        # Most jobs have no watcher: then neither the row is read nor a message sent (a
+        # subscriber arriving later reads the row once subscribed).
+        if not await asyncio.wait_for(bus.listened(job_channel(job_id)),
+                                      pubsub.PUBLISH_TIMEOUT):
+            return
         rows = await OutboxJob.filter(id=job_id).values(*MESSAGE_COLUMNS)
     except Exception:
-        log.warning("job %s: could not read its status to announce it", job_id, exc_info=True)
+        log.warning("job %s: could not announce its status", job_id, exc_info=True)
         return
     if rows:
         await pubsub.publish(job_channel(job_id), job_message(rows[0]))

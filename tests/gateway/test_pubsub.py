@@ -162,6 +162,31 @@ async def test_what_other_processes_publish_arrives_through_redis_only(backend: 
             await bus.close()
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_publisher_can_ask_whether_anyone_listens(backend: str) -> None:
+    """A worker asks before making a costly message (a job's row read back): through Redis it
+    hears of the web process's subscriber, not of another gateway's; in-process, of its own."""
+    prefix = f"test-{uuid.uuid4().hex[:8]}:"
+    web, worker = _make(backend, prefix=prefix), _make(backend, prefix=prefix)
+    stranger = _make(backend)
+    asker = worker if backend == "redis" else web  # in-process: one process is all it reaches
+    try:
+        assert not await asker.listened("job:8")
+        subscription = await web.subscribe("job:8")
+        other = await stranger.subscribe("job:9")
+        assert await asker.listened("job:8") and not await asker.listened("job:9")
+        await subscription.aclose()
+        await other.aclose()
+
+        async def nobody() -> bool:
+            return not await asker.listened("job:8")
+
+        await _wait_for(nobody)
+    finally:
+        for bus in (web, worker, stranger):
+            await bus.close()
+
+
 def _dead_redis_url() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
