@@ -207,6 +207,14 @@ async def start_gateway(settings: Settings, **options: Any) -> AsyncIterator[Gat
     options["job_options"] = {"worker_timeout_ms": WORKER_TIMEOUT_MS,
                               **(options.get("job_options") or {})}
     app = create_app(settings, migrate_on_start=False, **options)
+    # Emptied before the job runtime starts too: its relay would otherwise hand on what the
+    # previous test left pending (a welcome email, delivered to this test's SMTP server)
+    # before the truncation below, which clears what the start-up wrote.
+    await db.init_db(app.state.host)
+    try:
+        await truncate_all()
+    finally:
+        await db.close_db()
     async with app.router.lifespan_context(app):
         await truncate_all()
         transport = httpx.ASGITransport(app=app)
