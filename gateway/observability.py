@@ -54,6 +54,19 @@ JOB_OUTCOMES = Counter(
     ["actor", "outcome"], registry=REGISTRY,
 )
 
+# Each label set's series, once asked of prometheus_client (its ``labels`` takes a lock and
+# checks the label names on every call); every caller's labels are bounded.
+_SERIES: dict[tuple[Any, ...], Any] = {}
+
+
+def series(metric: Any, *labels: str) -> Any:
+    """``metric.labels(*labels)``, remembered."""
+    key = (metric, *labels)
+    found = _SERIES.get(key)
+    if found is None:
+        found = _SERIES[key] = metric.labels(*labels)
+    return found
+
 # What a client reads instead of an unexpected exception: the id finds the trace in the log.
 INTERNAL_ERROR = Text(
     en="Unexpected internal error (request {request_id}).",
@@ -96,7 +109,7 @@ class RequestIdMiddleware:
                 headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-request-id"]
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
-                HTTP_REQUESTS.labels(_route_label(scope), str(status)).inc()
+                series(HTTP_REQUESTS, _route_label(scope), str(status)).inc()
             await send(message)
 
         try:

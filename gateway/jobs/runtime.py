@@ -17,7 +17,7 @@ from gateway.jobs.broker import declare_actors, job_definitions, loop_runner, ma
 from gateway.jobs.relay import run_relay, wake_relay
 from gateway.jobs.scheduler import run_scheduler
 from gateway.jobs.status import publish_job_status
-from gateway.observability import JOB_OUTCOMES, request_id_var
+from gateway.observability import JOB_OUTCOMES, request_id_var, series
 from gateway.plugins import PluginHost
 
 log = logging.getLogger("gateway.jobs")
@@ -27,7 +27,7 @@ async def run_job(definition: Job, outbox_id: int) -> str:
     """Run one delivery of an outbox row: at most once at a time, never after it is done."""
     row = await outbox.claim(outbox_id)
     if row is None:
-        JOB_OUTCOMES.labels(definition.name, "duplicate").inc()
+        series(JOB_OUTCOMES, definition.name, "duplicate").inc()
         return "duplicate"
     token = request_id_var.set(row.request_id or f"job-{outbox_id}")
     try:
@@ -35,7 +35,7 @@ async def run_job(definition: Job, outbox_id: int) -> str:
     except Exception as exc:
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         status = await outbox.fail(row, detail, definition.backoff_seconds)
-        JOB_OUTCOMES.labels(definition.name, "failed" if status == "failed" else "retry").inc()
+        series(JOB_OUTCOMES, definition.name, "failed" if status == "failed" else "retry").inc()
         if status == "failed":
             log.error("job %s #%s failed for good after %s attempts (`gateway jobs rerun %s` "
                       "tries again): %s", definition.name, row.id, row.attempts, row.id, detail,
@@ -49,7 +49,7 @@ async def run_job(definition: Job, outbox_id: int) -> str:
     finally:
         request_id_var.reset(token)
     await outbox.finish(row, definition.done_payload)
-    JOB_OUTCOMES.labels(definition.name, "done").inc()
+    series(JOB_OUTCOMES, definition.name, "done").inc()
     return "done"
 
 
