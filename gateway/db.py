@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as _migrate
 
@@ -57,7 +58,7 @@ def tortoise_config(gateway: PluginHost, database_url: str | None = None) -> dic
                     "creating the folder %s for the SQLite database", folder.resolve())
                 folder.mkdir(parents=True, exist_ok=True)
     return {
-        "connections": {"default": url},
+        "connections": {"default": _connection(url)},
         "apps": {
             app.label: {
                 "models": app.models,
@@ -69,6 +70,13 @@ def tortoise_config(gateway: PluginHost, database_url: str | None = None) -> dic
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def _connection(url: str) -> str | dict[str, Any]:
+    """A connection's config: SQLite's with our client (``gateway.sqlite_client``)."""
+    if not url.startswith("sqlite://"):
+        return url
+    return {**expand_db_url(url), "engine": "gateway.sqlite_client"}
 
 
 async def init_db(gateway: PluginHost) -> None:

@@ -20,6 +20,7 @@ and the resolve info are built only then.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
@@ -59,6 +60,8 @@ _RESOLVE_TYPENAME = relay.Node.resolve_typename.__func__  # type: ignore[attr-de
 _PLAIN = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool, GraphQLInt: int}
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
+_UNKNOWN: Any = object()
+
 # What a direct field's value is completed as.
 LEAF, OBJECT, OBJECTS = "leaf", "object", "objects"
 
@@ -82,10 +85,10 @@ def plain_object_type(type_: Any) -> GraphQLObjectType | None:
 class DirectField:
     """One field resolved without graphql-core's per-field machinery (see the module)."""
 
-    __slots__ = ("attribute", "coerce", "definition", "enum_names", "field", "getter", "info_name",
-                 "item_non_null", "item_type", "kind", "name", "node_id", "non_null",
-                 "object_type", "parent_type", "passes_self", "plain", "resolver",
-                 "return_type", "source_names", "typename")
+    __slots__ = ("attribute", "coerce", "definition", "enum_names", "field", "getter",
+                 "id_attributes", "info_name", "item_non_null", "item_type", "kind", "name",
+                 "node_id", "non_null", "object_type", "parent_type", "passes_self", "plain",
+                 "read", "resolver", "return_type", "source_names", "typename")
 
     def __init__(self, parent_type: GraphQLObjectType, definition: GraphQLField, kind: str,
                  field: StrawberryField | None) -> None:
@@ -126,6 +129,42 @@ class DirectField:
         self.node_id = resolver is not None and resolver.name == "_id" and (
             value_type is GraphQLID and isinstance(field.origin, type)  # type: ignore[union-attr]
             and issubclass(field.origin, relay.Node))  # type: ignore[union-attr]
+        # The source's class → the attribute of its relay id (None: not relay's own id).
+        self.id_attributes: dict[type, str | None] = {}
+        self.read = self._reader()
+
+    def _reader(self) -> Callable[[Any], Any] | None:
+        """The field's raw value from its source alone, when it needs nothing else: ``None``
+        for a plain attribute (read inline) or a field that does (a resolve info, a
+        ``root``); the reader answers ``_UNKNOWN`` when it cannot tell (then
+        :meth:`GatewayExecutionContext._value` reads it)."""
+        if self.typename is not None or self.attribute is not None:
+            return None
+        resolver = self.resolver
+        if resolver is None:
+            return operator.attrgetter(self.name) if self.getter is getattr else None
+        if self.node_id:
+            return self._relay_id
+        if self.info_name is not None or self.source_names:
+            return None
+        if self.passes_self:
+            return resolver
+        return lambda _source: resolver()
+
+    def _relay_id(self, source: Any) -> Any:
+        """What relay's ``Node.id`` gives when the source's class keeps relay's own
+        ``resolve_id`` and ``resolve_typename``: the type's name and the NodeID attribute."""
+        node = type(source)
+        attribute = self.id_attributes.get(node, _UNKNOWN)
+        if attribute is _UNKNOWN:
+            attribute = self.id_attributes[node] = node.resolve_id_attr() if (
+                issubclass(node, relay.Node)
+                and getattr(node.resolve_id, "__func__", None) is _RESOLVE_ID
+                and getattr(node.resolve_typename, "__func__", None) is _RESOLVE_TYPENAME
+            ) else None
+        if attribute is None:
+            return _UNKNOWN
+        return to_base64(self.parent_type.name, str(getattr(source, attribute)))
 
 
 def _kind(return_type: Any) -> str | None:
@@ -180,7 +219,6 @@ def _complete_leaf(direct: DirectField, value: Any) -> Any:
     return coerced
 
 
-_UNKNOWN: Any = object()
 # What a completed value is when it is not awaitable (graphql-core's check is slower).
 _SETTLED = frozenset({dict, list, str, int, bool, float, type(None)})
 
@@ -266,11 +304,24 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     if plain is not None:
                         # The commonest field, inline: a str, bool or int attribute.
                         value = getattr(source_value, direct.name, _UNKNOWN)
-                        if type(value) is plain and (plain is not int or (
-                                _INT_MIN <= value <= _INT_MAX)):  # type: ignore[operator]
-                            results[response_name] = value
+                    elif direct.read is not None:
+                        # Another attribute, a method, a relay id: read here; an exception
+                        # raised is the field's error (_resolve_directly raises it again).
+                        try:
+                            value = direct.read(source_value)
+                        except Exception as error:
+                            value = error
+                        plain = direct.plain
+                    if type(value) is plain and (plain is not int or (
+                            _INT_MIN <= value <= _INT_MAX)):  # type: ignore[operator]
+                        results[response_name] = value
+                        continue
+                    if direct.enum_names and isinstance(value, Enum):
+                        known = direct.enum_names.get(value)
+                        if known is not None:  # a member of the field's enum, seen before
+                            results[response_name] = known
                             continue
-                    # Anything else (a None, an enum, an error) completed from the value read.
+                    # Anything else (a None, an object, an error) completed from the value read.
                     result = self._resolve_directly(direct, source_value, path, response_name,
                                                     field_details_list, position_context, value)
                 else:
@@ -341,14 +392,6 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         resolver = direct.resolver
         if resolver is None:
             return direct.getter(source, direct.name), None
-        if direct.node_id:
-            node = type(source)
-            if isinstance(source, relay.Node) and (
-                    getattr(node.resolve_id, "__func__", None) is _RESOLVE_ID
-                    and getattr(node.resolve_typename, "__func__", None) is _RESOLVE_TYPENAME):
-                # What Node.id does with relay's own resolve_id and resolve_typename.
-                return to_base64(direct.parent_type.name,
-                                 str(getattr(source, node.resolve_id_attr()))), None
         if direct.info_name is None and not direct.source_names:
             return (resolver(source) if direct.passes_self else resolver()), None
         kwargs = dict.fromkeys(direct.source_names, source)
@@ -364,13 +407,14 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _complete_object(self, object_type: GraphQLObjectType,
                          field_details_list: FieldDetailsList, path: Path, value: Any,
-                         position_context: Any) -> Any:
-        """graphql-core's complete_object_value for a :func:`plain_object_type`."""
+                         position_context: Any, collected: Any = None) -> Any:
+        """graphql-core's complete_object_value for a :func:`plain_object_type`;
+        ``collected``: its subfields, when collected already (a list's items)."""
         is_type_of = object_type.is_type_of
         if is_type_of is not None and not is_type_of(value, None):  # type: ignore[arg-type]
             raise invalid_return_type_error(object_type, value, field_details_list)
-        grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type,
-                                                                         field_details_list)
+        grouped_field_set, new_defer_usages, _ = collected or self.collect_subfields(
+            object_type, field_details_list)
         if position_context is None and not new_defer_usages:
             # What execute_collected_subfields does without @defer.
             return self.execute_fields(object_type, value, path, grouped_field_set, None)
@@ -387,12 +431,14 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                                             info, path, items, position_context)
         completed: list[Any] = []
         awaitable_indices: list[int] = []
+        # The items' type is an object type: their subfields are the same for every item.
+        collected = self.collect_subfields(direct.object_type, field_details_list)
         try:
             for index, item in enumerate(items):
                 item_path = Path(path, index, None)
                 try:
                     result = self._complete_item(direct, field_details_list, item_path, item,
-                                                 position_context)
+                                                 position_context, collected)
                 except Exception as raw_error:
                     self.handle_field_error(raw_error, direct.item_type, field_details_list,
                                             item_path)
@@ -406,7 +452,8 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return self._complete_all(completed, awaitable_indices)
 
     def _complete_item(self, direct: DirectField, field_details_list: FieldDetailsList,
-                       item_path: Path, item: Any, position_context: Any) -> Any:
+                       item_path: Path, item: Any, position_context: Any,
+                       collected: Any) -> Any:
         """graphql-core's complete_list_item_value (an awaitable item: its own path)."""
         if item is None:
             if direct.item_non_null:
@@ -420,7 +467,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if isinstance(item, Exception):
             raise item
         result = self._complete_object(direct.object_type, field_details_list, item_path,
-                                       item, position_context)
+                                       item, position_context, collected)
         if self.is_awaitable(result):
             return self._settle(result, direct.item_type, field_details_list, item_path)
         return result

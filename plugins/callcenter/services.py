@@ -239,22 +239,29 @@ def _recorder_criteria(q: RecorderQuery, sql: Sql) -> list[str]:
 
 async def recorder_page(q: RecorderQuery, offset: int, limit: int,
                         now: dt.datetime | None = None) -> tuple[list[dict[str, Any]], int, float]:
-    """(rows of the page plus one, total count, total duration in seconds): two plain SQL
-    queries, no model objects (the page must answer close to hand-written SQL); each row's
+    """(rows of the page plus one, total count, total duration in seconds) in one plain SQL
+    statement, no model objects (the page must answer close to hand-written SQL): the totals
+    joined with the page, so a page past the end still gives them; each row's
     ``started_at`` in its account's time zone (``localise``)."""
     conn = connections.get("default")
     dialect = conn.capabilities.dialect
     sql = Sql(dialect)
     condition = recorder_where(q, sql, now)
+    totals = f"SELECT COUNT(*) AS n, SUM(duration) AS seconds FROM {TABLE} WHERE {condition}"
     page = (f"SELECT {', '.join(RECORDER_COLUMNS)} FROM {TABLE} WHERE {condition} "
             f"ORDER BY started_at DESC, id DESC LIMIT {int(limit) + 1} OFFSET {int(offset)}")
-    rows = await conn.execute_query_dict(page, sql.values)
+    statement = (f"SELECT t.n AS page_total, t.seconds AS page_seconds, p.* FROM ({totals}) t "
+                 f"LEFT JOIN ({page}) p ON 1 = 1 ORDER BY p.started_at DESC, p.id DESC")
+    # PostgreSQL's numbered placeholders serve both copies of the condition; SQLite's are
+    # positional, so its values are given twice.
+    values = sql.values if dialect == "postgres" else sql.values * 2
+    found = await conn.execute_query_dict(statement, values)
+    total, seconds = (found[0]["page_total"], found[0]["page_seconds"]) if found else (0, 0)
+    rows = [row for row in found if row["id"] is not None]
+    for row in rows:
+        del row["page_total"], row["page_seconds"]
     await localise(rows, q.scope, "started_at")
-    totals = await conn.execute_query_dict(
-        f"SELECT COUNT(*) AS n, SUM(duration) AS seconds FROM {TABLE} WHERE {condition}",
-        sql.values)
-    total = totals[0] if totals else {}
-    return rows, int(total.get("n") or 0), float(total.get("seconds") or 0)
+    return rows, int(total or 0), float(seconds or 0)
 
 
 # ---- taken messages --------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tortoise import connections
+from tortoise import connections, timezone
 
 from gateway.api import Account, AccountKind, BillingStatus, Principal, Role
 from plugins.clients import counts
@@ -210,6 +210,20 @@ def _iso_moment(value: Any) -> Any:
     return value
 
 
+def _moment(field: Any) -> Any:
+    """A moment column's converter: what the ORM's ``to_python_value`` gives, its commonest
+    case inline (an aware moment with the ORM's time zones on: the moment in the ORM's zone;
+    the ORM reads its settings and checks for a naive moment on every value)."""
+    def convert(value: Any) -> Any:
+        value = _iso_moment(value)
+        if type(value) is dt.datetime and value.tzinfo is not None and (
+                value.utcoffset() is not None and timezone.get_use_tz()):
+            return value.astimezone(timezone.get_default_timezone())
+        return field.to_python_value(value)
+
+    return convert
+
+
 def _converter(name: str) -> Any:
     """How a column's raw value becomes the ORM's: an enum's member looked up by value (the
     ORM calls the enum class, ten times slower), a moment parsed as :func:`_iso_moment`."""
@@ -218,7 +232,7 @@ def _converter(name: str) -> Any:
     if members is not None:
         return lambda value: members[value] if value in members else (
             field.to_python_value(value))
-    return lambda value: field.to_python_value(_iso_moment(value))
+    return _moment(field)
 
 
 _CONVERTERS = tuple((name, _converter(name)) for name in _CONVERTED)
