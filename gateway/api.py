@@ -20,6 +20,7 @@ from gateway.console import gateway_command
 from gateway.context import Context, request_principal
 from gateway.contributions import Command, Job, JobHandler, ModelApp, PeriodicJob, Principal
 from gateway.db import close_db, init_db
+from gateway.db_values import moment_converter
 from gateway.downloads import CachedFile, FileCache, download_throttled, in_thread
 from gateway.email import (
     MAX_ATTACHMENTS_BYTES,
@@ -57,6 +58,7 @@ from gateway.identity.models import (
 )
 from gateway.identity.scoping import (
     account_for,
+    account_visibility,
     accounts_visible,
     resellers_visible,
     users_visible,
@@ -161,11 +163,13 @@ __all__ = [
     "gateway_command",
     # who is calling, and what they may see
     "ANONYMOUS", "RESELLER_SIDE", "RESELLER_STAFF", "SIGNED_IN", "STAFF", "SUBSCRIBERS",
-    "Principal", "Role", "request_principal", "account_for", "accounts_visible",
+    "Principal", "Role", "request_principal", "account_for", "account_visibility",
+    "accounts_visible",
     "resellers_visible",
     "users_visible",
-    # the core's models
+    # the core's models; a raw SQL moment as the ORM gives it (hot paths reading plain rows)
     "Account", "AccountKind", "BillingStatus", "Reseller", "User", "UserRole",
+    "moment_converter",
     # what subscribers see of their reseller (name, logo URL, colours, support): public pages
     "Branding", "branding_of",
     # (the clients plugin: the purge archives the audit log, unsubscribing ends sessions, a

@@ -25,6 +25,7 @@ from gateway.plugins import CORE_PLUGIN, PluginError, PluginHost
 from schema.descriptions import describe_conventions
 from schema.errors import Error
 from schema.executor import GatewayExecutionContext
+from schema.inputs import plan_inputs
 from schema.limits import cost_budget, document_cache
 from schema.masking import GatewaySchema, OperationNameRequired, masked_errors
 from schema.metrics import OperationMetrics
@@ -150,6 +151,8 @@ def build_schema(gateway: PluginHost) -> strawberry.Schema:
         raise PluginError(_duplicate_type_message(gateway, exc)) from None
     # Connections, first/after, payload errors, Node ids...: described once for every plugin.
     describe_conventions(schema._schema)
+    # Input objects (filters, sorts, mutation inputs) built from a plan made once per type.
+    plan_inputs([known.definition for known in schema.schema_converter.type_map.values()])
     return schema
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import re
 import string
 import weakref
@@ -107,16 +108,72 @@ def render_email(
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or ".." in name:
         raise EmailTemplateError(f"email template name {name!r} is not a plain file name")
     requested = normalize_language(language)
+    folder, chosen, sources = _sources(folders, name, requested)
+    plain = _plain_values(name, values)
+    escaped = {
+        key: value if isinstance(values[key], SafeHtml) else html.escape(value, quote=True)
+        for key, value in plain.items()
+    }
+    subject = _substitute(folder / f"{name}.{chosen}.subject", sources["subject"], plain)
+    return RenderedEmail(
+        template=name,
+        language=chosen,
+        # A header is one line: a value with a newline must not start a new header.
+        subject=" ".join(subject.split()),
+        text=_substitute(folder / f"{name}.{chosen}.txt", sources["txt"], plain),
+        html=_substitute(folder / f"{name}.{chosen}.html", sources["html"], escaped),
+    )
+
+
+# (folders, name, requested language) → what _read found and the files' stamps it relied on.
+_READ: dict[tuple[tuple[Path, ...], str, str],
+            tuple[tuple[Path, str, dict[str, str]],
+                  tuple[tuple[str, tuple[int, int, int] | None], ...]]] = {}
+_READ_MOST = 1024  # templates × languages × folder lists: a handful in practice
+
+
+def _stamp(path: str) -> tuple[int, int, int] | None:
+    """What tells a file changed (its time, size and inode: a rewrite or a replacement), or
+    None when it does not exist."""
+    try:
+        found = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return found.st_mtime_ns, found.st_size, found.st_ino
+
+
+def _sources(folders: list[Path], name: str,
+             requested: str) -> tuple[Path, str, dict[str, str]]:
+    """(folder, language, the parts' text) of template ``name``, read once and read again only
+    when a file it was chosen by changes: each part's modification time, and whether the
+    requested language's subject exists in each folder (a later folder's copy, or a new
+    translation, is picked up by the next email without a restart)."""
+    key = (tuple(folders), name, requested)
+    known = _READ.get(key)
+    if known is not None and all(_stamp(path) == stamp for path, stamp in known[1]):
+        found = known[0]
+    else:
+        found = _read(folders, name, requested)
+        folder, chosen, _ = found
+        watched = [str(f / f"{name}.{requested}.subject") for f in folders]
+        watched += [str(folder / f"{name}.{chosen}.{part}") for part in PARTS]
+        if len(_READ) >= _READ_MOST:
+            _READ.clear()
+        _READ[key] = (found, tuple((path, _stamp(path)) for path in watched))
+    folder, chosen, sources = found
+    if chosen != requested:
+        log.warning("email template %r has no %s version; sending the %s one",
+                    name, requested, chosen)
+    return folder, chosen, dict(sources)
+
+
+def _read(folders: list[Path], name: str, requested: str) -> tuple[Path, str, dict[str, str]]:
     chosen = requested
     folder = _find(folders, name, requested)
     if folder is None:
         for other in LANGUAGES:
             if other != requested and (folder := _find(folders, name, other)) is not None:
                 chosen = other
-                log.warning(
-                    "email template %r has no %s version; sending the %s one",
-                    name, requested, other,
-                )
                 break
     if folder is None:
         searched = ", ".join(str(f) for f in folders) or "(no folder)"
@@ -133,20 +190,7 @@ def render_email(
             raise EmailTemplateError(
                 f"email template {name!r} ({chosen}) is incomplete: {path} is missing"
             ) from None
-    plain = _plain_values(name, values)
-    escaped = {
-        key: value if isinstance(values[key], SafeHtml) else html.escape(value, quote=True)
-        for key, value in plain.items()
-    }
-    subject = _substitute(folder / f"{name}.{chosen}.subject", sources["subject"], plain)
-    return RenderedEmail(
-        template=name,
-        language=chosen,
-        # A header is one line: a value with a newline must not start a new header.
-        subject=" ".join(subject.split()),
-        text=_substitute(folder / f"{name}.{chosen}.txt", sources["txt"], plain),
-        html=_substitute(folder / f"{name}.{chosen}.html", sources["html"], escaped),
-    )
+    return folder, chosen, sources
 
 
 def _plain_values(name: str, values: Mapping[str, Any]) -> dict[str, str]:

@@ -21,15 +21,28 @@ def resellers_visible(principal: Principal | None) -> QuerySet[Reseller]:
     return Reseller.filter(id=principal.reseller_id or -1)
 
 
+def account_visibility(principal: Principal | None) -> tuple[str, int] | None:
+    """The accounts ``principal`` may see as one account column's value (``("id", n)`` or
+    ``("reseller_id", n)``; -1: none), or None for every account: what
+    :func:`accounts_visible` filters on, for raw SQL on hot paths.
+
+    System admins: all. Reseller staff and integrators: their reseller. Others: their own."""
+    if principal is None:
+        return "id", -1
+    if principal.role == Role.SYSTEM_ADMIN:
+        return None
+    if principal.role in RESELLER_WIDE and not principal.direct_access:
+        return "reseller_id", principal.reseller_id or -1
+    return "id", principal.account_id or -1
+
+
 def accounts_visible(principal: Principal | None) -> QuerySet[Account]:
     """System admins: all. Reseller staff and integrators: their reseller. Others: their own."""
-    if principal is None:
-        return Account.filter(id=-1)
-    if principal.role == Role.SYSTEM_ADMIN:
+    visibility = account_visibility(principal)
+    if visibility is None:
         return Account.all()
-    if principal.role in RESELLER_WIDE and not principal.direct_access:
-        return Account.filter(reseller_id=principal.reseller_id or -1)
-    return Account.filter(id=principal.account_id or -1)
+    column, value = visibility
+    return Account.filter(**{column: value})
 
 
 def users_visible(principal: Principal | None) -> QuerySet[User]:

@@ -7,6 +7,7 @@ import datetime as dt
 from tortoise.expressions import Q
 
 from gateway.contributions import Principal
+from gateway.db_values import moment_converter
 from gateway.identity.models import (
     Account,
     AccountKind,
@@ -122,9 +123,13 @@ WHERE s.token_hash = {mark}
 """
 
 
+_MOMENTS = {column: moment_converter(Session._meta.fields_map[column])
+            for column in ("last_seen_at", "expires_at")}
+
+
 def _when(column: str, value: object) -> dt.datetime | None:
     """A datetime column as the ORM gives it (SQLite hands back text)."""
-    return None if value is None else Session._meta.fields_map[column].to_python_value(value)
+    return None if value is None else _MOMENTS[column](value)
 
 
 async def principal_for_session_token(token: str) -> Principal | None:

@@ -25,6 +25,7 @@ from gateway.api import (
     Reseller,
     Role,
     User,
+    account_visibility,
     accounts_visible,
     await_me_maybe,
     send_email,
@@ -73,14 +74,10 @@ async def scope_for(principal: Principal | None, account_number: int | None = No
         account_ids = [principal.account_id or -1]
     zone_name: str | None = None
     if account_number is not None or billing_number:
-        query = accounts_visible(principal)
-        if account_number is not None:
-            query = query.filter(id=account_number)
-        if billing_number:
-            if len(billing_number.strip()) > CAN_MAX_LENGTH:  # no account has it
-                raise Problem(Code.NOT_FOUND, e.UNKNOWN_ACCOUNT, field)
-            query = query.filter(can=billing_number.strip())
-        rows = await query.values("id", "time_zone")
+        if billing_number and len(billing_number.strip()) > CAN_MAX_LENGTH:  # no account has it
+            raise Problem(Code.NOT_FOUND, e.UNKNOWN_ACCOUNT, field)
+        rows = await _visible_accounts(principal, account_number,
+                                       billing_number.strip() if billing_number else None)
         if not rows:
             raise Problem(Code.NOT_FOUND, e.UNKNOWN_ACCOUNT, field)
         account_ids = [r["id"] for r in rows]
@@ -93,6 +90,23 @@ async def scope_for(principal: Principal | None, account_number: int | None = No
             "time_zone", flat=True)
         zone_name = zones[0] if zones else None
     return Scope(reseller_id, account_ids, zone_of(zone_name))
+
+
+async def _visible_accounts(principal: Principal, account_number: int | None,
+                            billing_number: str | None) -> list[dict[str, Any]]:
+    """The id and time zone of the accounts of that number and/or CAN the caller may see
+    (``account_visibility``), by one plain statement: every report request reads it."""
+    conn = connections.get("default")
+    sql = Sql(conn.capabilities.dialect)
+    visibility = account_visibility(principal)
+    conditions = [f"{visibility[0]} = {sql.p(visibility[1])}"] if visibility else []
+    if account_number is not None:
+        conditions.append(f"id = {sql.p(account_number)}")
+    if billing_number:
+        conditions.append(f"can = {sql.p(billing_number)}")
+    return await conn.execute_query_dict(
+        f"SELECT id, time_zone FROM {Account._meta.db_table} WHERE {' AND '.join(conditions)}",
+        sql.values)
 
 
 async def visible_account(principal: Principal | None, account_number: int,

@@ -13,15 +13,14 @@ stable.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tortoise import connections, timezone
+from tortoise import connections
 
-from gateway.api import Account, AccountKind, BillingStatus, Principal, Role
+from gateway.api import Account, AccountKind, BillingStatus, Principal, Role, moment_converter
 from plugins.clients import counts
 
 ACCOUNT_COLUMNS = ("id", "reseller_id", "kind", "name", "can", "organization_id", "language",
@@ -199,40 +198,15 @@ _FIELDS = Account._meta.fields_map
 _CONVERTED = ("kind", "billing_status", "trial_ends_at", "unsubscribed_at", "created_at")
 
 
-def _iso_moment(value: Any) -> Any:
-    """SQLite's text moments parsed by the standard library (C; the ORM's parser is pure
-    Python, a tenth of a list page's time); anything else as it is, for the ORM."""
-    if isinstance(value, str):
-        try:
-            return dt.datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _moment(field: Any) -> Any:
-    """A moment column's converter: what the ORM's ``to_python_value`` gives, its commonest
-    case inline (an aware moment with the ORM's time zones on: the moment in the ORM's zone;
-    the ORM reads its settings and checks for a naive moment on every value)."""
-    def convert(value: Any) -> Any:
-        value = _iso_moment(value)
-        if type(value) is dt.datetime and value.tzinfo is not None and (
-                value.utcoffset() is not None and timezone.get_use_tz()):
-            return value.astimezone(timezone.get_default_timezone())
-        return field.to_python_value(value)
-
-    return convert
-
-
 def _converter(name: str) -> Any:
     """How a column's raw value becomes the ORM's: an enum's member looked up by value (the
-    ORM calls the enum class, ten times slower), a moment parsed as :func:`_iso_moment`."""
+    ORM calls the enum class, ten times slower), a moment by ``moment_converter``."""
     field = _FIELDS[name]
     members = getattr(getattr(field, "enum_type", None), "_value2member_map_", None)
     if members is not None:
         return lambda value: members[value] if value in members else (
             field.to_python_value(value))
-    return _moment(field)
+    return moment_converter(field)
 
 
 _CONVERTERS = tuple((name, _converter(name)) for name in _CONVERTED)

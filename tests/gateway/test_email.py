@@ -362,6 +362,43 @@ def test_a_later_folder_overrides_and_safe_html_is_kept(tmp_path: Path) -> None:
     assert rendered.subject == "Facture 1 Bcc: x@example.com"
 
 
+def _template(folder: Path, language: str, text: str, name: str = "cached") -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.{language}.subject").write_text(f"Sujet {text}")
+    (folder / f"{name}.{language}.txt").write_text(f"{text} $who")
+    (folder / f"{name}.{language}.html").write_text(f"<p>{text} $who</p>")
+
+
+def test_templates_are_read_once_and_again_when_a_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each email renders from the files as they are now, without reading them every time."""
+    first, later = tmp_path / "first", tmp_path / "later"
+    later.mkdir()
+    _template(first, "en", "english")
+    reads: list[str] = []
+    read_text = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (
+        reads.append(self.name), read_text(self, *a, **k))[1])
+
+    def text(language: str = "fr") -> str:
+        return render_email([first, later], "cached", language, {"who": "Zoé"}).text
+
+    assert text() == "english Zoé"  # no French version yet: the English one
+    assert text() == text() == "english Zoé" and len(reads) == 3  # read once
+    _template(first, "fr", "français")  # a translation added while running
+    assert text() == "français Zoé"
+    (first / "cached.fr.txt").write_text("modifié $who")  # an edit
+    assert text() == "modifié Zoé"
+    (first / "cached.fr.txt").write_text("MODIFIÉ $who")  # the same size
+    assert text() == "MODIFIÉ Zoé"
+    _template(later, "fr", "plus tard")  # a later folder's copy wins
+    assert text() == "plus tard Zoé" and text("en") == "english Zoé"
+    (later / "cached.fr.html").unlink()
+    with pytest.raises(EmailTemplateError, match="incomplete"):
+        text()
+
+
 def _payload(**overrides: Any) -> dict[str, Any]:
     rendered = render_email([TEMPLATES], "invoice_ready", "en", VALUES)
     return {

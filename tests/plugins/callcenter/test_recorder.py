@@ -205,3 +205,38 @@ async def test_rows_and_downloads_show_each_accounts_local_time(gateway: Gateway
         "takenAt } } }", {"f": days}, **company)
     assert messages["data"]["takenMessages"]["nodes"] == [
         {"messageId": "MTOR", "takenAt": in_toronto}]
+
+
+async def test_an_account_is_picked_among_those_the_caller_may_see(gateway: Gateway) -> None:
+    """The account number and billing number (CAN) filters: a system admin picks any account,
+    reseller staff their reseller's, a company admin its own; anything else is NOT_FOUND."""
+    from gateway.identity.models import UserRole
+    from tests.support.identity_factory import make_user
+
+    tenant, other = await make_tenant(), await make_tenant("Autre revendeur")
+    b = await make_account(tenant.reseller, name="Plomberie Lavoie")
+    await load([call(tenant.company, ago(minutes=5), call_id="A1"),
+                call(b, ago(minutes=6), call_id="B1"),
+                call(other.company, ago(minutes=7), call_id="O1")])
+    system = await bearer_for(await make_user(UserRole.SYSTEM_ADMIN))
+    staff, company = await bearer_for(tenant.admin), await bearer_for(tenant.company_admin)
+    cases = [
+        (system, {"accountNumber": other.company.id}, ["O1"]),
+        (system, {"billingNumber": b.can}, ["B1"]),
+        (staff, {"accountNumber": b.id}, ["B1"]),
+        (staff, {"accountNumber": b.id, "billingNumber": b.can}, ["B1"]),
+        (staff, {"accountNumber": b.id, "billingNumber": tenant.company.can}, None),
+        (staff, {"accountNumber": other.company.id}, None),
+        (staff, {"billingNumber": other.company.can}, None),
+        (company, {"accountNumber": tenant.company.id}, ["A1"]),
+        (company, {"billingNumber": f"  {tenant.company.can} "}, ["A1"]),
+        (company, {"accountNumber": b.id}, None),
+    ]
+    for headers, filter, expected in cases:
+        response = await gateway.graphql(QUERY, {"filter": filter}, **headers)
+        if expected is None:
+            assert response["errors"][0]["extensions"]["code"] == "NOT_FOUND", filter
+            assert response["data"] is None or response["data"]["callRecorder"] is None
+        else:
+            assert [n["callNumber"] for n in response["data"]["callRecorder"]["nodes"]] == \
+                expected, filter
