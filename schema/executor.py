@@ -343,10 +343,9 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """The field's completed value; ``read``: its attribute's value, already read."""
         if direct.typename is not None:
             return direct.typename
-        info: GraphQLResolveInfo | None = None
         try:
-            value, info = self._value(direct, source, parent_path, response_name,
-                                      field_details_list, read)
+            value = read if read is not _UNKNOWN else self._value(
+                direct, source, parent_path, response_name, field_details_list)
             plain = direct.plain
             if plain is not None and type(value) is plain and (
                     plain is not int or _INT_MIN <= value <= _INT_MAX):  # type: ignore[operator]
@@ -356,8 +355,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     raise _null_error(direct, field_details_list)
                 return None
             if self.is_awaitable(value):
-                if info is None:
-                    info = self._info(direct, field_details_list, parent_path, response_name)
+                info = self._info(direct, field_details_list, parent_path, response_name)
                 return self.complete_awaitable_value(
                     direct.return_type, field_details_list, info, info.path, value,
                     position_context)
@@ -365,35 +363,30 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 raise value
             if direct.kind == LEAF:
                 return _complete_leaf(direct, value)
-            path = info.path if info is not None else Path(
-                parent_path, response_name, direct.parent_type.name)
+            path = Path(parent_path, response_name, direct.parent_type.name)
             if direct.kind == OBJECT:
                 completed = self._complete_object(direct.object_type, field_details_list, path,
                                                   value, position_context)
             else:
                 completed = self._complete_objects(direct, field_details_list, path, value,
                                                    position_context)
-            if self.is_awaitable(completed):
+            if type(completed) not in _SETTLED and self.is_awaitable(completed):
                 return self._settle(completed, direct.return_type, field_details_list, path)
             return completed
         except Exception as raw_error:
-            path = info.path if info is not None else Path(
-                parent_path, response_name, direct.parent_type.name)
-            self.handle_field_error(raw_error, direct.return_type, field_details_list, path)
+            self.handle_field_error(raw_error, direct.return_type, field_details_list,
+                                    Path(parent_path, response_name, direct.parent_type.name))
             return None
 
     def _value(self, direct: DirectField, source: Any, parent_path: Path | None,
-               response_name: str, field_details_list: FieldDetailsList, read: Any = _UNKNOWN,
-               ) -> tuple[Any, GraphQLResolveInfo | None]:
-        """The field's raw value (``read`` if it was read already; a missing attribute is read
-        again, to raise its error), and the resolve info if the resolver asked for one."""
-        if read is not _UNKNOWN:
-            return read, None
+               response_name: str, field_details_list: FieldDetailsList) -> Any:
+        """The field's raw value, read by its resolver (a missing attribute raises its
+        error); a resolve info, when the resolver asks for one, is built only if it reads it."""
         resolver = direct.resolver
         if resolver is None:
-            return direct.getter(source, direct.name), None
+            return direct.getter(source, direct.name)
         if direct.info_name is None and not direct.source_names:
-            return (resolver(source) if direct.passes_self else resolver()), None
+            return resolver(source) if direct.passes_self else resolver()
         kwargs = dict.fromkeys(direct.source_names, source)
         if direct.info_name is not None:
             # The resolve info is built when the resolver reads it (a list row's method that
@@ -402,8 +395,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             info.__dict__.update(_field=direct.field, _build=(
                 self, direct, field_details_list, parent_path, response_name))
             kwargs[direct.info_name] = info
-        value = resolver(source, **kwargs) if direct.passes_self else resolver(**kwargs)
-        return value, None
+        return resolver(source, **kwargs) if direct.passes_self else resolver(**kwargs)
 
     def _complete_object(self, object_type: GraphQLObjectType,
                          field_details_list: FieldDetailsList, path: Path, value: Any,
