@@ -327,3 +327,50 @@ def test_an_attribute_is_read_once_whatever_its_value() -> None:
     result = _run("{ countedTags { label weight } }", GatewayExecutionContext)
     assert result.data == {"countedTags": [{"label": "counted", "weight": None}] * 3}
     assert sorted(READS) == ["label"] * 3 + ["weight"] * 3
+
+
+def test_a_documents_selections_are_collected_once_unless_the_request_can_change_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cached document's subfields are collected and planned once for every request; those
+    under a directive or a fragment with one are collected per request (their answer follows
+    the variables, as graphql-core's does)."""
+    import graphql.execution.executor as core_executor
+    from strawberry.extensions import ParserCache, ValidationCache
+
+    collected: list[Any] = []
+    original = core_executor.collect_subfields
+
+    def counting(*args: Any) -> Any:
+        collected.append(args[4])  # the return type
+        return original(*args)
+
+    monkeypatch.setattr(core_executor, "collect_subfields", counting)
+    cached = strawberry.Schema(query=Query, execution_context_class=GatewayExecutionContext,
+                               extensions=[ParserCache(), ValidationCache()])
+
+    ours: list[Any] = []  # what the cached schema's requests collected
+
+    def run(query: str, variables: dict[str, Any] | None = None) -> ExecutionResult:
+        collected.clear()
+        result = asyncio.run(cached.execute(query, variable_values=variables))
+        ours[:] = collected
+        plain = _run(query, None, variables)
+        assert (result.data, result.errors) == (plain.data, plain.errors)
+        return result
+
+    static = "{ items { name tags { label } firstTag { ...T } } } fragment T on Tag { label }"
+    run(static)
+    assert ours  # Item, Tag (tags), Tag (firstTag)
+    for _ in range(3):
+        run(static)
+        assert ours == []
+    varying = """query Q($on: Boolean!) { items { name tags { label @include(if: $on) }
+      firstTag { ...W } } } fragment W on Tag { weight @skip(if: $on) }"""
+    answers = [run(varying, {"on": on}).data for on in (True, False, True)]
+    assert answers[0] == answers[2] != answers[1]
+    assert answers[0]["items"][1]["tags"][0] == {"label": "t2.0"}
+    assert answers[1]["items"][1]["tags"][0] == {}
+    run(varying, {"on": False})
+    # Only the items' own set (no directive in it) is kept; the tags' and the fragment's
+    # sets are collected again by each request.
+    assert ours and all(type_.name == "Tag" for type_ in ours)
