@@ -89,6 +89,7 @@ from gateway.roles import (
 )
 from gateway.signing import BadSignature, SignatureExpired, sign, unsign
 from gateway.spreadsheet import safe_cell
+from gateway.sqlite_client import short_read
 from gateway.transcription import (
     Audio,
     Forwarded,
@@ -167,9 +168,10 @@ __all__ = [
     "accounts_visible",
     "resellers_visible",
     "users_visible",
-    # the core's models; a raw SQL moment as the ORM gives it (hot paths reading plain rows)
+    # the core's models; for hot paths reading plain rows: a raw SQL moment as the ORM gives
+    # it, a short indexed read (inline on SQLite)
     "Account", "AccountKind", "BillingStatus", "Reseller", "User", "UserRole",
-    "moment_converter",
+    "moment_converter", "short_read",
     # what subscribers see of their reseller (name, logo URL, colours, support): public pages
     "Branding", "branding_of",
     # (the clients plugin: the purge archives the audit log, unsubscribing ends sessions, a

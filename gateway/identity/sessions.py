@@ -19,6 +19,7 @@ from gateway.identity.models import (
 )
 from gateway.identity.secrets import SESSION_PREFIX, new_token, token_digest
 from gateway.roles import Role
+from gateway.sqlite_client import short_read
 
 IDLE_TIMEOUT = dt.timedelta(minutes=10)  # seeds: the portal ends a session after 10 idle minutes
 ABSOLUTE_MAX = dt.timedelta(hours=12)
@@ -140,8 +141,8 @@ async def principal_for_session_token(token: str) -> Principal | None:
         return None
     db = Session._meta.db
     mark = "$1" if db.capabilities.dialect == "postgres" else "?"
-    rows = await db.execute_query_dict(_SESSION_PRINCIPAL.format(mark=mark),
-                                       [token_digest(token)])
+    # An indexed lookup of one row: on SQLite, run inline, not through the driver's thread.
+    rows = await short_read(db, _SESSION_PRINCIPAL.format(mark=mark), [token_digest(token)])
     if not rows or rows[0]["ended_at"] is not None:
         return None
     row = rows[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from gateway.api import short_read
 from plugins.callcenter.statistics import Sql, connection
 
 TABLE = "callcenter_calls_changed"
@@ -38,6 +39,7 @@ async def stamp(context: Any) -> str:
     sql = Sql(conn.capabilities.dialect)
     reseller_id = getattr(principal, "reseller_id", None)
     where = "" if reseller_id is None else f" WHERE reseller_id = {sql.p(int(reseller_id))}"
-    rows = await conn.execute_query_dict(
-        f"SELECT COALESCE(SUM(version), 0) AS version FROM {TABLE}{where}", sql.values)
+    # One row per reseller, by its key: a short read (inline on SQLite).
+    rows = await short_read(
+        conn, f"SELECT COALESCE(SUM(version), 0) AS version FROM {TABLE}{where}", sql.values)
     return f"calls:{reseller_id}:{int(rows[0]['version']) if rows else 0}"

@@ -29,6 +29,7 @@ from gateway.api import (
     accounts_visible,
     await_me_maybe,
     send_email,
+    short_read,
 )
 from plugins.callcenter import errors as e
 from plugins.callcenter import freshness
@@ -104,9 +105,9 @@ async def _visible_accounts(principal: Principal, account_number: int | None,
         conditions.append(f"id = {sql.p(account_number)}")
     if billing_number:
         conditions.append(f"can = {sql.p(billing_number)}")
-    return await conn.execute_query_dict(
-        f"SELECT id, time_zone FROM {Account._meta.db_table} WHERE {' AND '.join(conditions)}",
-        sql.values)
+    return await short_read(  # by primary key or CAN (unique)
+        conn, f"SELECT id, time_zone FROM {Account._meta.db_table} "
+        f"WHERE {' AND '.join(conditions)}", sql.values)
 
 
 async def visible_account(principal: Principal | None, account_number: int,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tortoise import connections
@@ -54,3 +55,48 @@ async def test_the_gateway_reads_sqlite_through_it(gateway: Gateway) -> None:
         "SELECT 1 AS id, 'x' AS name UNION ALL SELECT 2, 'y' ORDER BY id")
     assert rows == [{"id": 1, "name": "x"}, {"id": 2, "name": "y"}]
     assert await conn.execute_query_dict("SELECT 1 AS n WHERE 0") == []
+
+
+async def test_an_inline_read_is_the_same_read_and_waits_for_the_connection(
+        gateway: Gateway) -> None:
+    """Run on the event loop's thread, a read gives what the driver's thread gives, and waits
+    while a transaction holds the connection (it then sees the committed rows)."""
+    import asyncio
+
+    from tortoise.transactions import in_transaction
+
+    from gateway.sqlite_client import get_client_class
+
+    conn = connections.get("default")
+    if not isinstance(conn, GatewaySqliteClient):
+        assert not hasattr(conn, "execute_query_dict_inline")
+        return
+    statement = "SELECT id, name, can FROM core_reseller ORDER BY id"
+    from tests.support.identity_factory import make_reseller
+
+    await make_reseller("Inline")
+    assert await conn.execute_query_dict_inline(statement) == \
+        await conn.execute_query_dict(statement)
+    order: list[str] = []
+
+    async def writer() -> None:
+        async with in_transaction() as tx:
+            await tx.execute_query("UPDATE core_reseller SET name = 'Renamed'")
+            order.append("written")
+            await asyncio.sleep(0.05)  # the reader waits for the connection meanwhile
+        order.append("committed")
+
+    async def reader() -> list[dict[str, Any]]:
+        await asyncio.sleep(0.01)
+        rows = await conn.execute_query_dict_inline(statement)
+        order.append("read")
+        return rows
+
+    _, rows = await asyncio.gather(writer(), reader())
+    assert order == ["written", "committed", "read"]
+    assert [row["name"] for row in rows] == ["Renamed"] * len(rows)
+    with pytest.raises(Exception, match="no such table"):
+        await conn.execute_query_dict_inline("SELECT * FROM no_such_table")
+    regexp = get_client_class({"credentials": {"install_regexp_functions": True}})
+    assert issubclass(regexp, GatewaySqliteClient)
+    assert regexp.capabilities.support_for_posix_regex_queries
