@@ -212,9 +212,9 @@ def _converter(name: str) -> Any:
 _CONVERTERS = tuple((name, _converter(name)) for name in _CONVERTED)
 
 
-def to_python(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A raw row with its core columns as the ORM would give them."""
-    values = dict(row)
+def to_python(values: dict[str, Any]) -> dict[str, Any]:
+    """A raw row (the driver's dict, changed in place) with its core columns as the ORM would
+    give them."""
     for name, convert in _CONVERTERS:
         value = values.get(name)
         if value is not None:

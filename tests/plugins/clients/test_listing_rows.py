@@ -44,3 +44,27 @@ async def test_converted_rows_are_the_orms_values(gateway: Gateway) -> None:
     assert converted["billing_status"] is BillingStatus.FREE_TRIAL
     assert converted["created_at"] == dt.datetime(2026, 12, 8, 2, 37, 2, 796150, tzinfo=dt.UTC)
     assert converted["trial_ends_at"] is None and converted["user_count"] == 3
+
+
+async def test_a_list_rows_node_is_what_its_init_builds(gateway: Gateway) -> None:
+    """``account_node`` sets the node's fields without ``AccountNode.__init__``: the same
+    fields, the same values, none left out (a field added to the node fails here)."""
+    import dataclasses
+
+    from gateway.identity.types import AccountNode
+    from plugins.clients.schema import account_node
+
+    clients = await make_clients()
+    query = listing.AccountListQuery(kind=AccountKind.COMPANY,
+                                     reseller_id=clients.tenant.reseller.id, status=None)
+    rows, _ = await listing.fetch_page(query, 0, 100)
+    assert {f.name for f in dataclasses.fields(AccountNode) if f.init} == {
+        *ACCOUNT_COLUMNS, "prefetched"}
+    assert not hasattr(AccountNode, "__post_init__")
+    for row in rows:
+        built = AccountNode(**{k: row[k] for k in ACCOUNT_COLUMNS},
+                            prefetched={"user_count": row["user_count"],
+                                        "extension": row["extension"]})
+        fast = account_node(row)
+        assert type(fast) is AccountNode and fast == built and vars(fast) == vars(built)
+        assert fast.org_id() == built.org_id() and fast.account_number() == row["id"]
