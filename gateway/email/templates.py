@@ -145,8 +145,8 @@ def _stamp(path: str) -> tuple[int, int, int] | None:
 def _sources(folders: list[Path], name: str,
              requested: str) -> tuple[Path, str, dict[str, str]]:
     """(folder, language, the parts' text) of template ``name``, read once and read again only
-    when a file it was chosen by changes: each part's modification time, and whether the
-    requested language's subject exists in each folder (a later folder's copy, or a new
+    when a file it was chosen by changes: each part's modification time, size and inode, and
+    whether each language's subject exists in each folder (a later folder's copy, or a new
     translation, is picked up by the next email without a restart)."""
     key = (tuple(folders), name, requested)
     known = _READ.get(key)
@@ -155,7 +155,8 @@ def _sources(folders: list[Path], name: str,
     else:
         found = _read(folders, name, requested)
         folder, chosen, _ = found
-        watched = [str(f / f"{name}.{requested}.subject") for f in folders]
+        watched = [str(f / f"{name}.{language}.subject")
+                   for f in folders for language in LANGUAGES]
         watched += [str(folder / f"{name}.{chosen}.{part}") for part in PARTS]
         if len(_READ) >= _READ_MOST:
             _READ.clear()
