@@ -40,9 +40,12 @@ from gateway.security import (
     websocket_origin_allowed,
 )
 from gateway.settings import Settings
+from gateway.subscription_check import install as install_subscription_check
 from schema.build import build_schema
 
 log = logging.getLogger("gateway.app")
+# strawberry's view checks every result against a Protocol: once per class instead.
+install_subscription_check()
 
 # How often a signed-in WebSocket checks that its caller has not signed out meanwhile (logout,
 # expiry, idle timeout, password change, revoked token); each operation checks anyway.

@@ -5,7 +5,8 @@ validation, execution), a context manager per extension: it looks the hook up on
 wraps it in ``contextlib.contextmanager`` (``functools.update_wrapper`` each time) and
 enters it through an exit stack. With the gateway's nine extensions that set-up was about
 a third of a ``{ __typename }`` request. Here each extension class's hooks are looked up and
-wrapped once, per class (the same ``contextlib`` wrappers); a request only calls them, and
+wrapped once, per class; a request only calls them (a generator hook is driven by ``next``
+as ``contextlib.contextmanager`` drives it, without a manager object per request), and
 leaves them in reverse order directly while nothing fails. From the first exception on, the
 hooks still to leave go through ``contextlib``'s exit stack, as strawberry's do: they see the
 same exceptions and may suppress them as before (tests/schema/test_extension_hooks.py runs
@@ -32,8 +33,17 @@ from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext
 from strawberry.utils.await_maybe import await_maybe
 
-# A wrapped hook: (is it async, the factory called with the extension instance).
-Hook = tuple[bool, Callable[[SchemaExtension], Any]]
+# A hook: (its kind, what is called with the extension instance): a generator function
+# (driven directly), a context manager factory, an async context manager factory.
+GENERATOR, MANAGER, ASYNC_MANAGER = 0, 1, 2
+Hook = tuple[int, Callable[[SchemaExtension], Any]]
+# contextlib's manager of a generator, for a generator hook entered directly that must be
+# left through an exit stack (its __exit__ reads nothing but the generator).
+def _one_step() -> Iterator[None]:
+    yield
+
+
+_GeneratorManager: Any = type(contextlib.contextmanager(_one_step)())
 
 
 @cache
@@ -44,9 +54,9 @@ def _class_hook(cls: type[SchemaExtension], name: str) -> Hook | None:
     if function is getattr(SchemaExtension, name):
         return None
     if inspect.isgeneratorfunction(function):
-        return False, contextlib.contextmanager(function)
+        return GENERATOR, function
     if inspect.isasyncgenfunction(function):
-        return True, contextlib.asynccontextmanager(function)
+        return ASYNC_MANAGER, contextlib.asynccontextmanager(function)
     if not callable(function):
         raise ValueError(f"Hook {name} on {cls} must be callable, received {function!r}")
     if inspect.iscoroutinefunction(function):
@@ -56,58 +66,92 @@ def _class_hook(cls: type[SchemaExtension], name: str) -> Hook | None:
             await function(extension)
             yield
 
-        return True, awaited
+        return ASYNC_MANAGER, awaited
 
     @contextlib.contextmanager
     def called(extension: SchemaExtension) -> Iterator[None]:
         function(extension)
         yield
 
-    return False, called
+    return MANAGER, called
 
 
 @cache
 def _stage_hooks(classes: tuple[type[SchemaExtension], ...], name: str
-                 ) -> tuple[tuple[int, bool, Callable[[SchemaExtension], Any]], ...]:
-    """(index of the extension, is it async, its wrapped hook) for every extension of
+                 ) -> tuple[tuple[int, int, Callable[[SchemaExtension], Any]], ...]:
+    """(index of the extension, the hook's kind, the hook) for every extension of
     ``classes`` (a request's, in order) with a hook for that stage."""
     return tuple((index, *hook) for index, cls in enumerate(classes)
                  if (hook := _class_hook(cast(Any, cls), name)) is not None)
 
 
+def _start(generator: Any) -> None:
+    """Enter a generator hook (what contextlib's ``__enter__`` does)."""
+    try:
+        next(generator)
+    except StopIteration:
+        raise RuntimeError("generator didn't yield") from None
+
+
+def _finish(generator: Any) -> None:
+    """Leave a generator hook when nothing failed (contextlib's ``__exit__(None, ...)``)."""
+    try:
+        next(generator)
+    except StopIteration:
+        return
+    try:
+        raise RuntimeError("generator didn't stop")
+    finally:
+        generator.close()
+
+
 class _Stage:
     """One stage's hooks of one request's extensions, entered in order, left in reverse.
 
-    When nothing goes wrong each hook is left directly; from the first exception on, the
-    hooks still to leave are handed to an exit stack, which gives them that exception as
-    ``contextlib.ExitStack`` would have (strawberry's runner enters them through one)."""
+    A generator hook is driven directly (``next``), as ``contextlib.contextmanager`` would
+    drive it, without making a context manager per request; the other hooks are entered as
+    context managers. When nothing goes wrong each hook is left directly; from the first
+    exception on, the hooks still to leave are handed to an exit stack (a generator in
+    contextlib's own manager), which gives them that exception as ``contextlib.ExitStack``
+    would have (strawberry's runner enters them through one)."""
 
     __slots__ = ("_entered", "_hooks", "_name")
 
     def __init__(self, extensions: list[SchemaExtension], name: str) -> None:
         self._name = name
         plan = _stage_hooks(tuple(map(type, extensions)), name)
-        self._hooks = [((is_async, factory), extensions[index])
-                       for index, is_async, factory in plan]
-        self._entered: list[tuple[bool, Any]] = []
+        self._hooks = [(kind, hook, extensions[index]) for index, kind, hook in plan]
+        self._entered: list[tuple[int, Any]] = []
 
     def __enter__(self) -> None:
         entered = self._entered
-        for (is_async, factory), extension in self._hooks:
-            if is_async:
+        for kind, hook, extension in self._hooks:
+            if kind == ASYNC_MANAGER:
                 raise RuntimeError(f"SchemaExtension hook {extension}.{self._name} failed to "
                                    "complete synchronously.")
-            manager = factory(extension)
-            manager.__enter__()
-            entered.append((False, manager))
+            entered.append(self._entry(kind, hook, extension))
+
+    @staticmethod
+    def _entry(kind: int, hook: Any, extension: SchemaExtension) -> tuple[int, Any]:
+        """A sync hook entered: (its kind, the generator or the manager to leave)."""
+        if kind == GENERATOR:
+            generator = hook(extension)
+            _start(generator)
+            return kind, generator
+        manager = hook(extension)
+        manager.__enter__()
+        return kind, manager
 
     def __exit__(self, *exc_info: Any) -> bool:
         entered = self._entered
         if exc_info[0] is None:
             while entered:
-                _, manager = entered.pop()
+                kind, left = entered.pop()
                 try:
-                    manager.__exit__(None, None, None)
+                    if kind == GENERATOR:
+                        _finish(left)
+                    else:
+                        left.__exit__(None, None, None)
                 except BaseException:
                     if not self._exit_stack().__exit__(*sys.exc_info()):
                         raise
@@ -117,24 +161,26 @@ class _Stage:
 
     async def __aenter__(self) -> None:
         entered = self._entered
-        for (is_async, factory), extension in self._hooks:
-            manager = factory(extension)
-            if is_async:
+        for kind, hook, extension in self._hooks:
+            if kind == ASYNC_MANAGER:
+                manager = hook(extension)
                 await manager.__aenter__()
+                entered.append((kind, manager))
             else:
-                manager.__enter__()
-            entered.append((is_async, manager))
+                entered.append(self._entry(kind, hook, extension))
 
     async def __aexit__(self, *exc_info: Any) -> bool:
         entered = self._entered
         if exc_info[0] is None:
             while entered:
-                is_async, manager = entered.pop()
+                kind, left = entered.pop()
                 try:
-                    if is_async:
-                        await manager.__aexit__(None, None, None)
+                    if kind == GENERATOR:
+                        _finish(left)
+                    elif kind == ASYNC_MANAGER:
+                        await left.__aexit__(None, None, None)
                     else:
-                        manager.__exit__(None, None, None)
+                        left.__exit__(None, None, None)
                 except BaseException:
                     if not await self._exit_stack(True).__aexit__(*sys.exc_info()):
                         raise
@@ -145,11 +191,15 @@ class _Stage:
     def _exit_stack(self, asynchronous: bool = False) -> Any:
         """The hooks not left yet, in an exit stack (an async one takes both kinds)."""
         stack: Any = contextlib.AsyncExitStack() if asynchronous else contextlib.ExitStack()
-        for is_async, manager in self._entered:
-            if is_async:
-                stack.push_async_exit(manager)
-            else:
+        for kind, left in self._entered:
+            if kind == ASYNC_MANAGER:
+                stack.push_async_exit(left)
+            elif kind == GENERATOR:
+                manager = object.__new__(_GeneratorManager)
+                manager.gen = left
                 stack.push(manager)
+            else:
+                stack.push(left)
         self._entered = []
         return stack
 

@@ -188,3 +188,59 @@ def test_a_sync_execution_refuses_an_async_hook_as_strawberry_does() -> None:
     assert messages(FastSchema) == messages(strawberry.Schema)
     assert messages(FastSchema)[0].endswith(
         "Awaited object>.on_operation failed to complete synchronously.")
+
+
+@pytest.mark.parametrize("where", ["on_execute", "on_validate", "on_operation", "on_parse"])
+@pytest.mark.parametrize("shape", ["never_yields", "yields_twice", "swallows_twice"])
+def test_a_badly_shaped_generator_hook_fails_as_strawberry_fails(where: str,
+                                                                  shape: str) -> None:
+    """A generator hook that never yields or yields twice (also after an error it
+    swallowed): the same RuntimeError, at the same place, through both runners."""
+    log: list[str] = []
+
+    def never_yields(self: Any) -> Any:
+        log.append("started")
+        if False:
+            yield
+
+    def yields_twice(self: Any) -> Any:
+        log.append("first")
+        yield
+        log.append("second")
+        yield
+
+    def swallows_twice(self: Any) -> Any:
+        try:
+            yield
+        except Exception as exc:  # noqa: BLE001 - swallowed on purpose
+            log.append(f"swallowed {type(exc).__name__}")
+        yield
+
+    class Bad(SchemaExtension):
+        pass
+
+    class Watching(SchemaExtension):
+        def on_operation(self) -> Any:
+            log.append("watching in")
+            try:
+                yield
+            except Exception as exc:
+                log.append(f"watching saw {type(exc).__name__}: {exc}")
+                raise
+            log.append("watching out")
+
+    setattr(Bad, where, {"never_yields": never_yields, "yields_twice": yields_twice,
+                         "swallows_twice": swallows_twice}[shape])
+
+    def run(schema_class: type[strawberry.Schema]) -> tuple[list[str], Any]:
+        log.clear()
+        schema = schema_class(query=Query, extensions=[Watching, Bad])
+        try:
+            result: Any = asyncio.run(schema.execute("{ hello broken }"))
+        except Exception as exc:  # noqa: BLE001 - compared below
+            result = f"{type(exc).__name__}: {exc}"
+        else:
+            result = (result.data, [e.formatted for e in result.errors or []])
+        return list(log), result
+
+    assert run(FastSchema) == run(strawberry.Schema)
