@@ -16,6 +16,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from gateway.api import (
+    MAX_DATABASE_ID,
     RESELLER_SIDE,
     Account,
     Field,
@@ -97,13 +98,15 @@ async def _visible_accounts(principal: Principal, account_number: int | None,
                             billing_number: str | None) -> list[dict[str, Any]]:
     """The id and time zone of the accounts of that number and/or CAN the caller may see
     (``account_visibility``), by one plain statement: every report request reads it."""
+    if account_number is not None and not 0 < account_number <= MAX_DATABASE_ID:
+        return []  # no account has it (and the database would refuse the number)
     conn = connections.get("default")
     sql = Sql(conn.capabilities.dialect)
     visibility = account_visibility(principal)
     conditions = [f"{visibility[0]} = {sql.p(visibility[1])}"] if visibility else []
     if account_number is not None:
         conditions.append(f"id = {sql.p(account_number)}")
-    if billing_number:
+    if billing_number is not None:  # blank: no account has it
         conditions.append(f"can = {sql.p(billing_number)}")
     return await short_read(  # by primary key or CAN (unique)
         conn, f"SELECT id, time_zone FROM {Account._meta.db_table} "

@@ -200,6 +200,12 @@ async def test_who_may_open_which_account(gateway: Gateway) -> None:
     bad = await gateway.client.get(PAGE, params={"accountNumber": "x"},
                                    headers=await cookie_of(alpha.admin))
     assert bad.status_code == 404
+    # Nor a number no account can have, for anyone (the database would refuse it).
+    for number in ("99999999999999999999999", "-3", "0"):
+        for user in (alpha.admin, sysadmin):
+            huge = await gateway.client.get(PAGE, params={"accountNumber": number},
+                                            headers=await cookie_of(user))
+            assert huge.status_code == 404, (number, user.role)
 
 
 async def test_french_and_english(gateway: Gateway) -> None:

@@ -231,6 +231,11 @@ async def test_an_account_is_picked_among_those_the_caller_may_see(gateway: Gate
         (company, {"accountNumber": tenant.company.id}, ["A1"]),
         (company, {"billingNumber": f"  {tenant.company.can} "}, ["A1"]),
         (company, {"accountNumber": b.id}, None),
+        # A blank billing number or a number no account can have: no account, for anyone.
+        (system, {"billingNumber": "   "}, None),
+        (staff, {"billingNumber": " "}, None),
+        (system, {"accountNumber": -5}, None),
+        (system, {"accountNumber": 0}, None),
     ]
     for headers, filter, expected in cases:
         response = await gateway.graphql(QUERY, {"filter": filter}, **headers)
