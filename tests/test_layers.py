@@ -5,7 +5,7 @@
    domain half of ``gateway.api``) is imported in a fresh interpreter, and ``strawberry`` must
    not be among the loaded modules. GraphQL modules are the ``schema`` package, files whose name
    ends in ``schema``, ``types.py`` and ``loaders.py``, and the HTTP wiring (``gateway.app``,
-   ``gateway.security``).
+   ``gateway.security``, ``gateway.persisted_queries``, ``gateway.subscription_check``).
 2. **A stated plugin API.** A plugin imports only ``gateway.api``, its own package, the ``api``
    module of a plugin it ``requires`` in plugins.toml, and libraries — never ``schema`` or
    another ``gateway`` module (parsed from the source, imports inside functions included).
@@ -32,9 +32,10 @@ EXAMPLE_ROOT = ROOT / "tests" / "fixtures" / "example_plugin"
 FIRST_PARTY = {*PACKAGES, "tests"}
 
 # The HTTP and GraphQL wiring of the host (it builds the schema and serves it).
-# The HTTP front of GraphQL: the app, its request checks and the persisted queries (which
-# parse documents and read the schema's field definitions).
-GRAPHQL_HOST_MODULES = {"gateway.app", "gateway.security", "gateway.persisted_queries"}
+# The HTTP front of GraphQL: the app, its request checks, the persisted queries (which
+# parse documents and read the schema's field definitions) and the view's subscription check.
+GRAPHQL_HOST_MODULES = {"gateway.app", "gateway.security", "gateway.persisted_queries",
+                        "gateway.subscription_check"}
 
 
 @dataclass(frozen=True)
