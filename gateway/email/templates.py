@@ -147,28 +147,30 @@ def _sources(folders: list[Path], name: str,
     """(folder, language, the parts' text) of template ``name``, read once and read again only
     when a file it was chosen by changes: each part's modification time, size and inode, and
     whether each language's subject exists in each folder (a later folder's copy, or a new
-    translation, is picked up by the next email without a restart)."""
+    translation, is picked up by the next email without a restart). Files are stamped before
+    they are read: a change made meanwhile is read again by the next email."""
     key = (tuple(folders), name, requested)
     known = _READ.get(key)
     if known is not None and all(_stamp(path) == stamp for path, stamp in known[1]):
         found = known[0]
     else:
-        found = _read(folders, name, requested)
-        folder, chosen, _ = found
-        watched = [str(f / f"{name}.{language}.subject")
-                   for f in folders for language in LANGUAGES]
-        watched += [str(folder / f"{name}.{chosen}.{part}") for part in PARTS]
+        stamps = {path: _stamp(path) for path in (
+            str(f / f"{name}.{language}.subject") for f in folders for language in LANGUAGES)}
+        found = _read(folders, name, requested, stamps)
         if len(_READ) >= _READ_MOST:
             _READ.clear()
-        _READ[key] = (found, tuple((path, _stamp(path)) for path in watched))
+        _READ[key] = (found, tuple(stamps.items()))
     folder, chosen, sources = found
     if chosen != requested:
         log.warning("email template %r has no %s version; sending the %s one",
                     name, requested, chosen)
-    return folder, chosen, dict(sources)
+    return folder, chosen, sources
 
 
-def _read(folders: list[Path], name: str, requested: str) -> tuple[Path, str, dict[str, str]]:
+def _read(folders: list[Path], name: str, requested: str,
+          stamps: dict[str, tuple[int, int, int] | None]) -> tuple[Path, str, dict[str, str]]:
+    """The template's folder, language and parts; each part's stamp taken into ``stamps``
+    before it is read."""
     chosen = requested
     folder = _find(folders, name, requested)
     if folder is None:
@@ -185,6 +187,7 @@ def _read(folders: list[Path], name: str, requested: str) -> tuple[Path, str, di
     sources: dict[str, str] = {}
     for part in PARTS:
         path = folder / f"{name}.{chosen}.{part}"
+        stamps[str(path)] = _stamp(str(path))
         try:
             sources[part] = path.read_text(encoding="utf-8")
         except FileNotFoundError:
