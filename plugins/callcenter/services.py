@@ -88,9 +88,8 @@ async def scope_for(principal: Principal | None, account_number: int | None = No
         reseller_id = None
         zone_name = rows[0]["time_zone"]
     elif principal.account_id:
-        zones: list[Any] = await Account.filter(id=principal.account_id).values_list(
-            "time_zone", flat=True)
-        zone_name = zones[0] if zones else None
+        own = await _account_rows([("id", principal.account_id)])
+        zone_name = own[0]["time_zone"] if own else None
     return Scope(reseller_id, account_ids, zone_of(zone_name))
 
 
@@ -100,17 +99,23 @@ async def _visible_accounts(principal: Principal, account_number: int | None,
     (``account_visibility``), by one plain statement: every report request reads it."""
     if account_number is not None and not 0 < account_number <= MAX_DATABASE_ID:
         return []  # no account has it (and the database would refuse the number)
+    visibility = account_visibility(principal)
+    conditions: list[tuple[str, Any]] = [visibility] if visibility else []
+    if account_number is not None:
+        conditions.append(("id", account_number))
+    if billing_number is not None:  # blank: no account has it
+        conditions.append(("can", billing_number))
+    return await _account_rows(conditions)
+
+
+async def _account_rows(conditions: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """The id and time zone of the accounts whose columns have these values (at least one
+    condition, on the primary key or the CAN: a short read)."""
     conn = connections.get("default")
     sql = Sql(conn.capabilities.dialect)
-    visibility = account_visibility(principal)
-    conditions = [f"{visibility[0]} = {sql.p(visibility[1])}"] if visibility else []
-    if account_number is not None:
-        conditions.append(f"id = {sql.p(account_number)}")
-    if billing_number is not None:  # blank: no account has it
-        conditions.append(f"can = {sql.p(billing_number)}")
-    return await short_read(  # by primary key or CAN (unique)
-        conn, f"SELECT id, time_zone FROM {Account._meta.db_table} "
-        f"WHERE {' AND '.join(conditions)}", sql.values)
+    where = " AND ".join(f"{column} = {sql.p(value)}" for column, value in conditions)
+    return await short_read(
+        conn, f"SELECT id, time_zone FROM {Account._meta.db_table} WHERE {where}", sql.values)
 
 
 async def visible_account(principal: Principal | None, account_number: int,
